@@ -1,0 +1,57 @@
+//! The agents: each module declares its parameter table and action handlers. This module
+//! maps an agent name (argv[0]) to its definition and runs one action the OCF way.
+
+pub mod ovsdb_server;
+
+use crate::ocf::params::AgentSpec;
+use crate::ocf::{self, Action, ActionResult, Meta, OcfStatus};
+
+/// An agent: its table and the function that carries out actions.
+pub struct AgentDef {
+    pub spec: &'static AgentSpec,
+    pub run: fn(Action, &Meta) -> ActionResult,
+}
+
+pub const AGENTS: &[AgentDef] = &[ovsdb_server::AGENT];
+
+pub fn by_name(name: &str) -> Option<&'static AgentDef> {
+    AGENTS.iter().find(|a| a.spec.name == name)
+}
+
+/// Runs `args[1]` as an OCF action of `agent`; returns the exit code.
+pub fn main(agent: &AgentDef, args: &[String]) -> i32 {
+    ocf::logger::OcfLogger::from_env(agent.spec.name).install();
+    let Some(name) = args.get(1) else {
+        eprint!("{}", agent.spec.usage());
+        return OcfStatus::ErrArgs.code();
+    };
+    let Some(action) = Action::parse(name) else {
+        eprint!("{}", agent.spec.usage());
+        return ocf::finish(
+            name,
+            Err(ocf::Failure::new(
+                OcfStatus::Unimplemented,
+                format!("action {name:?} is not implemented"),
+            )),
+        );
+    };
+    match action {
+        Action::MetaData => {
+            print!("{}", agent.spec.meta_data(env!("CARGO_PKG_VERSION")));
+            OcfStatus::Success.code()
+        }
+        Action::Usage => {
+            print!("{}", agent.spec.usage());
+            OcfStatus::Success.code()
+        }
+        _ => {
+            let meta = Meta::from_env();
+            log::debug!(
+                "action={action} interval_ms={} check_level={}",
+                meta.interval_ms,
+                meta.check_level
+            );
+            ocf::finish(action.as_str(), (agent.run)(action, &meta))
+        }
+    }
+}

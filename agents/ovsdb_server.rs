@@ -1,0 +1,1393 @@
+//! `ocf:ovn-ocf:ovsdb-server`: one OVN database (`db=nb|sb`) served by Debian's
+//! ovsdb-server, spawned directly (Pacemaker is the supervisor), as a primitive or as a
+//! promotable clone whose unpromoted instances are cheap hot standbys.
+//!
+//! Serving goes guard → prepare database → serve locally → open remotes, so controllers
+//! and the CMS only see a database that is ready. Owns the daemon it spawns, its state
+//! file and the owner record; the database file itself is only created here, never edited.
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::dbfile;
+use crate::fsutil;
+use crate::guard;
+use crate::jsonrpc::Endpoint;
+use crate::ocf::params::{ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values};
+use crate::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
+use crate::ovsdb::{self, Ovsdb, SyncState, Unixctl};
+use crate::pacemaker;
+use crate::process::{self, ProcInfo};
+use crate::runner;
+use crate::state::{Role, State};
+
+use super::AgentDef;
+
+pub const AGENT: AgentDef = AgentDef { spec: &SPEC, run };
+
+/// Promotion scores: any healthy standby may be promoted (colocation with the storage
+/// picks where); the promoted instance prefers to stay.
+pub const SCORE_STANDBY: i32 = 5;
+pub const SCORE_PROMOTED: i32 = 10;
+
+const DB_CHOICES: &[&str] = &["nb", "sb"];
+
+const PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        name: "db",
+        kind: Kind::Choice(DB_CHOICES),
+        default: Default::None,
+        required: true,
+        unique: false,
+        shortdesc: "Which OVN database: nb or sb",
+        longdesc: "Which OVN database this resource serves: nb (OVN_Northbound) or sb (OVN_Southbound). Other defaults follow from it.",
+    },
+    ParamSpec {
+        name: "db_file",
+        kind: Kind::AbsPath,
+        default: Default::By {
+            param: "db",
+            values: &[
+                ("nb", "/var/lib/ovn/ovnnb_db.db"),
+                ("sb", "/var/lib/ovn/ovnsb_db.db"),
+            ],
+        },
+        required: false,
+        unique: true,
+        shortdesc: "Database file",
+        longdesc: "The standalone database file. For failover, put it on shared storage (e.g. an ocf:heartbeat:Filesystem mount) started before this resource. A missing file is created from the schema; a missing directory means the storage is not there and start fails.",
+    },
+    ParamSpec {
+        name: "schema",
+        kind: Kind::AbsPath,
+        default: Default::By {
+            param: "db",
+            values: &[
+                ("nb", "/usr/share/ovn/ovn-nb.ovsschema"),
+                ("sb", "/usr/share/ovn/ovn-sb.ovsschema"),
+            ],
+        },
+        required: false,
+        unique: false,
+        shortdesc: "Schema file",
+        longdesc: "The OVSDB schema used to create a missing database file.",
+    },
+    ParamSpec {
+        name: "run_dir",
+        kind: Kind::AbsPath,
+        default: Default::Fixed("/var/run/ovn"),
+        required: false,
+        unique: false,
+        shortdesc: "Run-time directory",
+        longdesc: "Directory for the pidfile, the control socket (ovnnb_db.ctl / ovnsb_db.ctl), the local database socket (ovnnb_db.sock / ovnsb_db.sock) and the agent's state file. The default matches ovn-ctl, so ovn-nbctl and ovn-sbctl work with no options.",
+    },
+    ParamSpec {
+        name: "log_file",
+        kind: Kind::AbsPath,
+        default: Default::By {
+            param: "db",
+            values: &[
+                ("nb", "/var/log/ovn/ovsdb-server-nb.log"),
+                ("sb", "/var/log/ovn/ovsdb-server-sb.log"),
+            ],
+        },
+        required: false,
+        unique: true,
+        shortdesc: "ovsdb-server log file",
+        longdesc: "Log file of the ovsdb-server process (also receives its fatal startup errors).",
+    },
+    ParamSpec {
+        name: "listen_address",
+        kind: Kind::IpAddr,
+        default: Default::Fixed("0.0.0.0"),
+        required: false,
+        unique: false,
+        shortdesc: "Address clients connect to",
+        longdesc: "IPv4 or IPv6 address the database listens on once it is ready, typically the VIP (ocf:heartbeat:IPaddr2) that moves with it. 0.0.0.0 or :: listen on all addresses.",
+    },
+    ParamSpec {
+        name: "port",
+        kind: Kind::Port,
+        default: Default::By {
+            param: "db",
+            values: &[("nb", "6641"), ("sb", "6642")],
+        },
+        required: false,
+        unique: false,
+        shortdesc: "TCP port clients connect to",
+        longdesc: "TCP port of the client listener.",
+    },
+    ParamSpec {
+        name: "protocol",
+        kind: Kind::Choice(&["tcp", "ssl"]),
+        default: Default::Fixed("tcp"),
+        required: false,
+        unique: false,
+        shortdesc: "Listener protocol",
+        longdesc: "tcp, or ssl (then ssl_private_key, ssl_certificate and ssl_ca_cert are required).",
+    },
+    ParamSpec {
+        name: "ssl_private_key",
+        kind: Kind::AbsPath,
+        default: Default::None,
+        required: false,
+        unique: false,
+        shortdesc: "SSL private key",
+        longdesc: "PEM private key for protocol=ssl. When unset, the key comes from the database's SSL table, as with ovn-ctl.",
+    },
+    ParamSpec {
+        name: "ssl_certificate",
+        kind: Kind::AbsPath,
+        default: Default::None,
+        required: false,
+        unique: false,
+        shortdesc: "SSL certificate",
+        longdesc: "PEM certificate for ssl_private_key. When unset, it comes from the database's SSL table.",
+    },
+    ParamSpec {
+        name: "ssl_ca_cert",
+        kind: Kind::AbsPath,
+        default: Default::None,
+        required: false,
+        unique: false,
+        shortdesc: "SSL CA certificate",
+        longdesc: "PEM CA certificate that client certificates must be signed by. When unset, it comes from the database's SSL table.",
+    },
+    ParamSpec {
+        name: "use_remote_in_db",
+        kind: Kind::Boolean,
+        default: Default::Fixed("true"),
+        required: false,
+        unique: false,
+        shortdesc: "Also open the database's own connections",
+        longdesc: "Also open the listeners configured in the database (NB_Global/SB_Global connections, as set by ovn-nbctl/ovn-sbctl set-connection), like ovn-ctl does. They open and close together with the agent's own listener. If one of them already listens on port, the agent does not add its own.",
+    },
+    ParamSpec {
+        name: "inactivity_probe",
+        kind: Kind::Integer {
+            min: 0,
+            max: 3_600_000,
+        },
+        default: Default::None,
+        required: false,
+        unique: false,
+        shortdesc: "Client inactivity probe (ms)",
+        longdesc: "Inactivity probe interval in milliseconds for clients of the listener (0 disables it). ovsdb-server can only set it through a Connection row, so when set, the agent keeps a Connection row for p<protocol>:<port>:<listen_address> with this probe in the database (as ovndb-servers.ocf does) and opens it through the database's connections; requires use_remote_in_db=true. Unset: ovsdb-server's default of 5000 ms.",
+    },
+    ParamSpec {
+        name: "ovsdb_server",
+        kind: Kind::AbsPath,
+        default: Default::Fixed("/usr/sbin/ovsdb-server"),
+        required: false,
+        unique: false,
+        shortdesc: "ovsdb-server binary",
+        longdesc: "Path of the ovsdb-server daemon.",
+    },
+    ParamSpec {
+        name: "ovsdb_tool",
+        kind: Kind::AbsPath,
+        default: Default::Fixed("/usr/bin/ovsdb-tool"),
+        required: false,
+        unique: false,
+        shortdesc: "ovsdb-tool binary",
+        longdesc: "Path of ovsdb-tool, used to create a missing database from the schema.",
+    },
+];
+
+const ACTIONS: &[ActionSpec] = &[
+    ActionSpec {
+        name: "start",
+        timeout_s: 60,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+    ActionSpec {
+        name: "stop",
+        timeout_s: 60,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+    ActionSpec {
+        name: "promote",
+        timeout_s: 60,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+    ActionSpec {
+        name: "demote",
+        timeout_s: 60,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+    ActionSpec {
+        name: "monitor",
+        timeout_s: 20,
+        interval_s: Some(10),
+        depth: Some(0),
+        role: None,
+    },
+    ActionSpec {
+        name: "monitor",
+        timeout_s: 20,
+        interval_s: Some(9),
+        depth: Some(0),
+        role: Some("Promoted"),
+    },
+    ActionSpec {
+        name: "monitor",
+        timeout_s: 20,
+        interval_s: Some(11),
+        depth: Some(0),
+        role: Some("Unpromoted"),
+    },
+    ActionSpec {
+        name: "notify",
+        timeout_s: 20,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+    ActionSpec {
+        name: "validate-all",
+        timeout_s: 20,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+    ActionSpec {
+        name: "meta-data",
+        timeout_s: 5,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+    ActionSpec {
+        name: "usage",
+        timeout_s: 5,
+        interval_s: None,
+        depth: None,
+        role: None,
+    },
+];
+
+pub const SPEC: AgentSpec = AgentSpec {
+    name: "ovsdb-server",
+    shortdesc: "OVN Northbound or Southbound database (ovsdb-server), active/passive",
+    longdesc: "Serves one OVN database (db=nb or db=sb) with Debian's ovsdb-server, for active/passive failover with the database file on shared storage.
+
+As a primitive, start serves the database. As a promotable clone (promoted-max=1), unpromoted instances are hot standbys that hold no files open, and promote serves the database.
+
+Serving is: the split-brain guard (an owner record beside the database file names the serving node; a node the cluster still sees online is never overridden), preparing the database (a missing file is created from the schema), starting ovsdb-server with only its local unix socket, and then opening the client listener (listen_address:port) and, with use_remote_in_db, the database's own connections. Until then ovn-controllers and the CMS cannot connect.
+
+Monitor depth 0: the process is alive, its control socket answers, it is active and its listeners are configured. Depth 10 adds a read transaction on the database and a check that the listener is bound. Depth 20 adds a SHA-1 verification of every record of the database file and a free-space check of its storage.",
+    params: PARAMS,
+    actions: ACTIONS,
+};
+
+/// Which database, and everything that follows from that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Nb,
+    Sb,
+}
+
+impl Db {
+    pub fn key(self) -> &'static str {
+        match self {
+            Db::Nb => "nb",
+            Db::Sb => "sb",
+        }
+    }
+    pub fn schema_name(self) -> &'static str {
+        match self {
+            Db::Nb => "OVN_Northbound",
+            Db::Sb => "OVN_Southbound",
+        }
+    }
+    pub fn global_table(self) -> &'static str {
+        match self {
+            Db::Nb => "NB_Global",
+            Db::Sb => "SB_Global",
+        }
+    }
+    /// Base name of run-time files, as ovn-ctl names them.
+    pub fn base(self) -> &'static str {
+        match self {
+            Db::Nb => "ovnnb_db",
+            Db::Sb => "ovnsb_db",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ssl {
+    pub private_key: Option<PathBuf>,
+    pub certificate: Option<PathBuf>,
+    pub ca_cert: Option<PathBuf>,
+}
+
+/// The typed configuration of one resource.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub db: Db,
+    pub db_file: PathBuf,
+    pub schema: PathBuf,
+    pub run_dir: PathBuf,
+    pub log_file: PathBuf,
+    pub listen_address: IpAddr,
+    pub port: u16,
+    pub ssl: bool,
+    pub ssl_files: Ssl,
+    pub use_remote_in_db: bool,
+    pub inactivity_probe: Option<i64>,
+    pub ovsdb_server: String,
+    pub ovsdb_tool: String,
+}
+
+fn path(v: &Values, name: &str) -> PathBuf {
+    PathBuf::from(v.str(name).expect("table gives a default"))
+}
+
+impl Config {
+    /// Builds the config from parsed values; cross-parameter rules are checked here.
+    pub fn from_values(v: &Values) -> Result<Config, Failure> {
+        let db = match v.str("db") {
+            Some("sb") => Db::Sb,
+            _ => Db::Nb,
+        };
+        let opt = |n: &str| v.str(n).map(PathBuf::from);
+        let cfg = Config {
+            db,
+            db_file: path(v, "db_file"),
+            schema: path(v, "schema"),
+            run_dir: path(v, "run_dir"),
+            log_file: path(v, "log_file"),
+            listen_address: v
+                .str("listen_address")
+                .and_then(|s| s.parse().ok())
+                .expect("checked by the table"),
+            port: v.int("port").expect("table gives a default") as u16,
+            ssl: v.str("protocol") == Some("ssl"),
+            ssl_files: Ssl {
+                private_key: opt("ssl_private_key"),
+                certificate: opt("ssl_certificate"),
+                ca_cert: opt("ssl_ca_cert"),
+            },
+            use_remote_in_db: v.bool("use_remote_in_db").unwrap_or(true),
+            inactivity_probe: v.int("inactivity_probe"),
+            ovsdb_server: v.str("ovsdb_server").expect("default").to_string(),
+            ovsdb_tool: v.str("ovsdb_tool").expect("default").to_string(),
+        };
+        if cfg.inactivity_probe.is_some() && !cfg.use_remote_in_db {
+            return Err(Failure::configured(
+                "inactivity_probe needs use_remote_in_db=true (ovsdb-server sets probes only through the database's connections)",
+            ));
+        }
+        let files = [
+            &cfg.ssl_files.private_key,
+            &cfg.ssl_files.certificate,
+            &cfg.ssl_files.ca_cert,
+        ];
+        let given = files.iter().filter(|f| f.is_some()).count();
+        if given != 0 && given != 3 {
+            return Err(Failure::configured(
+                "ssl_private_key, ssl_certificate and ssl_ca_cert go together: set all three or none",
+            ));
+        }
+        if cfg.ssl && given == 0 && !cfg.use_remote_in_db {
+            return Err(Failure::configured(
+                "protocol=ssl needs ssl_private_key, ssl_certificate and ssl_ca_cert (or use_remote_in_db=true with the database's SSL table)",
+            ));
+        }
+        if cfg.db_file == cfg.log_file {
+            return Err(Failure::configured(
+                "db_file and log_file are the same file",
+            ));
+        }
+        Ok(cfg)
+    }
+
+    pub fn pidfile(&self) -> PathBuf {
+        self.run_dir.join(format!("{}.pid", self.db.base()))
+    }
+    pub fn ctl(&self) -> PathBuf {
+        self.run_dir.join(format!("{}.ctl", self.db.base()))
+    }
+    pub fn sock(&self) -> PathBuf {
+        self.run_dir.join(format!("{}.sock", self.db.base()))
+    }
+    pub fn state_file(&self) -> PathBuf {
+        self.run_dir
+            .join(format!("{}.ovn-ocf.state", self.db.base()))
+    }
+    fn unixctl_arg(&self) -> String {
+        format!("--unixctl={}", self.ctl().display())
+    }
+
+    /// The agent's own listener, in ovsdb remote syntax (IPv6 bracketed).
+    pub fn listen_target(&self) -> String {
+        let proto = if self.ssl { "pssl" } else { "ptcp" };
+        match self.listen_address {
+            IpAddr::V4(a) => format!("{proto}:{}:{a}", self.port),
+            IpAddr::V6(a) => format!("{proto}:{}:[{a}]", self.port),
+        }
+    }
+
+    /// The database's own connections, as ovn-ctl opens them.
+    pub fn db_remote(&self) -> String {
+        format!(
+            "db:{},{},connections",
+            self.db.schema_name(),
+            self.db.global_table()
+        )
+    }
+
+    fn role_attr(&self) -> String {
+        format!("ovn-ocf-{}-role", self.db.key())
+    }
+
+    /// The ovsdb-server command line: local socket only; listeners come later.
+    pub fn server_args(&self) -> Vec<String> {
+        let schema = self.db.schema_name();
+        let ssl_arg = |flag: &str, file: &Option<PathBuf>, column: &str| match file {
+            Some(p) => format!("--{flag}={}", p.display()),
+            None => format!("--{flag}=db:{schema},SSL,{column}"),
+        };
+        vec![
+            "-vconsole:off".into(),
+            "-vfile:info".into(),
+            format!("--log-file={}", self.log_file.display()),
+            format!("--remote=punix:{}", self.sock().display()),
+            format!("--pidfile={}", self.pidfile().display()),
+            self.unixctl_arg(),
+            ssl_arg("private-key", &self.ssl_files.private_key, "private_key"),
+            ssl_arg("certificate", &self.ssl_files.certificate, "certificate"),
+            ssl_arg("ca-cert", &self.ssl_files.ca_cert, "ca_cert"),
+            format!("--ssl-protocols=db:{schema},SSL,ssl_protocols"),
+            format!("--ssl-ciphers=db:{schema},SSL,ssl_ciphers"),
+            self.db_file.display().to_string(),
+        ]
+    }
+}
+
+fn executable(p: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Checks that touch the system: binaries and files the configuration names.
+pub fn resolve(cfg: &Config) -> Result<(), Failure> {
+    for (param, bin) in [
+        ("ovsdb_server", &cfg.ovsdb_server),
+        ("ovsdb_tool", &cfg.ovsdb_tool),
+    ] {
+        if !executable(bin) {
+            return Err(Failure::installed(format!(
+                "{param}: {bin} is not an executable file (is ovn-central / openvswitch-common installed?)"
+            )));
+        }
+    }
+    let mut files = vec![("schema", &cfg.schema)];
+    for (param, f) in [
+        ("ssl_private_key", &cfg.ssl_files.private_key),
+        ("ssl_certificate", &cfg.ssl_files.certificate),
+        ("ssl_ca_cert", &cfg.ssl_files.ca_cert),
+    ] {
+        if let Some(f) = f {
+            files.push((param, f));
+        }
+    }
+    for (param, f) in files {
+        if !f.is_file() {
+            return Err(Failure::installed(format!(
+                "{param}: {} does not exist or is not a file",
+                f.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+fn run(action: Action, meta: &Meta) -> ActionResult {
+    let deadline = meta.deadline(SPEC.timeout_of(action.as_str()));
+    let cfg = match SPEC.parse_env().and_then(|v| Config::from_values(&v)) {
+        Ok(cfg) => cfg,
+        // A probe must say "not running" and a stop must succeed even when the
+        // configuration is bad: with it, nothing can have been started.
+        Err(f) if meta.is_probe(action) || action == Action::Stop => {
+            log::warn!(
+                "action={action} invalid configuration ({}); nothing of it can be running",
+                f.reason
+            );
+            return Ok(if action == Action::Stop {
+                OcfStatus::Success
+            } else {
+                OcfStatus::NotRunning
+            });
+        }
+        Err(f) => return Err(f),
+    };
+    let agent = Agent {
+        cfg: &cfg,
+        meta,
+        deadline,
+    };
+    match action {
+        Action::ValidateAll => resolve(&cfg).map(|_| OcfStatus::Success),
+        Action::Start => agent.start(),
+        Action::Stop => agent.stop(),
+        Action::Monitor => agent.monitor(),
+        Action::Promote => agent.promote(),
+        Action::Demote => agent.demote(),
+        Action::Notify => Ok(OcfStatus::Success),
+        Action::MetaData | Action::Usage => unreachable!("answered before configuration"),
+    }
+}
+
+/// One action on one resource.
+pub struct Agent<'a> {
+    pub cfg: &'a Config,
+    pub meta: &'a Meta,
+    pub deadline: Deadline,
+}
+
+/// A row of the database's Connection table.
+#[derive(Debug)]
+struct ConnRow {
+    target: String,
+    uuid: Option<String>,
+    probe: Option<i64>,
+}
+
+/// What monitor found.
+#[derive(Debug)]
+enum Health {
+    Gone,
+    Serving,
+    Broken(String),
+}
+
+impl Agent<'_> {
+    fn daemon(&self) -> Option<ProcInfo> {
+        process::find_daemon(&self.cfg.pidfile(), "ovsdb-server", &self.cfg.unixctl_arg())
+    }
+
+    fn state(&self) -> State {
+        State::load(&self.cfg.state_file()).unwrap_or_default()
+    }
+
+    fn save(&self, st: &State) -> Result<(), Failure> {
+        st.save(&self.cfg.state_file()).map_err(|e| {
+            Failure::generic(format!(
+                "cannot write state file {}: {e}",
+                self.cfg.state_file().display()
+            ))
+        })
+    }
+
+    fn node(&self) -> String {
+        pacemaker::local_node_name(
+            self.meta.on_node.as_deref(),
+            self.deadline.cap(Duration::from_secs(5)),
+        )
+    }
+
+    // ---------------------------------------------------------------- actions
+
+    fn start(&self) -> ActionResult {
+        resolve(self.cfg)?;
+        if !self.meta.promotable {
+            self.serve()?;
+            return Ok(OcfStatus::Success);
+        }
+        // Hot standby: record the role, touch nothing on the (shared) storage.
+        let mut st = self.state();
+        if st.role.is_none() {
+            st.role = Some(if self.daemon().is_some() {
+                Role::Serving
+            } else {
+                Role::Standby
+            });
+        }
+        self.publish(&mut st, Some(SCORE_STANDBY));
+        self.save(&st)?;
+        Ok(OcfStatus::Success)
+    }
+
+    fn promote(&self) -> ActionResult {
+        if !self.meta.promotable {
+            log::info!("not a promotable clone: promote has nothing to do");
+            return Ok(OcfStatus::Success);
+        }
+        resolve(self.cfg)?;
+        self.serve()?;
+        Ok(OcfStatus::Success)
+    }
+
+    fn demote(&self) -> ActionResult {
+        if !self.meta.promotable {
+            log::info!("not a promotable clone: demote has nothing to do");
+            return Ok(OcfStatus::Success);
+        }
+        self.shut_down()?;
+        let mut st = self.state();
+        st.role = Some(Role::Standby);
+        st.remotes.clear();
+        self.publish(&mut st, Some(SCORE_STANDBY));
+        self.save(&st)?;
+        Ok(OcfStatus::Success)
+    }
+
+    fn stop(&self) -> ActionResult {
+        self.shut_down()?;
+        let mut st = self.state();
+        st.role = None;
+        self.publish(&mut st, None);
+        if let Err(e) = State::remove(&self.cfg.state_file()) {
+            log::warn!(
+                "cannot remove state file {}: {e}",
+                self.cfg.state_file().display()
+            );
+        }
+        Ok(OcfStatus::Success)
+    }
+
+    fn monitor(&self) -> ActionResult {
+        let st = self.state();
+        let promotable = self.meta.promotable;
+        let health = self.health(st.remotes.as_slice());
+        let status = match (&health, promotable) {
+            (Health::Gone, false) => {
+                if st.role == Some(Role::Serving) {
+                    log::warn!("ovsdb-server for {} is gone", self.cfg.db_file.display());
+                }
+                OcfStatus::NotRunning
+            }
+            (Health::Gone, true) => match st.role {
+                Some(Role::Serving) => {
+                    return Err(Failure::new(
+                        OcfStatus::FailedPromoted,
+                        format!(
+                            "promoted ovsdb-server for {} is gone",
+                            self.cfg.db_file.display()
+                        ),
+                    ));
+                }
+                Some(Role::Standby) => OcfStatus::Success,
+                None => OcfStatus::NotRunning,
+            },
+            (Health::Broken(why), false) => return Err(Failure::generic(why.clone())),
+            (Health::Broken(why), true) => {
+                return Err(Failure::new(OcfStatus::FailedPromoted, why.clone()));
+            }
+            (Health::Serving, false) => OcfStatus::Success,
+            (Health::Serving, true) => OcfStatus::RunningPromoted,
+        };
+        // The only thing monitor may change: a promotion score that is not what it should be.
+        if promotable && !self.meta.is_probe(Action::Monitor) {
+            let want = match status {
+                OcfStatus::RunningPromoted => Some(SCORE_PROMOTED),
+                OcfStatus::Success => Some(SCORE_STANDBY),
+                _ => st.score,
+            };
+            if want != st.score {
+                let mut st = st;
+                self.publish(&mut st, want);
+                let _ = self.save(&st);
+            }
+        }
+        Ok(status)
+    }
+
+    // ---------------------------------------------------------------- serving
+
+    /// guard → prepare database → serve locally → open remotes. Idempotent: an instance
+    /// that already serves healthily is left alone.
+    fn serve(&self) -> Result<(), Failure> {
+        let mut st = self.state();
+        if let Some(d) = self.daemon() {
+            match self.health_of(&d, &st.remotes) {
+                Health::Serving => {
+                    if st.remotes.is_empty() {
+                        // Running with its listeners closed (an interrupted start, or
+                        // started by hand): open them now.
+                        st.remotes = self.open_remotes(d.pid)?;
+                    }
+                    log::info!(
+                        "ovsdb-server pid {} serves {}",
+                        d.pid,
+                        self.cfg.db_file.display()
+                    );
+                    st.role = Some(Role::Serving);
+                    self.publish(&mut st, self.meta.promotable.then_some(SCORE_PROMOTED));
+                    return self.save(&st);
+                }
+                Health::Broken(why) => {
+                    return Err(Failure::generic(format!(
+                        "ovsdb-server pid {} already holds {} but is unhealthy ({why}); stop it first",
+                        d.pid,
+                        self.cfg.db_file.display()
+                    )));
+                }
+                Health::Gone => {}
+            }
+        }
+        let node = self.node();
+        self.claim(&node)?;
+        let result = (|| {
+            self.prepare_database()?;
+            let pid = self.spawn_server()?;
+            match self.open_remotes(pid) {
+                Ok(remotes) => Ok(remotes),
+                Err(f) => {
+                    let _ = process::terminate(pid, Deadline::after(Duration::from_secs(5)));
+                    Err(f)
+                }
+            }
+        })();
+        match result {
+            Ok(remotes) => {
+                st.role = Some(Role::Serving);
+                st.remotes = remotes;
+                self.publish(&mut st, self.meta.promotable.then_some(SCORE_PROMOTED));
+                self.save(&st)
+            }
+            Err(f) => {
+                if let Err(e) = guard::release(&self.cfg.db_file, &node) {
+                    log::warn!("cannot release owner record: {e}");
+                }
+                Err(f)
+            }
+        }
+    }
+
+    fn claim(&self, node: &str) -> Result<(), Failure> {
+        let dl = self.deadline;
+        guard::claim(&self.cfg.db_file, node, || {
+            pacemaker::membership(dl.cap(Duration::from_secs(10))).map_err(|e| e.to_string())
+        })
+        .map(|d| {
+            log::info!(
+                "owner record for {}: {d:?} by {node}",
+                self.cfg.db_file.display()
+            )
+        })
+        .map_err(|e| Failure::generic(e.to_string()))
+    }
+
+    /// The one "prepare database" step before the database serves. Here: a missing file
+    /// is created from the schema (temp → fsync → rename); the repair pipeline plugs in here.
+    fn prepare_database(&self) -> Result<(), Failure> {
+        let db = &self.cfg.db_file;
+        match dbfile::verify(db, None) {
+            Ok(dbfile::Verdict::Missing) => {}
+            Ok(v) => {
+                log::info!("database {} found: {v:?}", db.display());
+                return Ok(());
+            }
+            Err(e) => {
+                return Err(Failure::generic(format!(
+                    "cannot read {}: {e}",
+                    db.display()
+                )));
+            }
+        }
+        log::warn!(
+            "database {} is missing: creating an empty one from {}",
+            db.display(),
+            self.cfg.schema.display()
+        );
+        let tmp = fsutil::temp_path(db);
+        let _ = std::fs::remove_file(&tmp);
+        let out = runner::run(
+            &self.cfg.ovsdb_tool,
+            &[
+                "create".as_ref(),
+                tmp.as_os_str(),
+                self.cfg.schema.as_os_str(),
+            ],
+            &[],
+            self.deadline,
+        )
+        .map_err(|e| Failure::generic(format!("cannot create {}: {e}", db.display())))?;
+        // ovsdb-tool leaves its lock file for the temp name behind.
+        let tmp_name = tmp
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let _ = std::fs::remove_file(tmp.with_file_name(format!(".{tmp_name}.~lock~")));
+        let finish = || -> std::io::Result<()> {
+            std::fs::File::open(&tmp)?.sync_all()?;
+            std::fs::rename(&tmp, db)?;
+            fsutil::fsync_dir(db.parent().unwrap_or(Path::new("/")))
+        };
+        if !out.success() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Failure::generic(format!(
+                "ovsdb-tool create {} failed: {}",
+                db.display(),
+                out.describe()
+            )));
+        }
+        finish().map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure::generic(format!(
+                "cannot put new database in place at {}: {e}",
+                db.display()
+            ))
+        })
+    }
+
+    fn log_mark(&self) -> u64 {
+        std::fs::metadata(&self.cfg.log_file)
+            .map(|m| m.len())
+            .unwrap_or(0)
+    }
+
+    /// The last error line the daemon logged since `mark`.
+    fn logged_error(&self, mark: u64, needle: Option<&str>) -> Option<String> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut f = std::fs::File::open(&self.cfg.log_file).ok()?;
+        f.seek(SeekFrom::Start(mark)).ok()?;
+        let mut buf = Vec::new();
+        f.take(1 << 20).read_to_end(&mut buf).ok()?;
+        let text = String::from_utf8_lossy(&buf);
+        text.lines()
+            .rfind(|l| {
+                (l.contains("|ERR|") || l.contains("|EMER|") || l.starts_with("ovsdb-server:"))
+                    && needle.is_none_or(|n| l.contains(n))
+            })
+            .map(|l| {
+                // Drop the timestamp/sequence prefix: keep the message.
+                l.rsplit_once("|ERR|")
+                    .or_else(|| l.rsplit_once("|EMER|"))
+                    .map(|(_, m)| m)
+                    .unwrap_or(l)
+                    .trim()
+                    .to_string()
+            })
+    }
+
+    fn ensure_dirs(&self) -> Result<(), Failure> {
+        for dir in [
+            self.cfg.run_dir.as_path(),
+            self.cfg.log_file.parent().unwrap_or(Path::new("/")),
+        ] {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                Failure::generic(format!("cannot create directory {}: {e}", dir.display()))
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Starts ovsdb-server with its local socket only and waits until it answers.
+    fn spawn_server(&self) -> Result<i32, Failure> {
+        self.ensure_dirs()?;
+        let mark = self.log_mark();
+        let mut child = process::spawn_daemon(
+            &self.cfg.ovsdb_server,
+            &self.cfg.server_args(),
+            &self.cfg.log_file,
+        )
+        .map_err(|e| Failure::generic(e.to_string()))?;
+        let pid = child.id() as i32;
+        log::info!(
+            "started ovsdb-server pid={pid} db_file={}",
+            self.cfg.db_file.display()
+        );
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let why = self
+                    .logged_error(mark, None)
+                    .unwrap_or_else(|| format!("see {}", self.cfg.log_file.display()));
+                return Err(Failure::generic(format!(
+                    "ovsdb-server exited at startup ({status}): {why}"
+                )));
+            }
+            if process::read_pidfile(&self.cfg.pidfile()) == Some(pid)
+                && let Ok(mut ctl) = Unixctl::connect(&self.cfg.ctl(), self.deadline)
+                && let Ok(dbs) = ctl.command("ovsdb-server/list-dbs", &[], self.deadline)
+            {
+                if dbs.lines().any(|l| l.trim() == self.cfg.db.schema_name()) {
+                    return Ok(pid);
+                }
+                let _ = process::terminate(pid, Deadline::after(Duration::from_secs(5)));
+                return Err(Failure::generic(format!(
+                    "{} is not an {} database (server reports: {})",
+                    self.cfg.db_file.display(),
+                    self.cfg.db.schema_name(),
+                    dbs.trim()
+                )));
+            }
+            if !self.deadline.sleep(Duration::from_millis(10)) {
+                let _ = process::terminate(pid, Deadline::after(Duration::from_secs(5)));
+                return Err(Failure::generic(format!(
+                    "ovsdb-server for {} did not become ready before the start timeout",
+                    self.cfg.db_file.display()
+                )));
+            }
+        }
+    }
+
+    /// Ports of the passive connections configured in the database's Connection table.
+    fn db_listener_targets(&self, db: &mut Ovsdb) -> Result<Vec<ConnRow>, Failure> {
+        let r = db
+            .transact(
+                self.cfg.db.schema_name(),
+                &[json!({"op": "select", "table": "Connection", "where": [],
+                          "columns": ["_uuid", "target", "inactivity_probe"]})],
+                self.deadline,
+            )
+            .map_err(|e| Failure::generic(format!("cannot read the Connection table: {e}")))?;
+        let rows = r
+            .first()
+            .and_then(|o| o.get("rows"))
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        Ok(rows
+            .iter()
+            .filter_map(|row| {
+                let target = row.get("target")?.as_str()?.to_string();
+                let uuid = row
+                    .get("_uuid")
+                    .and_then(|u| u.get(1))
+                    .and_then(Value::as_str)
+                    .map(String::from);
+                let probe = row.get("inactivity_probe").and_then(Value::as_i64);
+                Some(ConnRow {
+                    target,
+                    uuid,
+                    probe,
+                })
+            })
+            .collect())
+    }
+
+    /// Keeps a Connection row for our listener with the configured probe.
+    fn ensure_probe_row(
+        &self,
+        db: &mut Ovsdb,
+        rows: &[ConnRow],
+        probe: i64,
+    ) -> Result<(), Failure> {
+        let target = self.cfg.listen_target();
+        let global = self.cfg.db.global_table();
+        let ops = match rows.iter().find(|r| r.target == target) {
+            Some(ConnRow { probe: Some(p), .. }) if *p == probe => return Ok(()),
+            Some(ConnRow {
+                uuid: Some(uuid), ..
+            }) => vec![json!({
+                "op": "update", "table": "Connection",
+                "where": [["_uuid", "==", ["uuid", uuid]]],
+                "row": {"inactivity_probe": probe}})],
+            _ => {
+                let globals = db
+                    .transact(
+                        self.cfg.db.schema_name(),
+                        &[json!({"op": "select", "table": global, "where": [], "columns": ["_uuid"]})],
+                        self.deadline,
+                    )
+                    .map_err(|e| Failure::generic(format!("cannot read {global}: {e}")))?;
+                let have_global = globals
+                    .first()
+                    .and_then(|o| o.get("rows"))
+                    .and_then(Value::as_array)
+                    .is_some_and(|r| !r.is_empty());
+                let insert = json!({"op": "insert", "table": "Connection", "uuid-name": "conn",
+                                    "row": {"target": target, "inactivity_probe": probe}});
+                let link = if have_global {
+                    json!({"op": "mutate", "table": global, "where": [],
+                           "mutations": [["connections", "insert", ["set", [["named-uuid", "conn"]]]]]})
+                } else {
+                    json!({"op": "insert", "table": global,
+                           "row": {"connections": ["set", [["named-uuid", "conn"]]]}})
+                };
+                vec![insert, link]
+            }
+        };
+        db.transact(self.cfg.db.schema_name(), &ops, self.deadline)
+            .map(|_| log::info!("Connection {target} has inactivity_probe={probe}"))
+            .map_err(|e| Failure::generic(format!("cannot set inactivity_probe on {target}: {e}")))
+    }
+
+    /// Opens the client listeners and waits until ours is bound. Returns the remotes added.
+    fn open_remotes(&self, pid: i32) -> Result<Vec<String>, Failure> {
+        let mut remotes = Vec::new();
+        let mut covered_by_db = false;
+        if self.cfg.use_remote_in_db {
+            let mut db = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), self.deadline)
+                .map_err(|e| Failure::generic(e.to_string()))?;
+            let mut rows = self.db_listener_targets(&mut db)?;
+            if let Some(probe) = self.cfg.inactivity_probe {
+                self.ensure_probe_row(&mut db, &rows, probe)?;
+                rows = self.db_listener_targets(&mut db)?;
+            }
+            covered_by_db = rows
+                .iter()
+                .any(|r| passive_port(&r.target) == Some(self.cfg.port));
+            remotes.push(self.cfg.db_remote());
+        }
+        if !covered_by_db {
+            remotes.push(self.cfg.listen_target());
+        } else {
+            log::info!(
+                "port {} is opened by the database's own connections",
+                self.cfg.port
+            );
+        }
+        let mark = self.log_mark();
+        let mut ctl = Unixctl::connect(&self.cfg.ctl(), self.deadline)
+            .map_err(|e| Failure::generic(e.to_string()))?;
+        for r in &remotes {
+            ctl.command("ovsdb-server/add-remote", &[r], self.deadline)
+                .map_err(|e| Failure::generic(format!("cannot open remote {r}: {e}")))?;
+        }
+        let port = self.cfg.port;
+        loop {
+            let bound = process::tcp_listeners(pid).iter().any(|l| {
+                l.port == port
+                    && (l.addr == self.cfg.listen_address
+                        || self.cfg.listen_address.is_unspecified()
+                        || l.addr.is_unspecified())
+            });
+            if bound {
+                log::info!(
+                    "listening on {} (remotes: {})",
+                    self.cfg.listen_target(),
+                    remotes.join(" ")
+                );
+                return Ok(remotes);
+            }
+            if let Some(err) = self.logged_error(mark, Some("listen failed")) {
+                return Err(Failure::generic(format!(
+                    "cannot listen on {}: {err} (is another process using port {port}?)",
+                    self.cfg.listen_target()
+                )));
+            }
+            if !self.deadline.sleep(Duration::from_millis(10)) {
+                return Err(Failure::generic(format!(
+                    "ovsdb-server did not listen on {} before the timeout",
+                    self.cfg.listen_target()
+                )));
+            }
+        }
+    }
+
+    /// Closes our remotes (best effort) and stops the daemon, TERM then KILL; releases the
+    /// owner record. A daemon that is already gone is fine.
+    fn shut_down(&self) -> Result<(), Failure> {
+        if let Some(d) = self.daemon() {
+            let st = self.state();
+            if !d.stopped()
+                && let Ok(mut ctl) = Unixctl::connect(&self.cfg.ctl(), self.deadline.share(0.2))
+            {
+                for r in st.remotes.iter() {
+                    if let Err(e) =
+                        ctl.command("ovsdb-server/remove-remote", &[r], self.deadline.share(0.2))
+                    {
+                        log::warn!("cannot close remote {r}: {e}");
+                    }
+                }
+            }
+            let how = process::terminate(d.pid, self.deadline)
+                .map_err(|e| Failure::generic(format!("cannot stop ovsdb-server: {e}")))?;
+            log::info!("stopped ovsdb-server pid={} ({how:?})", d.pid);
+            // A killed server leaves its pidfile and sockets behind.
+            for f in [self.cfg.pidfile(), self.cfg.ctl(), self.cfg.sock()] {
+                if process::read_pidfile(&self.cfg.pidfile()) == Some(d.pid)
+                    || f != self.cfg.pidfile()
+                {
+                    let _ = std::fs::remove_file(&f);
+                }
+            }
+        }
+        let node = self.node();
+        guard::release(&self.cfg.db_file, &node)
+            .map_err(|e| Failure::generic(format!("cannot release owner record: {e}")))
+    }
+
+    // ---------------------------------------------------------------- health
+
+    fn health(&self, remotes: &[String]) -> Health {
+        match self.daemon() {
+            None => Health::Gone,
+            Some(d) => self.health_of(&d, remotes),
+        }
+    }
+
+    /// Depth 0: alive, not stopped, unixctl answers, active, `remotes` configured.
+    /// Depth 10: + a read transaction and our listener bound. Depth 20: + file verifies,
+    /// storage has space.
+    fn health_of(&self, d: &ProcInfo, remotes: &[String]) -> Health {
+        if d.stopped() {
+            return Health::Broken(format!(
+                "ovsdb-server pid {} is stopped (state {})",
+                d.pid, d.state
+            ));
+        }
+        let dl = self.deadline;
+        let mut ctl = match Unixctl::connect(&self.cfg.ctl(), dl) {
+            Ok(c) => c,
+            Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
+        };
+        match ctl.command("ovsdb-server/sync-status", &[], dl) {
+            Ok(s) => match ovsdb::parse_sync_status(&s) {
+                SyncState::Active => {}
+                other => {
+                    return Health::Broken(format!(
+                        "ovsdb-server pid {} is not active: {other:?}",
+                        d.pid
+                    ));
+                }
+            },
+            Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
+        }
+        if !remotes.is_empty() {
+            match ctl.command("ovsdb-server/list-remotes", &[], dl) {
+                Ok(s) => {
+                    let have = ovsdb::parse_remotes(&s);
+                    if let Some(missing) = remotes.iter().find(|r| !have.contains(r)) {
+                        return Health::Broken(format!("remote {missing} is not open"));
+                    }
+                }
+                Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
+            }
+        }
+        if self.meta.check_level >= 10
+            && let Err(why) = self.deep_check(d.pid, !remotes.is_empty())
+        {
+            return Health::Broken(why);
+        }
+        if self.meta.check_level >= 20
+            && let Err(why) = self.file_check()
+        {
+            return Health::Broken(why);
+        }
+        Health::Serving
+    }
+
+    fn deep_check(&self, pid: i32, serving: bool) -> Result<(), String> {
+        let dl = self.deadline;
+        let mut db =
+            Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl).map_err(|e| e.to_string())?;
+        let global = self.cfg.db.global_table();
+        db.transact(
+            self.cfg.db.schema_name(),
+            &[json!({"op": "select", "table": global, "where": [], "columns": ["_uuid"]})],
+            dl,
+        )
+        .map_err(|e| format!("read transaction failed: {e}"))?;
+        if serving
+            && !process::tcp_listeners(pid)
+                .iter()
+                .any(|l| l.port == self.cfg.port)
+        {
+            return Err(format!("nothing listens on port {}", self.cfg.port));
+        }
+        Ok(())
+    }
+
+    fn file_check(&self) -> Result<(), String> {
+        let db = &self.cfg.db_file;
+        let size = std::fs::metadata(db)
+            .map(|m| m.len())
+            .map_err(|e| format!("{}: {e}", db.display()))?;
+        let v = dbfile::verify(db, Some(size)).map_err(|e| format!("{}: {e}", db.display()))?;
+        if let dbfile::Verdict::TornTail { .. } = v {
+            // A record being appended right now looks torn; it must not stay that way.
+            self.deadline.sleep(Duration::from_millis(200));
+            let now = std::fs::metadata(db).map(|m| m.len()).unwrap_or(size);
+            if now == size {
+                return Err(format!("{} ends in a torn record: {v:?}", db.display()));
+            }
+        } else if !v.is_clean() {
+            return Err(format!("{} does not verify: {v:?}", db.display()));
+        }
+        let dir = db.parent().unwrap_or(Path::new("/"));
+        let st = nix::sys::statvfs::statvfs(dir)
+            .map_err(|e| format!("statvfs {}: {e}", dir.display()))?;
+        let free = st.blocks_available() as u64 * st.fragment_size() as u64;
+        if free < 1 << 20 {
+            return Err(format!(
+                "storage of {} is full ({free} bytes free)",
+                db.display()
+            ));
+        }
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- cluster view
+
+    /// Writes the promotion score and the role node attribute when they differ from what
+    /// the state file says was last written. Failures are logged: outside a cluster (tests,
+    /// ocf-tester) there is nothing to write to, and a score must never fail an action.
+    fn publish(&self, st: &mut State, score: Option<i32>) {
+        let dl = self.deadline.cap(Duration::from_secs(10));
+        if self.meta.promotable && st.score != score {
+            match pacemaker::set_promotion(score, dl) {
+                Ok(()) => st.score = score,
+                Err(e) => log::warn!("cannot set promotion score {score:?}: {e}"),
+            }
+        }
+        let attr = self.cfg.role_attr();
+        let want = st.role.map(|r| match r {
+            Role::Serving => "serving",
+            Role::Standby => "standby",
+        });
+        if st.attrs.get(&attr).map(String::as_str) != want {
+            match pacemaker::set_node_attr(&attr, want, dl) {
+                Ok(()) => match want {
+                    Some(v) => {
+                        st.attrs.insert(attr, v.to_string());
+                    }
+                    None => {
+                        st.attrs.remove(&attr);
+                    }
+                },
+                Err(e) => log::warn!("cannot set node attribute {attr}: {e}"),
+            }
+        }
+    }
+}
+
+/// The port of a passive remote target (`ptcp:6641`, `pssl:6641:[::1]`), if it is one.
+pub fn passive_port(target: &str) -> Option<u16> {
+    let rest = target
+        .strip_prefix("ptcp:")
+        .or_else(|| target.strip_prefix("pssl:"))?;
+    rest.split(':').next()?.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, Failure> {
+        SPEC.parse_with(|n| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        })
+        .and_then(|v| Config::from_values(&v))
+    }
+
+    #[test]
+    fn defaults_match_ovn_ctl() {
+        let nb = cfg(&[("db", "nb")]).unwrap();
+        assert_eq!(nb.db_file, Path::new("/var/lib/ovn/ovnnb_db.db"));
+        assert_eq!(nb.ctl(), Path::new("/var/run/ovn/ovnnb_db.ctl"));
+        assert_eq!(nb.sock(), Path::new("/var/run/ovn/ovnnb_db.sock"));
+        assert_eq!(nb.pidfile(), Path::new("/var/run/ovn/ovnnb_db.pid"));
+        assert_eq!(nb.log_file, Path::new("/var/log/ovn/ovsdb-server-nb.log"));
+        assert_eq!(nb.listen_target(), "ptcp:6641:0.0.0.0");
+        assert_eq!(nb.db_remote(), "db:OVN_Northbound,NB_Global,connections");
+        let sb = cfg(&[("db", "sb")]).unwrap();
+        assert_eq!(sb.port, 6642);
+        assert_eq!(sb.schema, Path::new("/usr/share/ovn/ovn-sb.ovsschema"));
+        assert_eq!(sb.db_remote(), "db:OVN_Southbound,SB_Global,connections");
+    }
+
+    #[test]
+    fn ipv6_is_bracketed_and_ssl_is_pssl() {
+        let c = cfg(&[
+            ("db", "sb"),
+            ("listen_address", "fd00::1"),
+            ("protocol", "ssl"),
+            ("ssl_private_key", "/k"),
+            ("ssl_certificate", "/c"),
+            ("ssl_ca_cert", "/ca"),
+        ])
+        .unwrap();
+        assert_eq!(c.listen_target(), "pssl:6642:[fd00::1]");
+        let args = c.server_args();
+        assert!(args.contains(&"--private-key=/k".to_string()), "{args:?}");
+        assert!(args.contains(&"--ssl-ciphers=db:OVN_Southbound,SSL,ssl_ciphers".to_string()));
+        assert!(
+            !args.iter().any(|a| a.starts_with("--remote=ptcp")
+                || a.starts_with("--remote=pssl")
+                || a.starts_with("--remote=db:")),
+            "listeners open later: {args:?}"
+        );
+    }
+
+    #[test]
+    fn cross_parameter_rules() {
+        assert!(
+            cfg(&[
+                ("db", "nb"),
+                ("inactivity_probe", "5000"),
+                ("use_remote_in_db", "false")
+            ])
+            .is_err()
+        );
+        assert!(cfg(&[("db", "nb"), ("ssl_private_key", "/k")]).is_err());
+        assert!(
+            cfg(&[
+                ("db", "nb"),
+                ("protocol", "ssl"),
+                ("use_remote_in_db", "no")
+            ])
+            .is_err()
+        );
+        assert!(cfg(&[("db", "nb"), ("log_file", "/x"), ("db_file", "/x")]).is_err());
+        assert!(cfg(&[("db", "nb"), ("inactivity_probe", "5000")]).is_ok());
+    }
+
+    #[test]
+    fn passive_ports() {
+        assert_eq!(passive_port("ptcp:6641:0.0.0.0"), Some(6641));
+        assert_eq!(passive_port("pssl:6642"), Some(6642));
+        assert_eq!(passive_port("pssl:6642:[::1]"), Some(6642));
+        assert_eq!(passive_port("tcp:1.2.3.4:6641"), None);
+        assert_eq!(passive_port("punix:/x"), None);
+    }
+
+    #[test]
+    fn table_is_consistent() {
+        let mut names: Vec<_> = SPEC.params.iter().map(|p| p.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), SPEC.params.len(), "duplicate parameter");
+        for p in SPEC.params {
+            assert!(
+                !p.shortdesc.is_empty() && !p.longdesc.is_empty(),
+                "{}",
+                p.name
+            );
+            if let Default::By { param, values } = p.default {
+                let sel = SPEC.param(param).expect("selector exists");
+                let Kind::Choice(choices) = sel.kind else {
+                    panic!("selector is a choice")
+                };
+                for c in choices {
+                    assert!(
+                        values.iter().any(|(k, _)| k == c),
+                        "{} lacks a default for {param}={c}",
+                        p.name
+                    );
+                }
+            }
+        }
+        for a in [
+            "start",
+            "stop",
+            "monitor",
+            "promote",
+            "demote",
+            "notify",
+            "validate-all",
+            "meta-data",
+        ] {
+            assert!(SPEC.action(a).is_some(), "{a}");
+        }
+    }
+}

@@ -1,0 +1,534 @@
+//! A small JSON-RPC 1.0 client for OVSDB (RFC 7047) and OVS unixctl control sockets, over
+//! unix or TCP sockets. Every call takes a deadline; a server stopped with SIGSTOP makes a
+//! call fail with [`Error::Timeout`], never hang. Answers the server's `echo` requests.
+//!
+//! Messages are concatenated JSON values with no delimiter; [`Decoder`] splits them out of
+//! a byte stream. Owns sockets it opens; never spawns anything.
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::os::fd::{AsRawFd, FromRawFd, IntoRawFd};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::ocf::Deadline;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot connect to {endpoint}: {source}")]
+    Connect {
+        endpoint: String,
+        source: std::io::Error,
+    },
+    #[error("{endpoint} did not answer in time")]
+    Timeout { endpoint: String },
+    #[error("I/O error on {endpoint}: {source}")]
+    Io {
+        endpoint: String,
+        source: std::io::Error,
+    },
+    #[error("{endpoint} closed the connection")]
+    Closed { endpoint: String },
+    #[error("malformed JSON-RPC from {endpoint}: {detail}")]
+    Protocol { endpoint: String, detail: String },
+    #[error("{endpoint}: {method} failed: {error}")]
+    Remote {
+        endpoint: String,
+        method: String,
+        error: String,
+    },
+}
+
+impl Error {
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Timeout { .. })
+    }
+}
+
+/// Where to connect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Unix(PathBuf),
+    Tcp(SocketAddr),
+}
+
+impl std::fmt::Display for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Endpoint::Unix(p) => write!(f, "unix:{}", p.display()),
+            Endpoint::Tcp(a) => write!(f, "tcp:{a}"),
+        }
+    }
+}
+
+/// Splits a byte stream into JSON values. Bytes of an incomplete value stay buffered
+/// until more arrive; anything that can never become JSON is an error.
+#[derive(Debug, Default)]
+pub struct Decoder {
+    buf: Vec<u8>,
+}
+
+/// The most a single message may grow to before we call the peer broken (64 MiB).
+pub const MAX_MESSAGE: usize = 64 << 20;
+
+impl Decoder {
+    pub fn feed(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+    }
+
+    /// The next complete value, `Ok(None)` if more bytes are needed.
+    pub fn next_value(&mut self) -> Result<Option<Value>, String> {
+        let start = self
+            .buf
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(self.buf.len());
+        if start == self.buf.len() {
+            self.buf.clear();
+            return Ok(None);
+        }
+        let mut it = serde_json::Deserializer::from_slice(&self.buf[start..]).into_iter::<Value>();
+        match it.next() {
+            Some(Ok(v)) => {
+                let used = start + it.byte_offset();
+                self.buf.drain(..used);
+                Ok(Some(v))
+            }
+            Some(Err(e)) if e.is_eof() => {
+                if self.buf.len() > MAX_MESSAGE {
+                    Err(format!("message larger than {MAX_MESSAGE} bytes"))
+                } else {
+                    Ok(None)
+                }
+            }
+            Some(Err(e)) => Err(e.to_string()),
+            None => Ok(None),
+        }
+    }
+
+    pub fn buffered(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+enum Stream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Stream {
+    fn set_read_timeout(&self, d: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_read_timeout(d),
+            Stream::Tcp(s) => s.set_read_timeout(d),
+        }
+    }
+    fn set_write_timeout(&self, d: Option<Duration>) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.set_write_timeout(d),
+            Stream::Tcp(s) => s.set_write_timeout(d),
+        }
+    }
+    fn read(&mut self, b: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(s) => s.read(b),
+            Stream::Tcp(s) => s.read(b),
+        }
+    }
+    fn write_all(&mut self, b: &[u8]) -> std::io::Result<()> {
+        match self {
+            Stream::Unix(s) => s.write_all(b),
+            Stream::Tcp(s) => s.write_all(b),
+        }
+    }
+}
+
+/// Connects to a unix socket without ever blocking past the deadline: a non-blocking
+/// connect, retried while the listener's backlog is full (a stopped server).
+fn connect_unix(path: &Path, deadline: Deadline) -> std::io::Result<UnixStream> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, UnixAddr, connect, socket};
+    let addr = UnixAddr::new(path).map_err(std::io::Error::from)?;
+    let fd = socket(
+        AddressFamily::Unix,
+        SockType::Stream,
+        SockFlag::SOCK_CLOEXEC | SockFlag::SOCK_NONBLOCK,
+        None,
+    )
+    .map_err(std::io::Error::from)?;
+    loop {
+        match connect(fd.as_raw_fd(), &addr) {
+            Ok(()) => break,
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => {
+                if !deadline.sleep(Duration::from_millis(5)) {
+                    return Err(std::io::ErrorKind::TimedOut.into());
+                }
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // SAFETY: `fd` is a connected stream socket we own; ownership moves to the UnixStream.
+    let s = unsafe { UnixStream::from_raw_fd(fd.into_raw_fd()) };
+    s.set_nonblocking(false)?;
+    Ok(s)
+}
+
+pub struct Client {
+    stream: Stream,
+    endpoint: String,
+    decoder: Decoder,
+    next_id: u64,
+}
+
+impl Client {
+    pub fn connect(ep: &Endpoint, deadline: Deadline) -> Result<Client, Error> {
+        let endpoint = ep.to_string();
+        let stream = match ep {
+            Endpoint::Unix(p) => connect_unix(p, deadline).map(Stream::Unix),
+            Endpoint::Tcp(a) => {
+                let r = deadline.remaining();
+                if r.is_zero() {
+                    return Err(Error::Timeout { endpoint });
+                }
+                TcpStream::connect_timeout(a, r).map(Stream::Tcp)
+            }
+        };
+        match stream {
+            Ok(stream) => Ok(Client {
+                stream,
+                endpoint,
+                decoder: Decoder::default(),
+                next_id: 1,
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => Err(Error::Timeout { endpoint }),
+            Err(source) => Err(Error::Connect { endpoint, source }),
+        }
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn send(&mut self, msg: &Value, deadline: Deadline) -> Result<(), Error> {
+        let r = deadline.remaining();
+        if r.is_zero() {
+            return Err(Error::Timeout {
+                endpoint: self.endpoint.clone(),
+            });
+        }
+        let bytes = serde_json::to_vec(msg).expect("a serde_json::Value always serializes");
+        let io = |source| Error::Io {
+            endpoint: self.endpoint.clone(),
+            source,
+        };
+        self.stream.set_write_timeout(Some(r)).map_err(io)?;
+        match self.stream.write_all(&bytes) {
+            Ok(()) => Ok(()),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(Error::Timeout {
+                    endpoint: self.endpoint.clone(),
+                })
+            }
+            Err(source) => Err(Error::Io {
+                endpoint: self.endpoint.clone(),
+                source,
+            }),
+        }
+    }
+
+    fn receive(&mut self, deadline: Deadline) -> Result<Value, Error> {
+        let mut chunk = [0u8; 16 * 1024];
+        loop {
+            match self.decoder.next_value() {
+                Ok(Some(v)) => return Ok(v),
+                Ok(None) => {}
+                Err(detail) => {
+                    return Err(Error::Protocol {
+                        endpoint: self.endpoint.clone(),
+                        detail,
+                    });
+                }
+            }
+            let r = deadline.remaining();
+            if r.is_zero() {
+                return Err(Error::Timeout {
+                    endpoint: self.endpoint.clone(),
+                });
+            }
+            self.stream
+                .set_read_timeout(Some(r))
+                .map_err(|source| Error::Io {
+                    endpoint: self.endpoint.clone(),
+                    source,
+                })?;
+            match self.stream.read(&mut chunk) {
+                Ok(0) => {
+                    return Err(Error::Closed {
+                        endpoint: self.endpoint.clone(),
+                    });
+                }
+                Ok(n) => self.decoder.feed(&chunk[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(Error::Timeout {
+                        endpoint: self.endpoint.clone(),
+                    });
+                }
+                Err(source) => {
+                    return Err(Error::Io {
+                        endpoint: self.endpoint.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Sends one request and waits for its reply, answering `echo` requests and skipping
+    /// notifications meanwhile. Returns the `result`, or [`Error::Remote`] for an `error`.
+    pub fn call(
+        &mut self,
+        method: &str,
+        params: Value,
+        deadline: Deadline,
+    ) -> Result<Value, Error> {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(
+            &json!({"id": id, "method": method, "params": params}),
+            deadline,
+        )?;
+        loop {
+            let msg = self.receive(deadline)?;
+            match classify(&msg) {
+                Incoming::Reply {
+                    id: rid,
+                    result,
+                    error,
+                } if rid == id => {
+                    if error.is_null() {
+                        return Ok(result.clone());
+                    }
+                    let error = match error {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    return Err(Error::Remote {
+                        endpoint: self.endpoint.clone(),
+                        method: method.to_string(),
+                        error,
+                    });
+                }
+                Incoming::Echo { id: eid, params } => {
+                    let reply = json!({"id": eid, "result": params, "error": null});
+                    self.send(&reply, deadline)?;
+                }
+                Incoming::Reply { .. } | Incoming::Notification => {}
+                Incoming::Malformed => {
+                    return Err(Error::Protocol {
+                        endpoint: self.endpoint.clone(),
+                        detail: format!("not a JSON-RPC message: {}", truncate(&msg.to_string())),
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(200).collect()
+}
+
+/// What a received message is.
+#[derive(Debug, PartialEq)]
+pub enum Incoming<'a> {
+    Reply {
+        id: u64,
+        result: &'a Value,
+        error: &'a Value,
+    },
+    Echo {
+        id: &'a Value,
+        params: &'a Value,
+    },
+    Notification,
+    Malformed,
+}
+
+pub fn classify(msg: &Value) -> Incoming<'_> {
+    static NULL: Value = Value::Null;
+    let Some(obj) = msg.as_object() else {
+        return Incoming::Malformed;
+    };
+    if let Some(method) = obj.get("method").and_then(Value::as_str) {
+        let id = obj.get("id").unwrap_or(&NULL);
+        if method == "echo" && !id.is_null() {
+            return Incoming::Echo {
+                id,
+                params: obj.get("params").unwrap_or(&NULL),
+            };
+        }
+        return Incoming::Notification;
+    }
+    match obj.get("id").and_then(Value::as_u64) {
+        Some(id) => Incoming::Reply {
+            id,
+            result: obj.get("result").unwrap_or(&NULL),
+            error: obj.get("error").unwrap_or(&NULL),
+        },
+        None => Incoming::Malformed,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(d: &mut Decoder) -> Vec<Value> {
+        let mut out = vec![];
+        while let Some(v) = d.next_value().unwrap() {
+            out.push(v);
+        }
+        out
+    }
+
+    #[test]
+    fn several_messages_in_one_read() {
+        let mut d = Decoder::default();
+        d.feed(br#"{"id":1,"result":"a","error":null}{"id":2,"result":[],"error":null} {"id":null,"method":"update","params":[]}"#);
+        let v = drain(&mut d);
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[1]["id"], 2);
+        assert_eq!(d.buffered(), 0);
+    }
+
+    #[test]
+    fn message_split_across_reads_at_every_byte() {
+        let msg = br#"{"id":7,"result":"state: active\n\"quoted\" \\ back","error":null}"#;
+        for cut in 0..msg.len() {
+            let mut d = Decoder::default();
+            d.feed(&msg[..cut]);
+            assert_eq!(d.next_value().unwrap(), None, "cut at {cut}");
+            d.feed(&msg[cut..]);
+            let v = d.next_value().unwrap().expect("complete");
+            assert_eq!(v["result"], "state: active\n\"quoted\" \\ back");
+        }
+    }
+
+    #[test]
+    fn escaped_braces_inside_strings_do_not_confuse_framing() {
+        let mut d = Decoder::default();
+        d.feed(br#"{"id":1,"result":"}{\"}","error":null}{"id":2,"result":"\u007b","error":null}"#);
+        let v = drain(&mut d);
+        assert_eq!(v.len(), 2);
+        assert_eq!(v[0]["result"], "}{\"}");
+        assert_eq!(v[1]["result"], "{");
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_hang() {
+        let mut d = Decoder::default();
+        d.feed(b"]not json");
+        assert!(d.next_value().is_err());
+    }
+
+    #[test]
+    fn classify_echo_reply_and_notification() {
+        let echo = json!({"id":"echo","method":"echo","params":[]});
+        assert!(matches!(classify(&echo), Incoming::Echo { .. }));
+        let note = json!({"id":null,"method":"update","params":[null,{}]});
+        assert_eq!(classify(&note), Incoming::Notification);
+        let reply = json!({"id":3,"result":"x","error":null});
+        assert!(matches!(classify(&reply), Incoming::Reply { id: 3, .. }));
+        assert_eq!(classify(&json!([1])), Incoming::Malformed);
+    }
+
+    /// A fake server on a socketpair: sends an echo request first, then the reply split in
+    /// two writes; the client must answer the echo and return the result.
+    #[test]
+    fn call_answers_echo_and_reassembles_reply() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let server = std::thread::spawn(move || {
+            let mut dec = Decoder::default();
+            let mut buf = [0u8; 4096];
+            let req = loop {
+                let n = b.read(&mut buf).unwrap();
+                dec.feed(&buf[..n]);
+                if let Some(v) = dec.next_value().unwrap() {
+                    break v;
+                }
+            };
+            b.write_all(br#"{"id":"e1","method":"echo","params":["x"]}"#)
+                .unwrap();
+            let echo_reply = loop {
+                if let Some(v) = dec.next_value().unwrap() {
+                    break v;
+                }
+                let n = b.read(&mut buf).unwrap();
+                dec.feed(&buf[..n]);
+            };
+            let reply = format!(r#"{{"id":{},"result":"ok \"q\"","error":null}}"#, req["id"]);
+            let (x, y) = reply.as_bytes().split_at(10);
+            b.write_all(x).unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            b.write_all(y).unwrap();
+            echo_reply
+        });
+        let mut c = Client {
+            stream: Stream::Unix(a),
+            endpoint: "test".into(),
+            decoder: Decoder::default(),
+            next_id: 1,
+        };
+        let dl = Deadline::after(Duration::from_secs(10));
+        let r = c.call("list_dbs", json!([]), dl).unwrap();
+        assert_eq!(r, "ok \"q\"");
+        let echo_reply = server.join().unwrap();
+        assert_eq!(echo_reply, json!({"id":"e1","result":["x"],"error":null}));
+    }
+
+    #[test]
+    fn silent_server_times_out() {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let mut c = Client {
+            stream: Stream::Unix(a),
+            endpoint: "test".into(),
+            decoder: Decoder::default(),
+            next_id: 1,
+        };
+        let e = c
+            .call("x", json!([]), Deadline::after(Duration::from_millis(50)))
+            .unwrap_err();
+        assert!(e.is_timeout(), "{e}");
+    }
+
+    #[test]
+    fn remote_error_is_reported() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        b.write_all(br#"{"id":1,"result":null,"error":"\"bogus\" command"}"#)
+            .unwrap();
+        let mut c = Client {
+            stream: Stream::Unix(a),
+            endpoint: "test".into(),
+            decoder: Decoder::default(),
+            next_id: 1,
+        };
+        let e = c
+            .call("bogus", json!([]), Deadline::after(Duration::from_secs(5)))
+            .unwrap_err();
+        assert!(matches!(e, Error::Remote { .. }), "{e}");
+        assert!(e.to_string().contains("\"bogus\" command"));
+    }
+}

@@ -1,0 +1,456 @@
+//! Parameter tables: one table per agent declares every parameter once (type, choices,
+//! default, description), and everything else is derived from it: meta-data XML, parsing of
+//! `OCF_RESKEY_*`, the syntactic half of validate-all, the README tables and man pages.
+//!
+//! Parsing here does no I/O (parse, then resolve): checks that touch the system (files
+//! exist, binaries installed) belong to the agent's resolve step.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use super::{Failure, env_var, parse_bool};
+
+/// The longest value any parameter accepts. PATH_MAX is 4096; nothing here needs more.
+pub const MAX_VALUE_LEN: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// An absolute path of conservative characters (no spaces, quotes or shell syntax).
+    AbsPath,
+    /// A TCP port, 1..=65535.
+    Port,
+    /// An IPv4 or IPv6 literal.
+    IpAddr,
+    /// An integer in a closed range.
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Boolean,
+    /// One of a fixed set of words.
+    Choice(&'static [&'static str]),
+}
+
+/// Where a parameter's default comes from. Written here and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Default {
+    None,
+    Fixed(&'static str),
+    /// Depends on another (Choice) parameter's value, e.g. `db_file` on `db`.
+    By {
+        param: &'static str,
+        values: &'static [(&'static str, &'static str)],
+    },
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ParamSpec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub default: Default,
+    pub required: bool,
+    /// Parameters with `unique` set must differ between resources of this agent.
+    pub unique: bool,
+    pub shortdesc: &'static str,
+    pub longdesc: &'static str,
+}
+
+/// An action as advertised in meta-data.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionSpec {
+    pub name: &'static str,
+    pub timeout_s: u64,
+    pub interval_s: Option<u64>,
+    pub depth: Option<u32>,
+    pub role: Option<&'static str>,
+}
+
+/// Everything meta-data says about an agent.
+#[derive(Debug)]
+pub struct AgentSpec {
+    pub name: &'static str,
+    pub shortdesc: &'static str,
+    pub longdesc: &'static str,
+    pub params: &'static [ParamSpec],
+    pub actions: &'static [ActionSpec],
+}
+
+/// A parsed, typed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Str(String),
+    Int(i64),
+    Bool(bool),
+}
+
+/// The parsed parameters of one invocation: every declared parameter that is set or has a
+/// default, already checked against its kind.
+#[derive(Debug, Clone, Default)]
+pub struct Values {
+    map: BTreeMap<&'static str, Value>,
+    explicit: BTreeMap<&'static str, bool>,
+}
+
+impl Values {
+    pub fn str(&self, name: &str) -> Option<&str> {
+        match self.map.get(name) {
+            Some(Value::Str(s)) => Some(s),
+            _ => None,
+        }
+    }
+    pub fn int(&self, name: &str) -> Option<i64> {
+        match self.map.get(name) {
+            Some(Value::Int(i)) => Some(*i),
+            _ => None,
+        }
+    }
+    pub fn bool(&self, name: &str) -> Option<bool> {
+        match self.map.get(name) {
+            Some(Value::Bool(b)) => Some(*b),
+            _ => None,
+        }
+    }
+    /// True when the operator set the parameter (not a default).
+    pub fn is_set(&self, name: &str) -> bool {
+        self.explicit.get(name).copied().unwrap_or(false)
+    }
+}
+
+fn path_char_ok(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "/._-+@=,~:".contains(c)
+}
+
+/// Checks one raw value against its kind; the reason names the parameter and the problem.
+pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
+    let name = spec.name;
+    let bad = |why: String| Failure::configured(format!("parameter {name}: {why}"));
+    if raw.len() > MAX_VALUE_LEN {
+        return Err(bad(format!(
+            "value is {} bytes long, more than {MAX_VALUE_LEN}",
+            raw.len()
+        )));
+    }
+    let shown: String = raw.chars().take(64).collect();
+    let shown = shown.escape_debug();
+    match spec.kind {
+        Kind::AbsPath => {
+            if !raw.starts_with('/') {
+                return Err(bad(format!("\"{shown}\" is not an absolute path")));
+            }
+            if let Some(c) = raw.chars().find(|c| !path_char_ok(*c)) {
+                return Err(bad(format!(
+                    "\"{shown}\" contains '{}', which is not allowed in a path here",
+                    c.escape_debug()
+                )));
+            }
+            if raw.split('/').any(|seg| seg == "..") {
+                return Err(bad(format!("\"{shown}\" contains a '..' component")));
+            }
+            Ok(Value::Str(raw.to_string()))
+        }
+        Kind::Port => match raw.parse::<u32>() {
+            Ok(p) if (1..=65535).contains(&p) => Ok(Value::Int(p as i64)),
+            _ => Err(bad(format!("\"{shown}\" is not a TCP port (1-65535)"))),
+        },
+        Kind::IpAddr => match raw.parse::<IpAddr>() {
+            Ok(ip) => Ok(Value::Str(ip.to_string())),
+            Err(_) => Err(bad(format!(
+                "\"{shown}\" is not an IPv4 or IPv6 address literal"
+            ))),
+        },
+        Kind::Integer { min, max } => match raw.parse::<i64>() {
+            Ok(i) if (min..=max).contains(&i) => Ok(Value::Int(i)),
+            _ => Err(bad(format!(
+                "\"{shown}\" is not an integer between {min} and {max}"
+            ))),
+        },
+        Kind::Boolean => parse_bool(raw)
+            .map(Value::Bool)
+            .ok_or_else(|| bad(format!("\"{shown}\" is not a boolean (true/false)"))),
+        Kind::Choice(choices) => {
+            if choices.contains(&raw) {
+                Ok(Value::Str(raw.to_string()))
+            } else {
+                Err(bad(format!(
+                    "\"{shown}\" is not one of {}",
+                    choices.join(", ")
+                )))
+            }
+        }
+    }
+}
+
+impl AgentSpec {
+    pub fn param(&self, name: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+
+    pub fn action(&self, name: &str) -> Option<&ActionSpec> {
+        self.actions.iter().find(|a| a.name == name)
+    }
+
+    /// The default of `spec` given the values parsed so far (for `Default::By`).
+    pub fn default_of(&self, spec: &ParamSpec, so_far: &Values) -> Option<String> {
+        match spec.default {
+            Default::None => None,
+            Default::Fixed(v) => Some(v.to_string()),
+            Default::By { param, values } => {
+                let key = so_far.str(param)?;
+                values
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.to_string())
+            }
+        }
+    }
+
+    /// Parses parameters with a lookup function (the environment in production, a map in
+    /// tests). Parameters are taken in table order so `Default::By` sees its selector.
+    pub fn parse_with(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Values, Failure> {
+        let mut values = Values::default();
+        for spec in self.params {
+            let raw = lookup(spec.name).filter(|v| !v.is_empty());
+            let explicit = raw.is_some();
+            let raw = match raw.or_else(|| self.default_of(spec, &values)) {
+                Some(r) => r,
+                None if spec.required => {
+                    return Err(Failure::configured(format!(
+                        "required parameter {} is not set",
+                        spec.name
+                    )));
+                }
+                None => continue,
+            };
+            let v = check_value(spec, &raw)?;
+            values.map.insert(spec.name, v);
+            values.explicit.insert(spec.name, explicit);
+        }
+        Ok(values)
+    }
+
+    /// Parses `OCF_RESKEY_<name>` for every declared parameter; empty means unset.
+    pub fn parse_env(&self) -> Result<Values, Failure> {
+        self.parse_with(|name| env_var(&format!("OCF_RESKEY_{name}")))
+    }
+
+    /// The OCF meta-data document. Valid against both ra-api-1.dtd and metadata.rng:
+    /// content types string/integer/boolean only, roles Promoted/Unpromoted, lang on
+    /// every description.
+    pub fn meta_data(&self, version: &str) -> String {
+        use quick_xml::escape::escape;
+        let mut x = String::new();
+        x.push_str("<?xml version=\"1.0\"?>\n");
+        x.push_str("<!DOCTYPE resource-agent SYSTEM \"ra-api-1.dtd\">\n");
+        x.push_str(&format!(
+            "<resource-agent name=\"{}\" version=\"{}\">\n",
+            escape(self.name),
+            escape(version)
+        ));
+        x.push_str("<version>1.1</version>\n");
+        x.push_str(&format!(
+            "<longdesc lang=\"en\">\n{}\n</longdesc>\n",
+            escape(self.longdesc.trim())
+        ));
+        x.push_str(&format!(
+            "<shortdesc lang=\"en\">{}</shortdesc>\n",
+            escape(self.shortdesc)
+        ));
+        x.push_str("<parameters>\n");
+        for p in self.params {
+            x.push_str(&format!(
+                "<parameter name=\"{}\" unique=\"{}\" required=\"{}\">\n",
+                p.name, p.unique as u8, p.required as u8
+            ));
+            x.push_str(&format!(
+                "<longdesc lang=\"en\">\n{}\n</longdesc>\n",
+                escape(self.full_longdesc(p))
+            ));
+            x.push_str(&format!(
+                "<shortdesc lang=\"en\">{}</shortdesc>\n",
+                escape(p.shortdesc)
+            ));
+            let ty = match p.kind {
+                Kind::Boolean => "boolean",
+                Kind::Port | Kind::Integer { .. } => "integer",
+                _ => "string",
+            };
+            match p.default {
+                Default::Fixed(d) => x.push_str(&format!(
+                    "<content type=\"{ty}\" default=\"{}\" />\n",
+                    escape(d)
+                )),
+                _ => x.push_str(&format!("<content type=\"{ty}\" />\n")),
+            }
+            x.push_str("</parameter>\n");
+        }
+        x.push_str("</parameters>\n<actions>\n");
+        for a in self.actions {
+            x.push_str(&format!("<action name=\"{}\"", a.name));
+            if let Some(d) = a.depth {
+                x.push_str(&format!(" depth=\"{d}\""));
+            }
+            x.push_str(&format!(" timeout=\"{}s\"", a.timeout_s));
+            if let Some(i) = a.interval_s {
+                x.push_str(&format!(" interval=\"{i}s\""));
+            }
+            if let Some(r) = a.role {
+                x.push_str(&format!(" role=\"{r}\""));
+            }
+            x.push_str(" />\n");
+        }
+        x.push_str("</actions>\n</resource-agent>\n");
+        x
+    }
+
+    /// A parameter's long description plus what the table knows: allowed values, range,
+    /// and defaults that depend on another parameter.
+    pub fn full_longdesc(&self, p: &ParamSpec) -> String {
+        let mut s = p.longdesc.trim().to_string();
+        match p.kind {
+            Kind::Choice(c) => s.push_str(&format!("\nAllowed values: {}.", c.join(", "))),
+            Kind::Integer { min, max } => s.push_str(&format!("\nRange: {min} to {max}.")),
+            Kind::Port => s.push_str("\nRange: 1 to 65535."),
+            Kind::AbsPath => s.push_str("\nAn absolute path."),
+            _ => {}
+        }
+        if let Default::By { param, values } = p.default {
+            let list: Vec<String> = values
+                .iter()
+                .map(|(k, v)| format!("{v} when {param}={k}"))
+                .collect();
+            s.push_str(&format!("\nDefault: {}.", list.join("; ")));
+        }
+        s
+    }
+
+    /// The `usage` text.
+    pub fn usage(&self) -> String {
+        let names: Vec<&str> = self.actions.iter().map(|a| a.name).collect();
+        let mut uniq = names.clone();
+        uniq.dedup();
+        format!("usage: {} {{{}}}\n", self.name, uniq.join("|"))
+    }
+
+    /// The default timeout (s) of an action as advertised, for when Pacemaker gave none.
+    pub fn timeout_of(&self, action: &str) -> u64 {
+        self.action(action).map(|a| a.timeout_s).unwrap_or(20)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &[ParamSpec] = &[
+        ParamSpec {
+            name: "db",
+            kind: Kind::Choice(&["nb", "sb"]),
+            default: Default::None,
+            required: true,
+            unique: false,
+            shortdesc: "db",
+            longdesc: "which db",
+        },
+        ParamSpec {
+            name: "file",
+            kind: Kind::AbsPath,
+            default: Default::By {
+                param: "db",
+                values: &[
+                    ("nb", "/var/lib/ovn/ovnnb_db.db"),
+                    ("sb", "/var/lib/ovn/ovnsb_db.db"),
+                ],
+            },
+            required: false,
+            unique: true,
+            shortdesc: "file",
+            longdesc: "the file & <stuff>",
+        },
+        ParamSpec {
+            name: "port",
+            kind: Kind::Port,
+            default: Default::Fixed("6641"),
+            required: false,
+            unique: false,
+            shortdesc: "port",
+            longdesc: "port",
+        },
+    ];
+    const A: AgentSpec = AgentSpec {
+        name: "t",
+        shortdesc: "t",
+        longdesc: "t",
+        params: P,
+        actions: &[ActionSpec {
+            name: "start",
+            timeout_s: 30,
+            interval_s: None,
+            depth: None,
+            role: None,
+        }],
+    };
+
+    fn parse(pairs: &[(&str, &str)]) -> Result<Values, Failure> {
+        A.parse_with(|n| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == n)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn defaults_follow_the_selector() {
+        let v = parse(&[("db", "sb")]).unwrap();
+        assert_eq!(v.str("file"), Some("/var/lib/ovn/ovnsb_db.db"));
+        assert_eq!(v.int("port"), Some(6641));
+        assert!(!v.is_set("file"));
+        assert!(v.is_set("db"));
+    }
+
+    #[test]
+    fn empty_is_unset_and_required_is_enforced() {
+        let e = parse(&[("db", "")]).unwrap_err();
+        assert_eq!(e.status, crate::ocf::OcfStatus::ErrConfigured);
+        assert!(e.reason.contains("db"), "{}", e.reason);
+        let v = parse(&[("db", "nb"), ("port", "")]).unwrap();
+        assert_eq!(v.int("port"), Some(6641));
+    }
+
+    #[test]
+    fn bad_values_are_err_configured_with_the_name() {
+        let long = "/".repeat(MAX_VALUE_LEN + 1);
+        for (k, v) in [
+            ("db", "xx"),
+            ("file", "rel/path"),
+            ("file", "/a b"),
+            ("file", "/a;rm -rf /"),
+            ("file", "/a/$(id)"),
+            ("file", "/a/../b"),
+            ("file", "--opt"),
+            ("file", long.as_str()),
+            ("port", "0"),
+            ("port", "70000"),
+            ("port", "abc"),
+            ("port", "-1"),
+        ] {
+            let pairs = if k == "db" {
+                vec![(k, v)]
+            } else {
+                vec![("db", "nb"), (k, v)]
+            };
+            let e = parse(&pairs).unwrap_err();
+            assert_eq!(e.status, crate::ocf::OcfStatus::ErrConfigured, "{k}={v}");
+            assert!(e.reason.contains(k), "{k}={v}: {}", e.reason);
+        }
+    }
+
+    #[test]
+    fn meta_data_escapes_and_lists_derived_defaults() {
+        let x = A.meta_data("0.1");
+        assert!(x.contains("the file &amp; &lt;stuff&gt;"));
+        assert!(x.contains("/var/lib/ovn/ovnsb_db.db when db=sb"));
+        assert!(x.contains("<content type=\"integer\" default=\"6641\" />"));
+        assert!(x.contains("<action name=\"start\" timeout=\"30s\" />"));
+    }
+}

@@ -1,0 +1,332 @@
+//! Daemon processes: spawning one detached from the agent, finding it again by pidfile and
+//! /proc, telling whether it is alive, hung or gone, and stopping it TERM → KILL inside a
+//! deadline. Reads /proc; forks nothing except the daemon itself.
+//!
+//! Only signals a PID after checking /proc says it is the daemon we mean (command name and
+//! an expected argument), so a recycled PID is never killed.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use nix::errno::Errno;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+use crate::ocf::Deadline;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot start {program}: {source}")]
+    Spawn {
+        program: String,
+        source: std::io::Error,
+    },
+    #[error("cannot signal pid {pid}: {source}")]
+    Signal { pid: i32, source: Errno },
+    #[error("pid {pid} is still there after SIGKILL (stuck in the kernel, state {state})")]
+    Unkillable { pid: i32, state: char },
+}
+
+/// What /proc says about a process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProcInfo {
+    pub pid: i32,
+    /// Single-letter state from /proc/PID/stat: R, S, D, T (stopped), Z (zombie), ...
+    pub state: char,
+    pub comm: String,
+    pub cmdline: Vec<String>,
+}
+
+impl ProcInfo {
+    pub fn read(pid: i32) -> Option<ProcInfo> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let (comm, state) = parse_stat(&stat)?;
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let cmdline = cmdline
+            .split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect();
+        Some(ProcInfo {
+            pid,
+            state,
+            comm,
+            cmdline,
+        })
+    }
+
+    /// Alive for our purposes: exists and is not a zombie or dead.
+    pub fn alive(&self) -> bool {
+        !matches!(self.state, 'Z' | 'X' | 'x')
+    }
+
+    /// Stopped by a signal (SIGSTOP) or traced.
+    pub fn stopped(&self) -> bool {
+        matches!(self.state, 'T' | 't')
+    }
+
+    pub fn has_arg(&self, arg: &str) -> bool {
+        self.cmdline.iter().any(|a| a == arg)
+    }
+}
+
+/// `pid (comm) S ...`: comm may contain spaces and parentheses, so split at the last ')'.
+pub fn parse_stat(stat: &str) -> Option<(String, char)> {
+    let open = stat.find('(')?;
+    let close = stat.rfind(')')?;
+    let comm = stat.get(open + 1..close)?.to_string();
+    let state = stat.get(close + 1..)?.trim_start().chars().next()?;
+    Some((comm, state))
+}
+
+/// The PID in a pidfile, if the file holds one.
+pub fn read_pidfile(path: &Path) -> Option<i32> {
+    let s = std::fs::read_to_string(path).ok()?;
+    s.trim().parse::<i32>().ok().filter(|p| *p > 1)
+}
+
+/// The daemon a pidfile names, if that PID is alive and is `comm` with `marker` among its
+/// arguments (e.g. its `--unixctl=...`). Otherwise the pidfile is stale.
+pub fn find_daemon(pidfile: &Path, comm: &str, marker: &str) -> Option<ProcInfo> {
+    let pid = read_pidfile(pidfile)?;
+    let info = ProcInfo::read(pid)?;
+    (info.alive() && info.comm == comm && info.has_arg(marker)).then_some(info)
+}
+
+/// Starts a daemon in its own session, detached from our stdio; its stderr (fatal startup
+/// errors) is appended to `stderr_log`, normally its own log file. The caller waits for
+/// readiness; the returned child is reaped by whoever inherits it once we exit.
+pub fn spawn_daemon(
+    program: &str,
+    args: &[String],
+    stderr_log: &Path,
+) -> Result<std::process::Child, Error> {
+    let spawn_err = |source| Error::Spawn {
+        program: program.into(),
+        source,
+    };
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(stderr_log)
+        .map_err(spawn_err)?;
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .env_clear()
+        .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+        .env("LC_ALL", "C")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(log)
+        .current_dir("/");
+    // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| {
+            nix::unistd::setsid()
+                .map(|_| ())
+                .map_err(std::io::Error::from)
+        });
+    }
+    cmd.spawn().map_err(spawn_err)
+}
+
+/// Whether `pid` is gone (or a zombie, which is as good as gone).
+fn gone(pid: i32) -> bool {
+    ProcInfo::read(pid).is_none_or(|i| !i.alive())
+}
+
+/// Waits until `pid` is gone or the deadline passes; true if gone.
+pub fn wait_gone(pid: i32, deadline: Deadline) -> bool {
+    loop {
+        if gone(pid) {
+            return true;
+        }
+        if !deadline.sleep(Duration::from_millis(10)) {
+            return gone(pid);
+        }
+    }
+}
+
+fn signal(pid: i32, sig: Signal) -> Result<(), Error> {
+    match kill(Pid::from_raw(pid), sig) {
+        Ok(()) | Err(Errno::ESRCH) => Ok(()),
+        Err(source) => Err(Error::Signal { pid, source }),
+    }
+}
+
+/// How a stop went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stopped {
+    AlreadyGone,
+    Terminated,
+    Killed,
+}
+
+/// Stops `pid`: SIGTERM (plus SIGCONT, so a stopped process can act on it) and half the
+/// remaining budget to exit, then SIGKILL and the rest of the budget.
+pub fn terminate(pid: i32, deadline: Deadline) -> Result<Stopped, Error> {
+    if gone(pid) {
+        return Ok(Stopped::AlreadyGone);
+    }
+    signal(pid, Signal::SIGTERM)?;
+    signal(pid, Signal::SIGCONT)?;
+    if wait_gone(pid, deadline.share(0.5)) {
+        return Ok(Stopped::Terminated);
+    }
+    log::warn!("pid={pid} did not exit on SIGTERM; sending SIGKILL");
+    signal(pid, Signal::SIGKILL)?;
+    // SIGKILL is final; give it the rest of the budget, but at least a moment.
+    let dl = deadline.max(Deadline::after(Duration::from_millis(500)));
+    if wait_gone(pid, dl) {
+        return Ok(Stopped::Killed);
+    }
+    Err(Error::Unkillable {
+        pid,
+        state: ProcInfo::read(pid).map(|i| i.state).unwrap_or('?'),
+    })
+}
+
+/// Socket inodes a process holds open (from /proc/PID/fd links `socket:[N]`).
+fn socket_inodes(pid: i32) -> Vec<u64> {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return vec![];
+    };
+    dir.filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_link(e.path()).ok())
+        .filter_map(|l| {
+            let s = l.to_str()?;
+            s.strip_prefix("socket:[")?.strip_suffix(']')?.parse().ok()
+        })
+        .collect()
+}
+
+/// One listening TCP socket from /proc/net/tcp{,6}.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listener {
+    pub addr: IpAddr,
+    pub port: u16,
+    pub inode: u64,
+}
+
+fn parse_hex_v4(h: &str) -> Option<IpAddr> {
+    let n = u32::from_str_radix(h, 16).ok()?;
+    Some(IpAddr::V4(Ipv4Addr::from(n.to_le_bytes())))
+}
+
+fn parse_hex_v6(h: &str) -> Option<IpAddr> {
+    if h.len() != 32 {
+        return None;
+    }
+    let mut b = [0u8; 16];
+    for i in 0..4 {
+        let w = u32::from_str_radix(&h[i * 8..i * 8 + 8], 16).ok()?;
+        b[i * 4..i * 4 + 4].copy_from_slice(&w.to_le_bytes());
+    }
+    Some(IpAddr::V6(Ipv6Addr::from(b)))
+}
+
+/// Parses the LISTEN (state 0A) lines of a /proc/net/tcp or tcp6 table.
+pub fn parse_tcp_table(text: &str) -> Vec<Listener> {
+    text.lines()
+        .skip(1)
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            if f.len() < 10 || f[3] != "0A" {
+                return None;
+            }
+            let (a, p) = f[1].split_once(':')?;
+            let addr = if a.len() == 8 {
+                parse_hex_v4(a)?
+            } else {
+                parse_hex_v6(a)?
+            };
+            Some(Listener {
+                addr,
+                port: u16::from_str_radix(p, 16).ok()?,
+                inode: f[9].parse().ok()?,
+            })
+        })
+        .collect()
+}
+
+/// The TCP sockets `pid` is listening on, in its own network namespace.
+pub fn tcp_listeners(pid: i32) -> Vec<Listener> {
+    let inodes = socket_inodes(pid);
+    if inodes.is_empty() {
+        return vec![];
+    }
+    ["tcp", "tcp6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
+        .flat_map(|t| parse_tcp_table(&t))
+        .filter(|l| inodes.contains(&l.inode))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_with_odd_comm() {
+        assert_eq!(
+            parse_stat("42 (ovsdb-server) S 1 42 42 0"),
+            Some(("ovsdb-server".into(), 'S'))
+        );
+        assert_eq!(
+            parse_stat("7 (a) b (c)) T 1"),
+            Some(("a) b (c)".into(), 'T'))
+        );
+        assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn tcp_table_listeners() {
+        let t = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   0: 0100007F:19F1 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0\n   1: 0100007F:19F1 0100007F:D2A2 01 00000000:00000000 00:00000000 00000000     0        0 12346 1\n";
+        let l = parse_tcp_table(t);
+        assert_eq!(
+            l,
+            vec![Listener {
+                addr: "127.0.0.1".parse().unwrap(),
+                port: 6641,
+                inode: 12345
+            }]
+        );
+        let t6 = "hdr\n   0: 00000000000000000000000001000000:19F2 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 999 1\n";
+        let l = parse_tcp_table(t6);
+        assert_eq!(l[0].addr, "::1".parse::<IpAddr>().unwrap());
+        assert_eq!(l[0].port, 6642);
+    }
+
+    #[test]
+    fn terminate_a_stopped_process() {
+        let mut child = Command::new("sleep").arg("30").spawn().unwrap();
+        let pid = child.id() as i32;
+        kill(Pid::from_raw(pid), Signal::SIGSTOP).unwrap();
+        let reaper = std::thread::spawn(move || child.wait());
+        let r = terminate(pid, Deadline::after(Duration::from_secs(10))).unwrap();
+        assert_ne!(r, Stopped::AlreadyGone);
+        reaper.join().unwrap().unwrap();
+        assert_eq!(
+            terminate(pid, Deadline::after(Duration::from_secs(1))).unwrap(),
+            Stopped::AlreadyGone
+        );
+    }
+
+    #[test]
+    fn term_ignored_then_killed() {
+        let mut child = Command::new("sh")
+            .args(["-c", "trap '' TERM; while :; do sleep 0.05; done"])
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i32;
+        std::thread::sleep(Duration::from_millis(100));
+        let reaper = std::thread::spawn(move || child.wait());
+        let r = terminate(pid, Deadline::after(Duration::from_millis(600))).unwrap();
+        assert_eq!(r, Stopped::Killed);
+        reaper.join().unwrap().unwrap();
+    }
+}
