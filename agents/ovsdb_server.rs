@@ -584,6 +584,7 @@ impl Agent<'_> {
     }
 
     fn save(&self, st: &State) -> Result<(), Failure> {
+        self.ensure_dirs()?;
         st.save(&self.cfg.state_file()).map_err(|e| {
             Failure::generic(format!(
                 "cannot write state file {}: {e}",

@@ -1,0 +1,46 @@
+# ovn-ocf — build, install, test.
+#   make test      install what the tests need (apt-get), build, install, run every test
+#   make install   DESTDIR, PREFIX, OCF_ROOT honoured
+#   make bench     measure against OVN's ovndb-servers.ocf, write BENCHMARKS.md
+
+PREFIX   ?= /usr/local
+OCF_ROOT ?= /usr/lib/ocf
+DESTDIR  ?=
+CARGO    ?= cargo
+BIN      := target/release/ovn-ocf
+AGENTS   := ovsdb-server
+SBINDIR  := $(PREFIX)/sbin
+AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
+
+.PHONY: all build deps install uninstall test unit integration bench clean
+
+all: build
+
+build:
+	$(CARGO) build --release --locked
+
+# Debian packages the tests run against, and a Rust toolchain. Idempotent.
+deps:
+	ocf-tests/deps.sh
+
+install: build
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(AGENTDIR)
+	install -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/ovn-ocf
+	for a in $(AGENTS); do ln -sfn $(SBINDIR)/ovn-ocf $(DESTDIR)$(AGENTDIR)/$$a; done
+
+uninstall:
+	for a in $(AGENTS); do rm -f $(DESTDIR)$(AGENTDIR)/$$a; done
+	-rmdir $(DESTDIR)$(AGENTDIR)
+	rm -f $(DESTDIR)$(SBINDIR)/ovn-ocf
+
+# Everything: unit tests, integration tests against real daemons, and the installed
+# agent through ocf-tester, crm_resource and pcs (so the system install comes first).
+test: deps
+	$(MAKE) install
+	$(CARGO) test --release --locked -- --test-threads=$(or $(TEST_THREADS),4)
+
+bench: deps build
+	ocf-tests/bench/run.sh
+
+clean:
+	$(CARGO) clean

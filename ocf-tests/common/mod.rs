@@ -1,0 +1,418 @@
+//! Test harness: runs the real `ovn-ocf` binary as the `ovsdb-server` agent (through a
+//! symlink of that name) against Debian's real ovsdb-server, in a private temp dir with its
+//! own run dir, log and a free port on loopback. Everything a test starts is stopped by PID
+//! when its `Res` is dropped, also when the test fails.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_ovn-ocf");
+
+/// A loopback port nobody listens on right now (bind to 0 and let it go).
+pub fn free_port(addr: &str) -> u16 {
+    TcpListener::bind((addr, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// What one agent invocation returned.
+#[derive(Debug)]
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Outcome {
+    /// The last `ocf-exit-reason:` line (what crm_mon would show).
+    pub fn reason(&self) -> Option<&str> {
+        self.stderr
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix("ocf-exit-reason:"))
+    }
+    pub fn panicked(&self) -> bool {
+        self.stderr.contains("panicked")
+    }
+}
+
+/// One resource under test: a DB in a temp dir, an agent symlink, its environment.
+pub struct Res {
+    pub dir: tempfile::TempDir,
+    pub env: BTreeMap<String, String>,
+    pub agent: PathBuf,
+    pub port: u16,
+    pub db: String,
+}
+
+impl Res {
+    pub fn new(db: &str) -> Res {
+        let dir = tempfile::Builder::new()
+            .prefix("ovn-ocf-test")
+            .tempdir()
+            .unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir_all(&bin).unwrap();
+        let agent = bin.join("ovsdb-server");
+        std::os::unix::fs::symlink(BIN, &agent).unwrap();
+        std::fs::create_dir_all(dir.path().join("db")).unwrap();
+        let port = free_port("127.0.0.1");
+        let mut env = BTreeMap::new();
+        let p = |s: &str| dir.path().join(s).display().to_string();
+        env.insert("OCF_ROOT".into(), "/usr/lib/ocf".into());
+        env.insert("OCF_RESOURCE_INSTANCE".into(), format!("test-{db}"));
+        env.insert("OCF_RESKEY_db".into(), db.into());
+        env.insert("OCF_RESKEY_db_file".into(), p(&format!("db/ovn{db}_db.db")));
+        env.insert("OCF_RESKEY_run_dir".into(), p("run"));
+        env.insert(
+            "OCF_RESKEY_log_file".into(),
+            p(&format!("log/ovsdb-server-{db}.log")),
+        );
+        env.insert("OCF_RESKEY_listen_address".into(), "127.0.0.1".into());
+        env.insert("OCF_RESKEY_port".into(), port.to_string());
+        env.insert("OCF_RESKEY_CRM_meta_timeout".into(), "30000".into());
+        env.insert("OCF_RESKEY_CRM_meta_interval".into(), "10000".into());
+        Res {
+            dir,
+            env,
+            agent,
+            port,
+            db: db.into(),
+        }
+    }
+
+    pub fn promotable(db: &str) -> Res {
+        let mut r = Res::new(db);
+        r.set("OCF_RESKEY_CRM_meta_promotable", "true");
+        r
+    }
+
+    pub fn set(&mut self, k: &str, v: &str) -> &mut Res {
+        self.env.insert(k.into(), v.into());
+        self
+    }
+
+    pub fn unset(&mut self, k: &str) -> &mut Res {
+        self.env.remove(k);
+        self
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn db_file(&self) -> PathBuf {
+        PathBuf::from(&self.env["OCF_RESKEY_db_file"])
+    }
+
+    pub fn run_dir(&self) -> PathBuf {
+        PathBuf::from(&self.env["OCF_RESKEY_run_dir"])
+    }
+
+    pub fn base(&self) -> String {
+        format!("ovn{}_db", self.db)
+    }
+
+    /// Runs an action with the resource's environment (plus `extra`), bounded by a
+    /// generous watchdog so that a hang fails the test instead of stalling the suite.
+    pub fn run_with(&self, action: &str, extra: &[(&str, &str)]) -> Outcome {
+        let mut cmd = Command::new(&self.agent);
+        cmd.arg(action)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .envs(&self.env)
+            .envs(extra.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        run_watched(cmd, Duration::from_secs(120))
+    }
+
+    pub fn run(&self, action: &str) -> Outcome {
+        self.run_with(action, &[])
+    }
+
+    /// Runs and asserts the exit code, showing stderr when it differs.
+    pub fn expect(&self, action: &str, code: i32) -> Outcome {
+        let o = self.run(action);
+        assert_eq!(
+            o.code, code,
+            "{action}: expected {code}, got {}\nstderr:\n{}",
+            o.code, o.stderr
+        );
+        assert!(!o.panicked(), "{action} panicked:\n{}", o.stderr);
+        o
+    }
+
+    pub fn probe(&self) -> Outcome {
+        self.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "0")])
+    }
+
+    /// PID of the ovsdb-server this resource runs, if any (pidfile + /proc).
+    pub fn server_pid(&self) -> Option<i32> {
+        let pid: i32 = std::fs::read_to_string(self.run_dir().join(format!("{}.pid", self.base())))
+            .ok()?
+            .trim()
+            .parse()
+            .ok()?;
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
+        (comm.trim() == "ovsdb-server" && state != 'Z').then_some(pid)
+    }
+
+    pub fn signal(&self, sig: &str) {
+        let pid = self.server_pid().expect("server running");
+        let st = Command::new("kill")
+            .args([&format!("-{sig}"), &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(st.success());
+    }
+
+    /// Waits (bounded) until the server process is gone.
+    pub fn wait_server_gone(&self, pid: i32) {
+        let end = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < end {
+            let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|s| {
+                    !s.rsplit_once(')')
+                        .is_some_and(|(_, r)| r.trim_start().starts_with('Z'))
+                })
+                .unwrap_or(false);
+            if !alive {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("pid {pid} still alive");
+    }
+
+    pub fn tcp(&self) -> SocketAddr {
+        format!("{}:{}", self.env["OCF_RESKEY_listen_address"], self.port)
+            .parse()
+            .or_else(|_| {
+                format!("[{}]:{}", self.env["OCF_RESKEY_listen_address"], self.port).parse()
+            })
+            .unwrap()
+    }
+
+    /// A transact through the TCP listener, as a client would: insert a row into the
+    /// global table's external_ids if possible, or a plain select.
+    pub fn client_transact(&self, ops: &str) -> Result<serde_json::Value, String> {
+        rpc(
+            self.tcp(),
+            &format!(
+                r#"{{"id":1,"method":"transact","params":["{}",{ops}]}}"#,
+                schema_name(&self.db)
+            ),
+        )
+    }
+
+    pub fn local_transact(&self, ops: &str) -> Result<serde_json::Value, String> {
+        let sock = self.run_dir().join(format!("{}.sock", self.base()));
+        rpc_unix(
+            &sock,
+            &format!(
+                r#"{{"id":1,"method":"transact","params":["{}",{ops}]}}"#,
+                schema_name(&self.db)
+            ),
+        )
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.env["OCF_RESKEY_log_file"]).unwrap_or_default()
+    }
+}
+
+impl Drop for Res {
+    fn drop(&mut self) {
+        // Stop through the agent first; then make sure by PID that nothing is left.
+        let _ = self.run_with("stop", &[("OCF_RESKEY_CRM_meta_timeout", "10000")]);
+        if let Some(pid) = self.server_pid() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
+pub fn schema_name(db: &str) -> &'static str {
+    if db == "nb" {
+        "OVN_Northbound"
+    } else {
+        "OVN_Southbound"
+    }
+}
+
+/// Runs a command with a watchdog: killed (and the test failed) if it runs past `limit`.
+pub fn run_watched(mut cmd: Command, limit: Duration) -> Outcome {
+    let mut child = cmd.spawn().expect("spawn");
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let t_out = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = out.read_to_string(&mut s);
+        s
+    });
+    let t_err = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let end = Instant::now() + limit;
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("command {cmd:?} hung for more than {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Outcome {
+        code: status.code().unwrap_or(-1),
+        stdout: t_out.join().unwrap(),
+        stderr: t_err.join().unwrap(),
+    }
+}
+
+fn read_reply(mut s: impl Read) -> Result<serde_json::Value, String> {
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = s.read(&mut chunk).map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("closed".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        let mut it = serde_json::Deserializer::from_slice(&buf).into_iter::<serde_json::Value>();
+        match it.next() {
+            Some(Ok(v)) => {
+                if let Some(e) = v.get("error").filter(|e| !e.is_null()) {
+                    return Err(e.to_string());
+                }
+                if let Some(arr) = v["result"].as_array()
+                    && let Some(e) = arr.iter().find_map(|r| r.get("error"))
+                {
+                    return Err(e.to_string());
+                }
+                return Ok(v["result"].clone());
+            }
+            Some(Err(e)) if e.is_eof() => continue,
+            Some(Err(e)) => return Err(e.to_string()),
+            None => continue,
+        }
+    }
+}
+
+/// One JSON-RPC request over TCP (an independent client: not the agent's code).
+pub fn rpc(addr: SocketAddr, req: &str) -> Result<serde_json::Value, String> {
+    let mut s =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(5)).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    read_reply(s)
+}
+
+pub fn rpc_unix(path: &Path, req: &str) -> Result<serde_json::Value, String> {
+    let mut s = std::os::unix::net::UnixStream::connect(path).map_err(|e| e.to_string())?;
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(req.as_bytes()).map_err(|e| e.to_string())?;
+    read_reply(s)
+}
+
+/// A write a client would do: a named Address_Set row (the table exists in NB and SB).
+pub fn write_ops(key: &str) -> String {
+    format!(r#"{{"op":"insert","table":"Address_Set","row":{{"name":"{key}"}}}}"#)
+}
+
+/// Names of the Address_Set rows, read back.
+pub fn select_sets() -> String {
+    r#"{"op":"select","table":"Address_Set","where":[],"columns":["name"]}"#.to_string()
+}
+
+pub fn set_names(result: &serde_json::Value) -> Vec<String> {
+    let mut v: Vec<String> = result[0]["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .filter_map(|r| r["name"].as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+pub fn select_ops(db: &str) -> String {
+    let table = if db == "nb" { "NB_Global" } else { "SB_Global" };
+    format!(r#"{{"op":"select","table":"{table}","where":[]}}"#)
+}
+
+/// A directory of shims for Pacemaker tools, recording their argv. A mock, and the only
+/// one: these tests have no cluster (the namespace cluster tests use the real tools).
+pub struct PcmkShim {
+    pub dir: tempfile::TempDir,
+}
+
+impl PcmkShim {
+    /// `crm_node -l` prints `members` (e.g. "1 node1 member\n2 node2 lost\n").
+    pub fn new(members: &str) -> PcmkShim {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("calls.log");
+        for tool in ["crm_attribute", "attrd_updater"] {
+            write_script(
+                &dir.path().join(tool),
+                &format!(
+                    "#!/bin/sh\necho \"{tool} $*\" >> '{}'\nexit 0\n",
+                    log.display()
+                ),
+            );
+        }
+        write_script(
+            &dir.path().join("crm_node"),
+            &format!(
+                "#!/bin/sh\necho \"crm_node $*\" >> '{}'\ncase \"$1\" in -l) printf '{}';; -n) echo node1;; esac\nexit 0\n",
+                log.display(),
+                members.replace('\n', "\\n")
+            ),
+        );
+        PcmkShim { dir }
+    }
+
+    pub fn path_env(&self) -> String {
+        format!(
+            "{}:{}",
+            self.dir.path().display(),
+            std::env::var("PATH").unwrap_or_default()
+        )
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("calls.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(String::from)
+            .collect()
+    }
+
+    pub fn clear(&self) {
+        let _ = std::fs::remove_file(self.dir.path().join("calls.log"));
+    }
+}
+
+fn write_script(p: &Path, body: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(p, body).unwrap();
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+}

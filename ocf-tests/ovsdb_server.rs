@@ -1,0 +1,504 @@
+//! The ovsdb-server agent against Debian's real ovsdb-server, for nb and sb, in both
+//! deployment shapes. Each case runs the real binary through an `ovsdb-server` symlink.
+
+mod common;
+
+use std::net::TcpListener;
+
+use common::*;
+
+/// Generates one test per database from a function taking the db name.
+macro_rules! per_db {
+    ($name:ident) => {
+        mod $name {
+            #[test]
+            fn nb() {
+                super::$name("nb")
+            }
+            #[test]
+            fn sb() {
+                super::$name("sb")
+            }
+        }
+    };
+}
+
+fn primitive_lifecycle(db: &str) {
+    let r = Res::new(db);
+    r.expect("validate-all", 0);
+    assert_eq!(r.probe().code, 7);
+    r.expect("start", 0);
+    r.expect("monitor", 0);
+    for depth in ["10", "20"] {
+        let o = r.run_with("monitor", &[("OCF_CHECK_LEVEL", depth)]);
+        assert_eq!(o.code, 0, "depth {depth}: {}", o.stderr);
+    }
+    assert_eq!(r.probe().code, 0);
+    // A client commits through the TCP listener and reads it back.
+    r.client_transact(&write_ops("client-1"))
+        .expect("transact via TCP");
+    let rows = r.client_transact(&select_sets()).unwrap();
+    assert_eq!(set_names(&rows), vec!["client-1"]);
+    // start of started is 0 and changes nothing.
+    let pid = r.server_pid().unwrap();
+    r.expect("start", 0);
+    assert_eq!(r.server_pid(), Some(pid));
+    // The owner record names this node while serving.
+    let rec = r.db_file().with_file_name(format!(".ovn{db}_db.db.owner"));
+    assert!(rec.exists());
+    r.expect("stop", 0);
+    assert!(
+        r.client_transact(&select_sets()).is_err(),
+        "listener must be gone after stop"
+    );
+    assert!(r.server_pid().is_none());
+    assert!(!rec.exists(), "owner record cleared on stop");
+    r.expect("stop", 0);
+    r.expect("monitor", 7);
+    // The data survived: served again, the row is there.
+    r.expect("start", 0);
+    let rows = r.client_transact(&select_sets()).unwrap();
+    assert_eq!(set_names(&rows), vec!["client-1"]);
+}
+per_db!(primitive_lifecycle);
+
+fn primitive_sigkill(db: &str) {
+    let r = Res::new(db);
+    r.expect("start", 0);
+    let pid = r.server_pid().unwrap();
+    r.signal("KILL");
+    r.wait_server_gone(pid);
+    r.expect("monitor", 7);
+    r.expect("stop", 0);
+    r.expect("monitor", 7);
+    r.expect("start", 0);
+    r.expect("monitor", 0);
+}
+per_db!(primitive_sigkill);
+
+fn promotable_lifecycle(db: &str) {
+    let r = Res::promotable(db);
+    assert_eq!(r.probe().code, 7);
+    r.expect("start", 0);
+    // Standby: nothing runs, the DB file is not touched.
+    r.expect("monitor", 0);
+    assert!(r.server_pid().is_none());
+    assert!(!r.db_file().exists(), "a standby must not touch db_file");
+    r.expect("promote", 0);
+    r.expect("monitor", 8);
+    let o = r.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+    assert_eq!(o.code, 8, "{}", o.stderr);
+    r.client_transact(&write_ops("p1"))
+        .expect("transact via TCP when promoted");
+    r.expect("promote", 0);
+    r.expect("demote", 0);
+    r.expect("monitor", 0);
+    assert!(
+        r.client_transact(&select_sets()).is_err(),
+        "listener must be gone after demote"
+    );
+    assert!(r.server_pid().is_none());
+    r.expect("demote", 0);
+    r.expect("promote", 0);
+    r.expect("monitor", 8);
+    assert_eq!(
+        set_names(&r.client_transact(&select_sets()).unwrap()),
+        vec!["p1"]
+    );
+    // Promoted and killed: failed promoted (9); then stop is 0 and it is stopped.
+    let pid = r.server_pid().unwrap();
+    r.signal("KILL");
+    r.wait_server_gone(pid);
+    r.expect("monitor", 9);
+    r.expect("stop", 0);
+    r.expect("monitor", 7);
+    r.expect("stop", 0);
+}
+per_db!(promotable_lifecycle);
+
+fn sigstop_is_an_error_within_timeout(db: &str) {
+    let r = Res::new(db);
+    r.expect("start", 0);
+    r.signal("STOP");
+    let o = r.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.reason().is_some_and(|x| x.contains("stopped")),
+        "{}",
+        o.stderr
+    );
+    // stop works on a stopped server (TERM+CONT, then KILL if needed).
+    let pid = r.server_pid().unwrap();
+    r.expect("stop", 0);
+    r.wait_server_gone(pid);
+    r.expect("monitor", 7);
+}
+per_db!(sigstop_is_an_error_within_timeout);
+
+fn sigstop_promoted_is_failed_promoted(db: &str) {
+    let r = Res::promotable(db);
+    r.expect("start", 0);
+    r.expect("promote", 0);
+    r.signal("STOP");
+    let o = r.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 9, "{}", o.stderr);
+    assert!(o.reason().is_some(), "{}", o.stderr);
+    r.expect("demote", 0);
+    r.expect("monitor", 0);
+}
+per_db!(sigstop_promoted_is_failed_promoted);
+
+/// A server that is running but does not answer its control socket (SIGSTOP after the
+/// agent's /proc check could not see it) must time out, not hang: exercised by pointing the
+/// agent at a socket whose peer never answers.
+#[test]
+fn unanswering_control_socket_times_out() {
+    let r = Res::new("nb");
+    r.expect("start", 0);
+    let ctl = r.run_dir().join("ovnnb_db.ctl");
+    // Replace the control socket by a listener that accepts and never answers.
+    std::fs::remove_file(&ctl).unwrap();
+    let _silent = std::os::unix::net::UnixListener::bind(&ctl).unwrap();
+    let o = r.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "2000")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.reason().is_some_and(|x| x.contains("did not answer")),
+        "{}",
+        o.stderr
+    );
+}
+
+fn port_taken_fails_with_reason(db: &str) {
+    let r = Res::new(db);
+    let _holder = TcpListener::bind(("127.0.0.1", r.port)).unwrap();
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().expect("exit reason");
+    assert!(
+        reason.contains(&r.port.to_string()) && reason.contains("Address already in use"),
+        "{reason}"
+    );
+    assert!(
+        r.server_pid().is_none(),
+        "a failed start leaves no server behind"
+    );
+    let rec = r.db_file().with_file_name(format!(".ovn{db}_db.db.owner"));
+    assert!(!rec.exists(), "a failed start releases the owner record");
+    r.expect("monitor", 7);
+}
+per_db!(port_taken_fails_with_reason);
+
+#[test]
+fn probe_with_bad_configuration_is_not_running() {
+    let mut r = Res::new("nb");
+    r.set("OCF_RESKEY_port", "abc");
+    assert_eq!(r.probe().code, 7);
+    r.expect("stop", 0);
+    let o = r.expect("validate-all", 6);
+    assert!(o.reason().unwrap().contains("port"));
+    r.set("OCF_RESKEY_port", "6641").unset("OCF_RESKEY_db");
+    assert_eq!(r.probe().code, 7);
+    r.expect("monitor", 6);
+}
+
+#[test]
+fn ipv6_listener() {
+    let mut r = Res::new("sb");
+    let port = free_port("::1");
+    r.set("OCF_RESKEY_listen_address", "::1")
+        .set("OCF_RESKEY_port", &port.to_string());
+    r.port = port;
+    r.expect("start", 0);
+    r.client_transact(&write_ops("v6"))
+        .expect("transact via [::1]");
+    r.expect("stop", 0);
+}
+
+#[test]
+fn inactivity_probe_is_kept_in_a_connection_row() {
+    let mut r = Res::new("nb");
+    r.set("OCF_RESKEY_inactivity_probe", "30000");
+    r.expect("start", 0);
+    let rows = r
+        .local_transact(r#"{"op":"select","table":"Connection","where":[],"columns":["target","inactivity_probe"]}"#)
+        .unwrap();
+    let row = &rows[0]["rows"][0];
+    assert_eq!(row["target"], format!("ptcp:{}:127.0.0.1", r.port));
+    assert_eq!(row["inactivity_probe"], 30000);
+    r.client_transact(&write_ops("probe"))
+        .expect("listener from the Connection row works");
+    // Changing the value updates the row on the next serve, without a second row.
+    r.expect("stop", 0);
+    r.set("OCF_RESKEY_inactivity_probe", "60000");
+    r.expect("start", 0);
+    let rows = r
+        .local_transact(
+            r#"{"op":"select","table":"Connection","where":[],"columns":["inactivity_probe"]}"#,
+        )
+        .unwrap();
+    assert_eq!(rows[0]["rows"].as_array().unwrap().len(), 1);
+    assert_eq!(rows[0]["rows"][0]["inactivity_probe"], 60000);
+    r.expect("monitor", 0);
+}
+
+/// An operator who ran `ovn-nbctl set-connection ptcp:PORT:...` already has a listener on
+/// our port in the DB: the agent must not open a second one that fails to bind.
+#[test]
+fn db_connection_on_same_port_is_not_doubled() {
+    let r = Res::new("nb");
+    r.expect("start", 0);
+    let target = format!("ptcp:{}:127.0.0.1", r.port);
+    r.local_transact(&format!(
+        r#"{{"op":"insert","table":"Connection","uuid-name":"c","row":{{"target":"{target}"}}}},{{"op":"insert","table":"NB_Global","row":{{"connections":["set",[["named-uuid","c"]]]}}}}"#
+    ))
+    .unwrap();
+    r.expect("stop", 0);
+    r.expect("start", 0);
+    assert!(!r.log().contains("listen failed"), "{}", r.log());
+    r.client_transact(&select_sets()).expect("listener up");
+    let o = r.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+}
+
+#[test]
+fn depth_20_finds_a_damaged_record() {
+    let r = Res::new("sb");
+    r.expect("start", 0);
+    for i in 0..3 {
+        r.client_transact(&write_ops(&format!("s{i}"))).unwrap();
+    }
+    let o = r.run_with("monitor", &[("OCF_CHECK_LEVEL", "20")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    // Flip one byte inside the last committed record's JSON.
+    let f = r.db_file();
+    let mut bytes = std::fs::read(&f).unwrap();
+    let at = bytes.len() - 5;
+    bytes[at] ^= 0x01;
+    std::fs::write(&f, &bytes).unwrap();
+    let o = r.run_with("monitor", &[("OCF_CHECK_LEVEL", "20")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.reason().unwrap().contains("does not verify"),
+        "{}",
+        o.stderr
+    );
+    // Depth 0 does not read the file.
+    r.expect("monitor", 0);
+}
+
+#[test]
+fn split_brain_guard_refuses_an_online_owner() {
+    let mut r = Res::new("nb");
+    let rec = r.db_file().with_file_name(".ovnnb_db.db.owner");
+    std::fs::write(&rec, r#"{"node":"node2","db_file":"x","since":0}"#).unwrap();
+    // Cluster says node2 is online: refuse, with a reason naming it.
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    r.set("PATH", &shim.path_env());
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("node2"), "{}", o.stderr);
+    assert!(r.server_pid().is_none());
+    // node20 online must not count as node2 (exact names).
+    let shim = PcmkShim::new("1 node1 member\n2 node2 lost\n20 node20 member\n");
+    r.set("PATH", &shim.path_env());
+    r.expect("start", 0);
+    let owner: serde_json::Value = serde_json::from_slice(&std::fs::read(&rec).unwrap()).unwrap();
+    assert_eq!(owner["node"], "node1");
+    r.expect("stop", 0);
+    assert!(!rec.exists());
+}
+
+#[test]
+fn split_brain_guard_without_membership_refuses() {
+    let r = Res::new("sb");
+    let rec = r.db_file().with_file_name(".ovnsb_db.db.owner");
+    std::fs::write(
+        &rec,
+        r#"{"node":"some-other-node","db_file":"x","since":0}"#,
+    )
+    .unwrap();
+    // No cluster on this machine: crm_node fails, membership is unknown.
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.reason().unwrap().contains("membership is unknown"),
+        "{}",
+        o.stderr
+    );
+    assert!(rec.exists(), "someone else's record is never removed");
+}
+
+#[test]
+fn missing_storage_fails_start_with_reason() {
+    let mut r = Res::new("nb");
+    let gone = r.path("not-mounted/ovnnb_db.db").display().to_string();
+    r.set("OCF_RESKEY_db_file", &gone);
+    let o = r.run("start");
+    assert_eq!(o.code, 1);
+    assert!(o.reason().unwrap().contains("not-mounted"), "{}", o.stderr);
+    assert_eq!(r.probe().code, 7);
+}
+
+#[test]
+fn missing_binary_is_not_installed() {
+    let mut r = Res::new("nb");
+    r.set("OCF_RESKEY_ovsdb_server", "/nonexistent/ovsdb-server");
+    let o = r.expect("validate-all", 5);
+    assert!(o.reason().unwrap().contains("/nonexistent/ovsdb-server"));
+    r.expect("start", 5);
+    assert_eq!(r.probe().code, 7);
+}
+
+/// The promotion score and the role attribute are written when they change, not on
+/// every monitor (each write is a CIB update).
+#[test]
+fn promotion_score_only_on_change() {
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut r = Res::promotable("nb");
+    r.set("PATH", &shim.path_env());
+    r.expect("start", 0);
+    let calls = shim.calls();
+    assert!(
+        calls.contains(&"crm_attribute --promotion -v 5".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"attrd_updater -n ovn-ocf-nb-role -U standby".to_string()),
+        "{calls:?}"
+    );
+    shim.clear();
+    for _ in 0..3 {
+        r.expect("monitor", 0);
+    }
+    assert!(
+        shim.calls()
+            .iter()
+            .all(|c| !c.starts_with("crm_attribute") && !c.starts_with("attrd")),
+        "{:?}",
+        shim.calls()
+    );
+    r.expect("promote", 0);
+    let calls = shim.calls();
+    assert!(
+        calls.contains(&"crm_attribute --promotion -v 10".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"attrd_updater -n ovn-ocf-nb-role -U serving".to_string()),
+        "{calls:?}"
+    );
+    shim.clear();
+    for _ in 0..3 {
+        r.expect("monitor", 8);
+    }
+    assert!(
+        shim.calls()
+            .iter()
+            .all(|c| !c.starts_with("crm_attribute") && !c.starts_with("attrd")),
+        "{:?}",
+        shim.calls()
+    );
+    r.expect("demote", 0);
+    assert!(
+        shim.calls()
+            .contains(&"crm_attribute --promotion -v 5".to_string())
+    );
+    shim.clear();
+    r.expect("stop", 0);
+    let calls = shim.calls();
+    assert!(
+        calls.contains(&"crm_attribute --promotion -D".to_string()),
+        "{calls:?}"
+    );
+    assert!(
+        calls.contains(&"attrd_updater -n ovn-ocf-nb-role -D".to_string()),
+        "{calls:?}"
+    );
+}
+
+/// A failed promotion-score write (no cluster) never fails an action, and is retried by
+/// a later monitor once it can succeed.
+#[test]
+fn score_write_failure_is_retried_by_monitor() {
+    let mut r = Res::promotable("sb");
+    r.expect("start", 0); // crm_attribute fails here: no cluster
+    let shim = PcmkShim::new("1 node1 member\n");
+    r.set("PATH", &shim.path_env());
+    r.expect("monitor", 0);
+    assert!(
+        shim.calls()
+            .contains(&"crm_attribute --promotion -v 5".to_string()),
+        "{:?}",
+        shim.calls()
+    );
+    shim.clear();
+    r.expect("monitor", 0);
+    assert!(
+        shim.calls().iter().all(|c| !c.starts_with("crm_attribute")),
+        "{:?}",
+        shim.calls()
+    );
+}
+
+#[test]
+fn unknown_action_is_unimplemented_and_no_action_is_args() {
+    let r = Res::new("nb");
+    let o = r.run("reload-everything");
+    assert_eq!(o.code, 3);
+    assert!(o.reason().is_some());
+    let mut cmd = std::process::Command::new(&r.agent);
+    cmd.stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let o = run_watched(cmd, std::time::Duration::from_secs(10));
+    assert_eq!(o.code, 2);
+    r.expect("usage", 0);
+    r.expect("notify", 0);
+}
+
+/// The monitor path forks nothing: no Pacemaker tool, no ovs-appctl (counted with strace).
+#[test]
+fn depth0_monitor_forks_no_child() {
+    if std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_err()
+    {
+        panic!("strace is required (make deps installs it)");
+    }
+    let r = Res::new("nb");
+    r.expect("start", 0);
+    let trace = r.path("trace");
+    let mut cmd = std::process::Command::new("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=fork,vfork,clone,clone3,execve",
+        "-o",
+    ])
+    .arg(&trace)
+    .arg(&r.agent)
+    .arg("monitor")
+    .env_clear()
+    .env("PATH", std::env::var("PATH").unwrap())
+    .envs(&r.env)
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let o = run_watched(cmd, std::time::Duration::from_secs(60));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let t = std::fs::read_to_string(&trace).unwrap();
+    let spawns: Vec<&str> = t
+        .lines()
+        .filter(|l| {
+            l.contains("fork(")
+                || l.contains("clone(")
+                || l.contains("clone3(")
+                || (l.contains("execve(") && !l.contains(r.agent.to_str().unwrap()))
+        })
+        .collect();
+    assert!(
+        spawns.is_empty(),
+        "monitor created processes:\n{}",
+        spawns.join("\n")
+    );
+}
