@@ -12,7 +12,7 @@ AGENTS   := ovsdb-server
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 
-.PHONY: all build deps install uninstall test unit integration bench clean
+.PHONY: all build deps install uninstall test bench readme clean
 
 all: build
 
@@ -41,6 +41,15 @@ test: deps
 
 bench: deps build
 	ocf-tests/bench/run.sh
+
+# Regenerates README's parameter tables from the agents' tables.
+readme: build
+	for a in $(AGENTS); do \
+	  $(BIN) params $$a > build.params.md && \
+	  sed -i -e "/<!-- BEGIN params $$a -->/,/<!-- END params $$a -->/{//!d}" \
+	         -e "/<!-- BEGIN params $$a -->/r build.params.md" README.md && \
+	  rm -f build.params.md; \
+	done
 
 clean:
 	$(CARGO) clean

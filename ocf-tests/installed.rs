@@ -160,3 +160,23 @@ fn ocf_tester_nb_promotable() {
 fn ocf_tester_sb_promotable() {
     ocf_tester("sb", true)
 }
+
+/// README's parameter table is the generated one (so docs cannot drift from the code).
+#[test]
+fn readme_parameter_table_is_generated() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let begin = "<!-- BEGIN params ovsdb-server -->\n";
+    let end = "<!-- END params ovsdb-server -->";
+    let a = readme.find(begin).expect("begin marker") + begin.len();
+    let b = readme.find(end).expect("end marker");
+    let mut c = Command::new(BIN);
+    c.args(["params", "ovsdb-server"]);
+    let o = run(c);
+    assert_eq!(o.code, 0);
+    assert_eq!(
+        &readme[a..b],
+        o.stdout,
+        "README's table is stale: run `make readme`"
+    );
+}

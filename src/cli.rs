@@ -23,6 +23,11 @@ enum Cmd {
         /// Agent name: ovsdb-server
         agent: String,
     },
+    /// Print an agent's parameter table as Markdown (the README's tables come from here).
+    Params {
+        /// Agent name: ovsdb-server
+        agent: String,
+    },
     /// List the agents this binary provides.
     Agents,
 }
@@ -35,16 +40,27 @@ pub fn main(args: Vec<String>) -> i32 {
             return if e.use_stderr() { 2 } else { 0 };
         }
     };
+    let agent = |name: &str| {
+        let a = agents::by_name(name);
+        if a.is_none() {
+            eprintln!("ovn-ocf: no agent named {name:?}");
+        }
+        a
+    };
     match cli.cmd {
-        Cmd::MetaData { agent } => match agents::by_name(&agent) {
+        Cmd::MetaData { agent: name } => match agent(&name) {
             Some(a) => {
                 print!("{}", a.spec.meta_data(env!("CARGO_PKG_VERSION")));
                 0
             }
-            None => {
-                eprintln!("ovn-ocf: no agent named {agent:?}");
-                2
+            None => 2,
+        },
+        Cmd::Params { agent: name } => match agent(&name) {
+            Some(a) => {
+                print!("{}", a.spec.markdown_table());
+                0
             }
+            None => 2,
         },
         Cmd::Agents => {
             for a in agents::AGENTS {

@@ -302,16 +302,24 @@ impl AgentSpec {
         x
     }
 
-    /// A parameter's long description plus what the table knows: allowed values, range,
-    /// and defaults that depend on another parameter.
+    /// What the table knows about a parameter's values: choices, range, form.
+    pub fn constraint(&self, p: &ParamSpec) -> Option<String> {
+        match p.kind {
+            Kind::Choice(c) => Some(format!("Allowed values: {}.", c.join(", "))),
+            Kind::Integer { min, max } => Some(format!("Range: {min} to {max}.")),
+            Kind::Port => Some("Range: 1 to 65535.".into()),
+            Kind::AbsPath => Some("An absolute path.".into()),
+            Kind::IpAddr | Kind::Boolean => None,
+        }
+    }
+
+    /// A parameter's long description plus its constraint and any default that depends
+    /// on another parameter (meta-data can only carry fixed defaults).
     pub fn full_longdesc(&self, p: &ParamSpec) -> String {
         let mut s = p.longdesc.trim().to_string();
-        match p.kind {
-            Kind::Choice(c) => s.push_str(&format!("\nAllowed values: {}.", c.join(", "))),
-            Kind::Integer { min, max } => s.push_str(&format!("\nRange: {min} to {max}.")),
-            Kind::Port => s.push_str("\nRange: 1 to 65535."),
-            Kind::AbsPath => s.push_str("\nAn absolute path."),
-            _ => {}
+        if let Some(c) = self.constraint(p) {
+            s.push('\n');
+            s.push_str(&c);
         }
         if let Default::By { param, values } = p.default {
             let list: Vec<String> = values
@@ -321,6 +329,34 @@ impl AgentSpec {
             s.push_str(&format!("\nDefault: {}.", list.join("; ")));
         }
         s
+    }
+
+    /// The parameter table as Markdown (README, man pages take it from here).
+    pub fn markdown_table(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+        let mut t = String::from("| parameter | default | description |\n|---|---|---|\n");
+        for p in self.params {
+            let default = match p.default {
+                Default::None if p.required => "(required)".to_string(),
+                Default::None => String::new(),
+                Default::Fixed(d) => format!("`{d}`"),
+                Default::By { param, values } => values
+                    .iter()
+                    .map(|(k, v)| format!("{param}={k}: `{v}`"))
+                    .collect::<Vec<_>>()
+                    .join("<br>"),
+            };
+            t.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                p.name,
+                cell(&default),
+                cell(&match self.constraint(p) {
+                    Some(c) => format!("{} {c}", p.longdesc.trim()),
+                    None => p.longdesc.trim().to_string(),
+                })
+            ));
+        }
+        t
     }
 
     /// The `usage` text.
