@@ -477,18 +477,13 @@ impl Config {
     }
 }
 
-fn executable(p: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-}
-
 /// Checks that touch the system: binaries and files the configuration names.
 pub fn resolve(cfg: &Config) -> Result<(), Failure> {
     for (param, bin) in [
         ("ovsdb_server", &cfg.ovsdb_server),
         ("ovsdb_tool", &cfg.ovsdb_tool),
     ] {
-        if !executable(bin) {
+        if !process::executable(bin) {
             return Err(Failure::installed(format!(
                 "{param}: {bin} is not an executable file (is ovn-central / openvswitch-common installed?)"
             )));
@@ -847,33 +842,11 @@ impl Agent<'_> {
     }
 
     fn log_mark(&self) -> u64 {
-        std::fs::metadata(&self.cfg.log_file)
-            .map(|m| m.len())
-            .unwrap_or(0)
+        process::log_size(&self.cfg.log_file)
     }
 
-    /// The last error line the daemon logged since `mark`.
     fn logged_error(&self, mark: u64, needle: Option<&str>) -> Option<String> {
-        use std::io::{Read, Seek, SeekFrom};
-        let mut f = std::fs::File::open(&self.cfg.log_file).ok()?;
-        f.seek(SeekFrom::Start(mark)).ok()?;
-        let mut buf = Vec::new();
-        f.take(1 << 20).read_to_end(&mut buf).ok()?;
-        let text = String::from_utf8_lossy(&buf);
-        text.lines()
-            .rfind(|l| {
-                (l.contains("|ERR|") || l.contains("|EMER|") || l.starts_with("ovsdb-server:"))
-                    && needle.is_none_or(|n| l.contains(n))
-            })
-            .map(|l| {
-                // Drop the timestamp/sequence prefix: keep the message.
-                l.rsplit_once("|ERR|")
-                    .or_else(|| l.rsplit_once("|EMER|"))
-                    .map(|(_, m)| m)
-                    .unwrap_or(l)
-                    .trim()
-                    .to_string()
-            })
+        process::logged_error(&self.cfg.log_file, mark, needle)
     }
 
     fn ensure_dirs(&self) -> Result<(), Failure> {
@@ -1227,35 +1200,14 @@ impl Agent<'_> {
 
     // ---------------------------------------------------------------- cluster view
 
-    /// Writes the promotion score and the role node attribute when they differ from what
-    /// the state file says was last written. Failures are logged: outside a cluster (tests,
-    /// ocf-tester) there is nothing to write to, and a score must never fail an action.
     fn publish(&self, st: &mut State, score: Option<i32>) {
-        let dl = self.deadline.cap(Duration::from_secs(10));
-        if self.meta.promotable && st.score != score {
-            match pacemaker::set_promotion(score, dl) {
-                Ok(()) => st.score = score,
-                Err(e) => log::warn!("cannot set promotion score {score:?}: {e}"),
-            }
-        }
-        let attr = self.cfg.role_attr();
-        let want = st.role.map(|r| match r {
-            Role::Serving => "serving",
-            Role::Standby => "standby",
-        });
-        if st.attrs.get(&attr).map(String::as_str) != want {
-            match pacemaker::set_node_attr(&attr, want, dl) {
-                Ok(()) => match want {
-                    Some(v) => {
-                        st.attrs.insert(attr, v.to_string());
-                    }
-                    None => {
-                        st.attrs.remove(&attr);
-                    }
-                },
-                Err(e) => log::warn!("cannot set node attribute {attr}: {e}"),
-            }
-        }
+        pacemaker::publish(
+            st,
+            score,
+            self.meta.promotable,
+            &self.cfg.role_attr(),
+            self.deadline.cap(Duration::from_secs(10)),
+        );
     }
 }
 

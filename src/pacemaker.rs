@@ -5,6 +5,7 @@
 
 use crate::ocf::Deadline;
 use crate::runner;
+use crate::state::{Role, State};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -47,6 +48,43 @@ pub fn set_node_attr(name: &str, value: Option<&str>, deadline: Deadline) -> Res
         None => vec!["-n", name, "-D"],
     };
     run_ok("attrd_updater", &args, deadline).map(|_| ())
+}
+
+/// Brings the cluster's view in line with `st`: the promotion score (promotable clones
+/// only) and the node attribute `attr` (`serving`/`standby` from `st.role`, deleted when
+/// there is no role). Writes only what differs from what `st` says was last written, and
+/// records what succeeded. Failures are logged, never fatal: outside a cluster (tests,
+/// ocf-tester) there is nothing to write to, and a score must never fail an action.
+pub fn publish(
+    st: &mut State,
+    score: Option<i32>,
+    promotable: bool,
+    attr: &str,
+    deadline: Deadline,
+) {
+    if promotable && st.score != score {
+        match set_promotion(score, deadline) {
+            Ok(()) => st.score = score,
+            Err(e) => log::warn!("cannot set promotion score {score:?}: {e}"),
+        }
+    }
+    let want = st.role.map(|r| match r {
+        Role::Serving => "serving",
+        Role::Standby => "standby",
+    });
+    if st.attrs.get(attr).map(String::as_str) != want {
+        match set_node_attr(attr, want, deadline) {
+            Ok(()) => match want {
+                Some(v) => {
+                    st.attrs.insert(attr.to_string(), v.to_string());
+                }
+                None => {
+                    st.attrs.remove(attr);
+                }
+            },
+            Err(e) => log::warn!("cannot set node attribute {attr}: {e}"),
+        }
+    }
 }
 
 /// One line of `crm_node -l`: `ID NAME STATE`.

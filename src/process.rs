@@ -189,6 +189,52 @@ pub fn terminate(pid: i32, deadline: Deadline) -> Result<Stopped, Error> {
     })
 }
 
+/// Whether `p` is an executable regular file.
+pub fn executable(p: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The size of a daemon's log file now: a mark to read its new lines from.
+pub fn log_size(log: &Path) -> u64 {
+    std::fs::metadata(log).map(|m| m.len()).unwrap_or(0)
+}
+
+/// The last error an OVS daemon logged since `mark` (`...|ERR|msg`, `...|EMER|msg`, or a
+/// fatal `program: msg` line on its stderr), optionally only lines containing `needle`.
+/// Returns the message without the timestamp prefix. Reads at most 1 MiB.
+pub fn logged_error(log: &Path, mark: u64, needle: Option<&str>) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(log).ok()?;
+    f.seek(SeekFrom::Start(mark)).ok()?;
+    let mut buf = Vec::new();
+    f.take(1 << 20).read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    text.lines()
+        .rfind(|l| {
+            let error = l.contains("|ERR|") || l.contains("|EMER|") || is_fatal_line(l);
+            error && needle.is_none_or(|n| l.contains(n))
+        })
+        .map(|l| {
+            l.rsplit_once("|ERR|")
+                .or_else(|| l.rsplit_once("|EMER|"))
+                .map(|(_, m)| m)
+                .unwrap_or(l)
+                .trim()
+                .to_string()
+        })
+}
+
+/// `ovsdb-server: I/O error: ...` — what ovs_fatal prints to stderr.
+fn is_fatal_line(l: &str) -> bool {
+    l.split_once(": ").is_some_and(|(prog, _)| {
+        !prog.is_empty()
+            && prog
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}
+
 /// Socket inodes a process holds open (from /proc/PID/fd links `socket:[N]`).
 fn socket_inodes(pid: i32) -> Vec<u64> {
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
@@ -299,6 +345,29 @@ mod tests {
         let l = parse_tcp_table(t6);
         assert_eq!(l[0].addr, "::1".parse::<IpAddr>().unwrap());
         assert_eq!(l[0].port, 6642);
+    }
+
+    #[test]
+    fn logged_error_finds_the_last_error_after_the_mark() {
+        let d = tempfile::tempdir().unwrap();
+        let log = d.path().join("x.log");
+        std::fs::write(&log, "2026-01-01T00:00:00Z|00001|x|ERR|old error\n").unwrap();
+        let mark = log_size(&log);
+        let mut more = std::fs::read_to_string(&log).unwrap();
+        more.push_str("2026-01-01T00:00:01Z|00002|vlog|INFO|opened log file\n");
+        more.push_str("2026-01-01T00:00:02Z|00003|ovsdb_jsonrpc_server|ERR|ptcp:1:127.0.0.1: listen failed: Address already in use\n");
+        more.push_str("ovsdb-server: I/O error: /x.db: open failed (No such file or directory)\n");
+        std::fs::write(&log, more).unwrap();
+        assert_eq!(
+            logged_error(&log, mark, None).unwrap(),
+            "ovsdb-server: I/O error: /x.db: open failed (No such file or directory)"
+        );
+        assert_eq!(
+            logged_error(&log, mark, Some("listen failed")).unwrap(),
+            "ptcp:1:127.0.0.1: listen failed: Address already in use"
+        );
+        assert_eq!(logged_error(&log, 0, Some("old")).unwrap(), "old error");
+        assert_eq!(logged_error(&log, mark, Some("nothing")), None);
     }
 
     #[test]
