@@ -8,7 +8,7 @@ OCF_ROOT ?= /usr/lib/ocf
 DESTDIR  ?=
 CARGO    ?= cargo
 BIN      := target/release/ovn-ocf
-AGENTS   := ovsdb-server
+AGENTS   := ovsdb-server ovn-northd
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 

@@ -1,6 +1,7 @@
 //! The agents: each module declares its parameter table and action handlers. This module
 //! maps an agent name (argv[0]) to its definition and runs one action the OCF way.
 
+pub mod ovn_northd;
 pub mod ovsdb_server;
 
 use crate::ocf::params::AgentSpec;
@@ -12,7 +13,7 @@ pub struct AgentDef {
     pub run: fn(Action, &Meta) -> ActionResult,
 }
 
-pub const AGENTS: &[AgentDef] = &[ovsdb_server::AGENT];
+pub const AGENTS: &[AgentDef] = &[ovsdb_server::AGENT, ovn_northd::AGENT];
 
 pub fn by_name(name: &str) -> Option<&'static AgentDef> {
     AGENTS.iter().find(|a| a.spec.name == name)

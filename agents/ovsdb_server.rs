@@ -868,6 +868,7 @@ impl Agent<'_> {
         let mut child = process::spawn_daemon(
             &self.cfg.ovsdb_server,
             &self.cfg.server_args(),
+            &[],
             &self.cfg.log_file,
         )
         .map_err(|e| Failure::generic(e.to_string()))?;

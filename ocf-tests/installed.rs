@@ -1,6 +1,6 @@
 //! The agent as Pacemaker and operators meet it: meta-data through both validators, and
 //! the installed agent (`make install`, which `make test` runs first) through
-//! `crm_resource`, `pcs resource describe` and `ocf-tester`, for nb and sb, primitive and
+//! `crm_resource`, `pcs resource describe` and `ocf-tester`, for both agents, primitive and
 //! promotable.
 
 mod common;
@@ -10,7 +10,11 @@ use std::time::Duration;
 
 use common::*;
 
-const INSTALLED: &str = "/usr/lib/ocf/resource.d/ovn-ocf/ovsdb-server";
+const AGENTS: [&str; 2] = ["ovsdb-server", "ovn-northd"];
+
+fn installed(agent: &str) -> String {
+    format!("/usr/lib/ocf/resource.d/ovn-ocf/{agent}")
+}
 
 fn run(mut cmd: Command) -> Outcome {
     cmd.stdin(Stdio::null())
@@ -19,9 +23,15 @@ fn run(mut cmd: Command) -> Outcome {
     run_watched(cmd, Duration::from_secs(600))
 }
 
-fn meta_data() -> String {
-    let r = Res::new("nb");
-    let o = r.expect("meta-data", 0);
+/// Meta-data from this build, through an agent-named link (no configuration needed).
+fn meta_data(agent: &str) -> String {
+    let d = tempfile::tempdir().unwrap();
+    let link = d.path().join(agent);
+    std::os::unix::fs::symlink(BIN, &link).unwrap();
+    let mut c = Command::new(&link);
+    c.arg("meta-data");
+    let o = run(c);
+    assert_eq!(o.code, 0, "{}", o.stderr);
     o.stdout
 }
 
@@ -36,28 +46,32 @@ fn xmllint(args: &[&str], xml: &str) -> Outcome {
 
 #[test]
 fn meta_data_passes_the_dtd() {
-    let o = xmllint(
-        &[
-            "--noout",
-            "--dtdvalid",
-            "/usr/share/resource-agents/ra-api-1.dtd",
-        ],
-        &meta_data(),
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    for agent in AGENTS {
+        let o = xmllint(
+            &[
+                "--noout",
+                "--dtdvalid",
+                "/usr/share/resource-agents/ra-api-1.dtd",
+            ],
+            &meta_data(agent),
+        );
+        assert_eq!(o.code, 0, "{agent}: {}", o.stderr);
+    }
 }
 
 #[test]
 fn meta_data_passes_the_relaxng_schema() {
-    let o = xmllint(
-        &[
-            "--noout",
-            "--relaxng",
-            "/usr/share/resource-agents/metadata.rng",
-        ],
-        &meta_data(),
-    );
-    assert_eq!(o.code, 0, "{}", o.stderr);
+    for agent in AGENTS {
+        let o = xmllint(
+            &[
+                "--noout",
+                "--relaxng",
+                "/usr/share/resource-agents/metadata.rng",
+            ],
+            &meta_data(agent),
+        );
+        assert_eq!(o.code, 0, "{agent}: {}", o.stderr);
+    }
 }
 
 /// Meta-data and usage are answered with no parameters at all, even broken ones.
@@ -71,70 +85,94 @@ fn meta_data_needs_no_configuration() {
     r.expect("usage", 0);
 }
 
-fn assert_installed_matches_build() {
-    let meta = std::fs::symlink_metadata(INSTALLED)
-        .unwrap_or_else(|e| panic!("{INSTALLED}: {e}: run `make install` (make test does)"));
+fn assert_installed_matches_build(agent: &str) {
+    let path = installed(agent);
+    let meta = std::fs::symlink_metadata(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}: run `make install` (make test does)"));
     assert!(meta.file_type().is_symlink() || meta.is_file());
-    let mut c = Command::new(INSTALLED);
+    let mut c = Command::new(&path);
     c.arg("meta-data");
     let o = run(c);
     assert_eq!(o.code, 0);
     assert_eq!(
         o.stdout,
-        meta_data(),
-        "installed agent differs from this build: run `make install`"
+        meta_data(agent),
+        "installed {agent} differs from this build: run `make install`"
     );
 }
 
 #[test]
 fn crm_resource_shows_installed_meta_data() {
-    assert_installed_matches_build();
-    let mut c = Command::new("crm_resource");
-    c.args(["--show-metadata", "ocf:ovn-ocf:ovsdb-server"]);
-    let o = run(c);
-    assert_eq!(o.code, 0, "{}", o.stderr);
-    for p in [
-        "db_file",
-        "listen_address",
-        "inactivity_probe",
-        "use_remote_in_db",
+    for (agent, params) in [
+        (
+            "ovsdb-server",
+            &[
+                "db_file",
+                "listen_address",
+                "inactivity_probe",
+                "use_remote_in_db",
+            ][..],
+        ),
+        (
+            "ovn-northd",
+            &["nb_connection", "sb_connection", "n_threads", "run_dir"][..],
+        ),
     ] {
-        assert!(o.stdout.contains(&format!("name=\"{p}\"")), "{p} missing");
+        assert_installed_matches_build(agent);
+        let mut c = Command::new("crm_resource");
+        c.args(["--show-metadata", &format!("ocf:ovn-ocf:{agent}")]);
+        let o = run(c);
+        assert_eq!(o.code, 0, "{agent}: {}", o.stderr);
+        for p in params {
+            assert!(
+                o.stdout.contains(&format!("name=\"{p}\"")),
+                "{agent}: {p} missing"
+            );
+        }
     }
 }
 
 #[test]
-fn pcs_describes_the_agent() {
-    assert_installed_matches_build();
-    let mut c = Command::new("pcs");
-    c.args(["resource", "describe", "ocf:ovn-ocf:ovsdb-server"]);
-    let o = run(c);
-    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
-    assert!(o.stdout.contains("db_file"), "{}", o.stdout);
-    assert!(o.stdout.contains("listen_address"), "{}", o.stdout);
-    assert!(
-        o.stdout.contains("0.0.0.0"),
-        "default of listen_address missing: {}",
-        o.stdout
-    );
+fn pcs_describes_the_agents() {
+    for (agent, shown) in [
+        (
+            "ovsdb-server",
+            &[
+                "db (required)",
+                "listen_address",
+                "Default: 0.0.0.0.",
+                "Default: 6641 when db=nb",
+            ][..],
+        ),
+        (
+            "ovn-northd",
+            &["nb_connection", "Default: unix:/var/run/ovn/ovnnb_db.sock."][..],
+        ),
+    ] {
+        assert_installed_matches_build(agent);
+        let mut c = Command::new("pcs");
+        c.args(["resource", "describe", &format!("ocf:ovn-ocf:{agent}")]);
+        let o = run(c);
+        assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+        for s in shown {
+            assert!(
+                o.stdout.contains(s),
+                "{agent}: {s:?} not shown:\n{}",
+                o.stdout
+            );
+        }
+    }
 }
 
-fn ocf_tester(db: &str, promotable: bool) {
-    assert_installed_matches_build();
-    let r = Res::new(db); // temp dir, free port; dropped (stopped) at the end
+/// ocf-tester against the installed agent, with `r`'s parameters.
+fn ocf_tester_on(agent: &str, r: &Res, params: &[&str], promotable: bool) {
+    assert_installed_matches_build(agent);
     let mut cmd = Command::new("ocf-tester");
-    cmd.args(["-n", &format!("ocft-{db}")]);
-    for k in [
-        "db",
-        "db_file",
-        "run_dir",
-        "log_file",
-        "listen_address",
-        "port",
-    ] {
+    cmd.args(["-n", &format!("ocft-{agent}")]);
+    for k in params {
         cmd.args(["-o", &format!("{k}={}", r.env[&format!("OCF_RESKEY_{k}")])]);
     }
-    cmd.arg(INSTALLED);
+    cmd.arg(installed(agent));
     if promotable {
         cmd.env("OCF_RESKEY_CRM_meta_promotable", "true");
     }
@@ -144,6 +182,37 @@ fn ocf_tester(db: &str, promotable: bool) {
     assert!(r.server_pid().is_none(), "ocf-tester ends with stop");
 }
 
+fn ocf_tester(db: &str, promotable: bool) {
+    let r = Res::new(db); // temp dir, free port; dropped (stopped) at the end
+    let params = [
+        "db",
+        "db_file",
+        "run_dir",
+        "log_file",
+        "listen_address",
+        "port",
+    ];
+    ocf_tester_on("ovsdb-server", &r, &params, promotable);
+}
+
+fn ocf_tester_northd(promotable: bool) {
+    let nb = Res::new("nb");
+    let sb = Res::new("sb");
+    nb.expect("start", 0);
+    sb.expect("start", 0);
+    let n = Res::northd(&nb, &sb);
+    let params = ["nb_connection", "sb_connection", "run_dir", "log_file"];
+    ocf_tester_on("ovn-northd", &n, &params, promotable);
+}
+
+#[test]
+fn ocf_tester_northd_primitive() {
+    ocf_tester_northd(false)
+}
+#[test]
+fn ocf_tester_northd_promotable() {
+    ocf_tester_northd(true)
+}
 #[test]
 fn ocf_tester_nb_primitive() {
     ocf_tester("nb", false)
@@ -161,22 +230,27 @@ fn ocf_tester_sb_promotable() {
     ocf_tester("sb", true)
 }
 
-/// README's parameter table is the generated one (so docs cannot drift from the code).
+/// README's parameter tables are the generated ones (so docs cannot drift from the code).
 #[test]
-fn readme_parameter_table_is_generated() {
+fn readme_parameter_tables_are_generated() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    let begin = "<!-- BEGIN params ovsdb-server -->\n";
-    let end = "<!-- END params ovsdb-server -->";
-    let a = readme.find(begin).expect("begin marker") + begin.len();
-    let b = readme.find(end).expect("end marker");
-    let mut c = Command::new(BIN);
-    c.args(["params", "ovsdb-server"]);
-    let o = run(c);
-    assert_eq!(o.code, 0);
-    assert_eq!(
-        &readme[a..b],
-        o.stdout,
-        "README's table is stale: run `make readme`"
-    );
+    for agent in AGENTS {
+        let begin = format!("<!-- BEGIN params {agent} -->\n");
+        let end = format!("<!-- END params {agent} -->");
+        let a = readme
+            .find(&begin)
+            .unwrap_or_else(|| panic!("no {begin:?} in README"))
+            + begin.len();
+        let b = readme.find(&end).expect("end marker");
+        let mut c = Command::new(BIN);
+        c.args(["params", agent]);
+        let o = run(c);
+        assert_eq!(o.code, 0);
+        assert_eq!(
+            &readme[a..b],
+            o.stdout,
+            "README's {agent} table is stale: run `make readme`"
+        );
+    }
 }

@@ -102,6 +102,7 @@ pub fn find_daemon(pidfile: &Path, comm: &str, marker: &str) -> Option<ProcInfo>
 pub fn spawn_daemon(
     program: &str,
     args: &[String],
+    env: &[(&str, &str)],
     stderr_log: &Path,
 ) -> Result<std::process::Child, Error> {
     let spawn_err = |source| Error::Spawn {
@@ -118,6 +119,7 @@ pub fn spawn_daemon(
         .env_clear()
         .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
         .env("LC_ALL", "C")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(log)

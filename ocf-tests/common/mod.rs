@@ -50,24 +50,39 @@ pub struct Res {
     pub agent: PathBuf,
     pub port: u16,
     pub db: String,
+    /// The daemon's pidfile and command name, to find it by PID.
+    pub pidfile: PathBuf,
+    pub comm: &'static str,
+}
+
+fn temp_with_agent(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix("ovn-ocf-test")
+        .tempdir()
+        .unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let agent = bin.join(name);
+    std::os::unix::fs::symlink(BIN, &agent).unwrap();
+    (dir, agent)
+}
+
+fn base_env(instance: &str) -> BTreeMap<String, String> {
+    let mut env = BTreeMap::new();
+    env.insert("OCF_ROOT".into(), "/usr/lib/ocf".into());
+    env.insert("OCF_RESOURCE_INSTANCE".into(), instance.into());
+    env.insert("OCF_RESKEY_CRM_meta_timeout".into(), "30000".into());
+    env.insert("OCF_RESKEY_CRM_meta_interval".into(), "10000".into());
+    env
 }
 
 impl Res {
     pub fn new(db: &str) -> Res {
-        let dir = tempfile::Builder::new()
-            .prefix("ovn-ocf-test")
-            .tempdir()
-            .unwrap();
-        let bin = dir.path().join("bin");
-        std::fs::create_dir_all(&bin).unwrap();
-        let agent = bin.join("ovsdb-server");
-        std::os::unix::fs::symlink(BIN, &agent).unwrap();
+        let (dir, agent) = temp_with_agent("ovsdb-server");
         std::fs::create_dir_all(dir.path().join("db")).unwrap();
         let port = free_port("127.0.0.1");
-        let mut env = BTreeMap::new();
+        let mut env = base_env(&format!("test-{db}"));
         let p = |s: &str| dir.path().join(s).display().to_string();
-        env.insert("OCF_ROOT".into(), "/usr/lib/ocf".into());
-        env.insert("OCF_RESOURCE_INSTANCE".into(), format!("test-{db}"));
         env.insert("OCF_RESKEY_db".into(), db.into());
         env.insert("OCF_RESKEY_db_file".into(), p(&format!("db/ovn{db}_db.db")));
         env.insert("OCF_RESKEY_run_dir".into(), p("run"));
@@ -77,14 +92,47 @@ impl Res {
         );
         env.insert("OCF_RESKEY_listen_address".into(), "127.0.0.1".into());
         env.insert("OCF_RESKEY_port".into(), port.to_string());
-        env.insert("OCF_RESKEY_CRM_meta_timeout".into(), "30000".into());
-        env.insert("OCF_RESKEY_CRM_meta_interval".into(), "10000".into());
+        let pidfile = dir.path().join(format!("run/ovn{db}_db.pid"));
         Res {
             dir,
             env,
             agent,
             port,
             db: db.into(),
+            pidfile,
+            comm: "ovsdb-server",
+        }
+    }
+
+    /// An ovn-northd resource reading `nb` and writing `sb` through their unix sockets.
+    pub fn northd(nb: &Res, sb: &Res) -> Res {
+        let (dir, agent) = temp_with_agent("ovn-northd");
+        let mut env = base_env("test-northd");
+        let sock = |r: &Res| {
+            format!(
+                "unix:{}",
+                r.run_dir().join(format!("{}.sock", r.base())).display()
+            )
+        };
+        env.insert("OCF_RESKEY_nb_connection".into(), sock(nb));
+        env.insert("OCF_RESKEY_sb_connection".into(), sock(sb));
+        env.insert(
+            "OCF_RESKEY_run_dir".into(),
+            dir.path().join("run").display().to_string(),
+        );
+        env.insert(
+            "OCF_RESKEY_log_file".into(),
+            dir.path().join("log/ovn-northd.log").display().to_string(),
+        );
+        let pidfile = dir.path().join("run/ovn-northd.pid");
+        Res {
+            dir,
+            env,
+            agent,
+            port: 0,
+            db: String::new(),
+            pidfile,
+            comm: "ovn-northd",
         }
     }
 
@@ -157,7 +205,7 @@ impl Res {
 
     /// PID of the ovsdb-server this resource runs, if any (pidfile + /proc).
     pub fn server_pid(&self) -> Option<i32> {
-        let pid: i32 = std::fs::read_to_string(self.run_dir().join(format!("{}.pid", self.base())))
+        let pid: i32 = std::fs::read_to_string(&self.pidfile)
             .ok()?
             .trim()
             .parse()
@@ -165,7 +213,7 @@ impl Res {
         let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).ok()?;
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
         let state = stat.rsplit_once(')')?.1.trim_start().chars().next()?;
-        (comm.trim() == "ovsdb-server" && state != 'Z').then_some(pid)
+        (comm.trim() == self.comm && state != 'Z').then_some(pid)
     }
 
     pub fn signal(&self, sig: &str) {
@@ -229,6 +277,29 @@ impl Res {
 
     pub fn log(&self) -> String {
         std::fs::read_to_string(&self.env["OCF_RESKEY_log_file"]).unwrap_or_default()
+    }
+
+    /// A unixctl command to the daemon, through ovn-appctl (an independent client).
+    pub fn appctl(&self, ctl: &Path, cmd: &str) -> String {
+        let o = Command::new("ovn-appctl")
+            .arg("-t")
+            .arg(ctl)
+            .arg(cmd)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).trim().to_string()
+    }
+
+    /// northd's control socket (`ovn-northd.PID.ctl` in its run dir).
+    pub fn northd_ctl(&self) -> PathBuf {
+        self.run_dir().join(format!(
+            "ovn-northd.{}.ctl",
+            self.server_pid().expect("northd runs")
+        ))
+    }
+
+    pub fn northd_status(&self) -> String {
+        self.appctl(&self.northd_ctl(), "status")
     }
 }
 

@@ -29,6 +29,9 @@ pub enum Kind {
     Boolean,
     /// One of a fixed set of words.
     Choice(&'static [&'static str]),
+    /// OVSDB active remotes, comma-separated: `unix:/abs/path`, `tcp:IP:PORT`,
+    /// `ssl:IP:PORT` (IPv6 in brackets).
+    Remote,
 }
 
 /// Where a parameter's default comes from. Written here and nowhere else.
@@ -167,6 +170,12 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
         Kind::Boolean => parse_bool(raw)
             .map(Value::Bool)
             .ok_or_else(|| bad(format!("\"{shown}\" is not a boolean (true/false)"))),
+        Kind::Remote => {
+            for r in raw.split(',') {
+                check_remote(r).map_err(|why| bad(format!("\"{shown}\": {why}")))?;
+            }
+            Ok(Value::Str(raw.to_string()))
+        }
         Kind::Choice(choices) => {
             if choices.contains(&raw) {
                 Ok(Value::Str(raw.to_string()))
@@ -177,6 +186,40 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
                 )))
             }
         }
+    }
+}
+
+/// One active OVSDB remote: `unix:/abs/path`, `tcp:IP:PORT` or `ssl:IP:PORT`.
+pub fn check_remote(r: &str) -> Result<(), String> {
+    if let Some(path) = r.strip_prefix("unix:") {
+        if !path.starts_with('/') {
+            return Err(format!("unix socket path in {r:?} is not absolute"));
+        }
+        if let Some(c) = path.chars().find(|c| !path_char_ok(*c) || *c == ',') {
+            return Err(format!("{c:?} is not allowed in a socket path"));
+        }
+        return Ok(());
+    }
+    let rest = r
+        .strip_prefix("tcp:")
+        .or_else(|| r.strip_prefix("ssl:"))
+        .ok_or_else(|| format!("{r:?} is not unix:PATH, tcp:IP:PORT or ssl:IP:PORT"))?;
+    let (host, port) = rest
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{r:?} lacks a port"))?;
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .map(|h| h.parse::<std::net::Ipv6Addr>().map(|_| ()).map_err(|_| ()))
+        .unwrap_or_else(|| {
+            host.parse::<std::net::Ipv4Addr>()
+                .map(|_| ())
+                .map_err(|_| ())
+        });
+    host.map_err(|_| format!("{r:?} needs an IP address literal (IPv6 in brackets)"))?;
+    match port.parse::<u32>() {
+        Ok(p) if (1..=65535).contains(&p) => Ok(()),
+        _ => Err(format!("{r:?} has a bad port")),
     }
 }
 
@@ -309,24 +352,32 @@ impl AgentSpec {
             Kind::Integer { min, max } => Some(format!("Range: {min} to {max}.")),
             Kind::Port => Some("Range: 1 to 65535.".into()),
             Kind::AbsPath => Some("An absolute path.".into()),
+            Kind::Remote => Some(
+                "unix:PATH, tcp:IP:PORT or ssl:IP:PORT (IPv6 in brackets); several, comma-separated, for a clustered DB.".into(),
+            ),
             Kind::IpAddr | Kind::Boolean => None,
         }
     }
 
-    /// A parameter's long description plus its constraint and any default that depends
-    /// on another parameter (meta-data can only carry fixed defaults).
+    /// A parameter's long description plus its constraint and its default (meta-data's
+    /// `<content default>` can only carry fixed ones, and pcs does not show it).
     pub fn full_longdesc(&self, p: &ParamSpec) -> String {
         let mut s = p.longdesc.trim().to_string();
         if let Some(c) = self.constraint(p) {
             s.push('\n');
             s.push_str(&c);
         }
-        if let Default::By { param, values } = p.default {
-            let list: Vec<String> = values
-                .iter()
-                .map(|(k, v)| format!("{v} when {param}={k}"))
-                .collect();
-            s.push_str(&format!("\nDefault: {}.", list.join("; ")));
+        match p.default {
+            Default::By { param, values } => {
+                let list: Vec<String> = values
+                    .iter()
+                    .map(|(k, v)| format!("{v} when {param}={k}"))
+                    .collect();
+                s.push_str(&format!("\nDefault: {}.", list.join("; ")));
+            }
+            // Also in <content default>, but pcs describe does not show that.
+            Default::Fixed(v) => s.push_str(&format!("\nDefault: {v}.")),
+            Default::None => {}
         }
         s
     }
@@ -478,6 +529,31 @@ mod tests {
             let e = parse(&pairs).unwrap_err();
             assert_eq!(e.status, crate::ocf::OcfStatus::ErrConfigured, "{k}={v}");
             assert!(e.reason.contains(k), "{k}={v}: {}", e.reason);
+        }
+    }
+
+    #[test]
+    fn remotes() {
+        for ok in [
+            "unix:/var/run/ovn/ovnnb_db.sock",
+            "tcp:127.0.0.1:6641",
+            "ssl:[fd00::1]:6642",
+        ] {
+            assert_eq!(check_remote(ok), Ok(()), "{ok}");
+        }
+        for bad in [
+            "unix:rel",
+            "tcp:host.example:6641",
+            "tcp:1.2.3.4",
+            "tcp:1.2.3.4:0",
+            "tcp:::1:6641",
+            "ptcp:6641",
+            "unix:/a b",
+            "ssl:[::1]:x",
+            "",
+            "tcp:1.2.3.4:6641;id",
+        ] {
+            assert!(check_remote(bad).is_err(), "{bad}");
         }
     }
 

@@ -1,0 +1,261 @@
+//! The ovn-northd agent against Debian's real ovn-northd, reading and writing real
+//! databases served by our ovsdb-server agent, in both shapes.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// Real NB and SB databases, served by the ovsdb-server agent.
+struct Dbs {
+    nb: Res,
+    sb: Res,
+}
+
+fn dbs() -> Dbs {
+    let nb = Res::new("nb");
+    let sb = Res::new("sb");
+    nb.expect("start", 0);
+    sb.expect("start", 0);
+    Dbs { nb, sb }
+}
+
+/// Creates a logical switch in NB and waits (bounded) for northd to write its datapath
+/// into SB: the proof that the active northd works.
+fn switch_reaches_sb(d: &Dbs, name: &str) -> bool {
+    d.nb.local_transact(&format!(
+        r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"{name}"}}}}"#
+    ))
+    .expect("NB write");
+    let end = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < end {
+        let r = d
+            .sb
+            .local_transact(r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["external_ids"]}"#)
+            .unwrap();
+        let found = r[0]["rows"].as_array().unwrap().iter().any(|row| {
+            row["external_ids"][1]
+                .as_array()
+                .is_some_and(|kv| kv.iter().any(|p| p[0] == "name" && p[1] == name))
+        });
+        if found {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn primitive_lifecycle() {
+    let d = dbs();
+    let n = Res::northd(&d.nb, &d.sb);
+    n.expect("validate-all", 0);
+    assert_eq!(n.probe().code, 7);
+    n.expect("start", 0);
+    n.expect("monitor", 0);
+    let o = n.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(n.northd_status(), "Status: active");
+    assert!(switch_reaches_sb(&d, "ls-primitive"));
+    let pid = n.server_pid().unwrap();
+    n.expect("start", 0);
+    assert_eq!(
+        n.server_pid(),
+        Some(pid),
+        "start of started changes nothing"
+    );
+    n.expect("stop", 0);
+    assert!(n.server_pid().is_none());
+    n.expect("monitor", 7);
+    n.expect("stop", 0);
+}
+
+#[test]
+fn start_names_the_unreachable_database() {
+    let d = dbs();
+    let mut n = Res::northd(&d.nb, &d.sb);
+    let dead = format!("unix:{}", n.path("no-such.sock").display());
+    n.set("OCF_RESKEY_sb_connection", &dead);
+    let o = n.run_with("start", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap();
+    assert!(
+        reason.contains("Southbound") && reason.contains(&dead),
+        "{reason}"
+    );
+    assert!(!reason.contains("Northbound"), "NB is reachable: {reason}");
+    assert!(
+        n.server_pid().is_none(),
+        "a failed start leaves nothing running"
+    );
+}
+
+#[test]
+fn primitive_sigkill_and_sigstop() {
+    let d = dbs();
+    let n = Res::northd(&d.nb, &d.sb);
+    n.expect("start", 0);
+    n.signal("STOP");
+    let o = n.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(
+        o.code, 1,
+        "a hung northd is an error, never not-running: {}",
+        o.stderr
+    );
+    assert!(o.reason().is_some());
+    let pid = n.server_pid().unwrap();
+    n.signal("KILL");
+    n.wait_server_gone(pid);
+    n.expect("monitor", 7);
+    n.expect("stop", 0);
+}
+
+#[test]
+fn depth_10_sees_a_lost_database() {
+    let d = dbs();
+    let n = Res::northd(&d.nb, &d.sb);
+    n.expect("start", 0);
+    d.sb.expect("stop", 0);
+    let end = Instant::now() + Duration::from_secs(30);
+    let o = loop {
+        let o = n.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+        if o.code != 0 || Instant::now() > end {
+            break o;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("Southbound"), "{}", o.stderr);
+    n.expect("monitor", 0);
+}
+
+/// Two hot standbys against the same databases (separate run dirs): after promote exactly
+/// one is active; after demote/promote of the other, it takes over and writes.
+#[test]
+fn promotable_pair_takes_over() {
+    let d = dbs();
+    let mut a = Res::northd(&d.nb, &d.sb);
+    let mut b = Res::northd(&d.nb, &d.sb);
+    a.set("OCF_RESKEY_CRM_meta_promotable", "true")
+        .set("OCF_RESOURCE_INSTANCE", "northd:0");
+    b.set("OCF_RESKEY_CRM_meta_promotable", "true")
+        .set("OCF_RESOURCE_INSTANCE", "northd:1");
+    a.expect("start", 0);
+    b.expect("start", 0);
+    assert_eq!(a.northd_status(), "Status: paused");
+    assert_eq!(b.northd_status(), "Status: paused");
+    a.expect("monitor", 0);
+    let o = b.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+    assert_eq!(o.code, 0, "a paused standby is connected: {}", o.stderr);
+
+    a.expect("promote", 0);
+    a.expect("monitor", 8);
+    b.expect("monitor", 0);
+    assert_eq!(a.northd_status(), "Status: active");
+    assert_eq!(b.northd_status(), "Status: paused");
+    assert!(switch_reaches_sb(&d, "ls-a"));
+
+    a.expect("demote", 0);
+    a.expect("monitor", 0);
+    b.expect("promote", 0);
+    b.expect("monitor", 8);
+    assert_eq!(b.northd_status(), "Status: active");
+    assert_eq!(a.northd_status(), "Status: paused");
+    assert!(
+        switch_reaches_sb(&d, "ls-b"),
+        "the new active northd writes"
+    );
+
+    // Promote/demote of an instance already in that role are no-ops.
+    b.expect("promote", 0);
+    a.expect("demote", 0);
+
+    // A promoted northd killed: failed promoted (9), stop 0.
+    let pid = b.server_pid().unwrap();
+    b.signal("KILL");
+    b.wait_server_gone(pid);
+    b.expect("monitor", 9);
+    b.expect("stop", 0);
+    b.expect("monitor", 7);
+
+    // A hung standby is an error (1), not "not running" (7).
+    a.signal("STOP");
+    let o = a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    a.expect("stop", 0);
+}
+
+/// Promote while another northd holds the SB lock: fails with a reason, goes back to paused.
+#[test]
+fn promote_fails_while_another_holds_the_lock() {
+    let d = dbs();
+    let holder = Res::northd(&d.nb, &d.sb); // a primitive: active, holds the lock
+    holder.expect("start", 0);
+    let mut b = Res::northd(&d.nb, &d.sb);
+    b.set("OCF_RESKEY_CRM_meta_promotable", "true");
+    b.expect("start", 0);
+    let o = b.run_with("promote", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("lock"), "{}", o.stderr);
+    assert_eq!(b.northd_status(), "Status: paused");
+    b.expect("monitor", 0);
+    // The holder goes away: now the promote succeeds.
+    holder.expect("stop", 0);
+    b.expect("promote", 0);
+    b.expect("monitor", 8);
+}
+
+#[test]
+fn promoted_sigstop_is_failed_promoted() {
+    let d = dbs();
+    let mut n = Res::northd(&d.nb, &d.sb);
+    n.set("OCF_RESKEY_CRM_meta_promotable", "true");
+    n.expect("start", 0);
+    n.expect("promote", 0);
+    n.signal("STOP");
+    let o = n.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 9, "{}", o.stderr);
+    n.expect("stop", 0);
+}
+
+#[test]
+fn bad_parameters_are_err_configured() {
+    let d = dbs();
+    let n = Res::northd(&d.nb, &d.sb);
+    for (k, v) in [
+        ("nb_connection", "tcp:localhost:6641"),
+        ("nb_connection", "unix:relative.sock"),
+        ("nb_connection", "tcp:127.0.0.1:6641;touch /tmp/x"),
+        ("nb_connection", "ptcp:6641"),
+        ("sb_connection", "ssl:127.0.0.1:6642"),
+        ("sb_connection", "--opt"),
+        ("n_threads", "0"),
+        ("n_threads", "abc"),
+        ("n_threads", "100000"),
+        ("run_dir", "relative"),
+        ("log_file", "/tmp/a b"),
+        ("ovn_northd", "ovn-northd"),
+        ("ssl_ca_cert", "/x"),
+    ] {
+        let key = format!("OCF_RESKEY_{k}");
+        for action in ["validate-all", "start"] {
+            let o = n.run_with(action, &[(key.as_str(), v)]);
+            assert_eq!(o.code, 6, "{k}={v} {action}: {}", o.stderr);
+            assert!(o.reason().is_some(), "{k}={v}: no reason");
+            assert!(!o.panicked());
+        }
+        let o = n.run_with(
+            "monitor",
+            &[(key.as_str(), v), ("OCF_RESKEY_CRM_meta_interval", "0")],
+        );
+        assert_eq!(o.code, 7, "{k}={v} probe");
+    }
+    let o = n.run_with(
+        "validate-all",
+        &[("OCF_RESKEY_ovn_northd", "/nonexistent/ovn-northd")],
+    );
+    assert_eq!(o.code, 5);
+    assert!(n.server_pid().is_none());
+}
