@@ -393,11 +393,12 @@ impl Agent<'_> {
     }
 
     fn publish(&self, st: &mut State, score: Option<i32>) {
+        let role = pacemaker::role_word(st.role);
         pacemaker::publish(
             st,
             score,
             self.meta.promotable,
-            ROLE_ATTR,
+            &[(ROLE_ATTR, role)],
             self.deadline.cap(Duration::from_secs(10)),
         );
     }

@@ -16,11 +16,12 @@ use crate::dbfile;
 use crate::fsutil;
 use crate::guard;
 use crate::jsonrpc::Endpoint;
-use crate::ocf::params::{ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values};
+use crate::ocf::params::{ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values, split_command};
 use crate::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
 use crate::ovsdb::{self, Ovsdb, SyncState, Unixctl};
 use crate::pacemaker;
 use crate::process::{self, ProcInfo};
+use crate::repair;
 use crate::runner;
 use crate::state::{Role, State};
 
@@ -34,6 +35,9 @@ pub const SCORE_STANDBY: i32 = 5;
 pub const SCORE_PROMOTED: i32 = 10;
 
 const DB_CHOICES: &[&str] = &["nb", "sb"];
+
+/// Node attribute set while the SB gate waits for northd.
+pub const GATE_ATTR: &str = "ovn-ocf-sb-gate";
 
 const PARAMS: &[ParamSpec] = &[
     ParamSpec {
@@ -195,6 +199,93 @@ const PARAMS: &[ParamSpec] = &[
         shortdesc: "ovsdb-tool binary",
         longdesc: "Path of ovsdb-tool, used to create a missing database from the schema.",
     },
+    ParamSpec {
+        name: "repair_policy",
+        kind: Kind::Choice(&["keep-prefix", "refuse"]),
+        default: Default::Fixed("keep-prefix"),
+        required: false,
+        unique: false,
+        shortdesc: "What to do with a damaged database file",
+        longdesc: "Before the database serves, every record of db_file is verified (SHA-1). ovsdb-server itself would silently drop everything after a damaged record. keep-prefix: back the file up byte for byte into backup_dir, keep the intact records before the damage, and go on (the SB gate and repair_hook then rebuild what was lost). refuse: change nothing and fail the action with the damage as the reason. A missing file is created from the schema under either policy; an older schema is converted (after a backup).",
+    },
+    ParamSpec {
+        name: "backup_dir",
+        kind: Kind::AbsPath,
+        default: Default::Beside {
+            param: "db_file",
+            name: "ovn-ocf-backups",
+        },
+        required: false,
+        unique: false,
+        shortdesc: "Where originals and repair reports go",
+        longdesc: "Directory for byte-exact backups of every database file the agent changes (repair, conversion) and one JSON report per repair run. By default on the same (shared) storage as the database, so whichever node serves can restore.",
+    },
+    ParamSpec {
+        name: "backup_keep",
+        kind: Kind::Integer { min: 1, max: 1000 },
+        default: Default::Fixed("10"),
+        required: false,
+        unique: false,
+        shortdesc: "Backups and reports kept per database",
+        longdesc: "How many backups (and, separately, reports) of this database to keep in backup_dir; older ones are removed.",
+    },
+    ParamSpec {
+        name: "repair_hook",
+        kind: Kind::Command,
+        default: Default::None,
+        required: false,
+        unique: false,
+        shortdesc: "Command that rebuilds the database before clients see it",
+        longdesc: "Runs while the database serves only on its local unix socket (remotes closed), e.g. \"/usr/bin/neutron-ovn-db-sync-util --config-file /etc/neutron/neutron.conf --config-file /etc/neutron/plugins/ml2/ml2_conf.ini --ovn-neutron_sync_mode=repair\". Its environment names the database: OVN_OCF_DB (nb/sb), OVN_OCF_DB_FILE, OVN_OCF_DB_CONNECTION (unix:...), OVN_OCF_REPAIR_OUTCOME (clean, cut, created, recreated, converted, ...) and OVN_OCF_REPAIR_REPORT (the JSON report). Its output goes to the agent's log; a non-zero exit or running past repair_hook_timeout (it is then killed) fails the action.",
+    },
+    ParamSpec {
+        name: "repair_hook_when",
+        kind: Kind::Choice(&["after-change", "always", "never"]),
+        default: Default::Fixed("after-change"),
+        required: false,
+        unique: false,
+        shortdesc: "When repair_hook runs",
+        longdesc: "after-change: only when the database file was created, cut or converted. always: every time the database starts serving. never: not at all.",
+    },
+    ParamSpec {
+        name: "repair_hook_timeout",
+        kind: Kind::Integer {
+            min: 1,
+            max: 86_400,
+        },
+        default: Default::Fixed("300"),
+        required: false,
+        unique: false,
+        shortdesc: "repair_hook time limit (s)",
+        longdesc: "Seconds repair_hook may run; the action's own timeout bounds it too.",
+    },
+    ParamSpec {
+        name: "sb_gate",
+        kind: Kind::Boolean,
+        default: Default::Fixed("true"),
+        required: false,
+        unique: false,
+        shortdesc: "Keep a rebuilt Southbound closed until northd recomputed it",
+        longdesc: "For db=sb: when the Southbound file was created or lost records, run ovn-northd against it (Northbound from gate_nb_connection, Southbound on the local socket) and open the listeners only after the nb_cfg barrier shows northd has recomputed it, so ovn-controllers never see an empty or stale Southbound. While waiting, the node attribute ovn-ocf-sb-gate is \"waiting\".",
+    },
+    ParamSpec {
+        name: "gate_nb_connection",
+        kind: Kind::Remote,
+        default: Default::Fixed("unix:/var/run/ovn/ovnnb_db.sock"),
+        required: false,
+        unique: false,
+        shortdesc: "Northbound database for the SB gate",
+        longdesc: "Where the SB gate reads the Northbound database: unix: or tcp: (the gate's own client does not speak SSL).",
+    },
+    ParamSpec {
+        name: "ovn_northd",
+        kind: Kind::AbsPath,
+        default: Default::Fixed("/usr/bin/ovn-northd"),
+        required: false,
+        unique: false,
+        shortdesc: "ovn-northd binary (SB gate)",
+        longdesc: "Path of ovn-northd, run by the SB gate.",
+    },
 ];
 
 const ACTIONS: &[ActionSpec] = &[
@@ -349,6 +440,23 @@ pub struct Config {
     pub inactivity_probe: Option<i64>,
     pub ovsdb_server: String,
     pub ovsdb_tool: String,
+    pub repair_policy: repair::Policy,
+    pub backup_dir: PathBuf,
+    pub backup_keep: usize,
+    pub repair_hook: Option<Vec<String>>,
+    pub repair_hook_when: HookWhen,
+    pub repair_hook_timeout: Duration,
+    pub sb_gate: bool,
+    pub gate_nb: Endpoint,
+    pub gate_nb_connection: String,
+    pub ovn_northd: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HookWhen {
+    AfterChange,
+    Always,
+    Never,
 }
 
 fn path(v: &Values, name: &str) -> PathBuf {
@@ -384,7 +492,28 @@ impl Config {
             inactivity_probe: v.int("inactivity_probe"),
             ovsdb_server: v.str("ovsdb_server").expect("default").to_string(),
             ovsdb_tool: v.str("ovsdb_tool").expect("default").to_string(),
+            repair_policy: repair::Policy::parse(v.str("repair_policy").expect("default"))
+                .expect("checked by the table"),
+            backup_dir: path(v, "backup_dir"),
+            backup_keep: v.int("backup_keep").expect("default") as usize,
+            repair_hook: v
+                .str("repair_hook")
+                .map(|c| split_command(c).expect("checked by the table")),
+            repair_hook_when: match v.str("repair_hook_when") {
+                Some("always") => HookWhen::Always,
+                Some("never") => HookWhen::Never,
+                _ => HookWhen::AfterChange,
+            },
+            repair_hook_timeout: Duration::from_secs(
+                v.int("repair_hook_timeout").expect("default") as u64,
+            ),
+            sb_gate: v.bool("sb_gate").unwrap_or(true),
+            gate_nb: Endpoint::Unix(PathBuf::new()),
+            gate_nb_connection: v.str("gate_nb_connection").expect("default").to_string(),
+            ovn_northd: v.str("ovn_northd").expect("default").to_string(),
         };
+        let mut cfg = cfg;
+        cfg.gate_nb = gate_endpoint(&cfg.gate_nb_connection)?;
         if cfg.inactivity_probe.is_some() && !cfg.use_remote_in_db {
             return Err(Failure::configured(
                 "inactivity_probe needs use_remote_in_db=true (ovsdb-server sets probes only through the database's connections)",
@@ -453,6 +582,22 @@ impl Config {
         format!("ovn-ocf-{}-role", self.db.key())
     }
 
+    fn repair_attr(&self) -> String {
+        format!("ovn-ocf-{}-repair", self.db.key())
+    }
+
+    fn repair_options(&self) -> repair::Options {
+        repair::Options {
+            db_file: self.db_file.clone(),
+            schema: self.schema.clone(),
+            backup_dir: self.backup_dir.clone(),
+            backup_keep: self.backup_keep,
+            policy: self.repair_policy,
+            ovsdb_tool: self.ovsdb_tool.clone(),
+            dry_run: false,
+        }
+    }
+
     /// The ovsdb-server command line: local socket only; listeners come later.
     pub fn server_args(&self) -> Vec<String> {
         let schema = self.db.schema_name();
@@ -477,6 +622,22 @@ impl Config {
     }
 }
 
+/// The SB gate's own client speaks unix: and tcp: (the first of a list).
+fn gate_endpoint(conn: &str) -> Result<Endpoint, Failure> {
+    let first = conn.split(',').next().unwrap_or_default();
+    if let Some(p) = first.strip_prefix("unix:") {
+        return Ok(Endpoint::Unix(PathBuf::from(p)));
+    }
+    if let Some(hp) = first.strip_prefix("tcp:")
+        && let Ok(a) = hp.parse::<std::net::SocketAddr>()
+    {
+        return Ok(Endpoint::Tcp(a));
+    }
+    Err(Failure::configured(format!(
+        "parameter gate_nb_connection: {first:?}: the SB gate connects with unix: or tcp: only"
+    )))
+}
+
 /// Checks that touch the system: binaries and files the configuration names.
 pub fn resolve(cfg: &Config) -> Result<(), Failure> {
     for (param, bin) in [
@@ -488,6 +649,20 @@ pub fn resolve(cfg: &Config) -> Result<(), Failure> {
                 "{param}: {bin} is not an executable file (is ovn-central / openvswitch-common installed?)"
             )));
         }
+    }
+    if let Some(argv) = &cfg.repair_hook
+        && !process::executable(&argv[0])
+    {
+        return Err(Failure::installed(format!(
+            "repair_hook: {} is not an executable file",
+            argv[0]
+        )));
+    }
+    if cfg.db == Db::Sb && cfg.sb_gate && !process::executable(&cfg.ovn_northd) {
+        return Err(Failure::installed(format!(
+            "ovn_northd: {} is not an executable file (needed by sb_gate)",
+            cfg.ovn_northd
+        )));
     }
     let mut files = vec![("schema", &cfg.schema)];
     for (param, f) in [
@@ -551,6 +726,24 @@ pub struct Agent<'a> {
     pub cfg: &'a Config,
     pub meta: &'a Meta,
     pub deadline: Deadline,
+}
+
+/// A rebuild the hook and the SB gate owe the database.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Rebuild {
+    outcome: String,
+    changed: bool,
+    lost_data: bool,
+    report: Option<String>,
+}
+
+/// `.<db file>.rebuild-pending`, beside the database.
+pub fn rebuild_marker(db_file: &Path) -> PathBuf {
+    let name = db_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db_file.with_file_name(format!(".{name}.rebuild-pending"))
 }
 
 /// A row of the database's Connection table.
@@ -737,17 +930,22 @@ impl Agent<'_> {
         }
         let node = self.node();
         self.claim(&node)?;
+        let mut repaired = None;
         let result = (|| {
-            self.prepare_database()?;
+            let report = self.prepare_database()?;
+            repaired = Some(report.summary());
+            let rebuild = self.rebuild_due(&report)?;
             let pid = self.spawn_server()?;
-            match self.open_remotes(pid) {
-                Ok(remotes) => Ok(remotes),
-                Err(f) => {
+            // Remotes stay closed until the hook and the SB gate are done.
+            self.run_hook(&rebuild)
+                .and_then(|()| self.sb_gate(&rebuild))
+                .and_then(|()| self.rebuild_done(&rebuild))
+                .and_then(|()| self.open_remotes(pid))
+                .inspect_err(|_| {
                     let _ = process::terminate(pid, Deadline::after(Duration::from_secs(5)));
-                    Err(f)
-                }
-            }
+                })
         })();
+        st.repair = repaired.or(st.repair.take());
         match result {
             Ok(remotes) => {
                 st.role = Some(Role::Serving);
@@ -759,6 +957,9 @@ impl Agent<'_> {
                 if let Err(e) = guard::release(&self.cfg.db_file, &node) {
                     log::warn!("cannot release owner record: {e}");
                 }
+                let score = st.score;
+                self.publish(&mut st, score);
+                let _ = self.save(&st);
                 Err(f)
             }
         }
@@ -778,67 +979,265 @@ impl Agent<'_> {
         .map_err(|e| Failure::generic(e.to_string()))
     }
 
-    /// The one "prepare database" step before the database serves. Here: a missing file
-    /// is created from the schema (temp → fsync → rename); the repair pipeline plugs in here.
-    fn prepare_database(&self) -> Result<(), Failure> {
-        let db = &self.cfg.db_file;
-        match dbfile::verify(db, None) {
-            Ok(dbfile::Verdict::Missing) => {}
-            Ok(v) => {
-                log::info!("database {} found: {v:?}", db.display());
-                return Ok(());
+    /// The one "prepare database" step before the database serves: the repair pipeline
+    /// (verify every record; back up, cut, create or convert as needed; report).
+    fn prepare_database(&self) -> Result<repair::Report, Failure> {
+        let report = repair::run(&self.cfg.repair_options(), self.deadline).map_err(|e| {
+            let status = match e {
+                repair::Error::WrongSchema { .. } | repair::Error::Clustered { .. } => {
+                    OcfStatus::ErrConfigured
+                }
+                _ => OcfStatus::ErrGeneric,
+            };
+            Failure::new(status, e.to_string())
+        })?;
+        log::info!(
+            "repair db_file={} found=\"{}\" outcome={} backup={} report={}",
+            self.cfg.db_file.display(),
+            report.found.describe(),
+            report.outcome,
+            report.backup.as_deref().unwrap_or("-"),
+            report.report.as_deref().unwrap_or("-"),
+        );
+        Ok(report)
+    }
+
+    /// What the hook and the SB gate must make good: this run's changes, or those of an
+    /// earlier run whose hook or gate did not finish (recorded beside the database, on the
+    /// shared storage, so a retry on any node still rebuilds).
+    fn rebuild_due(&self, report: &repair::Report) -> Result<Rebuild, Failure> {
+        let marker = rebuild_marker(&self.cfg.db_file);
+        if report.changed() {
+            let r = Rebuild {
+                outcome: report.outcome.clone(),
+                changed: true,
+                lost_data: report.lost_data(),
+                report: report.report.clone(),
+            };
+            let json = serde_json::to_vec(&r).expect("serializes");
+            fsutil::write_atomic(&marker, &json, 0o644)
+                .map_err(|e| Failure::generic(format!("cannot write {}: {e}", marker.display())))?;
+            return Ok(r);
+        }
+        match std::fs::read(&marker) {
+            Ok(b) => match serde_json::from_slice::<Rebuild>(&b) {
+                Ok(r) => {
+                    log::warn!(
+                        "an earlier rebuild after \"{}\" did not finish ({}): doing it now",
+                        r.outcome,
+                        marker.display()
+                    );
+                    Ok(r)
+                }
+                Err(e) => Err(Failure::generic(format!(
+                    "{} is unreadable ({e}); remove it once the database is known to be rebuilt",
+                    marker.display()
+                ))),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Rebuild {
+                outcome: report.outcome.clone(),
+                changed: false,
+                lost_data: false,
+                report: report.report.clone(),
+            }),
+            Err(e) => Err(Failure::generic(format!(
+                "cannot read {}: {e}",
+                marker.display()
+            ))),
+        }
+    }
+
+    fn rebuild_done(&self, r: &Rebuild) -> Result<(), Failure> {
+        if !r.changed {
+            return Ok(());
+        }
+        let marker = rebuild_marker(&self.cfg.db_file);
+        fsutil::remove_durable(&marker)
+            .map_err(|e| Failure::generic(format!("cannot remove {}: {e}", marker.display())))
+    }
+
+    /// Runs `repair_hook` (argv, no shell) while only the local socket is open.
+    fn run_hook(&self, report: &Rebuild) -> Result<(), Failure> {
+        let Some(argv) = &self.cfg.repair_hook else {
+            return Ok(());
+        };
+        let due = match self.cfg.repair_hook_when {
+            HookWhen::Never => false,
+            HookWhen::Always => true,
+            HookWhen::AfterChange => report.changed,
+        };
+        if !due {
+            return Ok(());
+        }
+        let conn = format!("unix:{}", self.cfg.sock().display());
+        let db_file = self.cfg.db_file.display().to_string();
+        let env = [
+            ("OVN_OCF_DB", self.cfg.db.key()),
+            ("OVN_OCF_DB_FILE", db_file.as_str()),
+            ("OVN_OCF_DB_CONNECTION", conn.as_str()),
+            ("OVN_OCF_REPAIR_OUTCOME", report.outcome.as_str()),
+            (
+                "OVN_OCF_REPAIR_REPORT",
+                report.report.as_deref().unwrap_or(""),
+            ),
+        ];
+        let limit = self.cfg.repair_hook_timeout;
+        log::info!("running repair_hook {argv:?} outcome={}", report.outcome);
+        match runner::run(&argv[0], &argv[1..], &env, self.deadline.cap(limit)) {
+            Ok(out) => {
+                for line in String::from_utf8_lossy(&out.stdout).lines() {
+                    log::info!("repair_hook stdout: {line}");
+                }
+                for line in String::from_utf8_lossy(&out.stderr).lines() {
+                    log::info!("repair_hook stderr: {line}");
+                }
+                if out.success() {
+                    Ok(())
+                } else {
+                    Err(Failure::generic(format!(
+                        "repair_hook {} failed ({})",
+                        argv[0],
+                        out.describe()
+                    )))
+                }
             }
-            Err(e) => {
+            Err(runner::Error::Timeout { .. }) => Err(Failure::generic(format!(
+                "repair_hook {} did not finish within {}s (or the action's timeout) and was killed",
+                argv[0],
+                limit.as_secs()
+            ))),
+            Err(e) => Err(Failure::generic(format!("repair_hook: {e}"))),
+        }
+    }
+
+    /// The SB gate: a Southbound that was created or lost records stays closed until
+    /// ovn-northd has recomputed it (the nb_cfg barrier). A node attribute says so meanwhile.
+    fn sb_gate(&self, report: &Rebuild) -> Result<(), Failure> {
+        if self.cfg.db != Db::Sb || !self.cfg.sb_gate || !report.lost_data {
+            return Ok(());
+        }
+        let dl = self.deadline.cap(Duration::from_secs(10));
+        if let Err(e) = pacemaker::set_node_attr(GATE_ATTR, Some("waiting"), dl) {
+            log::warn!("cannot set node attribute {GATE_ATTR}: {e}");
+        }
+        let result = self.gate_barrier();
+        if let Err(e) = pacemaker::set_node_attr(GATE_ATTR, None, dl) {
+            log::warn!("cannot clear node attribute {GATE_ATTR}: {e}");
+        }
+        result
+    }
+
+    /// Bumps NB_Global.nb_cfg; returns the value SB_Global.nb_cfg must reach.
+    fn bump_nb_cfg(&self) -> Result<i64, Failure> {
+        let fail = |e: String| {
+            Failure::generic(format!(
+                "SB gate: cannot bump nb_cfg in the Northbound database at {}: {e}",
+                self.cfg.gate_nb_connection
+            ))
+        };
+        let mut nb =
+            Ovsdb::connect(&self.cfg.gate_nb, self.deadline).map_err(|e| fail(e.to_string()))?;
+        let select =
+            json!({"op": "select", "table": "NB_Global", "where": [], "columns": ["nb_cfg"]});
+        let r = nb
+            .transact(
+                "OVN_Northbound",
+                std::slice::from_ref(&select),
+                self.deadline,
+            )
+            .map_err(|e| fail(e.to_string()))?;
+        let have_row = r[0]["rows"].as_array().is_some_and(|rows| !rows.is_empty());
+        let ops = if have_row {
+            vec![
+                json!({"op": "mutate", "table": "NB_Global", "where": [], "mutations": [["nb_cfg", "+=", 1]]}),
+                select,
+            ]
+        } else {
+            vec![
+                json!({"op": "insert", "table": "NB_Global", "row": {"nb_cfg": 1}}),
+                select,
+            ]
+        };
+        let r = nb
+            .transact("OVN_Northbound", &ops, self.deadline)
+            .map_err(|e| fail(e.to_string()))?;
+        r[1]["rows"][0]["nb_cfg"]
+            .as_i64()
+            .ok_or_else(|| fail("no nb_cfg in the answer".into()))
+    }
+
+    fn gate_barrier(&self) -> Result<(), Failure> {
+        let target = self.bump_nb_cfg()?;
+        let dir = self.cfg.run_dir.join("sb-gate");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Failure::generic(format!("cannot create {}: {e}", dir.display())))?;
+        let log_file = self.cfg.log_file.with_file_name("ovn-northd-sb-gate.log");
+        let args = vec![
+            "-vconsole:off".to_string(),
+            "-vfile:info".to_string(),
+            format!("--log-file={}", log_file.display()),
+            format!("--pidfile={}", dir.join("ovn-northd.pid").display()),
+            format!("--ovnnb-db={}", self.cfg.gate_nb_connection),
+            format!("--ovnsb-db=unix:{}", self.cfg.sock().display()),
+        ];
+        let run_dir = dir.display().to_string();
+        let mark = process::log_size(&log_file);
+        let mut child = process::spawn_daemon(
+            &self.cfg.ovn_northd,
+            &args,
+            &[("OVN_RUNDIR", &run_dir)],
+            &log_file,
+        )
+        .map_err(|e| Failure::generic(format!("SB gate: {e}")))?;
+        let pid = child.id() as i32;
+        log::info!(
+            "SB gate: ovn-northd pid={pid} recomputing the Southbound database, waiting for nb_cfg {target}"
+        );
+        let result = self.wait_sb_nb_cfg(target, &mut child, &log_file, mark);
+        let _ = process::terminate(pid, Deadline::after(Duration::from_secs(5)));
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    fn wait_sb_nb_cfg(
+        &self,
+        target: i64,
+        child: &mut std::process::Child,
+        log_file: &Path,
+        mark: u64,
+    ) -> Result<(), Failure> {
+        let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), self.deadline)
+            .map_err(|e| Failure::generic(format!("SB gate: {e}")))?;
+        let select =
+            json!({"op": "select", "table": "SB_Global", "where": [], "columns": ["nb_cfg"]});
+        let mut seen = None;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                let why = process::logged_error(log_file, mark, None)
+                    .unwrap_or_else(|| format!("see {}", log_file.display()));
                 return Err(Failure::generic(format!(
-                    "cannot read {}: {e}",
-                    db.display()
+                    "SB gate: ovn-northd exited ({status}): {why}"
+                )));
+            }
+            if let Ok(r) = sb.transact(
+                "OVN_Southbound",
+                std::slice::from_ref(&select),
+                self.deadline,
+            ) {
+                seen = r[0]["rows"][0]["nb_cfg"].as_i64();
+                if seen.is_some_and(|v| v >= target) {
+                    log::info!("SB gate: Southbound recomputed (nb_cfg {target}); opening it");
+                    return Ok(());
+                }
+            }
+            if !self.deadline.sleep(Duration::from_millis(20)) {
+                return Err(Failure::generic(format!(
+                    "SB gate: ovn-northd did not recompute the Southbound database before the timeout (SB nb_cfg {seen:?}, waiting for {target}); see {}",
+                    log_file.display()
                 )));
             }
         }
-        log::warn!(
-            "database {} is missing: creating an empty one from {}",
-            db.display(),
-            self.cfg.schema.display()
-        );
-        let tmp = fsutil::temp_path(db);
-        let _ = std::fs::remove_file(&tmp);
-        let out = runner::run(
-            &self.cfg.ovsdb_tool,
-            &[
-                "create".as_ref(),
-                tmp.as_os_str(),
-                self.cfg.schema.as_os_str(),
-            ],
-            &[],
-            self.deadline,
-        )
-        .map_err(|e| Failure::generic(format!("cannot create {}: {e}", db.display())))?;
-        // ovsdb-tool leaves its lock file for the temp name behind.
-        let tmp_name = tmp
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let _ = std::fs::remove_file(tmp.with_file_name(format!(".{tmp_name}.~lock~")));
-        let finish = || -> std::io::Result<()> {
-            std::fs::File::open(&tmp)?.sync_all()?;
-            std::fs::rename(&tmp, db)?;
-            fsutil::fsync_dir(db.parent().unwrap_or(Path::new("/")))
-        };
-        if !out.success() {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(Failure::generic(format!(
-                "ovsdb-tool create {} failed: {}",
-                db.display(),
-                out.describe()
-            )));
-        }
-        finish().map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            Failure::generic(format!(
-                "cannot put new database in place at {}: {e}",
-                db.display()
-            ))
-        })
     }
 
     fn log_mark(&self) -> u64 {
@@ -1175,7 +1574,9 @@ impl Agent<'_> {
         let size = std::fs::metadata(db)
             .map(|m| m.len())
             .map_err(|e| format!("{}: {e}", db.display()))?;
-        let v = dbfile::verify(db, Some(size)).map_err(|e| format!("{}: {e}", db.display()))?;
+        let v = dbfile::inspect(db, Some(size))
+            .map(|i| i.verdict)
+            .map_err(|e| format!("{}: {e}", db.display()))?;
         if let dbfile::Verdict::TornTail { .. } = v {
             // A record being appended right now looks torn; it must not stay that way.
             self.deadline.sleep(Duration::from_millis(200));
@@ -1202,11 +1603,17 @@ impl Agent<'_> {
     // ---------------------------------------------------------------- cluster view
 
     fn publish(&self, st: &mut State, score: Option<i32>) {
+        let role = pacemaker::role_word(st.role);
+        // The last repair stays shown while the resource runs here.
+        let repair = st.role.and(st.repair.clone());
         pacemaker::publish(
             st,
             score,
             self.meta.promotable,
-            &self.cfg.role_attr(),
+            &[
+                (&self.cfg.role_attr(), role),
+                (&self.cfg.repair_attr(), repair.as_deref()),
+            ],
             self.deadline.cap(Duration::from_secs(10)),
         );
     }

@@ -183,8 +183,8 @@ fn ocf_tester_on(agent: &str, r: &Res, params: &[&str], promotable: bool) {
 }
 
 fn ocf_tester(db: &str, promotable: bool) {
-    let r = Res::new(db); // temp dir, free port; dropped (stopped) at the end
-    let params = [
+    let mut r = Res::new(db); // temp dir, free port; dropped (stopped) at the end
+    let mut params = vec![
         "db",
         "db_file",
         "run_dir",
@@ -192,6 +192,13 @@ fn ocf_tester(db: &str, promotable: bool) {
         "listen_address",
         "port",
     ];
+    // A fresh SB is created on start, so the SB gate runs a real northd against a real NB.
+    let nb = Res::new("nb");
+    if db == "sb" {
+        nb.expect("start", 0);
+        r.with_gate(&nb);
+        params.extend(["sb_gate", "gate_nb_connection"]);
+    }
     ocf_tester_on("ovsdb-server", &r, &params, promotable);
 }
 

@@ -1,9 +1,15 @@
 //! The operator CLI (`ovn-ocf ...`): meta-data of any agent, a status overview, and (with
 //! the repair issue) check/repair. Prints for people; exit codes are documented per command.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand};
 
 use crate::agents;
+use crate::agents::ovsdb_server;
+use crate::dbfile::{self, Verdict};
+use crate::ocf::Deadline;
+use crate::repair;
 
 #[derive(Parser)]
 #[command(
@@ -30,6 +36,38 @@ enum Cmd {
     },
     /// List the agents this binary provides.
     Agents,
+    /// Verify every record of a standalone ovsdb file (read only).
+    /// Exit 0 clean, 1 damaged (torn tail or corrupt record), 2 unusable or unreadable.
+    Check {
+        file: PathBuf,
+        /// Print the inspection as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Repair a standalone ovsdb file as the agent would before serving it: back up the
+    /// original byte-exact, keep the intact records, create or convert as needed, print
+    /// the report. Never while an ovsdb-server serves the file.
+    /// Exit 0 done (or nothing to do), 1 refused or failed.
+    Repair {
+        file: PathBuf,
+        /// Only say what would be done.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where the backup and the report go (default: ovn-ocf-backups beside FILE).
+        #[arg(long)]
+        backup_dir: Option<PathBuf>,
+        /// The installed schema (default: from the file's schema name, as the agent's).
+        #[arg(long)]
+        schema: Option<PathBuf>,
+        /// keep-prefix or refuse.
+        #[arg(long, default_value = "keep-prefix")]
+        policy: String,
+        /// Backups and reports to keep.
+        #[arg(long, default_value_t = 10)]
+        keep: usize,
+        #[arg(long, default_value = "/usr/bin/ovsdb-tool")]
+        ovsdb_tool: String,
+    },
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -62,6 +100,22 @@ pub fn main(args: Vec<String>) -> i32 {
             }
             None => 2,
         },
+        Cmd::Check { file, json } => check(&file, json),
+        Cmd::Repair {
+            file,
+            dry_run,
+            backup_dir,
+            schema,
+            policy,
+            keep,
+            ovsdb_tool,
+        } => {
+            let Some(policy) = repair::Policy::parse(&policy) else {
+                eprintln!("ovn-ocf: --policy must be keep-prefix or refuse");
+                return 2;
+            };
+            repair_cmd(file, dry_run, backup_dir, schema, policy, keep, ovsdb_tool)
+        }
         Cmd::Agents => {
             for a in agents::AGENTS {
                 println!("{}\t{}", a.spec.name, a.spec.shortdesc);
@@ -69,4 +123,119 @@ pub fn main(args: Vec<String>) -> i32 {
             0
         }
     }
+}
+
+fn check(file: &std::path::Path, json: bool) -> i32 {
+    let i = match dbfile::inspect(file, None) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("ovn-ocf: cannot read {}: {e}", file.display());
+            return 2;
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&i).expect("serializes"));
+    } else {
+        let schema = i
+            .schema
+            .as_ref()
+            .map(|s| format!(" ({} {})", s.name, s.version))
+            .unwrap_or_default();
+        println!("{}: {}{schema}", file.display(), i.verdict.describe());
+    }
+    match i.verdict {
+        Verdict::Clean { .. } => 0,
+        Verdict::TornTail { .. } | Verdict::Corrupt { .. } => 1,
+        _ => 2,
+    }
+}
+
+/// The installed schema for a file, from its own schema name (the agent's defaults).
+fn schema_for(file: &std::path::Path) -> Option<PathBuf> {
+    let i = dbfile::inspect(file, None).ok()?;
+    let db = match i.schema?.name.as_str() {
+        "OVN_Northbound" => "nb",
+        "OVN_Southbound" => "sb",
+        _ => return None,
+    };
+    let spec = &ovsdb_server::SPEC;
+    let values = spec
+        .parse_with(|n| (n == "db").then(|| db.to_string()))
+        .ok()?;
+    values.str("schema").map(PathBuf::from)
+}
+
+fn repair_cmd(
+    file: PathBuf,
+    dry_run: bool,
+    backup_dir: Option<PathBuf>,
+    schema: Option<PathBuf>,
+    policy: repair::Policy,
+    keep: usize,
+    ovsdb_tool: String,
+) -> i32 {
+    let Some(schema) = schema.or_else(|| schema_for(&file)) else {
+        eprintln!(
+            "ovn-ocf: cannot tell which schema {} needs (damaged or not an OVN database): give --schema",
+            file.display()
+        );
+        return 2;
+    };
+    let backup_dir = backup_dir.unwrap_or_else(|| {
+        file.parent()
+            .unwrap_or(std::path::Path::new("."))
+            .join("ovn-ocf-backups")
+    });
+    if let Some(pid) = held_by_server(&file) {
+        eprintln!(
+            "ovn-ocf: {} is open by ovsdb-server pid {pid}; stop it first",
+            file.display()
+        );
+        return 1;
+    }
+    let opts = repair::Options {
+        db_file: file,
+        schema,
+        backup_dir,
+        backup_keep: keep.max(1),
+        policy,
+        ovsdb_tool,
+        dry_run,
+    };
+    match repair::run(
+        &opts,
+        Deadline::after(std::time::Duration::from_secs(24 * 3600)),
+    ) {
+        Ok(report) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("serializes")
+            );
+            0
+        }
+        Err(e) => {
+            eprintln!("ovn-ocf: {e}");
+            1
+        }
+    }
+}
+
+/// A local ovsdb-server that has `file` open, found through /proc (read only).
+fn held_by_server(file: &std::path::Path) -> Option<i32> {
+    let target = std::fs::canonicalize(file).ok()?;
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|c| c.trim() == "ovsdb-server")
+            && let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            && fds
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == target))
+        {
+            return Some(pid);
+        }
+    }
+    None
 }

@@ -12,6 +12,7 @@ pub mod ocf;
 pub mod ovsdb;
 pub mod pacemaker;
 pub mod process;
+pub mod repair;
 pub mod runner;
 pub mod state;
 

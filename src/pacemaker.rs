@@ -50,16 +50,16 @@ pub fn set_node_attr(name: &str, value: Option<&str>, deadline: Deadline) -> Res
     run_ok("attrd_updater", &args, deadline).map(|_| ())
 }
 
-/// Brings the cluster's view in line with `st`: the promotion score (promotable clones
-/// only) and the node attribute `attr` (`serving`/`standby` from `st.role`, deleted when
-/// there is no role). Writes only what differs from what `st` says was last written, and
-/// records what succeeded. Failures are logged, never fatal: outside a cluster (tests,
-/// ocf-tester) there is nothing to write to, and a score must never fail an action.
+/// Brings the cluster's view in line with what an agent wants shown: the promotion score
+/// (promotable clones only) and node attributes (`None` deletes one). Writes only what
+/// differs from what `st` says was last written, and records what succeeded. Failures are
+/// logged, never fatal: outside a cluster (tests, ocf-tester) there is nothing to write
+/// to, and a score must never fail an action.
 pub fn publish(
     st: &mut State,
     score: Option<i32>,
     promotable: bool,
-    attr: &str,
+    attrs: &[(&str, Option<&str>)],
     deadline: Deadline,
 ) {
     if promotable && st.score != score {
@@ -68,11 +68,10 @@ pub fn publish(
             Err(e) => log::warn!("cannot set promotion score {score:?}: {e}"),
         }
     }
-    let want = st.role.map(|r| match r {
-        Role::Serving => "serving",
-        Role::Standby => "standby",
-    });
-    if st.attrs.get(attr).map(String::as_str) != want {
+    for &(attr, want) in attrs {
+        if st.attrs.get(attr).map(String::as_str) == want {
+            continue;
+        }
         match set_node_attr(attr, want, deadline) {
             Ok(()) => match want {
                 Some(v) => {
@@ -85,6 +84,14 @@ pub fn publish(
             Err(e) => log::warn!("cannot set node attribute {attr}: {e}"),
         }
     }
+}
+
+/// The role word shown in `crm_mon -A`.
+pub fn role_word(role: Option<Role>) -> Option<&'static str> {
+    role.map(|r| match r {
+        Role::Serving => "serving",
+        Role::Standby => "standby",
+    })
 }
 
 /// One line of `crm_node -l`: `ID NAME STATE`.

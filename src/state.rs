@@ -30,6 +30,9 @@ pub struct State {
     /// Listeners the agent opened (ovsdb remotes), to check and to close.
     #[serde(default)]
     pub remotes: Vec<String>,
+    /// One line about the last repair run on this node (shown in `crm_mon -A`).
+    #[serde(default)]
+    pub repair: Option<String>,
 }
 
 impl State {

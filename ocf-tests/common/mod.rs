@@ -92,6 +92,11 @@ impl Res {
         );
         env.insert("OCF_RESKEY_listen_address".into(), "127.0.0.1".into());
         env.insert("OCF_RESKEY_port".into(), port.to_string());
+        if db == "sb" {
+            // Tests about the SB gate point it at their own NB (with_gate); others must not
+            // reach for the default NB socket of whatever else runs on this machine.
+            env.insert("OCF_RESKEY_sb_gate".into(), "false".into());
+        }
         let pidfile = dir.path().join(format!("run/ovn{db}_db.pid"));
         Res {
             dir,
@@ -134,6 +139,17 @@ impl Res {
             pidfile,
             comm: "ovn-northd",
         }
+    }
+
+    /// Enables the SB gate of this SB resource against `nb`'s local socket.
+    pub fn with_gate(&mut self, nb: &Res) -> &mut Res {
+        let sock = nb.run_dir().join(format!("{}.sock", nb.base()));
+        self.set("OCF_RESKEY_sb_gate", "true");
+        self.set(
+            "OCF_RESKEY_gate_nb_connection",
+            &format!("unix:{}", sock.display()),
+        );
+        self
     }
 
     pub fn promotable(db: &str) -> Res {

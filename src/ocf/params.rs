@@ -32,6 +32,9 @@ pub enum Kind {
     /// OVSDB active remotes, comma-separated: `unix:/abs/path`, `tcp:IP:PORT`,
     /// `ssl:IP:PORT` (IPv6 in brackets).
     Remote,
+    /// A command line, split into argv without a shell (see [`split_command`]); the
+    /// program is an absolute path.
+    Command,
 }
 
 /// Where a parameter's default comes from. Written here and nowhere else.
@@ -43,6 +46,11 @@ pub enum Default {
     By {
         param: &'static str,
         values: &'static [(&'static str, &'static str)],
+    },
+    /// `name` in the directory of another (path) parameter, e.g. backups beside db_file.
+    Beside {
+        param: &'static str,
+        name: &'static str,
     },
 }
 
@@ -170,6 +178,17 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
         Kind::Boolean => parse_bool(raw)
             .map(Value::Bool)
             .ok_or_else(|| bad(format!("\"{shown}\" is not a boolean (true/false)"))),
+        Kind::Command => {
+            let argv = split_command(raw).map_err(|why| bad(format!("\"{shown}\": {why}")))?;
+            let prog = &argv[0];
+            if !prog.starts_with('/') || prog.chars().any(|c| !path_char_ok(c)) {
+                return Err(bad(format!(
+                    "the program {:?} must be an absolute path",
+                    prog.chars().take(64).collect::<String>()
+                )));
+            }
+            Ok(Value::Str(raw.to_string()))
+        }
         Kind::Remote => {
             for r in raw.split(',') {
                 check_remote(r).map_err(|why| bad(format!("\"{shown}\": {why}")))?;
@@ -187,6 +206,60 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
             }
         }
     }
+}
+
+/// Splits a command line into argv the way an operator expects from a simple command,
+/// without a shell: words separated by blanks, '...' and "..." group words. Anything that
+/// would mean something to a shell (`;|&$`<>(){}*?!\`, newlines) is refused with a reason
+/// rather than passed on literally, since it would not do what the operator meant.
+pub fn split_command(s: &str) -> Result<Vec<String>, String> {
+    let mut argv = vec![];
+    let mut cur = String::new();
+    let mut in_word = false;
+    let mut quote: Option<char> = None;
+    for c in s.chars() {
+        if c.is_control() {
+            return Err("contains a control character (newline?)".into());
+        }
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) if c == '$' || c == '`' || c == '\\' => {
+                return Err(format!(
+                    "'{c}' is not expanded here (no shell runs this); use a script"
+                ));
+            }
+            Some(_) => cur.push(c),
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                in_word = true;
+            }
+            None if c == ' ' || c == '\t' => {
+                if in_word {
+                    argv.push(std::mem::take(&mut cur));
+                    in_word = false;
+                }
+            }
+            None if ";|&$`<>(){}*?!\\~#".contains(c) => {
+                return Err(format!(
+                    "'{c}' would need a shell, and none runs this; use a script"
+                ));
+            }
+            None => {
+                cur.push(c);
+                in_word = true;
+            }
+        }
+    }
+    if quote.is_some() {
+        return Err("unbalanced quote".into());
+    }
+    if in_word {
+        argv.push(cur);
+    }
+    if argv.is_empty() {
+        return Err("empty command".into());
+    }
+    Ok(argv)
 }
 
 /// One active OVSDB remote: `unix:/abs/path`, `tcp:IP:PORT` or `ssl:IP:PORT`.
@@ -232,11 +305,15 @@ impl AgentSpec {
         self.actions.iter().find(|a| a.name == name)
     }
 
-    /// The default of `spec` given the values parsed so far (for `Default::By`).
+    /// The default of `spec` given the values parsed so far (for `Default::By`/`Beside`).
     pub fn default_of(&self, spec: &ParamSpec, so_far: &Values) -> Option<String> {
         match spec.default {
             Default::None => None,
             Default::Fixed(v) => Some(v.to_string()),
+            Default::Beside { param, name } => {
+                let other = std::path::Path::new(so_far.str(param)?);
+                Some(other.parent()?.join(name).display().to_string())
+            }
             Default::By { param, values } => {
                 let key = so_far.str(param)?;
                 values
@@ -352,6 +429,9 @@ impl AgentSpec {
             Kind::Integer { min, max } => Some(format!("Range: {min} to {max}.")),
             Kind::Port => Some("Range: 1 to 65535.".into()),
             Kind::AbsPath => Some("An absolute path.".into()),
+            Kind::Command => Some(
+                "A command with arguments, run without a shell: words split at blanks, quotes group words; the program is an absolute path.".into(),
+            ),
             Kind::Remote => Some(
                 "unix:PATH, tcp:IP:PORT or ssl:IP:PORT (IPv6 in brackets); several, comma-separated, for a clustered DB.".into(),
             ),
@@ -377,6 +457,9 @@ impl AgentSpec {
             }
             // Also in <content default>, but pcs describe does not show that.
             Default::Fixed(v) => s.push_str(&format!("\nDefault: {v}.")),
+            Default::Beside { param, name } => {
+                s.push_str(&format!("\nDefault: {name} in the directory of {param}."))
+            }
             Default::None => {}
         }
         s
@@ -396,6 +479,7 @@ impl AgentSpec {
                     .map(|(k, v)| format!("{param}={k}: `{v}`"))
                     .collect::<Vec<_>>()
                     .join("<br>"),
+                Default::Beside { param, name } => format!("`{name}` beside `{param}`"),
             };
             t.push_str(&format!(
                 "| `{}` | {} | {} |\n",
@@ -529,6 +613,35 @@ mod tests {
             let e = parse(&pairs).unwrap_err();
             assert_eq!(e.status, crate::ocf::OcfStatus::ErrConfigured, "{k}={v}");
             assert!(e.reason.contains(k), "{k}={v}: {}", e.reason);
+        }
+    }
+
+    #[test]
+    fn commands_split_without_a_shell() {
+        assert_eq!(
+            split_command("/usr/bin/neutron-ovn-db-sync-util --config-file /etc/neutron/neutron.conf --ovn-neutron_sync_mode=repair").unwrap(),
+            vec!["/usr/bin/neutron-ovn-db-sync-util", "--config-file", "/etc/neutron/neutron.conf", "--ovn-neutron_sync_mode=repair"]
+        );
+        assert_eq!(
+            split_command("/bin/x 'a b'  \"c;d\"").unwrap(),
+            vec!["/bin/x", "a b", "c;d"]
+        );
+        assert_eq!(split_command("/bin/x ''").unwrap(), vec!["/bin/x", ""]);
+        for bad in [
+            "",
+            "   ",
+            "/bin/x; rm -rf /",
+            "/bin/x | y",
+            "/bin/x $(id)",
+            "/bin/x `id`",
+            "/bin/x 'open",
+            "/bin/x \"$HOME\"",
+            "/bin/x > /tmp/f",
+            "/bin/x\n/bin/y",
+            "/bin/x && y",
+            "/bin/*",
+        ] {
+            assert!(split_command(bad).is_err(), "{bad:?}");
         }
     }
 

@@ -1,0 +1,683 @@
+//! The repair pipeline for standalone ovsdb files: inspect → plan → apply → report.
+//!
+//! ovsdb-server opens a damaged file without failing and silently drops every record after
+//! the damage (FACTS.md); this module runs before it does. It never edits a file in place:
+//! the original goes byte-exact into the backup directory first (fsynced, verified), the
+//! repaired file is built beside the database, verified, fsynced and renamed into place.
+//! It never produces an empty database silently: creating one is an outcome of its own,
+//! reported, and the repair hook is there to rebuild it.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha1::{Digest, Sha1};
+
+use crate::dbfile::{self, Inspection, SchemaId, Verdict};
+use crate::fsutil;
+use crate::ocf::Deadline;
+use crate::runner;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "{db}: {verdict}; repair_policy=refuse leaves it alone (back it up and repair by hand with `ovn-ocf repair`)"
+    )]
+    Refused { db: String, verdict: String },
+    #[error("{db} is a clustered database; this agent serves standalone databases only")]
+    Clustered { db: String },
+    #[error("{db} holds {found}, not {expected}")]
+    WrongSchema {
+        db: String,
+        found: String,
+        expected: String,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("cannot back up {db} to {dir}: {source}")]
+    Backup {
+        db: String,
+        dir: String,
+        source: std::io::Error,
+    },
+    #[error("backup {backup} does not match {db} byte for byte")]
+    BackupMismatch { db: String, backup: String },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("ovsdb-tool {what} failed: {detail}")]
+    Tool { what: String, detail: String },
+    #[error("the repaired file {path} does not verify ({verdict}); the original is untouched")]
+    Unverified { path: String, verdict: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Policy {
+    /// Keep the intact prefix, cut the rest (after a backup).
+    KeepPrefix,
+    /// Change nothing; a damaged file fails the action.
+    Refuse,
+}
+
+impl Policy {
+    pub fn parse(s: &str) -> Option<Policy> {
+        match s {
+            "keep-prefix" => Some(Policy::KeepPrefix),
+            "refuse" => Some(Policy::Refuse),
+            _ => None,
+        }
+    }
+}
+
+/// One change to the database file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "kebab-case")]
+pub enum Step {
+    /// No file: create an empty database from the schema.
+    Create,
+    /// Unusable file (empty, not ovsdb, schema record damaged): back it up, create anew.
+    Recreate,
+    /// Keep the first `keep` bytes (`records` records), drop `dropped` bytes after them.
+    Cut {
+        keep: u64,
+        records: u64,
+        dropped: u64,
+    },
+    /// Convert to the installed schema.
+    Convert { from: String, to: String },
+}
+
+/// What a run did, in one word: `clean`, `created`, `recreated`, `cut`, `converted`,
+/// `cut+converted`, ... Passed to the hook and shown in `crm_mon -A`.
+pub fn outcome_word(steps: &[Step]) -> String {
+    if steps.is_empty() {
+        return "clean".into();
+    }
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::Create => "created",
+            Step::Recreate => "recreated",
+            Step::Cut { .. } => "cut",
+            Step::Convert { .. } => "converted",
+        })
+        .collect::<Vec<_>>()
+        .join("+")
+}
+
+/// Decides what to do; pure.
+pub fn plan(
+    db: &Path,
+    found: &Inspection,
+    installed: &SchemaId,
+    policy: Policy,
+) -> Result<Vec<Step>, Error> {
+    let dbs = db.display().to_string();
+    let refuse = |v: &Verdict| {
+        if policy == Policy::Refuse {
+            Err(Error::Refused {
+                db: dbs.clone(),
+                verdict: v.describe(),
+            })
+        } else {
+            Ok(())
+        }
+    };
+    let mut steps = match &found.verdict {
+        Verdict::Missing => return Ok(vec![Step::Create]),
+        Verdict::Clustered => return Err(Error::Clustered { db: dbs }),
+        v @ (Verdict::Empty | Verdict::NotOvsdb { .. }) => {
+            refuse(v)?;
+            return Ok(vec![Step::Recreate]);
+        }
+        Verdict::Clean { .. } => vec![],
+        v @ (Verdict::TornTail { .. } | Verdict::Corrupt { .. }) => {
+            refuse(v)?;
+            vec![Step::Cut {
+                keep: v.intact_bytes(),
+                records: v.intact_records(),
+                dropped: found.size - v.intact_bytes(),
+            }]
+        }
+    };
+    let schema = found
+        .schema
+        .as_ref()
+        .expect("an intact first record has a schema");
+    if schema.name != installed.name {
+        return Err(Error::WrongSchema {
+            db: dbs,
+            found: schema.name.clone(),
+            expected: installed.name.clone(),
+        });
+    }
+    if dbfile::version_cmp(&schema.version, &installed.version).is_lt() {
+        steps.push(Step::Convert {
+            from: schema.version.clone(),
+            to: installed.version.clone(),
+        });
+    }
+    Ok(steps)
+}
+
+/// Where and how a run works.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub db_file: PathBuf,
+    pub schema: PathBuf,
+    pub backup_dir: PathBuf,
+    pub backup_keep: usize,
+    pub policy: Policy,
+    pub ovsdb_tool: String,
+    pub dry_run: bool,
+}
+
+/// What a run found and did: written as JSON, one file per run.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub time: String,
+    pub db_file: String,
+    pub size: u64,
+    pub found: Verdict,
+    pub schema: Option<SchemaId>,
+    pub installed_schema: SchemaId,
+    pub policy: Policy,
+    pub steps: Vec<Step>,
+    pub outcome: String,
+    pub backup: Option<String>,
+    pub backup_sha1: Option<String>,
+    pub report: Option<String>,
+    pub dry_run: bool,
+}
+
+impl Report {
+    /// True when the database lost records or was created: northd must recompute SB.
+    pub fn lost_data(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::Create | Step::Recreate | Step::Cut { .. }))
+    }
+
+    pub fn changed(&self) -> bool {
+        !self.steps.is_empty()
+    }
+
+    /// One line for a node attribute and the log.
+    pub fn summary(&self) -> String {
+        let mut s = format!("{} {}", self.outcome, self.time);
+        for st in &self.steps {
+            if let Step::Cut {
+                records, dropped, ..
+            } = st
+            {
+                s.push_str(&format!(" kept={records} records, dropped={dropped} bytes"));
+            }
+        }
+        s
+    }
+}
+
+/// UTC time as `20261124T083000.123Z` (sortable, no separators a shell minds).
+pub fn utc_stamp(t: std::time::SystemTime) -> String {
+    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let secs = d.as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        d.subsec_millis()
+    )
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn sha1_of(path: &Path, limit: Option<u64>) -> std::io::Result<String> {
+    let f = std::fs::File::open(path)?;
+    let mut r = f.take(limit.unwrap_or(u64::MAX));
+    let mut h = Sha1::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok(hex(&h.finalize()));
+        }
+        h.update(&buf[..n]);
+    }
+}
+
+/// Copies `src` byte-exact into `dir` (temp → fsync → rename → fsync dir) and checks the
+/// copy against the original. Returns the backup path and its SHA-1.
+pub fn backup(src: &Path, dir: &Path, name: &str) -> Result<(PathBuf, String), Error> {
+    let err = |source| Error::Backup {
+        db: src.display().to_string(),
+        dir: dir.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(err)?;
+    let dst = dir.join(name);
+    let tmp = fsutil::temp_path(&dst);
+    let result = (|| {
+        std::fs::copy(src, &tmp)?;
+        std::fs::File::open(&tmp)?.sync_all()?;
+        std::fs::rename(&tmp, &dst)?;
+        fsutil::fsync_dir(dir)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(err(e));
+    }
+    let want = sha1_of(src, None).map_err(|source| Error::Read {
+        path: src.display().to_string(),
+        source,
+    })?;
+    let got = sha1_of(&dst, None).map_err(err)?;
+    if want != got {
+        return Err(Error::BackupMismatch {
+            db: src.display().to_string(),
+            backup: dst.display().to_string(),
+        });
+    }
+    Ok((dst, got))
+}
+
+/// Keeps the newest `keep` files in `dir` named `<prefix>*<suffix>` (names sort by time).
+pub fn prune(dir: &Path, prefix: &str, suffix: &str, keep: usize) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut names: Vec<String> = rd
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with(prefix) && n.ends_with(suffix))
+        .collect();
+    names.sort();
+    let excess = names.len().saturating_sub(keep);
+    for n in &names[..excess] {
+        match std::fs::remove_file(dir.join(n)) {
+            Ok(()) => log::info!("pruned old {}", dir.join(n).display()),
+            Err(e) => log::warn!("cannot prune {}: {e}", dir.join(n).display()),
+        }
+    }
+}
+
+fn tool(
+    opts: &Options,
+    what: &str,
+    args: &[&std::ffi::OsStr],
+    deadline: Deadline,
+) -> Result<(), Error> {
+    let out = runner::run(&opts.ovsdb_tool, args, &[], deadline).map_err(|e| Error::Tool {
+        what: what.into(),
+        detail: e.to_string(),
+    })?;
+    if out.success() {
+        Ok(())
+    } else {
+        Err(Error::Tool {
+            what: what.into(),
+            detail: out.describe(),
+        })
+    }
+}
+
+/// ovsdb-tool leaves a `.<name>.~lock~` beside every file it writes.
+fn remove_tool_lock(path: &Path) {
+    if let Some(name) = path.file_name() {
+        let _ = std::fs::remove_file(
+            path.with_file_name(format!(".{}.~lock~", name.to_string_lossy())),
+        );
+    }
+}
+
+fn copy_prefix(src: &Path, dst: &Path, keep: u64) -> std::io::Result<()> {
+    let mut r = std::fs::File::open(src)?.take(keep);
+    let mut w = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dst)?;
+    let n = std::io::copy(&mut r, &mut w)?;
+    if n != keep {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            "file shrank",
+        ));
+    }
+    w.flush()?;
+    w.sync_all()
+}
+
+/// Runs the whole pipeline on `opts.db_file`. With `dry_run`, plans and reports only.
+pub fn run(opts: &Options, deadline: Deadline) -> Result<Report, Error> {
+    let db = &opts.db_file;
+    let read_err = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| Error::Read { path, source }
+    };
+    let installed = dbfile::schema_file_id(&opts.schema).map_err(read_err(&opts.schema))?;
+    let found = dbfile::inspect(db, None).map_err(read_err(db))?;
+    let steps = plan(db, &found, &installed, opts.policy)?;
+    let now = std::time::SystemTime::now();
+    let stamp = utc_stamp(now);
+    let name = db
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "db".into());
+    let mut report = Report {
+        time: stamp.clone(),
+        db_file: db.display().to_string(),
+        size: found.size,
+        found: found.verdict.clone(),
+        schema: found.schema.clone(),
+        installed_schema: installed,
+        policy: opts.policy,
+        outcome: outcome_word(&steps),
+        steps: steps.clone(),
+        backup: None,
+        backup_sha1: None,
+        report: None,
+        dry_run: opts.dry_run,
+    };
+    if opts.dry_run {
+        return Ok(report);
+    }
+    if !steps.is_empty() {
+        // 1. The original, byte-exact, before anything else.
+        if found.verdict != Verdict::Missing {
+            let (path, sha) = backup(db, &opts.backup_dir, &format!("{name}.{stamp}.bak"))?;
+            log::info!(
+                "backed up {} to {} sha1={sha}",
+                db.display(),
+                path.display()
+            );
+            report.backup = Some(path.display().to_string());
+            report.backup_sha1 = Some(sha);
+            prune(
+                &opts.backup_dir,
+                &format!("{name}."),
+                ".bak",
+                opts.backup_keep,
+            );
+        }
+        // 2. The new file, built beside the database.
+        let tmp = fsutil::temp_path(db);
+        let tmp2 = tmp.with_extension("convert");
+        for t in [&tmp, &tmp2] {
+            let _ = std::fs::remove_file(t);
+        }
+        let built = build(opts, db, &steps, &tmp, &tmp2, deadline);
+        let result = built.and_then(|file| {
+            let check = dbfile::inspect(&file, None).map_err(read_err(&file))?;
+            if !check.verdict.is_clean() {
+                return Err(Error::Unverified {
+                    path: file.display().to_string(),
+                    verdict: check.verdict.describe(),
+                });
+            }
+            // 3. Into place, durably.
+            std::fs::File::open(&file)
+                .and_then(|f| f.sync_all())
+                .and_then(|()| std::fs::rename(&file, db))
+                .and_then(|()| fsutil::fsync_dir(db.parent().unwrap_or(Path::new("/"))))
+                .map_err(|source| Error::Write {
+                    path: db.display().to_string(),
+                    source,
+                })
+        });
+        for t in [&tmp, &tmp2] {
+            let _ = std::fs::remove_file(t);
+            remove_tool_lock(t);
+        }
+        result?;
+        log::warn!("repaired {}: {}", db.display(), report.summary());
+    }
+    // 4. The report, one per run.
+    let report_path = opts.backup_dir.join(format!("{name}.{stamp}.report.json"));
+    report.report = Some(report_path.display().to_string());
+    let json = serde_json::to_vec_pretty(&report).expect("report serializes");
+    match std::fs::create_dir_all(&opts.backup_dir)
+        .and_then(|()| fsutil::write_atomic(&report_path, &json, 0o644))
+    {
+        Ok(()) => prune(
+            &opts.backup_dir,
+            &format!("{name}."),
+            ".report.json",
+            opts.backup_keep,
+        ),
+        Err(e) => {
+            // A clean run must not fail because the report could not be written; a run
+            // that changed the file already has its backup and logs the report.
+            log::warn!("cannot write report {}: {e}", report_path.display());
+            report.report = None;
+        }
+    }
+    Ok(report)
+}
+
+/// Produces the repaired file; returns its path (one of the two temp names).
+fn build(
+    opts: &Options,
+    db: &Path,
+    steps: &[Step],
+    tmp: &Path,
+    tmp2: &Path,
+    deadline: Deadline,
+) -> Result<PathBuf, Error> {
+    let write_err = |p: &Path| {
+        let path = p.display().to_string();
+        move |source| Error::Write { path, source }
+    };
+    let mut current: PathBuf = db.to_path_buf();
+    for step in steps {
+        match step {
+            Step::Create | Step::Recreate => {
+                tool(
+                    opts,
+                    "create",
+                    &[
+                        ("create").as_ref(),
+                        tmp.as_os_str(),
+                        opts.schema.as_os_str(),
+                    ],
+                    deadline,
+                )?;
+                current = tmp.to_path_buf();
+            }
+            Step::Cut { keep, .. } => {
+                copy_prefix(db, tmp, *keep).map_err(write_err(tmp))?;
+                current = tmp.to_path_buf();
+            }
+            Step::Convert { .. } => {
+                let out = if current == tmp { tmp2 } else { tmp };
+                tool(
+                    opts,
+                    "convert",
+                    &[
+                        "convert".as_ref(),
+                        current.as_os_str(),
+                        opts.schema.as_os_str(),
+                        out.as_os_str(),
+                    ],
+                    deadline,
+                )?;
+                current = out.to_path_buf();
+            }
+        }
+    }
+    Ok(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(v: &str) -> SchemaId {
+        SchemaId {
+            name: "OVN_Northbound".into(),
+            version: v.into(),
+        }
+    }
+
+    fn found(v: Verdict, schema: Option<&str>) -> Inspection {
+        Inspection {
+            verdict: v,
+            size: 1000,
+            schema: schema.map(id),
+        }
+    }
+
+    #[test]
+    fn plans() {
+        let db = Path::new("/srv/ovn/nb.db");
+        let inst = id("7.0.0");
+        let kp = Policy::KeepPrefix;
+        assert_eq!(
+            plan(
+                db,
+                &found(
+                    Verdict::Clean {
+                        records: 3,
+                        bytes: 1000
+                    },
+                    Some("7.0.0")
+                ),
+                &inst,
+                kp
+            )
+            .unwrap(),
+            vec![]
+        );
+        assert_eq!(
+            plan(db, &found(Verdict::Missing, None), &inst, Policy::Refuse).unwrap(),
+            vec![Step::Create]
+        );
+        assert_eq!(
+            plan(db, &found(Verdict::Empty, None), &inst, kp).unwrap(),
+            vec![Step::Recreate]
+        );
+        let torn = found(
+            Verdict::TornTail {
+                records: 2,
+                offset: 600,
+            },
+            Some("6.3.0"),
+        );
+        assert_eq!(
+            plan(db, &torn, &inst, kp).unwrap(),
+            vec![
+                Step::Cut {
+                    keep: 600,
+                    records: 2,
+                    dropped: 400
+                },
+                Step::Convert {
+                    from: "6.3.0".into(),
+                    to: "7.0.0".into()
+                }
+            ]
+        );
+        assert!(matches!(
+            plan(db, &torn, &inst, Policy::Refuse),
+            Err(Error::Refused { .. })
+        ));
+        assert!(matches!(
+            plan(db, &found(Verdict::Clustered, None), &inst, kp),
+            Err(Error::Clustered { .. })
+        ));
+        let mut other = found(
+            Verdict::Clean {
+                records: 1,
+                bytes: 1000,
+            },
+            Some("7.0.0"),
+        );
+        other.schema.as_mut().unwrap().name = "OVN_Southbound".into();
+        assert!(matches!(
+            plan(db, &other, &inst, kp),
+            Err(Error::WrongSchema { .. })
+        ));
+        // A newer schema than installed is served as it is.
+        assert_eq!(
+            plan(
+                db,
+                &found(
+                    Verdict::Clean {
+                        records: 1,
+                        bytes: 1000
+                    },
+                    Some("7.1.0")
+                ),
+                &inst,
+                kp
+            )
+            .unwrap(),
+            vec![]
+        );
+    }
+
+    #[test]
+    fn outcome_words() {
+        assert_eq!(outcome_word(&[]), "clean");
+        assert_eq!(
+            outcome_word(&[
+                Step::Cut {
+                    keep: 1,
+                    records: 1,
+                    dropped: 1
+                },
+                Step::Convert {
+                    from: "1".into(),
+                    to: "2".into()
+                }
+            ]),
+            "cut+converted"
+        );
+    }
+
+    #[test]
+    fn stamps() {
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_795_000_000_123);
+        assert_eq!(utc_stamp(t), "20261118T110640.123Z");
+        assert_eq!(utc_stamp(std::time::UNIX_EPOCH), "19700101T000000.000Z");
+        let leap = std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
+        assert!(utc_stamp(leap).starts_with("20000229T"));
+    }
+
+    #[test]
+    fn backup_is_byte_exact_and_prune_keeps_newest() {
+        let d = tempfile::tempdir().unwrap();
+        let src = d.path().join("nb.db");
+        let bytes: Vec<u8> = (0..100_000u32).map(|i| (i * 7 % 251) as u8).collect();
+        std::fs::write(&src, &bytes).unwrap();
+        let dir = d.path().join("backups");
+        for i in 0..5 {
+            let (p, _) = backup(&src, &dir, &format!("nb.db.2026010{i}.bak")).unwrap();
+            assert_eq!(std::fs::read(p).unwrap(), bytes);
+        }
+        prune(&dir, "nb.db.", ".bak", 2);
+        let mut left: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec!["nb.db.20260103.bak", "nb.db.20260104.bak"]);
+    }
+}
