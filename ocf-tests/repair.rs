@@ -1,0 +1,766 @@
+//! Repair on files written by a real ovsdb-server: torn tails at every byte of the last
+//! record, random bit flips (property test), garbage, zero length, schema only, a clustered
+//! file, an older schema. Each case checks, against Debian's own tools: the intact prefix
+//! kept is what `ovsdb-tool show-log` reads before the damage, the backup is byte-exact,
+//! the repaired file passes `ovsdb-tool show-log`, and ovsdb-server serving it holds
+//! exactly the prefix's rows. Then the agent: policy, hook, rebuild marker, SB gate.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::*;
+use proptest::prelude::*;
+
+const NB_SCHEMA: &str = "/usr/share/ovn/ovn-nb.ovsschema";
+const SB_SCHEMA: &str = "/usr/share/ovn/ovn-sb.ovsschema";
+
+fn schema_of(db: &str) -> &'static str {
+    if db == "nb" { NB_SCHEMA } else { SB_SCHEMA }
+}
+
+/// Debian's ovsdb-server serving `file` on a unix socket only, started directly (not by
+/// our agent), for an independent look at what a file holds.
+struct RawServer {
+    child: Child,
+    sock: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl RawServer {
+    fn start(file: &Path) -> RawServer {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("db.sock");
+        let child = Command::new("ovsdb-server")
+            .arg("-vconsole:off")
+            .arg(format!("--remote=punix:{}", sock.display()))
+            .arg(format!("--unixctl={}", dir.path().join("db.ctl").display()))
+            .arg(file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The socket file appears at bind(), before listen(): wait until it accepts.
+        let end = Instant::now() + Duration::from_secs(20);
+        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+            assert!(
+                Instant::now() < end,
+                "ovsdb-server did not come up on {}",
+                file.display()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        RawServer {
+            child,
+            sock,
+            _dir: dir,
+        }
+    }
+
+    fn transact(&self, db: &str, ops: &str) -> serde_json::Value {
+        rpc_unix(
+            &self.sock,
+            &format!(
+                r#"{{"id":1,"method":"transact","params":["{}",{ops}]}}"#,
+                schema_name(db)
+            ),
+        )
+        .unwrap()
+    }
+
+    fn names(&self, db: &str) -> Vec<String> {
+        set_names(&self.transact(db, &select_sets()))
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+/// A database written by a real ovsdb-server: the schema record plus one record per
+/// committed transaction (rows r0..r{n-1}). Returns the file.
+fn write_db(dir: &Path, db: &str, n: usize) -> PathBuf {
+    let file = dir.join(format!("ovn{db}_db.db"));
+    let st = Command::new("ovsdb-tool")
+        .arg("create")
+        .arg(&file)
+        .arg(schema_of(db))
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let s = RawServer::start(&file);
+    for i in 0..n {
+        s.transact(db, &write_ops(&format!("r{i}")));
+    }
+    drop(s);
+    file
+}
+
+/// Record end offsets, parsed independently of the code under test.
+fn record_ends(bytes: &[u8]) -> Vec<usize> {
+    let mut ends = vec![];
+    let mut at = 0;
+    while at < bytes.len() {
+        let nl = at + bytes[at..].iter().position(|b| *b == b'\n').unwrap();
+        let header = std::str::from_utf8(&bytes[at..nl]).unwrap();
+        let len: usize = header.split(' ').nth(2).unwrap().parse().unwrap();
+        at = nl + 1 + len;
+        ends.push(at);
+    }
+    ends
+}
+
+/// What `ovsdb-tool show-log` makes of a file: success, the records it listed, and the
+/// offset where it stopped on damage.
+struct ShowLog {
+    ok: bool,
+    records: usize,
+    stopped_at: Option<u64>,
+}
+
+fn show_log(file: &Path) -> ShowLog {
+    let o = Command::new("ovsdb-tool")
+        .arg("show-log")
+        .arg(file)
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    let err = String::from_utf8_lossy(&o.stderr);
+    // A damaged header is reported at the record's start ("parse error at offset N"),
+    // a damaged body at the body's start ("... starting at offset N").
+    let stopped_at = ["parse error at offset ", "starting at offset "]
+        .iter()
+        .find_map(|pat| {
+            err.split(pat)
+                .nth(1)
+                .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                .and_then(|n| n.parse().ok())
+        });
+    ShowLog {
+        ok: o.status.success(),
+        records: out.lines().filter(|l| l.starts_with("record ")).count(),
+        stopped_at,
+    }
+}
+
+fn cli(args: &[&str]) -> Outcome {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
+    run_watched(c, Duration::from_secs(120))
+}
+
+/// Runs `ovn-ocf repair` and returns its JSON report.
+fn repair(file: &Path, backups: &Path, extra: &[&str]) -> (Outcome, serde_json::Value) {
+    let mut args = vec![
+        "repair",
+        file.to_str().unwrap(),
+        "--backup-dir",
+        backups.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let o = cli(&args);
+    let report = serde_json::from_str(&o.stdout).unwrap_or(serde_json::Value::Null);
+    (o, report)
+}
+
+/// The common assertions after repairing `damaged` (a copy of `original` with damage)
+/// whose intact prefix is `keep` bytes holding `rows`.
+fn assert_repaired(
+    db: &str,
+    file: &Path,
+    damaged: &[u8],
+    report: &serde_json::Value,
+    keep: &[u8],
+    rows: &[String],
+) {
+    // The backup is the damaged file, byte for byte.
+    let backup = report["backup"].as_str().expect("a backup");
+    assert_eq!(
+        std::fs::read(backup).unwrap(),
+        damaged,
+        "backup not byte-exact"
+    );
+    // The intact prefix is kept, nothing else.
+    let now = std::fs::read(file).unwrap();
+    assert_eq!(
+        now.len(),
+        keep.len(),
+        "kept {} bytes, want {}",
+        now.len(),
+        keep.len()
+    );
+    assert!(now == keep, "kept bytes differ from the intact prefix");
+    let sl = show_log(file);
+    assert!(sl.ok, "repaired file fails ovsdb-tool show-log");
+    // Served by ovsdb-server: exactly the prefix's rows.
+    assert_eq!(RawServer::start(file).names(db), rows);
+}
+
+fn names(n: usize) -> Vec<String> {
+    let mut v: Vec<String> = (0..n).map(|i| format!("r{i}")).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn torn_tail_at_every_byte_of_the_last_record() {
+    let d = tempfile::tempdir().unwrap();
+    let file = write_db(d.path(), "nb", 3);
+    let original = std::fs::read(&file).unwrap();
+    let ends = record_ends(&original);
+    assert_eq!(ends.len(), 4, "schema + 3 transactions");
+    let (start, end) = (ends[2], ends[3]);
+    let work = d.path().join("work.db");
+    let backups = d.path().join("backups");
+    let mut repaired_once = None;
+    for cut in start + 1..end {
+        let damaged = &original[..cut];
+        std::fs::write(&work, damaged).unwrap();
+        // What ovsdb itself reads before the damage is our intact prefix.
+        let sl = show_log(&work);
+        assert!(!sl.ok);
+        assert_eq!(sl.records, 3, "cut {cut}");
+        assert!(
+            sl.stopped_at
+                .is_some_and(|o| (start as u64..=cut as u64).contains(&o)),
+            "cut {cut}"
+        );
+        assert_eq!(
+            cli(&["check", work.to_str().unwrap()]).code,
+            1,
+            "check of a torn file"
+        );
+        let (o, report) = repair(&work, &backups, &["--keep", "1000"]);
+        assert_eq!(o.code, 0, "cut {cut}: {}", o.stderr);
+        assert_eq!(report["outcome"], "cut");
+        assert_eq!(report["found"]["kind"], "torn-tail");
+        assert_eq!(report["found"]["offset"], start as u64);
+        let backup = report["backup"].as_str().unwrap();
+        assert_eq!(
+            std::fs::read(backup).unwrap(),
+            damaged,
+            "cut {cut}: backup not byte-exact"
+        );
+        let now = std::fs::read(&work).unwrap();
+        assert!(
+            now == original[..start],
+            "cut {cut}: kept bytes are not the intact prefix"
+        );
+        assert!(show_log(&work).ok, "cut {cut}");
+        assert_eq!(cli(&["check", work.to_str().unwrap()]).code, 0);
+        // Every cut yields the same file: serve it once.
+        if repaired_once.is_none() {
+            assert_repaired("nb", &work, damaged, &report, &original[..start], &names(2));
+            repaired_once = Some(now);
+        }
+    }
+    // Nothing left behind beside the database but our backups dir.
+    let extra: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.contains(".tmp.") || n.ends_with(".convert"))
+        .collect();
+    assert!(extra.is_empty(), "{extra:?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// A random bit flipped anywhere after the schema record: the records before the
+    /// damaged one are kept, exactly those, as ovsdb-tool reads them.
+    #[test]
+    fn random_bit_flips(pos in 0.0f64..1.0, bit in 0u8..8, db in prop::sample::select(vec!["nb", "sb"])) {
+        let d = tempfile::tempdir().unwrap();
+        let file = write_db(d.path(), db, 4);
+        let original = std::fs::read(&file).unwrap();
+        let ends = record_ends(&original);
+        let first = ends[0];
+        let at = first + ((original.len() - first) as f64 * pos) as usize;
+        let at = at.min(original.len() - 1);
+        let mut damaged = original.clone();
+        damaged[at] ^= 1 << bit;
+        std::fs::write(&file, &damaged).unwrap();
+        let k = ends.iter().position(|e| at < *e).unwrap(); // damaged record number
+        let keep = if k == 0 { 0 } else { ends[k - 1] };
+        let sl = show_log(&file);
+        if sl.ok {
+            // A flip ovsdb itself does not mind (the hash's hex case): nothing to repair.
+            let (o, report) = repair(&file, &d.path().join("b"), &[]);
+            prop_assert_eq!(o.code, 0);
+            prop_assert_eq!(&report["outcome"], "clean");
+            return Ok(());
+        }
+        prop_assert_eq!(sl.records, k, "show-log reads {} records before the damage", sl.records);
+        prop_assert!(sl.stopped_at.is_some_and(|o| (keep as u64..ends[k] as u64).contains(&o)));
+        let (o, report) = repair(&file, &d.path().join("b"), &[]);
+        prop_assert_eq!(o.code, 0, "{}", o.stderr);
+        prop_assert_eq!(&report["outcome"], "cut");
+        assert_repaired(db, &file, &damaged, &report, &original[..keep], &names(k - 1));
+    }
+}
+
+#[test]
+fn damaged_schema_record_is_recreated_with_a_backup() {
+    let d = tempfile::tempdir().unwrap();
+    let file = write_db(d.path(), "sb", 2);
+    let mut damaged = std::fs::read(&file).unwrap();
+    damaged[200] ^= 0x04;
+    std::fs::write(&file, &damaged).unwrap();
+    assert_eq!(cli(&["check", file.to_str().unwrap()]).code, 2);
+    let (o, report) = repair(&file, &d.path().join("b"), &["--schema", SB_SCHEMA]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(report["outcome"], "recreated");
+    assert_eq!(
+        std::fs::read(report["backup"].as_str().unwrap()).unwrap(),
+        damaged
+    );
+    assert!(show_log(&file).ok);
+    assert!(RawServer::start(&file).names("sb").is_empty());
+}
+
+#[test]
+fn garbage_and_zero_length_are_recreated_never_silently() {
+    for (name, bytes) in [
+        (
+            "garbage",
+            (0..5000u32)
+                .map(|i| (i * 31 % 253) as u8)
+                .collect::<Vec<u8>>(),
+        ),
+        ("zero", vec![]),
+    ] {
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("ovnnb_db.db");
+        std::fs::write(&file, &bytes).unwrap();
+        assert_eq!(cli(&["check", file.to_str().unwrap()]).code, 2, "{name}");
+        // Without --schema the tool cannot guess what the file was: it says so.
+        let (o, _) = repair(&file, &d.path().join("b"), &[]);
+        assert_eq!(o.code, 2, "{name}: {}", o.stderr);
+        assert_eq!(std::fs::read(&file).unwrap(), bytes, "{name}: untouched");
+        let (o, report) = repair(&file, &d.path().join("b"), &["--schema", NB_SCHEMA]);
+        assert_eq!(o.code, 0, "{name}: {}", o.stderr);
+        assert_eq!(report["outcome"], "recreated", "{name}");
+        assert_eq!(
+            std::fs::read(report["backup"].as_str().unwrap()).unwrap(),
+            bytes,
+            "{name}"
+        );
+        assert!(show_log(&file).ok, "{name}");
+        assert!(RawServer::start(&file).names("nb").is_empty(), "{name}");
+        // With refuse, nothing changes.
+        std::fs::write(&file, &bytes).unwrap();
+        let (o, _) = repair(
+            &file,
+            &d.path().join("b"),
+            &["--schema", NB_SCHEMA, "--policy", "refuse"],
+        );
+        assert_eq!(o.code, 1, "{name}");
+        assert_eq!(std::fs::read(&file).unwrap(), bytes);
+    }
+}
+
+#[test]
+fn schema_only_is_clean_and_untouched() {
+    let d = tempfile::tempdir().unwrap();
+    let file = write_db(d.path(), "nb", 0);
+    let before = std::fs::read(&file).unwrap();
+    assert_eq!(cli(&["check", file.to_str().unwrap()]).code, 0);
+    let (o, report) = repair(&file, &d.path().join("b"), &[]);
+    assert_eq!(o.code, 0);
+    assert_eq!(report["outcome"], "clean");
+    assert!(report["backup"].is_null());
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert!(
+        Path::new(report["report"].as_str().unwrap()).exists(),
+        "one report per run"
+    );
+}
+
+#[test]
+fn clustered_file_is_refused_and_untouched() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("ovnsb_db.db");
+    let port = free_port("127.0.0.1");
+    let st = Command::new("ovsdb-tool")
+        .args([
+            "create-cluster",
+            file.to_str().unwrap(),
+            SB_SCHEMA,
+            &format!("tcp:127.0.0.1:{port}"),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let before = std::fs::read(&file).unwrap();
+    assert_eq!(cli(&["check", file.to_str().unwrap()]).code, 2);
+    let (o, _) = repair(&file, &d.path().join("b"), &["--schema", SB_SCHEMA]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("clustered"), "{}", o.stderr);
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    // The agent refuses it as a configuration error (6), with the reason.
+    let mut r = Res::new("sb");
+    r.set("OCF_RESKEY_db_file", file.to_str().unwrap());
+    let o = r.run("start");
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("clustered"));
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+}
+
+/// An older schema (the installed one with a lower version and one table fewer) is
+/// converted after a backup, keeping its rows.
+#[test]
+fn older_schema_is_converted() {
+    let d = tempfile::tempdir().unwrap();
+    let mut schema: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(NB_SCHEMA).unwrap()).unwrap();
+    let text = std::fs::read_to_string(NB_SCHEMA).unwrap();
+    // A table no other table refers to can be dropped from the "old" schema.
+    let victim = schema["tables"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|t| {
+            !text.contains(&format!("\"refTable\": \"{t}\""))
+                && t.as_str() != "Address_Set"
+                && t.as_str() != "NB_Global"
+        })
+        .cloned()
+        .expect("an unreferenced table");
+    schema["tables"].as_object_mut().unwrap().remove(&victim);
+    schema["version"] = "1.0.0".into();
+    let old = d.path().join("old.ovsschema");
+    std::fs::write(&old, serde_json::to_vec(&schema).unwrap()).unwrap();
+    let file = d.path().join("ovnnb_db.db");
+    assert!(
+        Command::new("ovsdb-tool")
+            .arg("create")
+            .arg(&file)
+            .arg(&old)
+            .status()
+            .unwrap()
+            .success()
+    );
+    {
+        let s = RawServer::start(&file);
+        for i in 0..3 {
+            s.transact("nb", &write_ops(&format!("r{i}")));
+        }
+    }
+    let before = std::fs::read(&file).unwrap();
+    let (o, report) = repair(&file, &d.path().join("b"), &[]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert_eq!(report["outcome"], "converted");
+    assert_eq!(
+        std::fs::read(report["backup"].as_str().unwrap()).unwrap(),
+        before
+    );
+    let i = cli(&["check", "--json", file.to_str().unwrap()]);
+    let info: serde_json::Value = serde_json::from_str(&i.stdout).unwrap();
+    let installed: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(info["schema"]["version"], installed["version"]);
+    assert!(show_log(&file).ok);
+    assert_eq!(RawServer::start(&file).names("nb"), names(3));
+}
+
+/// The CLI refuses to repair a file an ovsdb-server has open.
+#[test]
+fn cli_refuses_a_served_file() {
+    let d = tempfile::tempdir().unwrap();
+    let file = write_db(d.path(), "nb", 1);
+    let _s = RawServer::start(&file);
+    let (o, _) = repair(&file, &d.path().join("b"), &[]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("stop it first"), "{}", o.stderr);
+}
+
+// ------------------------------------------------------------------ the agent
+
+/// Tears the tail of the agent's DB file: a committed record cut in half.
+fn tear_tail(r: &Res, n: usize) -> Vec<u8> {
+    r.expect("start", 0);
+    for i in 0..n {
+        r.client_transact(&write_ops(&format!("r{i}"))).unwrap();
+    }
+    r.expect("stop", 0);
+    let bytes = std::fs::read(r.db_file()).unwrap();
+    let ends = record_ends(&bytes);
+    let cut = ends[ends.len() - 2] + 10;
+    std::fs::write(r.db_file(), &bytes[..cut]).unwrap();
+    bytes[..cut].to_vec()
+}
+
+#[test]
+fn agent_repairs_a_torn_tail_before_serving() {
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut r = Res::new("nb");
+    r.set("PATH", &shim.path_env());
+    let damaged = tear_tail(&r, 3);
+    shim.clear();
+    r.expect("start", 0);
+    let rows = r.client_transact(&select_sets()).unwrap();
+    assert_eq!(set_names(&rows), names(2), "the intact prefix is served");
+    let backups = r.db_file().with_file_name("ovn-ocf-backups");
+    let mut files: Vec<_> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let backup = files
+        .iter()
+        .find(|p| p.to_string_lossy().ends_with(".bak"))
+        .expect("backup");
+    assert_eq!(std::fs::read(backup).unwrap(), damaged);
+    // Two runs so far (created, then cut): the newest report is the cut.
+    let report = files
+        .iter()
+        .rfind(|p| p.to_string_lossy().ends_with(".report.json"))
+        .expect("report");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+    assert_eq!(report["outcome"], "cut");
+    let calls = shim.calls();
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.starts_with("attrd_updater -n ovn-ocf-nb-repair -U cut ")),
+        "crm_mon -A shows the repair: {calls:?}"
+    );
+}
+
+#[test]
+fn agent_with_refuse_policy_fails_and_changes_nothing() {
+    let mut r = Res::new("sb");
+    let damaged = tear_tail(&r, 2);
+    r.set("OCF_RESKEY_repair_policy", "refuse");
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("torn tail"), "{}", o.stderr);
+    assert_eq!(std::fs::read(r.db_file()).unwrap(), damaged);
+    assert!(r.server_pid().is_none());
+}
+
+/// A hook script that records its environment and whether the TCP port is open, writes
+/// a row through the local socket, and exits with `code` (or sleeps first).
+fn hook_script(r: &Res, code: i32, sleep: u32) -> PathBuf {
+    let out = r.path("hook.out");
+    let script = r.path("hook.sh");
+    let body = format!(
+        r#"#!/bin/sh
+echo "run outcome=$OVN_OCF_REPAIR_OUTCOME db=$OVN_OCF_DB conn=$OVN_OCF_DB_CONNECTION report=$OVN_OCF_REPAIR_REPORT" >> {out}
+if ovsdb-client list-dbs tcp:127.0.0.1:{port} >/dev/null 2>&1; then echo "port open" >> {out}; else echo "port closed" >> {out}; fi
+ovsdb-client transact "$OVN_OCF_DB_CONNECTION" '["{schema}",{{"op":"insert","table":"Address_Set","row":{{"name":"rebuilt-'$$'"}}}}]' >/dev/null
+echo hello-from-hook
+echo $$ > {pid}
+sleep {sleep}
+exit {code}
+"#,
+        out = out.display(),
+        port = r.port,
+        schema = schema_name(&r.db),
+        pid = r.path("hook.pid").display(),
+    );
+    std::fs::write(&script, body).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn hook_runs(r: &Res) -> Vec<String> {
+    std::fs::read_to_string(r.path("hook.out"))
+        .unwrap_or_default()
+        .lines()
+        .map(String::from)
+        .collect()
+}
+
+#[test]
+fn hook_runs_with_remotes_closed_and_only_after_a_change() {
+    let mut r = Res::new("nb");
+    let hook = hook_script(&r, 0, 0);
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    let o = r.expect("start", 0); // the DB is missing: created, so the hook is due
+    assert!(
+        o.stderr.contains("repair_hook stdout: hello-from-hook"),
+        "hook output in the log: {}",
+        o.stderr
+    );
+    let runs = hook_runs(&r);
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(
+        runs[0].starts_with("run outcome=created db=nb conn=unix:"),
+        "{runs:?}"
+    );
+    assert!(runs[0].contains(".report.json"), "{runs:?}");
+    assert_eq!(
+        runs[1], "port closed",
+        "the hook must run before any client can connect"
+    );
+    // What the hook wrote through the local socket is there for clients.
+    let rows = set_names(&r.client_transact(&select_sets()).unwrap());
+    assert!(rows.iter().any(|n| n.starts_with("rebuilt-")), "{rows:?}");
+    // A clean file next time: after-change does not run it.
+    r.expect("stop", 0);
+    r.expect("start", 0);
+    assert_eq!(hook_runs(&r).len(), 2);
+    // always: it runs on a clean start too.
+    r.expect("stop", 0);
+    r.set("OCF_RESKEY_repair_hook_when", "always");
+    r.expect("start", 0);
+    assert_eq!(hook_runs(&r).len(), 4);
+    assert!(hook_runs(&r)[2].starts_with("run outcome=clean"));
+    // never: not even after a change.
+    r.expect("stop", 0);
+    r.set("OCF_RESKEY_repair_hook_when", "never");
+    tear_tail(&r, 1);
+    r.expect("start", 0);
+    assert_eq!(
+        hook_runs(&r).len(),
+        4,
+        "never: not run by tear_tail's start nor after the cut"
+    );
+    assert!(
+        !r.db_file()
+            .with_file_name(".ovnnb_db.db.rebuild-pending")
+            .exists()
+    );
+}
+
+#[test]
+fn failed_hook_fails_start_and_is_redone_on_retry() {
+    let mut r = Res::new("nb");
+    let hook = hook_script(&r, 3, 0);
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap();
+    assert!(
+        reason.contains("repair_hook") && reason.contains("exit code 3"),
+        "{reason}"
+    );
+    assert!(r.server_pid().is_none(), "no server left behind");
+    assert!(
+        r.client_transact(&select_sets()).is_err(),
+        "the listener never opened"
+    );
+    let marker = r.db_file().with_file_name(".ovnnb_db.db.rebuild-pending");
+    assert!(
+        marker.exists(),
+        "the owed rebuild is recorded beside the DB"
+    );
+    // Retry with a working hook: the file is clean now, but the rebuild is still owed.
+    let good = hook_script(&r, 0, 0);
+    r.set("OCF_RESKEY_repair_hook", good.to_str().unwrap());
+    r.expect("start", 0);
+    let runs = hook_runs(&r);
+    assert!(runs.last().is_some_and(|l| l == "port closed"));
+    assert!(
+        runs[runs.len() - 2].starts_with("run outcome=created"),
+        "{runs:?}"
+    );
+    assert!(!marker.exists());
+}
+
+#[test]
+fn hook_past_its_timeout_is_killed() {
+    let mut r = Res::new("sb");
+    let hook = hook_script(&r, 0, 60);
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.set("OCF_RESKEY_repair_hook_timeout", "1");
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.reason().unwrap().contains("did not finish within 1s"),
+        "{}",
+        o.stderr
+    );
+    let pid: i32 = std::fs::read_to_string(r.path("hook.pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.contains(") Z"),
+        "hook pid {pid} still runs: {stat}"
+    );
+    assert!(r.server_pid().is_none());
+}
+
+/// Creates a logical switch in NB; after the SB gate, its datapath is in SB before any
+/// client could connect.
+#[test]
+fn sb_gate_waits_for_northd_to_recompute() {
+    let nb = Res::new("nb");
+    nb.expect("start", 0);
+    nb.local_transact(r#"{"op":"insert","table":"Logical_Switch","row":{"name":"gate-ls"}}"#)
+        .unwrap();
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    // A hook proves the order: at hook time the SB is still closed.
+    let hook = hook_script(&sb, 0, 0);
+    sb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    sb.expect("start", 0); // missing SB: created, so the gate runs
+    let r = sb
+        .client_transact(
+            r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["external_ids"]}"#,
+        )
+        .unwrap();
+    let has = r[0]["rows"].as_array().unwrap().iter().any(|row| {
+        row["external_ids"][1]
+            .as_array()
+            .is_some_and(|kv| kv.iter().any(|p| p[0] == "name" && p[1] == "gate-ls"))
+    });
+    assert!(has, "the first thing clients see is the recomputed SB: {r}");
+    let nb_cfg = nb
+        .local_transact(r#"{"op":"select","table":"NB_Global","where":[],"columns":["nb_cfg"]}"#)
+        .unwrap();
+    let sb_cfg = sb
+        .local_transact(r#"{"op":"select","table":"SB_Global","where":[],"columns":["nb_cfg"]}"#)
+        .unwrap();
+    assert!(
+        sb_cfg[0]["rows"][0]["nb_cfg"].as_i64().unwrap()
+            >= nb_cfg[0]["rows"][0]["nb_cfg"].as_i64().unwrap()
+    );
+    let calls = shim.calls();
+    let waiting = calls
+        .iter()
+        .position(|c| c == "attrd_updater -n ovn-ocf-sb-gate -U waiting");
+    let cleared = calls
+        .iter()
+        .position(|c| c == "attrd_updater -n ovn-ocf-sb-gate -D");
+    assert!(waiting.is_some() && cleared > waiting, "{calls:?}");
+    assert!(
+        !sb.run_dir().join("sb-gate").exists(),
+        "the gate's northd and its files are gone"
+    );
+    assert_eq!(hook_runs(&sb)[1], "port closed");
+}
+
+#[test]
+fn sb_gate_without_nb_fails_and_keeps_the_rebuild_owed() {
+    let nb = Res::new("nb"); // never started: its socket does not exist
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb);
+    let o = sb.run_with("start", &[("OCF_RESKEY_CRM_meta_timeout", "5000")]);
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("SB gate"), "{}", o.stderr);
+    assert!(sb.client_transact(&select_sets()).is_err());
+    assert!(
+        sb.db_file()
+            .with_file_name(".ovnsb_db.db.rebuild-pending")
+            .exists()
+    );
+    assert!(sb.server_pid().is_none());
+}
