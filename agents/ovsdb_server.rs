@@ -852,33 +852,10 @@ impl Agent<'_> {
         let st = self.state();
         let promotable = self.meta.promotable;
         let health = self.health(st.remotes.as_slice());
-        let status = match (&health, promotable) {
-            (Health::Gone, false) => {
-                if st.role == Some(Role::Serving) {
-                    log::warn!("ovsdb-server for {} is gone", self.cfg.db_file.display());
-                }
-                OcfStatus::NotRunning
-            }
-            (Health::Gone, true) => match st.role {
-                Some(Role::Serving) => {
-                    return Err(Failure::new(
-                        OcfStatus::FailedPromoted,
-                        format!(
-                            "promoted ovsdb-server for {} is gone",
-                            self.cfg.db_file.display()
-                        ),
-                    ));
-                }
-                Some(Role::Standby) => OcfStatus::Success,
-                None => OcfStatus::NotRunning,
-            },
-            (Health::Broken(why), false) => return Err(Failure::generic(why.clone())),
-            (Health::Broken(why), true) => {
-                return Err(Failure::new(OcfStatus::FailedPromoted, why.clone()));
-            }
-            (Health::Serving, false) => OcfStatus::Success,
-            (Health::Serving, true) => OcfStatus::RunningPromoted,
-        };
+        if matches!(health, Health::Gone) && st.role == Some(Role::Serving) {
+            log::warn!("ovsdb-server for {} is gone", self.cfg.db_file.display());
+        }
+        let status = monitor_status(health, promotable, st.role)?;
         // The only thing monitor may change: a promotion score that is not what it should be.
         if promotable && !self.meta.is_probe(Action::Monitor) {
             let want = match status {
@@ -1619,6 +1596,25 @@ impl Agent<'_> {
     }
 }
 
+/// Maps what monitor found to the OCF answer, per shape (DESIGN.md): a primitive is
+/// 0 / 7 / 1; a promotable instance is 7 stopped, 0 standby, 8 promoted, 9 promoted but
+/// failed (gone while it should serve, or broken).
+fn monitor_status(health: Health, promotable: bool, role: Option<Role>) -> ActionResult {
+    match (health, promotable, role) {
+        (Health::Gone, false, _) => Ok(OcfStatus::NotRunning),
+        (Health::Gone, true, Some(Role::Serving)) => Err(Failure::new(
+            OcfStatus::FailedPromoted,
+            "the promoted ovsdb-server is gone",
+        )),
+        (Health::Gone, true, Some(Role::Standby)) => Ok(OcfStatus::Success),
+        (Health::Gone, true, None) => Ok(OcfStatus::NotRunning),
+        (Health::Broken(why), false, _) => Err(Failure::generic(why)),
+        (Health::Broken(why), true, _) => Err(Failure::new(OcfStatus::FailedPromoted, why)),
+        (Health::Serving, false, _) => Ok(OcfStatus::Success),
+        (Health::Serving, true, _) => Ok(OcfStatus::RunningPromoted),
+    }
+}
+
 /// The port of a passive remote target (`ptcp:6641`, `pssl:6641:[::1]`), if it is one.
 pub fn passive_port(target: &str) -> Option<u16> {
     let rest = target
@@ -1701,6 +1697,43 @@ mod tests {
         );
         assert!(cfg(&[("db", "nb"), ("log_file", "/x"), ("db_file", "/x")]).is_err());
         assert!(cfg(&[("db", "nb"), ("inactivity_probe", "5000")]).is_ok());
+    }
+
+    #[test]
+    fn status_mapping() {
+        use OcfStatus::*;
+        let broken = || Health::Broken("x".into());
+        let cases: Vec<(Health, bool, Option<Role>, Result<OcfStatus, OcfStatus>)> = vec![
+            (Health::Gone, false, None, Ok(NotRunning)),
+            (Health::Gone, false, Some(Role::Serving), Ok(NotRunning)),
+            (Health::Serving, false, Some(Role::Serving), Ok(Success)),
+            (Health::Serving, false, None, Ok(Success)),
+            (broken(), false, Some(Role::Serving), Err(ErrGeneric)),
+            (Health::Gone, true, None, Ok(NotRunning)),
+            (Health::Gone, true, Some(Role::Standby), Ok(Success)),
+            (Health::Gone, true, Some(Role::Serving), Err(FailedPromoted)),
+            (
+                Health::Serving,
+                true,
+                Some(Role::Serving),
+                Ok(RunningPromoted),
+            ),
+            // A server found running where a standby was recorded: promoted, so that
+            // Pacemaker demotes it rather than believing it is a standby.
+            (
+                Health::Serving,
+                true,
+                Some(Role::Standby),
+                Ok(RunningPromoted),
+            ),
+            (broken(), true, Some(Role::Serving), Err(FailedPromoted)),
+            (broken(), true, Some(Role::Standby), Err(FailedPromoted)),
+        ];
+        for (h, promotable, role, want) in cases {
+            let label = format!("{h:?} promotable={promotable} role={role:?}");
+            let got = monitor_status(h, promotable, role).map_err(|f| f.status);
+            assert_eq!(got, want, "{label}");
+        }
     }
 
     #[test]
