@@ -684,8 +684,10 @@ impl Agent<'_> {
                 _ => Some(SCORE_STANDBY),
             };
             if want != st.score {
+                // Monitor writes the score and nothing else (no node attributes).
                 let mut st = st;
-                self.publish(&mut st, want);
+                let dl = self.deadline.cap(Duration::from_secs(10));
+                pacemaker::publish(&mut st, want, true, &[], dl);
                 let _ = self.save(&st);
             }
         }

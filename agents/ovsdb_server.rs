@@ -864,8 +864,10 @@ impl Agent<'_> {
                 _ => st.score,
             };
             if want != st.score {
+                // Monitor writes the score and nothing else (no node attributes).
                 let mut st = st;
-                self.publish(&mut st, want);
+                let dl = self.deadline.cap(Duration::from_secs(10));
+                pacemaker::publish(&mut st, want, true, &[], dl);
                 let _ = self.save(&st);
             }
         }
@@ -1489,7 +1491,17 @@ impl Agent<'_> {
             Ok(c) => c,
             Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
         };
-        match ctl.command("ovsdb-server/sync-status", &[], dl) {
+        // One round trip: the role and the listeners.
+        let cmds: &[&str] = if remotes.is_empty() {
+            &["ovsdb-server/sync-status"]
+        } else {
+            &["ovsdb-server/sync-status", "ovsdb-server/list-remotes"]
+        };
+        let mut answers = match ctl.commands(cmds, dl) {
+            Ok(a) => a.into_iter(),
+            Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
+        };
+        match answers.next().expect("one answer per command") {
             Ok(s) => match ovsdb::parse_sync_status(&s) {
                 SyncState::Active => {}
                 other => {
@@ -1501,8 +1513,8 @@ impl Agent<'_> {
             },
             Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
         }
-        if !remotes.is_empty() {
-            match ctl.command("ovsdb-server/list-remotes", &[], dl) {
+        if let Some(listed) = answers.next() {
+            match listed {
                 Ok(s) => {
                     let have = ovsdb::parse_remotes(&s);
                     if let Some(missing) = remotes.iter().find(|r| !have.contains(r)) {
@@ -1703,7 +1715,8 @@ mod tests {
     fn status_mapping() {
         use OcfStatus::*;
         let broken = || Health::Broken("x".into());
-        let cases: Vec<(Health, bool, Option<Role>, Result<OcfStatus, OcfStatus>)> = vec![
+        type Case = (Health, bool, Option<Role>, Result<OcfStatus, OcfStatus>);
+        let cases: Vec<Case> = vec![
             (Health::Gone, false, None, Ok(NotRunning)),
             (Health::Gone, false, Some(Role::Serving), Ok(NotRunning)),
             (Health::Serving, false, Some(Role::Serving), Ok(Success)),

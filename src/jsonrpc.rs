@@ -212,19 +212,23 @@ impl Client {
     }
 
     fn send(&mut self, msg: &Value, deadline: Deadline) -> Result<(), Error> {
+        let bytes = serde_json::to_vec(msg).expect("a serde_json::Value always serializes");
+        self.send_bytes(&bytes, deadline)
+    }
+
+    fn send_bytes(&mut self, bytes: &[u8], deadline: Deadline) -> Result<(), Error> {
         let r = deadline.remaining();
         if r.is_zero() {
             return Err(Error::Timeout {
                 endpoint: self.endpoint.clone(),
             });
         }
-        let bytes = serde_json::to_vec(msg).expect("a serde_json::Value always serializes");
         let io = |source| Error::Io {
             endpoint: self.endpoint.clone(),
             source,
         };
         self.stream.set_write_timeout(Some(r)).map_err(io)?;
-        match self.stream.write_all(&bytes) {
+        match self.stream.write_all(bytes) {
             Ok(()) => Ok(()),
             Err(e)
                 if matches!(
@@ -304,31 +308,48 @@ impl Client {
         params: Value,
         deadline: Deadline,
     ) -> Result<Value, Error> {
-        let id = self.next_id;
-        self.next_id += 1;
-        self.send(
-            &json!({"id": id, "method": method, "params": params}),
-            deadline,
-        )?;
-        loop {
+        self.call_many(&[(method, params)], deadline)?
+            .pop()
+            .expect("one reply per request")
+    }
+
+    /// Sends several requests in one write and collects their replies in order: one round
+    /// trip instead of several. The outer error is the connection's; inner ones per request.
+    pub fn call_many(
+        &mut self,
+        requests: &[(&str, Value)],
+        deadline: Deadline,
+    ) -> Result<Vec<Result<Value, Error>>, Error> {
+        let first = self.next_id;
+        let mut batch = Vec::new();
+        for (method, params) in requests {
+            let id = self.next_id;
+            self.next_id += 1;
+            let req = json!({"id": id, "method": method, "params": params});
+            serde_json::to_writer(&mut batch, &req).expect("a serde_json::Value always serializes");
+        }
+        self.send_bytes(&batch, deadline)?;
+        let mut replies: Vec<Option<Result<Value, Error>>> =
+            requests.iter().map(|_| None).collect();
+        while replies.iter().any(Option::is_none) {
             let msg = self.receive(deadline)?;
             match classify(&msg) {
-                Incoming::Reply {
-                    id: rid,
-                    result,
-                    error,
-                } if rid == id => {
-                    if error.is_null() {
-                        return Ok(result.clone());
-                    }
-                    let error = match error {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    return Err(Error::Remote {
-                        endpoint: self.endpoint.clone(),
-                        method: method.to_string(),
-                        error,
+                Incoming::Reply { id, result, error }
+                    if (first..self.next_id).contains(&id)
+                        && replies[(id - first) as usize].is_none() =>
+                {
+                    let method = requests[(id - first) as usize].0;
+                    replies[(id - first) as usize] = Some(if error.is_null() {
+                        Ok(result.clone())
+                    } else {
+                        Err(Error::Remote {
+                            endpoint: self.endpoint.clone(),
+                            method: method.to_string(),
+                            error: match error {
+                                Value::String(s) => s.clone(),
+                                other => other.to_string(),
+                            },
+                        })
                     });
                 }
                 Incoming::Echo { id: eid, params } => {
@@ -344,6 +365,10 @@ impl Client {
                 }
             }
         }
+        Ok(replies
+            .into_iter()
+            .map(|r| r.expect("all replies in"))
+            .collect())
     }
 }
 
@@ -497,6 +522,28 @@ mod tests {
         assert_eq!(r, "ok \"q\"");
         let echo_reply = server.join().unwrap();
         assert_eq!(echo_reply, json!({"id":"e1","result":["x"],"error":null}));
+    }
+
+    /// Replies out of order, with a notification between: each lands on its request.
+    #[test]
+    fn call_many_matches_replies_by_id() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        b.write_all(br#"{"id":2,"result":"two","error":null}{"id":null,"method":"update","params":[]}{"id":1,"result":null,"error":"bad"}"#)
+            .unwrap();
+        let mut c = Client {
+            stream: Stream::Unix(a),
+            endpoint: "test".into(),
+            decoder: Decoder::default(),
+            next_id: 1,
+        };
+        let r = c
+            .call_many(
+                &[("a", json!([])), ("b", json!([]))],
+                Deadline::after(Duration::from_secs(5)),
+            )
+            .unwrap();
+        assert!(matches!(&r[0], Err(Error::Remote { method, .. }) if method == "a"));
+        assert_eq!(r[1].as_ref().unwrap(), "two");
     }
 
     #[test]

@@ -32,12 +32,30 @@ impl Unixctl {
         args: &[&str],
         deadline: Deadline,
     ) -> Result<String, Error> {
-        let v = self.client.call(cmd, json!(args), deadline)?;
-        Ok(match v {
-            Value::String(s) => s,
-            Value::Null => String::new(),
-            other => other.to_string(),
-        })
+        self.client.call(cmd, json!(args), deadline).map(text)
+    }
+
+    /// Runs several argument-less commands in one round trip.
+    pub fn commands(
+        &mut self,
+        cmds: &[&str],
+        deadline: Deadline,
+    ) -> Result<Vec<Result<String, Error>>, Error> {
+        let reqs: Vec<(&str, Value)> = cmds.iter().map(|c| (*c, json!([]))).collect();
+        Ok(self
+            .client
+            .call_many(&reqs, deadline)?
+            .into_iter()
+            .map(|r| r.map(text))
+            .collect())
+    }
+}
+
+fn text(v: Value) -> String {
+    match v {
+        Value::String(s) => s,
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
 

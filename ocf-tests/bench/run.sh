@@ -6,7 +6,7 @@
 # one the incumbent knows). Installs with apt-get, if missing and only then:
 #   ovn-central pacemaker-cli-utils resource-agents hyperfine strace jq iproute2
 #
-# What it does: builds `cargo build --release --locked`; starts a real NB and SB
+# What it does: builds with `make build` (the binary `make install` installs); starts a real NB and SB
 # ovsdb-server through ovn-ocf's own `start` (primitive mode, database files in a
 # mktemp -d directory, listeners on 127.0.0.1:6641/6642 only); runs both agents' depth-0
 # monitor against those same servers; stops the servers with ovn-ocf's `stop` (which
@@ -26,7 +26,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT="$REPO/BENCHMARKS.md"
 RAW="$REPO/target/bench"
-BIN="$REPO/target/release/ovn-ocf"
+HOST_TRIPLE=$(rustc -vV | sed -n 's/^host: //p')
+BIN="$REPO/target/$HOST_TRIPLE/release/ovn-ocf"  # what `make build` makes (static-pie)
 INCUMBENT=/usr/share/ovn/scripts/ovndb-servers.ocf
 RUN_DIR=/var/run/ovn
 ADDR=127.0.0.1
@@ -63,8 +64,8 @@ install_deps() {
 }
 
 build() {
-    say "cargo build --release --locked"
-    (cd "$REPO" && cargo build --release --locked)
+    say "make build"
+    make -C "$REPO" --no-print-directory build >&2
     [[ -x $BIN ]] || die "$BIN was not built"
 }
 
@@ -131,7 +132,7 @@ env_for() {
     mapfile -t ENV < <(common_env; db_env "$1")
 }
 
-OURS=""  # set in setup: a symlink named ovsdb-server → target/release/ovn-ocf
+OURS=""  # set in setup: a symlink named ovsdb-server → the built binary
 
 ours() { # ours DB ACTION
     local db=$1 action=$2 ENV
@@ -303,7 +304,7 @@ same run.
 |---|---|
 | date | $(date -u '+%Y-%m-%d %H:%M UTC') |
 | machine | $(nproc) CPUs, ${cpu:-unknown CPU}; kernel $(uname -r) |
-| ovn-ocf | $rev, \`cargo build --release --locked\` |
+| ovn-ocf | $rev, \`make build\` (static-pie, \`-C target-feature=+crt-static\`) |
 | ovsdb-server | $ovsdb_ver |
 | incumbent | $ovn_ver (ships \`ovndb-servers.ocf\`) |
 | pacemaker | $pcmk_ver (no cluster running) |
