@@ -582,6 +582,11 @@ impl Config {
         format!("ovn-ocf-{}-role", self.db.key())
     }
 
+    /// Run-time files of the SB gate's temporary ovn-northd.
+    pub fn gate_dir(&self) -> PathBuf {
+        self.run_dir.join(format!("{}.sb-gate", self.db.base()))
+    }
+
     fn repair_attr(&self) -> String {
         format!("ovn-ocf-{}-repair", self.db.key())
     }
@@ -884,8 +889,16 @@ impl Agent<'_> {
             match self.health_of(&d, &st.remotes) {
                 Health::Serving => {
                     if st.remotes.is_empty() {
-                        // Running with its listeners closed (an interrupted start, or
-                        // started by hand): open them now.
+                        // Running with its listeners closed (started by hand, or a start
+                        // cut short): open them now, unless a rebuild is still owed.
+                        let marker = rebuild_marker(&self.cfg.db_file);
+                        if marker.exists() {
+                            return Err(Failure::generic(format!(
+                                "ovsdb-server pid {} runs with its listeners closed and a rebuild is still owed ({}); stop the resource so that start redoes it",
+                                d.pid,
+                                marker.display()
+                            )));
+                        }
                         st.remotes = self.open_remotes(d.pid)?;
                     }
                     log::info!(
@@ -1147,7 +1160,7 @@ impl Agent<'_> {
 
     fn gate_barrier(&self) -> Result<(), Failure> {
         let target = self.bump_nb_cfg()?;
-        let dir = self.cfg.run_dir.join("sb-gate");
+        let dir = self.cfg.gate_dir();
         std::fs::create_dir_all(&dir)
             .map_err(|e| Failure::generic(format!("cannot create {}: {e}", dir.display())))?;
         let log_file = self.cfg.log_file.with_file_name("ovn-northd-sb-gate.log");
@@ -1437,6 +1450,17 @@ impl Agent<'_> {
     /// Closes our remotes (best effort) and stops the daemon, TERM then KILL; releases the
     /// owner record. A daemon that is already gone is fine.
     fn shut_down(&self) -> Result<(), Failure> {
+        // A start cut short (the agent killed on its timeout) can leave the SB gate's
+        // ovn-northd behind: it goes first, found by its own pidfile.
+        let gate_pidfile = self.cfg.gate_dir().join("ovn-northd.pid");
+        let marker = format!("--pidfile={}", gate_pidfile.display());
+        if let Some(g) = process::find_daemon(&gate_pidfile, "ovn-northd", &marker) {
+            log::warn!("stopping the SB gate's leftover ovn-northd pid={}", g.pid);
+            process::terminate(g.pid, self.deadline.share(0.3)).map_err(|e| {
+                Failure::generic(format!("cannot stop the SB gate's ovn-northd: {e}"))
+            })?;
+            let _ = std::fs::remove_dir_all(self.cfg.gate_dir());
+        }
         if let Some(d) = self.daemon() {
             let st = self.state();
             if !d.stopped()

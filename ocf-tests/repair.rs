@@ -742,7 +742,7 @@ fn sb_gate_waits_for_northd_to_recompute() {
         .position(|c| c == "attrd_updater -n ovn-ocf-sb-gate -D");
     assert!(waiting.is_some() && cleared > waiting, "{calls:?}");
     assert!(
-        !sb.run_dir().join("sb-gate").exists(),
+        !sb.run_dir().join("ovnsb_db.sb-gate").exists(),
         "the gate's northd and its files are gone"
     );
     assert_eq!(hook_runs(&sb)[1], "port closed");
@@ -763,4 +763,56 @@ fn sb_gate_without_nb_fails_and_keeps_the_rebuild_owed() {
             .exists()
     );
     assert!(sb.server_pid().is_none());
+}
+
+/// The agent killed during the SB gate (Pacemaker's start timeout) leaves the gate's
+/// ovn-northd; stop ends it.
+#[test]
+fn stop_ends_a_leftover_gate_northd() {
+    let nb = Res::new("nb");
+    nb.expect("start", 0);
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb);
+    // Stand in for the gate's northd as a cut-short start leaves it: same pidfile.
+    let dir = sb.run_dir().join("ovnsb_db.sb-gate");
+    std::fs::create_dir_all(&dir).unwrap();
+    let pidfile = dir.join("ovn-northd.pid");
+    let mut child = Command::new("ovn-northd")
+        .arg("-vconsole:off")
+        .arg(format!("--pidfile={}", pidfile.display()))
+        .arg(format!(
+            "--ovnnb-db=unix:{}",
+            nb.run_dir().join("ovnnb_db.sock").display()
+        ))
+        .arg(format!(
+            "--ovnsb-db=unix:{}",
+            dir.join("none.sock").display()
+        ))
+        .env("OVN_RUNDIR", &dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let end = Instant::now() + Duration::from_secs(20);
+    while std::fs::read_to_string(&pidfile).map_or(true, |p| p.trim() != child.id().to_string()) {
+        assert!(Instant::now() < end, "northd did not write its pidfile");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    sb.expect("stop", 0);
+    // It exited because stop told it to (TERM), not on its own; bounded, never a hang.
+    let end = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > end {
+            let _ = child.kill();
+            panic!("stop left the gate's ovn-northd running");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert!(status.success() || status.signal().is_some(), "{status}");
+    assert!(!dir.exists(), "the gate's files are cleaned up");
 }
