@@ -4,7 +4,7 @@
 pub mod ovn_northd;
 pub mod ovsdb_server;
 
-use crate::ocf::params::AgentSpec;
+use crate::ocf::params::{AgentSpec, Values};
 use crate::ocf::{self, Action, ActionResult, Meta, OcfStatus};
 
 /// An agent: its table and the function that carries out actions.
@@ -54,5 +54,31 @@ pub fn main(agent: &AgentDef, args: &[String]) -> i32 {
             );
             ocf::finish(action.as_str(), (agent.run)(action, &meta))
         }
+    }
+}
+
+/// Parses an agent's configuration for `action`. A probe must say "not running" and a stop
+/// must succeed even when the configuration is bad (with it, nothing can have been
+/// started): for those, `Err` carries the answer to give right away.
+pub fn configure<C>(
+    spec: &AgentSpec,
+    action: Action,
+    meta: &Meta,
+    build: impl FnOnce(&Values) -> Result<C, ocf::Failure>,
+) -> Result<C, ActionResult> {
+    match spec.parse_env().and_then(|v| build(&v)) {
+        Ok(c) => Ok(c),
+        Err(f) if meta.is_probe(action) || action == Action::Stop => {
+            log::warn!(
+                "action={action} invalid configuration ({}); nothing of it can be running",
+                f.reason
+            );
+            Err(Ok(if action == Action::Stop {
+                OcfStatus::Success
+            } else {
+                OcfStatus::NotRunning
+            }))
+        }
+        Err(f) => Err(Err(f)),
     }
 }

@@ -9,7 +9,9 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::ocf::params::{ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values};
+use crate::ocf::params::{
+    ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values, promotable_actions,
+};
 use crate::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
 use crate::ovsdb::{Unixctl, parse_key_values};
 use crate::pacemaker;
@@ -110,85 +112,7 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
-const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "start",
-        timeout_s: 60,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "stop",
-        timeout_s: 30,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "promote",
-        timeout_s: 30,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "demote",
-        timeout_s: 30,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "monitor",
-        timeout_s: 20,
-        interval_s: Some(10),
-        depth: Some(0),
-        role: None,
-    },
-    ActionSpec {
-        name: "monitor",
-        timeout_s: 20,
-        interval_s: Some(9),
-        depth: Some(0),
-        role: Some("Promoted"),
-    },
-    ActionSpec {
-        name: "monitor",
-        timeout_s: 20,
-        interval_s: Some(11),
-        depth: Some(0),
-        role: Some("Unpromoted"),
-    },
-    ActionSpec {
-        name: "notify",
-        timeout_s: 20,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "validate-all",
-        timeout_s: 20,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "meta-data",
-        timeout_s: 5,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "usage",
-        timeout_s: 5,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-];
+const ACTIONS: &[ActionSpec] = &promotable_actions(60, 30, 30, 30);
 
 pub const SPEC: AgentSpec = AgentSpec {
     name: "ovn-northd",
@@ -333,20 +257,9 @@ pub fn resolve(cfg: &Config) -> Result<(), Failure> {
 
 fn run(action: Action, meta: &Meta) -> ActionResult {
     let deadline = meta.deadline(SPEC.timeout_of(action.as_str()));
-    let cfg = match SPEC.parse_env().and_then(|v| Config::from_values(&v)) {
-        Ok(c) => c,
-        Err(f) if meta.is_probe(action) || action == Action::Stop => {
-            log::warn!(
-                "action={action} invalid configuration ({}); nothing of it can be running",
-                f.reason
-            );
-            return Ok(if action == Action::Stop {
-                OcfStatus::Success
-            } else {
-                OcfStatus::NotRunning
-            });
-        }
-        Err(f) => return Err(f),
+    let cfg = match super::configure(&SPEC, action, meta, Config::from_values) {
+        Ok(cfg) => cfg,
+        Err(answer) => return answer,
     };
     let agent = Agent {
         cfg: &cfg,

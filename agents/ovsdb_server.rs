@@ -16,7 +16,9 @@ use crate::dbfile;
 use crate::fsutil;
 use crate::guard;
 use crate::jsonrpc::Endpoint;
-use crate::ocf::params::{ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values, split_command};
+use crate::ocf::params::{
+    ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values, promotable_actions, split_command,
+};
 use crate::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
 use crate::ovsdb::{self, Ovsdb, SyncState, Unixctl};
 use crate::pacemaker;
@@ -288,85 +290,7 @@ const PARAMS: &[ParamSpec] = &[
     },
 ];
 
-const ACTIONS: &[ActionSpec] = &[
-    ActionSpec {
-        name: "start",
-        timeout_s: 60,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "stop",
-        timeout_s: 60,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "promote",
-        timeout_s: 60,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "demote",
-        timeout_s: 60,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "monitor",
-        timeout_s: 20,
-        interval_s: Some(10),
-        depth: Some(0),
-        role: None,
-    },
-    ActionSpec {
-        name: "monitor",
-        timeout_s: 20,
-        interval_s: Some(9),
-        depth: Some(0),
-        role: Some("Promoted"),
-    },
-    ActionSpec {
-        name: "monitor",
-        timeout_s: 20,
-        interval_s: Some(11),
-        depth: Some(0),
-        role: Some("Unpromoted"),
-    },
-    ActionSpec {
-        name: "notify",
-        timeout_s: 20,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "validate-all",
-        timeout_s: 20,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "meta-data",
-        timeout_s: 5,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-    ActionSpec {
-        name: "usage",
-        timeout_s: 5,
-        interval_s: None,
-        depth: None,
-        role: None,
-    },
-];
+const ACTIONS: &[ActionSpec] = &promotable_actions(60, 60, 60, 60);
 
 pub const SPEC: AgentSpec = AgentSpec {
     name: "ovsdb-server",
@@ -692,22 +616,9 @@ pub fn resolve(cfg: &Config) -> Result<(), Failure> {
 
 fn run(action: Action, meta: &Meta) -> ActionResult {
     let deadline = meta.deadline(SPEC.timeout_of(action.as_str()));
-    let cfg = match SPEC.parse_env().and_then(|v| Config::from_values(&v)) {
+    let cfg = match super::configure(&SPEC, action, meta, Config::from_values) {
         Ok(cfg) => cfg,
-        // A probe must say "not running" and a stop must succeed even when the
-        // configuration is bad: with it, nothing can have been started.
-        Err(f) if meta.is_probe(action) || action == Action::Stop => {
-            log::warn!(
-                "action={action} invalid configuration ({}); nothing of it can be running",
-                f.reason
-            );
-            return Ok(if action == Action::Stop {
-                OcfStatus::Success
-            } else {
-                OcfStatus::NotRunning
-            });
-        }
-        Err(f) => return Err(f),
+        Err(answer) => return answer,
     };
     let agent = Agent {
         cfg: &cfg,

@@ -76,6 +76,54 @@ pub struct ActionSpec {
     pub role: Option<&'static str>,
 }
 
+impl ActionSpec {
+    /// An action without interval, depth or role.
+    pub const fn plain(name: &'static str, timeout_s: u64) -> ActionSpec {
+        ActionSpec {
+            name,
+            timeout_s,
+            interval_s: None,
+            depth: None,
+            role: None,
+        }
+    }
+
+    /// A depth-0 recurring monitor, for a role or for a primitive (None).
+    pub const fn monitor(interval_s: u64, role: Option<&'static str>) -> ActionSpec {
+        ActionSpec {
+            name: "monitor",
+            timeout_s: 20,
+            interval_s: Some(interval_s),
+            depth: Some(0),
+            role,
+        }
+    }
+}
+
+/// The actions of an agent that runs as a primitive or as a promotable clone, with its
+/// own start/stop/promote/demote timeouts (s). Promoted and unpromoted monitors get
+/// different intervals, as Pacemaker requires.
+pub const fn promotable_actions(
+    start_s: u64,
+    stop_s: u64,
+    promote_s: u64,
+    demote_s: u64,
+) -> [ActionSpec; 11] {
+    [
+        ActionSpec::plain("start", start_s),
+        ActionSpec::plain("stop", stop_s),
+        ActionSpec::plain("promote", promote_s),
+        ActionSpec::plain("demote", demote_s),
+        ActionSpec::monitor(10, None),
+        ActionSpec::monitor(9, Some("Promoted")),
+        ActionSpec::monitor(11, Some("Unpromoted")),
+        ActionSpec::plain("notify", 20),
+        ActionSpec::plain("validate-all", 20),
+        ActionSpec::plain("meta-data", 5),
+        ActionSpec::plain("usage", 5),
+    ]
+}
+
 /// Everything meta-data says about an agent.
 #[derive(Debug)]
 pub struct AgentSpec {
