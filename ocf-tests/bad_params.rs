@@ -16,6 +16,8 @@ const PATH_PARAMS: &[&str] = &[
     "ssl_ca_cert",
     "ovsdb_server",
     "ovsdb_tool",
+    "backup_dir",
+    "ovn_northd",
 ];
 
 fn cases(canary: &str) -> Vec<(String, String)> {
@@ -79,6 +81,47 @@ fn cases(canary: &str) -> Vec<(String, String)> {
     }
     for bad in ["maybe", "2", "--opt"] {
         v.push(("use_remote_in_db".into(), bad.into()));
+    }
+    for bad in ["cut", "keep_prefix", "--opt", "refuse;"] {
+        v.push(("repair_policy".into(), bad.into()));
+    }
+    for bad in ["0", "1001", "ten", "-5"] {
+        v.push(("backup_keep".into(), bad.into()));
+    }
+    for bad in ["sometimes", "after_change", "ALWAYS"] {
+        v.push(("repair_hook_when".into(), bad.into()));
+    }
+    for bad in ["0", "86401", "5m", "-1"] {
+        v.push(("repair_hook_timeout".into(), bad.into()));
+    }
+    for bad in ["perhaps", "--opt"] {
+        v.push(("sb_gate".into(), bad.into()));
+    }
+    for bad in [
+        "relative/hook".to_string(),
+        "hook --x".to_string(),
+        format!("/bin/sh -c 'touch {canary}'; touch {canary}"),
+        format!("/usr/bin/touch {canary} && true"),
+        format!("/usr/bin/touch $(echo {canary})"),
+        format!("/usr/bin/touch `echo {canary}`"),
+        format!("/usr/bin/touch {canary} | cat"),
+        format!("/usr/bin/touch {canary} > /tmp/x"),
+        "/usr/bin/x 'unbalanced".to_string(),
+        "/usr/bin/x\n/usr/bin/y".to_string(),
+        "   ".to_string(),
+        "--opt".to_string(),
+        huge.clone(),
+    ] {
+        v.push(("repair_hook".into(), bad));
+    }
+    for bad in [
+        "tcp:localhost:6641",
+        "unix:rel.sock",
+        "ptcp:6641",
+        "--opt",
+        "ssl:127.0.0.1:6641",
+    ] {
+        v.push(("gate_nb_connection".into(), bad.into()));
     }
     v.push(("db".into(), huge.clone()));
     v.push(("listen_address".into(), huge));
