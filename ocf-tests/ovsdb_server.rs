@@ -502,3 +502,99 @@ fn depth0_monitor_forks_no_child() {
         spawns.join("\n")
     );
 }
+
+/// A throwaway CA and one certificate signed by it (openssl), for server and client.
+fn make_pki(dir: &std::path::Path) -> [String; 3] {
+    let p = |n: &str| dir.join(n).display().to_string();
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new("openssl")
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            o.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test-ca",
+        "-keyout",
+        &p("ca.key"),
+        "-out",
+        &p("ca.pem"),
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &p("key.pem"),
+        "-out",
+        &p("req.pem"),
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        &p("req.pem"),
+        "-CA",
+        &p("ca.pem"),
+        "-CAkey",
+        &p("ca.key"),
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-out",
+        &p("cert.pem"),
+    ]);
+    [p("key.pem"), p("cert.pem"), p("ca.pem")]
+}
+
+/// protocol=ssl with real certificates: a client with a certificate from the same CA
+/// reads through the pssl listener; a plain TCP client cannot.
+#[test]
+fn ssl_listener_with_real_certificates() {
+    let mut r = Res::new("nb");
+    let [key, cert, ca] = make_pki(r.dir.path());
+    r.set("OCF_RESKEY_protocol", "ssl")
+        .set("OCF_RESKEY_ssl_private_key", &key)
+        .set("OCF_RESKEY_ssl_certificate", &cert)
+        .set("OCF_RESKEY_ssl_ca_cert", &ca);
+    r.expect("start", 0);
+    let o = r.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let mut c = std::process::Command::new("ovsdb-client");
+    c.args([
+        "-p",
+        &key,
+        "-c",
+        &cert,
+        "-C",
+        &ca,
+        "--timeout=20",
+        "list-dbs",
+        &format!("ssl:127.0.0.1:{}", r.port),
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::piped());
+    let out = run_watched(c, std::time::Duration::from_secs(60));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("OVN_Northbound"), "{}", out.stdout);
+    assert!(
+        r.client_transact(&select_sets()).is_err(),
+        "plain JSON over the SSL port must fail"
+    );
+    r.expect("stop", 0);
+}
