@@ -424,7 +424,7 @@ impl Agent<'_> {
                 }
                 Err(e) => e,
             };
-            if !until.sleep(Duration::from_millis(5)) {
+            if !until.sleep(Duration::from_millis(1)) {
                 return Err(last);
             }
         }

@@ -152,8 +152,7 @@ fn check(file: &std::path::Path, json: bool) -> i32 {
 
 /// The installed schema for a file, from its own schema name (the agent's defaults).
 fn schema_for(file: &std::path::Path) -> Option<PathBuf> {
-    let i = dbfile::inspect(file, None).ok()?;
-    let db = match i.schema?.name.as_str() {
+    let db = match dbfile::file_schema(file).ok()??.name.as_str() {
         "OVN_Northbound" => "nb",
         "OVN_Southbound" => "sb",
         _ => return None,

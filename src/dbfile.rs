@@ -296,6 +296,25 @@ pub fn version_cmp(a: &str, b: &str) -> std::cmp::Ordering {
     x.cmp(&y)
 }
 
+/// The schema of a database file, reading only its first record (verified).
+pub fn file_schema(path: &Path) -> std::io::Result<Option<SchemaId>> {
+    let f = File::open(path)?;
+    let mut r = BufReader::new(f);
+    let mut line = Vec::with_capacity(MAX_HEADER);
+    (&mut r)
+        .take(MAX_HEADER as u64)
+        .read_until(b'\n', &mut line)?;
+    let Some((len, _)) = parse_header(&line) else {
+        return Ok(None);
+    };
+    if len > MAX_SCHEMA {
+        return Ok(None);
+    }
+    let first = line.len() as u64 + len;
+    let f = File::open(path)?;
+    Ok(inspect_reader(f.take(first), first)?.schema)
+}
+
 /// The name and version of a schema file (`.ovsschema`).
 pub fn schema_file_id(path: &Path) -> std::io::Result<SchemaId> {
     let bytes = std::fs::read(path)?;
@@ -442,6 +461,18 @@ mod tests {
         );
         let v = inspect_bytes(&b).verdict;
         assert!(matches!(v, Verdict::TornTail { records: 1, .. }), "{v:?}");
+    }
+
+    #[test]
+    fn schema_from_the_first_record_only() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.db");
+        let mut b = db(2);
+        b.extend_from_slice(b"garbage after the schema does not matter here");
+        std::fs::write(&p, &b).unwrap();
+        assert_eq!(file_schema(&p).unwrap().unwrap().name, "S");
+        std::fs::write(&p, b"not ovsdb").unwrap();
+        assert_eq!(file_schema(&p).unwrap(), None);
     }
 
     #[test]

@@ -251,20 +251,6 @@ fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn sha1_of(path: &Path, limit: Option<u64>) -> std::io::Result<String> {
-    let f = std::fs::File::open(path)?;
-    let mut r = f.take(limit.unwrap_or(u64::MAX));
-    let mut h = Sha1::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            return Ok(hex(&h.finalize()));
-        }
-        h.update(&buf[..n]);
-    }
-}
-
 /// Copies `src` byte-exact into `dir` (temp → fsync → rename → fsync dir) and checks the
 /// copy against the original. Returns the backup path and its SHA-1.
 pub fn backup(src: &Path, dir: &Path, name: &str) -> Result<(PathBuf, String), Error> {
@@ -286,18 +272,46 @@ pub fn backup(src: &Path, dir: &Path, name: &str) -> Result<(PathBuf, String), E
         let _ = std::fs::remove_file(&tmp);
         return Err(err(e));
     }
-    let want = sha1_of(src, None).map_err(|source| Error::Read {
-        path: src.display().to_string(),
-        source,
-    })?;
-    let got = sha1_of(&dst, None).map_err(err)?;
-    if want != got {
-        return Err(Error::BackupMismatch {
-            db: src.display().to_string(),
-            backup: dst.display().to_string(),
-        });
+    // Byte for byte against the original, hashing the backup on the way (one pass each).
+    let mismatch = || Error::BackupMismatch {
+        db: src.display().to_string(),
+        backup: dst.display().to_string(),
+    };
+    let (mut a, mut b) = (
+        std::fs::File::open(src).map_err(|source| Error::Read {
+            path: src.display().to_string(),
+            source,
+        })?,
+        std::fs::File::open(&dst).map_err(err)?,
+    );
+    let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
+    let mut h = Sha1::new();
+    loop {
+        let n = read_full(&mut a, &mut ba).map_err(|source| Error::Read {
+            path: src.display().to_string(),
+            source,
+        })?;
+        let m = read_full(&mut b, &mut bb).map_err(err)?;
+        if n != m || ba[..n] != bb[..m] {
+            return Err(mismatch());
+        }
+        if n == 0 {
+            return Ok((dst, hex(&h.finalize())));
+        }
+        h.update(&bb[..m]);
     }
-    Ok((dst, got))
+}
+
+/// Reads until `buf` is full or the end: equal files give equal chunk boundaries.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
 }
 
 /// Keeps the newest `keep` files in `dir` named `<prefix>*<suffix>` (names sort by time).
