@@ -555,6 +555,13 @@ impl Agent<'_> {
             if promoted {
                 return broken("promoted ovn-northd is gone".into());
             }
+            if st.role.is_some() {
+                // Still 7, with a reason crm_mon shows.
+                return Err(Failure::new(
+                    OcfStatus::NotRunning,
+                    "ovn-northd is gone (killed or crashed)",
+                ));
+            }
             return Ok(OcfStatus::NotRunning);
         };
         let status = match self.status(&d) {

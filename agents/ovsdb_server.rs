@@ -768,10 +768,10 @@ impl Agent<'_> {
         let st = self.state();
         let promotable = self.meta.promotable;
         let health = self.health(st.remotes.as_slice());
-        if matches!(health, Health::Gone) && st.role == Some(Role::Serving) {
-            log::warn!("ovsdb-server for {} is gone", self.cfg.db_file.display());
-        }
-        let status = monitor_status(health, promotable, st.role)?;
+        let status = monitor_status(health, promotable, st.role).map_err(|mut f| {
+            f.reason = format!("{} ({})", f.reason, self.cfg.db_file.display());
+            f
+        })?;
         // The only thing monitor may change: a promotion score that is not what it should be.
         if promotable && !self.meta.is_probe(Action::Monitor) {
             let want = match status {
@@ -1548,6 +1548,11 @@ impl Agent<'_> {
 /// failed (gone while it should serve, or broken).
 fn monitor_status(health: Health, promotable: bool, role: Option<Role>) -> ActionResult {
     match (health, promotable, role) {
+        // Not running where it should serve: still 7, but with a reason crm_mon shows.
+        (Health::Gone, false, Some(Role::Serving)) => Err(Failure::new(
+            OcfStatus::NotRunning,
+            "ovsdb-server is gone (killed or crashed)",
+        )),
         (Health::Gone, false, _) => Ok(OcfStatus::NotRunning),
         (Health::Gone, true, Some(Role::Serving)) => Err(Failure::new(
             OcfStatus::FailedPromoted,
@@ -1653,7 +1658,7 @@ mod tests {
         type Case = (Health, bool, Option<Role>, Result<OcfStatus, OcfStatus>);
         let cases: Vec<Case> = vec![
             (Health::Gone, false, None, Ok(NotRunning)),
-            (Health::Gone, false, Some(Role::Serving), Ok(NotRunning)),
+            (Health::Gone, false, Some(Role::Serving), Err(NotRunning)),
             (Health::Serving, false, Some(Role::Serving), Ok(Success)),
             (Health::Serving, false, None, Ok(Success)),
             (broken(), false, Some(Role::Serving), Err(ErrGeneric)),

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="ovn-central openvswitch-common pacemaker pacemaker-cli-utils corosync pcs
-resource-agents fence-agents libxml2-utils hyperfine strace iproute2 procps openssl"
+resource-agents fence-agents libxml2-utils hyperfine strace iproute2 procps openssl kmod"
 
 missing=""
 for p in $PKGS; do

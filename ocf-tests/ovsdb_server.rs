@@ -68,9 +68,15 @@ fn primitive_sigkill(db: &str) {
     let pid = r.server_pid().unwrap();
     r.signal("KILL");
     r.wait_server_gone(pid);
-    r.expect("monitor", 7);
+    let o = r.expect("monitor", 7);
+    assert!(
+        o.reason().is_some_and(|x| x.contains("gone")),
+        "crm_mon needs a reason: {}",
+        o.stderr
+    );
     r.expect("stop", 0);
-    r.expect("monitor", 7);
+    let o = r.expect("monitor", 7);
+    assert!(o.reason().is_none(), "stopped as asked: no reason");
     r.expect("start", 0);
     r.expect("monitor", 0);
 }

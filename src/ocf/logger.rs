@@ -130,10 +130,7 @@ impl log::Log for OcfLogger {
         if let Some(f) = file
             && let Ok(mut f) = f.lock()
         {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or(0);
+            let now = crate::repair::utc_stamp(std::time::SystemTime::now());
             delivered |= writeln!(f, "{} {now}: {word}: {msg}", self.tag).is_ok();
         }
         if !delivered {
