@@ -18,7 +18,7 @@ AGENTS   := ovsdb-server ovn-northd
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 
-.PHONY: all build deps install uninstall test bench readme clean
+.PHONY: all build deps install uninstall test bench readme clean demo demo-down cluster-smoke
 
 all: build
 
@@ -47,6 +47,28 @@ test: deps
 
 bench: deps build
 	ocf-tests/bench/run.sh
+
+# A 2-node Pacemaker cluster in namespaces on this machine, shape A from README.md.
+demo: deps install
+	ocf-tests/cluster/cluster.sh crm-xml >/dev/null 2>&1 || \
+	  { ocf-tests/cluster/cluster.sh down && ocf-tests/cluster/cluster.sh up; }
+	ocf-tests/cluster/cluster.sh wait-group ovn 2 >/dev/null 2>&1 || ocf-tests/cluster/cluster.sh shape A
+	@active=$$(ocf-tests/cluster/cluster.sh wait-group ovn 60) && \
+	other=$$(test "$$active" = node1 && echo node2 || echo node1) && \
+	ocf-tests/cluster/cluster.sh exec $$active crm_mon -1 -A && \
+	echo && echo "OVN runs on $$active." && \
+	echo "enter a node:      ocf-tests/cluster/cluster.sh exec $$active bash" && \
+	echo "fail over:         ocf-tests/cluster/cluster.sh exec $$active pcs node standby $$active" && \
+	echo "power it off:      ocf-tests/cluster/cluster.sh exec $$other stonith_admin --fence $$active" && \
+	echo "a client:          ocf-tests/cluster/cluster.sh client ovn-sbctl --db=tcp:198.51.100.100:6642 show" && \
+	echo "tear down:         make demo-down"
+
+demo-down:
+	ocf-tests/cluster/cluster.sh down
+
+# Standby, fence and corosync kill of the active node, each with its failover time.
+cluster-smoke: deps install
+	ocf-tests/cluster/smoke.sh
 
 # Regenerates README's parameter tables from the agents' tables.
 readme: build

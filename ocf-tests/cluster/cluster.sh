@@ -1,0 +1,526 @@
+#!/bin/bash
+# A Pacemaker/Corosync cluster of Linux-namespace nodes on this machine, for ovn-ocf's tests.
+#
+#   cluster.sh up [--nodes N]       bring up N nodes (default 2) with a shared LUN, the fence
+#                                   agent and stonith; prints the formation time
+#   cluster.sh shape A              create README's shape A (group ovn) and wait until Started
+#   cluster.sh down [--save-logs D] tear everything down (idempotent; also after a failed up)
+#   cluster.sh status               host view (nodes, netns, loops) + crm_mon -1 -A
+#   cluster.sh exec NODE CMD...     run CMD inside NODE (all its namespaces)
+#   cluster.sh client CMD...        run CMD in the client netns (198.51.100.200, no node)
+#   cluster.sh power on|off|status NODE   the power switch, as the fence agent uses it;
+#                                   off is a power cut (see powerswitch.py)
+#   cluster.sh wait-online [SECS]   until every powered-on node is online with a DC
+#   cluster.sh wait-group GROUP [--not NODE] [SECS]
+#                                   until every member of GROUP is Started on one node (not
+#                                   NODE); prints that node
+#   cluster.sh crm-xml              crm_mon --output-as=xml from a live node
+#   cluster.sh vip-node             the node the client netns resolves the VIP to (ARP), or -
+#   cluster.sh logs DIR             copy every node's logs (pacemaker, corosync, ovn) to DIR
+#
+# What a node is: a named netns ID-nodeK (eth0 198.51.100.(10+K), veth into a bridge that
+# lives in netns ID-br; the root netns is never connected) and a PID namespace whose PID 1
+# is node-init.sh with a private mount namespace (tmpfs /run /tmp /dev/shm, per-node
+# "disks" under RUN/nodeK, its own /dev with /dev/ovn-lun = /dev/disk/by-id/LUN = its own
+# loop device on the one shared image RUN/lun.img). The host-side power switch
+# (powerswitch.py, socket RUN/power.sock) owns the node inits; the fence agent
+# fence_ovnocf_ns talks to it from inside the nodes. Power off loses what the node had not
+# written to the LUN yet, as real power loss does (OVNOCF_POWER_OFF=clean at `up`: it
+# does not). Fenced nodes stay off (pcmk_reboot_action=off) until `power on`.
+#
+# Environment: OVNOCF_CLUSTER (name prefix of every netns, default ovnocf),
+# OVNOCF_CLUSTER_DIR (default /var/tmp/ovn-ocf-cluster.$OVNOCF_CLUSTER: must be visible
+# inside nodes, so not under /tmp or /run), OVN_OCF_BIN (the binary under test, default
+# /usr/local/sbin/ovn-ocf as `make install` puts it; copied at `up`, so a re-install
+# during a run changes nothing), README (where shape commands come from).
+#
+# Nothing is installed on the host: no files outside RUN, no mounts in the root mount
+# namespace (except the /run/netns mount `ip netns` makes, removed again when empty).
+# Only processes started here are ever signalled, by PID, checked against start times.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ID=${OVNOCF_CLUSTER:-ovnocf}
+RUN=${OVNOCF_CLUSTER_DIR:-/var/tmp/ovn-ocf-cluster.$ID}
+export OVNOCF_CLUSTER=$ID OVNOCF_CLUSTER_DIR=$RUN
+PY=/usr/bin/python3
+SUBNET=198.51.100
+VIP=$SUBNET.100
+CLIENT_IP=$SUBNET.200
+BR=$ID-br
+CLI=$ID-cli
+NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+say() { echo "cluster[$ID] $(date +%T.%3N) $*" >&2; }
+die() { say "error: $*"; exit 1; }
+now() { echo "$EPOCHREALTIME"; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+# "pid starttime" of a live, non-zombie process, or nothing.
+proc_id() {
+    local stat rest
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    rest=${stat##*) }
+    # shellcheck disable=SC2086 # split into /proc/PID/stat's fields on purpose
+    set -- $rest
+    case $1 in Z | X) return 1 ;; esac
+    shift 19
+    echo "$1"
+}
+# The PID recorded in FILE ("pid starttime") if that very process still lives.
+live_pid() {
+    local pid start
+    [ -f "$1" ] && read -r pid start <"$1" || return 1
+    [ -n "$pid" ] && [ "$(proc_id "$pid" || true)" = "$start" ] && echo "$pid"
+}
+
+nodes() { cat "$RUN/nodes" 2>/dev/null || true; }
+node_ip() { echo "$SUBNET.$((10 + ${1#node}))"; }
+node_pid() { live_pid "$RUN/$1/init.pid"; }
+node_mac() { printf '02:00:c6:33:64:%02x' $((10 + ${1#node})); }
+
+# ---------------------------------------------------------------------------- preparing
+
+# A per-node "disk" directory standing in for host directory $2, with its owner and mode.
+mkdisk() {
+    local dir=$1 like=$2
+    mkdir -p "$dir"
+    chown "$(stat -c %u:%g "$like")" "$dir"
+    chmod "$(stat -c %a "$like")" "$dir"
+}
+
+write_corosync_conf() {
+    local n=$1 k
+    {
+        cat <<EOF
+totem {
+    version: 2
+    cluster_name: $ID
+    transport: knet
+    crypto_cipher: none
+    crypto_hash: none
+    token: 1000
+}
+nodelist {
+EOF
+        for k in $(seq "$n"); do
+            printf '    node {\n        ring0_addr: %s\n        name: node%d\n        nodeid: %d\n    }\n' \
+                "$(node_ip "node$k")" "$k" "$k"
+        done
+        cat <<EOF
+}
+quorum {
+    provider: corosync_votequorum
+$([ "$n" = 2 ] && echo "    two_node: 1")
+}
+logging {
+    to_logfile: yes
+    logfile: /var/log/corosync/corosync.log
+    to_syslog: no
+    to_stderr: no
+    timestamp: on
+}
+EOF
+    }
+}
+
+# A CIB seeded with dc-deadtime=2s: formation in ~5 s instead of ~23 s (CLUSTER-LAB.md).
+write_seed_cib() {
+    cibadmin --empty | sed 's#<crm_config/>#<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="cib-bootstrap-options-dc-deadtime" name="dc-deadtime" value="2s"/></cluster_property_set></crm_config>#'
+}
+
+prepare_node() {
+    local node=$1 n=$2 d=$RUN/$1 sub
+    mkdir -p "$d"
+    mkdisk "$d/etc-corosync" /etc/corosync
+    mkdisk "$d/var-lib-corosync" /var/lib/corosync
+    mkdisk "$d/var-lib-pacemaker" /var/lib/pacemaker
+    for sub in cib pengine blackbox cores; do
+        mkdisk "$d/var-lib-pacemaker/$sub" /var/lib/pacemaker/cib
+    done
+    mkdisk "$d/var-log-pacemaker" /var/log/pacemaker
+    mkdisk "$d/var-log-pacemaker/bundles" /var/log/pacemaker
+    mkdisk "$d/var-log-corosync" /var/log/corosync
+    mkdisk "$d/var-lib-ovn" /var/lib/ovn
+    mkdisk "$d/var-log-ovn" /var/log/ovn
+    mkdisk "$d/etc-ovn" /etc/ovn
+    mkdisk "$d/srv" /srv
+    write_corosync_conf "$n" >"$d/etc-corosync/corosync.conf"
+    write_seed_cib >"$d/var-lib-pacemaker/cib/cib.xml"
+    chown hacluster:haclient "$d/var-lib-pacemaker/cib/cib.xml"
+    chmod 0600 "$d/var-lib-pacemaker/cib/cib.xml"
+    : >"$d/console.log"
+}
+
+# --------------------------------------------------------------------------- networking
+
+net_bridge_up() {
+    ip netns add "$BR"
+    ip -n "$BR" link set lo up
+    ip -n "$BR" link add br0 type bridge
+    ip -n "$BR" link set br0 up
+    ip netns add "$CLI"
+    ip -n "$CLI" link set lo up
+    ip -n "$BR" link add vcli type veth peer name eth0 netns "$CLI"
+    ip -n "$BR" link set vcli master br0 up
+    ip -n "$CLI" addr add "$CLIENT_IP/24" dev eth0
+    ip -n "$CLI" link set eth0 up
+}
+
+# Called by the power switch on "on": a fresh netns, as after a real power cycle.
+cmd__net-up() {
+    local node=$1 k=${1#node} ns=$ID-$1
+    [ -e "/run/netns/$ns" ] && cmd__net-down "$node"
+    ip netns add "$ns"
+    ip -n "$ns" link set lo up
+    ip -n "$BR" link add "v$k" type veth peer name eth0 netns "$ns"
+    ip -n "$BR" link set "v$k" master br0 up
+    ip -n "$ns" link set eth0 address "$(node_mac "$node")"
+    ip -n "$ns" addr add "$(node_ip "$node")/24" dev eth0
+    ip -n "$ns" link set eth0 up
+}
+
+# Called by the power switch on "off", once the node's processes are dead: its addresses
+# (the VIP among them) leave the wire with its netns.
+cmd__net-down() {
+    local ns=$ID-$1
+    ip -n "$ns" link del eth0 2>/dev/null || true
+    ip netns del "$ns" 2>/dev/null || true
+}
+
+# ------------------------------------------------------------------------ power switch
+
+ask() {
+    [ -S "$RUN/power.sock" ] || die "no power switch (is the cluster up?)"
+    "$PY" "$HERE/powerswitch.py" ask "$RUN/power.sock" "$@"
+}
+
+cmd_power() {
+    [ $# = 2 ] || die "usage: power on|off|status NODE"
+    local t0 reply
+    t0=$(now)
+    reply=$(ask "$1" "$2") || die "power $1 $2: $reply"
+    say "power $1 $2: ${reply#ok } ($(since "$t0") s)"
+}
+
+start_power_switch() {
+    # shellcheck disable=SC2046
+    "$PY" "$HERE/powerswitch.py" serve "$RUN" "$HERE/cluster.sh" $(nodes) \
+        </dev/null >>"$RUN/power.log" 2>&1 &
+    echo "$! $(proc_id $!)" >"$RUN/power.pid"
+    for _ in $(seq 100); do
+        [ -S "$RUN/power.sock" ] && return 0
+        sleep 0.05
+    done
+    die "power switch did not start: $(tail -5 "$RUN/power.log")"
+}
+
+# --------------------------------------------------------------------------- in a node
+
+cmd_exec() {
+    [ $# -ge 2 ] || die "usage: exec NODE CMD..."
+    local node=$1 pid
+    shift
+    pid=$(node_pid "$node") || die "$node is not powered on"
+    nsenter -t "$pid" -m -u -i -n -p -w -- \
+        env -i PATH="$NODE_PATH" HOME=/root LC_ALL=C.UTF-8 TERM="${TERM:-dumb}" "$@"
+}
+
+cmd_client() {
+    [ $# -ge 1 ] || die "usage: client CMD..."
+    ip netns exec "$CLI" env -i PATH="$NODE_PATH" HOME=/root LC_ALL=C.UTF-8 "$@"
+}
+
+# First node that is powered on and answers crm_mon.
+live_node() {
+    local node
+    for node in $(nodes); do
+        if node_pid "$node" >/dev/null &&
+            cmd_exec "$node" crm_mon -1 --output-as=xml >/dev/null 2>&1; then
+            echo "$node"
+            return 0
+        fi
+    done
+    return 1
+}
+
+cmd_vip-node() {
+    local mac node
+    mac=$(ip -n "$CLI" neigh show "$VIP" | awk '{ for (i = 1; i < NF; i++) if ($i == "lladdr") print $(i + 1) }')
+    for node in $(nodes); do
+        [ "$mac" = "$(node_mac "$node")" ] && { echo "$node"; return 0; }
+    done
+    echo -
+}
+
+cmd_crm-xml() {
+    local node
+    node=$(live_node) || die "no node answers crm_mon"
+    cmd_exec "$node" crm_mon -1 --output-as=xml
+}
+
+# crm_mon XML on stdin → facts, one per line (see crmfacts.py).
+crmfacts() { "$PY" "$HERE/crmfacts.py" "$@"; }
+
+# Every powered-on node answers crm_mon and sees all of them online with a DC (asking each
+# node: a node that was just power-cycled may still look online to the others).
+cmd_wait-online() {
+    local secs=${1:-60} t0 want up node ok xml
+    t0=$(now)
+    while :; do
+        up=() ok=1
+        for node in $(nodes); do node_pid "$node" >/dev/null && up+=("$node"); done
+        want=${#up[@]}
+        for node in "${up[@]}"; do
+            if ! xml=$(cmd_exec "$node" crm_mon -1 --output-as=xml 2>/dev/null) ||
+                [ "$(crmfacts online <<<"$xml" 2>/dev/null)" != "$want" ]; then
+                ok=0
+                break
+            fi
+        done
+        if [ $ok = 1 ] && [ "$want" -gt 0 ]; then
+            say "all $want powered-on nodes online with a DC after $(since "$t0") s"
+            return 0
+        fi
+        awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a > s) }' &&
+            die "nodes not online after $secs s"
+        sleep 0.2
+    done
+}
+
+cmd_wait-group() {
+    [ $# -ge 1 ] || die "usage: wait-group GROUP [--not NODE] [SECS]"
+    local group=$1 not="" secs=120 t0 xml where
+    shift
+    if [ "${1:-}" = --not ]; then not=$2; shift 2; fi
+    secs=${1:-$secs}
+    t0=$(now)
+    while :; do
+        if xml=$(cmd_crm-xml 2>/dev/null) &&
+            where=$(crmfacts group-started "$group" <<<"$xml") &&
+            [ "$where" != "$not" ]; then
+            echo "$where"
+            return 0
+        fi
+        if awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a > s) }'; then
+            say "group $group not Started on one node after $secs s"
+            cmd_crm-xml 2>/dev/null | crmfacts summary >&2 || true
+            return 1
+        fi
+        sleep 0.2
+    done
+}
+
+# --------------------------------------------------------------------------------- up
+
+cmd_up() {
+    local n=2 bin=${OVN_OCF_BIN:-/usr/local/sbin/ovn-ocf} node k t0 lun
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --nodes) n=$2; shift 2 ;;
+        *) die "usage: up [--nodes N]" ;;
+        esac
+    done
+    [ "$(id -u)" = 0 ] || die "must run as root"
+    case $n in 2 | 3 | 4 | 5) ;; *) die "--nodes: 2 to 5" ;; esac
+    [[ $ID =~ ^[a-z][a-z0-9]{0,7}$ ]] || die "OVNOCF_CLUSTER: 1-8 of [a-z0-9], starting with a letter"
+    # modprobe: ocf:heartbeat:Filesystem refuses to run without it ("not installed").
+    for c in corosync pacemakerd pcs crm_mon nsenter unshare losetup mkfs.ext4 cibadmin modprobe; do
+        PATH=$NODE_PATH command -v "$c" >/dev/null || die "$c is not installed (make deps)"
+    done
+    [ -f /usr/share/fence/fencing.py ] || die "fence-agents is not installed (make deps)"
+    [ -x "$bin" ] || die "$bin is missing: run make install (or set OVN_OCF_BIN)"
+    [ ! -e "$RUN" ] || die "$RUN exists: a cluster is up or was not torn down; run: $0 down"
+    if ip netns list | grep -q "^$ID-"; then die "netns $ID-* exist; run: $0 down"; fi
+
+    # From here on, anything that fails or interrupts tears down what exists.
+    trap 'rc=$?; trap - EXIT; if [ $rc != 0 ]; then say "up failed (exit $rc): tearing down"; cmd_down || true; fi; exit $rc' EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    t0=$(now)
+    mkdir -p "$RUN"
+    chmod 0700 "$RUN"
+    echo "$ID" >"$RUN/id"
+    for k in $(seq "$n"); do echo "node$k"; done >"$RUN/nodes"
+    for k in $(seq "$n"); do echo "$(node_ip "node$k") node$k"; done >"$RUN/hosts"
+    printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' >>"$RUN/hosts"
+
+    # The software under test, frozen for this run.
+    mkdir -p "$RUN/local-sbin" "$RUN/resource.d/ovn-ocf" "$RUN/sbin"
+    install -m 0755 "$bin" "$RUN/local-sbin/ovn-ocf"
+    ln -s /usr/local/sbin/ovn-ocf "$RUN/resource.d/ovn-ocf/ovsdb-server"
+    ln -s /usr/local/sbin/ovn-ocf "$RUN/resource.d/ovn-ocf/ovn-northd"
+    sed "s#@POWER_SOCKET@#$RUN/power.sock#" "$HERE/fence_ovnocf_ns" >"$RUN/sbin/fence_ovnocf_ns"
+    chmod 0755 "$RUN/sbin/fence_ovnocf_ns"
+
+    # The shared LUN: one image, one loop device per node.
+    truncate -s 256M "$RUN/lun.img"
+    mkfs.ext4 -q -F -L ovn-lun "$RUN/lun.img"
+    for node in $(nodes); do
+        prepare_node "$node" "$n"
+        lun=$(losetup -f --show "$RUN/lun.img")
+        echo "$lun" >"$RUN/$node/lun"
+    done
+
+    net_bridge_up
+    start_power_switch
+    say "prepared in $(since "$t0") s; powering on: $(nodes | tr '\n' ' ')"
+    t0=$(now)
+    for node in $(nodes); do ask on "$node" >/dev/null || die "power on $node failed"; done
+    cmd_wait-online 60
+    say "FORMATION $(since "$t0") s (power on → all nodes online with a DC)"
+
+    # Fencing: one device for all nodes; fenced nodes stay off (see fence_ovnocf_ns).
+    node=$(live_node)
+    cmd_exec "$node" pcs property set stonith-enabled=true
+    # shellcheck disable=SC2046
+    cmd_exec "$node" pcs stonith create fence-ns fence_ovnocf_ns \
+        pcmk_host_list="$(nodes | tr '\n' ' ' | sed 's/ $//')" pcmk_reboot_action=off \
+        op monitor interval=60s
+    trap - EXIT INT TERM
+    say "up: $n nodes, VIP $VIP, client netns $CLI ($CLIENT_IP), run dir $RUN"
+}
+
+# The pcs commands of a deployment shape, exactly as README.md documents them (one source
+# for README and tests), one command per line.
+shape_commands() {
+    local readme=${README:-$HERE/../../README.md}
+    [ -f "$readme" ] || die "$readme not found"
+    case $1 in
+    A) awk '/^\*\*A\. Group/ { f = 1; next } /^\*\*[B-Z]\./ { f = 0 } f' "$readme" ;;
+    B) awk '/^\*\*B\. Promotable/ { f = 1; next } /^\*\*[C-Z]\.|^## / { f = 0 } f' "$readme" ;;
+    *) die "unknown shape $1" ;;
+    esac | awk '/^    / { cont = /\\$/; sub(/^ +/, ""); sub(/\\$/, ""); line = line $0
+                            if (!cont) { print line; line = "" } }' | grep '^pcs '
+}
+
+cmd_shape() {
+    [ "${1:-}" = A ] || die "usage: shape A (shape B: not yet)"
+    local node cmds t0 where
+    cmds=$(shape_commands A) || true
+    [ -n "$cmds" ] || die "no shape A pcs commands found in README"
+    node=$(live_node) || die "no live node"
+    t0=$(now)
+    while IFS= read -r c; do
+        say "$node# $c"
+        cmd_exec "$node" bash -c "$c" || die "failed: $c"
+    done <<<"$cmds"
+    where=$(cmd_wait-group ovn 120) || die "shape A did not start"
+    say "shape A Started on $where $(since "$t0") s after the first pcs command"
+    echo "$where"
+}
+
+# ------------------------------------------------------------------------------- down
+
+cmd_down() {
+    local save="" node pid ns lun rc=0
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --save-logs) save=$2; shift 2 ;;
+        *) die "usage: down [--save-logs DIR]" ;;
+        esac
+    done
+    [ -z "$save" ] || cmd_logs "$save" || true
+
+    # Nodes: through the power switch if it answers (waits for the LUN and removes the
+    # netns), else directly by their recorded init PIDs.
+    if [ -S "$RUN/power.sock" ] && live_pid "$RUN/power.pid" >/dev/null; then
+        local offs=()
+        for node in $(nodes); do
+            if node_pid "$node" >/dev/null; then
+                { ask off "$node" >/dev/null || true; } &
+                offs+=($!)
+            fi
+        done
+        # Only these: a plain `wait` would also wait for the power switch when `up` fails.
+        [ ${#offs[@]} = 0 ] || wait "${offs[@]}" || true
+    fi
+    for node in $(nodes); do
+        if pid=$(node_pid "$node"); then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    done
+    # Anything else still inside our netns was started by this harness.
+    for ns in $(ip netns list 2>/dev/null | awk -v p="$ID-" 'index($1, p) == 1 { print $1 }'); do
+        for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null || true; done
+    done
+    for node in $(nodes); do
+        for _ in $(seq 100); do node_pid "$node" >/dev/null || break; sleep 0.05; done
+        node_pid "$node" >/dev/null && { say "$node init survives SIGKILL"; rc=1; }
+    done
+    if pid=$(live_pid "$RUN/power.pid"); then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 40); do live_pid "$RUN/power.pid" >/dev/null || break; sleep 0.05; done
+        if pid=$(live_pid "$RUN/power.pid"); then kill -KILL "$pid" 2>/dev/null || true; fi
+    fi
+
+    # Loop devices on our image (a still-open one is auto-cleared on its last close).
+    for _ in $(seq 100); do
+        lun=$(losetup -n -l -O NAME,BACK-FILE 2>/dev/null | awk -v f="$RUN/lun.img" 'index($2, f) == 1 { print $1 }')
+        [ -n "$lun" ] || break
+        for l in $lun; do losetup -d "$l" 2>/dev/null || true; done
+        sleep 0.05
+    done
+    [ -z "$lun" ] || { say "loop devices still attached: $lun"; rc=1; }
+
+    for ns in $(ip netns list 2>/dev/null | awk -v p="$ID-" 'index($1, p) == 1 { print $1 }'); do
+        ip netns del "$ns" 2>/dev/null || { say "cannot delete netns $ns"; rc=1; }
+    done
+    # `ip netns add` made /run/netns a mount point: remove it again once nobody uses it.
+    if [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+        umount /run/netns 2>/dev/null || true
+        rmdir /run/netns 2>/dev/null || true
+    fi
+    if findmnt -rn -o TARGET | grep -q "^$RUN"; then
+        say "mounts left under $RUN: $(findmnt -rn -o TARGET | grep "^$RUN" | tr '\n' ' ')"
+        rc=1
+    elif [ -d "$RUN" ]; then
+        rm -rf --one-file-system "$RUN"
+    fi
+    if [ $rc = 0 ]; then say "down: nothing left"; else say "down: incomplete (see above)"; fi
+    return $rc
+}
+
+# ------------------------------------------------------------------------------ status
+
+cmd_status() {
+    local node pid
+    [ -d "$RUN" ] || { say "no cluster ($RUN does not exist)"; return 0; }
+    echo "run dir:      $RUN"
+    echo "power switch: $(live_pid "$RUN/power.pid" || echo dead)"
+    for node in $(nodes); do
+        pid=$(node_pid "$node" || echo off)
+        echo "$node:        init $pid, lun $(cat "$RUN/$node/lun" 2>/dev/null), ip $(node_ip "$node")"
+    done
+    echo "netns:        $(ip netns list | awk -v p="$ID-" 'index($1, p) == 1 { print $1 }' | tr '\n' ' ')"
+    echo "loops:        $(losetup -n -l -O NAME,BACK-FILE | awk -v f="$RUN/lun.img" 'index($2, f) == 1 { print $1 }' | tr '\n' ' ')"
+    node=$(live_node) || { echo "no node answers crm_mon"; return 0; }
+    echo "--- crm_mon -1 -A (from $node)"
+    cmd_exec "$node" crm_mon -1 -A
+}
+
+cmd_logs() {
+    local dir=$1 node
+    mkdir -p "$dir"
+    cp "$RUN/power.log" "$dir/" 2>/dev/null || true
+    for node in $(nodes); do
+        mkdir -p "$dir/$node"
+        cp "$RUN/$node/console.log" "$dir/$node/" 2>/dev/null || true
+        cp -r "$RUN/$node/var-log-pacemaker/." "$dir/$node/pacemaker" 2>/dev/null || true
+        cp -r "$RUN/$node/var-log-corosync/." "$dir/$node/corosync" 2>/dev/null || true
+        cp -r "$RUN/$node/var-log-ovn/." "$dir/$node/ovn" 2>/dev/null || true
+    done
+    say "logs saved to $dir"
+}
+
+# -------------------------------------------------------------------------------- main
+
+[ $# -ge 1 ] || { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 2; }
+cmd=$1
+shift
+case $cmd in
+up | down | status | exec | client | power | shape | wait-online | wait-group | crm-xml | vip-node | logs | _net-up | _net-down)
+    "cmd_$cmd" "$@" ;;
+*) die "unknown command $cmd (run without arguments for help)" ;;
+esac
