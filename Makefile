@@ -39,11 +39,13 @@ uninstall:
 	-rmdir $(DESTDIR)$(AGENTDIR)
 	rm -f $(DESTDIR)$(SBINDIR)/ovn-ocf
 
-# Everything: unit tests, integration tests against real daemons, and the installed
-# agent through ocf-tester, crm_resource and pcs (so the system install comes first).
+# Everything: unit tests, integration tests against real daemons, the installed agent
+# through ocf-tester, crm_resource and pcs (so the system install comes first), and the
+# failover smoke test in a namespace cluster.
 test: deps
 	$(MAKE) install
 	$(CARGO) test --release --locked $(CARGO_TARGET) -- --test-threads=$(or $(TEST_THREADS),4)
+	ocf-tests/cluster/smoke.sh
 
 bench: deps build
 	ocf-tests/bench/run.sh

@@ -28,6 +28,7 @@ T_START=$EPOCHREALTIME
 
 say() { echo "smoke $(date +%T.%3N) $*" >&2; }
 fail() { say "FAIL: $*"; exit 1; }
+RESULTS=()  # one line per failover done; finish() counts them
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 
 finish() {
@@ -43,6 +44,8 @@ finish() {
         "$C" down || rc=1
     fi
     say "total $(since "$T_START") s, exit $rc"
+    # The closing line test runners print: one scenario each failover.
+    echo "smoke: ${#RESULTS[@]} passed, $([ "$rc" = 0 ] && echo 0 || echo 1) failed"
     exit $rc
 }
 trap finish EXIT
