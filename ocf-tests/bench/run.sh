@@ -896,11 +896,10 @@ What each includes:
   stubbed row puts a directory with \`crm_attribute\` and \`attrd_updater\` → \`/bin/true\`
   first in PATH: what is left is the agent and ovn-northd themselves (plus two execs of
   /bin/true).
-- Hot \`promote\`: unixctl \`resume\`, then \`status\` at once and every 5 ms until active
+- Hot \`promote\`: unixctl \`resume\`, then \`status\` at once and every 1 ms until active
   (the agent's own poll), the promotion score (\`crm_attribute\`) and the role attribute
-  (\`attrd_updater\`). Stubbed, promote took $(ms "$hot_min")–$(ms "$hot_max") ms; part of that spread is the
-  5 ms poll: a promote whose first \`status\` does not yet say active waits at least 5 ms
-  more.
+  (\`attrd_updater\`). Stubbed, promote took $(ms "$hot_min")–$(ms "$hot_max") ms; the spread is mostly
+  ovn-northd taking the SB lock (the agent polls \`status\` every 1 ms).
 - Cold: Debian's ovn-northd exec and start-up, its connections to NB and SB (the
   agent checks \`nb-connection-status\`/\`sb-connection-status\` every 10 ms until both say
   connected), the role attribute (\`attrd_updater\`), then this script's helper: bash and
