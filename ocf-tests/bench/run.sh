@@ -898,8 +898,8 @@ What each includes:
   /bin/true).
 - Hot \`promote\`: unixctl \`resume\`, then \`status\` at once and every 1 ms until active
   (the agent's own poll), the promotion score (\`crm_attribute\`) and the role attribute
-  (\`attrd_updater\`). Stubbed, promote took $(ms "$hot_min")–$(ms "$hot_max") ms; the spread is mostly
-  ovn-northd taking the SB lock (the agent polls \`status\` every 1 ms).
+  (\`attrd_updater\`). Stubbed, promote took $(ms "$hot_min")–$(ms "$hot_max") ms (the agent polls
+  \`status\` every 1 ms).
 - Cold: Debian's ovn-northd exec and start-up, its connections to NB and SB (the
   agent checks \`nb-connection-status\`/\`sb-connection-status\` every 10 ms until both say
   connected), the role attribute (\`attrd_updater\`), then this script's helper: bash and
