@@ -1254,8 +1254,8 @@ every run exited 0.
 mid-write would leave it; $((size - torn)) bytes missing): \`ovn-ocf repair FILE --backup-dir D
 --schema ovn-nb.ovsschema\` took **$(secs "$rp_mean" "$rp_sd") s** (min $(secs "$rp_min"), max $(secs "$rp_max"); ${REPAIR_RUNS} runs). Each run:
 reads and verifies the whole file (finds the torn record), copies it byte for byte into
-the backup directory, fsyncs and renames the copy, hashes original and backup to compare
-them, copies the intact prefix ($kept records, $dropped bytes dropped) to a temp file,
+the backup directory, fsyncs and renames the copy, compares it with the original byte for
+byte (hashing the backup in the same pass), copies the intact prefix ($kept records, $dropped bytes dropped) to a temp file,
 fsyncs it, verifies it again, renames it over the database and fsyncs the directory,
 then writes its JSON report. The last run's report said \`$outcome\` and the file checked
 clean afterwards. Before each run (not timed) a fresh torn copy was made from the
@@ -1274,8 +1274,7 @@ strace's own overhead; syscall times summed):
 | the rest: user time (mostly SHA-1 of what was read) and strace's overhead | $(secs "$t_rest") |
 
 The copies and fsyncs depend on this machine's disk and its page-cache writeback, hence
-the spread between runs. Without \`--schema\`, \`ovn-ocf repair\` first reads the whole file
-once more to learn its schema name (src/cli.rs \`schema_for\`).
+the spread between runs.
 
 EOF
 }
