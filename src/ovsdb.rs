@@ -108,17 +108,6 @@ impl Ovsdb {
         })
     }
 
-    pub fn list_dbs(&mut self, deadline: Deadline) -> Result<Vec<String>, Error> {
-        let v = self.client.call("list_dbs", json!([]), deadline)?;
-        Ok(v.as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|s| s.as_str().map(String::from))
-                    .collect()
-            })
-            .unwrap_or_default())
-    }
-
     /// Runs a transaction; an operation's `error` becomes [`Error::Remote`].
     pub fn transact(
         &mut self,

@@ -147,7 +147,6 @@ pub enum Value {
 #[derive(Debug, Clone, Default)]
 pub struct Values {
     map: BTreeMap<&'static str, Value>,
-    explicit: BTreeMap<&'static str, bool>,
 }
 
 impl Values {
@@ -168,10 +167,6 @@ impl Values {
             Some(Value::Bool(b)) => Some(*b),
             _ => None,
         }
-    }
-    /// True when the operator set the parameter (not a default).
-    pub fn is_set(&self, name: &str) -> bool {
-        self.explicit.get(name).copied().unwrap_or(false)
     }
 }
 
@@ -378,7 +373,6 @@ impl AgentSpec {
         let mut values = Values::default();
         for spec in self.params {
             let raw = lookup(spec.name).filter(|v| !v.is_empty());
-            let explicit = raw.is_some();
             let raw = match raw.or_else(|| self.default_of(spec, &values)) {
                 Some(r) => r,
                 None if spec.required => {
@@ -391,7 +385,6 @@ impl AgentSpec {
             };
             let v = check_value(spec, &raw)?;
             values.map.insert(spec.name, v);
-            values.explicit.insert(spec.name, explicit);
         }
         Ok(values)
     }
@@ -623,8 +616,6 @@ mod tests {
         let v = parse(&[("db", "sb")]).unwrap();
         assert_eq!(v.str("file"), Some("/var/lib/ovn/ovnsb_db.db"));
         assert_eq!(v.int("port"), Some(6641));
-        assert!(!v.is_set("file"));
-        assert!(v.is_set("db"));
     }
 
     #[test]
