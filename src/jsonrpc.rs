@@ -421,6 +421,16 @@ pub fn classify(msg: &Value) -> Incoming<'_> {
 mod tests {
     use super::*;
 
+    /// A client on one end of a socketpair (the test plays the server on the other).
+    fn client_on(a: UnixStream) -> Client {
+        Client {
+            stream: Stream::Unix(a),
+            endpoint: "test".into(),
+            decoder: Decoder::default(),
+            next_id: 1,
+        }
+    }
+
     fn drain(d: &mut Decoder) -> Vec<Value> {
         let mut out = vec![];
         while let Some(v) = d.next_value().unwrap() {
@@ -511,12 +521,7 @@ mod tests {
             b.write_all(y).unwrap();
             echo_reply
         });
-        let mut c = Client {
-            stream: Stream::Unix(a),
-            endpoint: "test".into(),
-            decoder: Decoder::default(),
-            next_id: 1,
-        };
+        let mut c = client_on(a);
         let dl = Deadline::after(Duration::from_secs(10));
         let r = c.call("list_dbs", json!([]), dl).unwrap();
         assert_eq!(r, "ok \"q\"");
@@ -530,12 +535,7 @@ mod tests {
         let (a, mut b) = UnixStream::pair().unwrap();
         b.write_all(br#"{"id":2,"result":"two","error":null}{"id":null,"method":"update","params":[]}{"id":1,"result":null,"error":"bad"}"#)
             .unwrap();
-        let mut c = Client {
-            stream: Stream::Unix(a),
-            endpoint: "test".into(),
-            decoder: Decoder::default(),
-            next_id: 1,
-        };
+        let mut c = client_on(a);
         let r = c
             .call_many(
                 &[("a", json!([])), ("b", json!([]))],
@@ -549,12 +549,7 @@ mod tests {
     #[test]
     fn silent_server_times_out() {
         let (a, _b) = UnixStream::pair().unwrap();
-        let mut c = Client {
-            stream: Stream::Unix(a),
-            endpoint: "test".into(),
-            decoder: Decoder::default(),
-            next_id: 1,
-        };
+        let mut c = client_on(a);
         let e = c
             .call("x", json!([]), Deadline::after(Duration::from_millis(50)))
             .unwrap_err();
@@ -566,12 +561,7 @@ mod tests {
         let (a, mut b) = UnixStream::pair().unwrap();
         b.write_all(br#"{"id":1,"result":null,"error":"\"bogus\" command"}"#)
             .unwrap();
-        let mut c = Client {
-            stream: Stream::Unix(a),
-            endpoint: "test".into(),
-            decoder: Decoder::default(),
-            next_id: 1,
-        };
+        let mut c = client_on(a);
         let e = c
             .call("bogus", json!([]), Deadline::after(Duration::from_secs(5)))
             .unwrap_err();
