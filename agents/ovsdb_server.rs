@@ -16,6 +16,7 @@ use crate::dbfile;
 use crate::fsutil;
 use crate::guard;
 use crate::jsonrpc::Endpoint;
+use crate::lease;
 use crate::ocf::params::{
     ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values, promotable_actions, split_command,
 };
@@ -745,6 +746,7 @@ impl Agent<'_> {
         let mut st = self.state();
         st.role = Some(Role::Standby);
         st.remotes.clear();
+        st.keeper = None;
         self.publish(&mut st, Some(SCORE_STANDBY));
         self.save(&st)?;
         Ok(OcfStatus::Success)
@@ -767,7 +769,15 @@ impl Agent<'_> {
     fn monitor(&self) -> ActionResult {
         let st = self.state();
         let promotable = self.meta.promotable;
-        let health = self.health(st.remotes.as_slice());
+        let mut health = self.health(st.remotes.as_slice());
+        if matches!(health, Health::Serving)
+            && let Some(k) = st.keeper
+            && !lease::is_keeper(k, &guard::record_path(&self.cfg.db_file))
+        {
+            health = Health::Broken(format!(
+                "its lease keeper pid {k} is gone: the owner record is no longer renewed, so a node cut off from this one could take the database over"
+            ));
+        }
         let status = monitor_status(health, promotable, st.role).map_err(|mut f| {
             f.reason = format!("{} ({})", f.reason, self.cfg.db_file.display());
             f
@@ -832,7 +842,19 @@ impl Agent<'_> {
             }
         }
         let node = self.node();
-        self.claim(&node)?;
+        // A keeper of an earlier claim of ours (a server killed under it) steps aside.
+        self.stop_keeper(&st);
+        st.keeper = None;
+        let token = lease::new_token();
+        self.claim(&node, &token)?;
+        let keeper = match self.spawn_keeper(&node, &token) {
+            Ok(pid) => pid,
+            Err(f) => {
+                let _ = guard::release(&self.cfg.db_file, &node);
+                return Err(f);
+            }
+        };
+        st.keeper = Some(keeper);
         let mut repaired = None;
         let result = (|| {
             let report = self.prepare_database()?;
@@ -857,6 +879,8 @@ impl Agent<'_> {
                 self.save(&st)
             }
             Err(f) => {
+                self.stop_keeper(&st);
+                st.keeper = None;
                 if let Err(e) = guard::release(&self.cfg.db_file, &node) {
                     log::warn!("cannot release owner record: {e}");
                 }
@@ -868,18 +892,68 @@ impl Agent<'_> {
         }
     }
 
-    fn claim(&self, node: &str) -> Result<(), Failure> {
+    fn claim(&self, node: &str, token: &str) -> Result<(), Failure> {
         let dl = self.deadline;
-        guard::claim(&self.cfg.db_file, node, || {
-            pacemaker::membership(dl.cap(Duration::from_secs(10))).map_err(|e| e.to_string())
-        })
-        .map(|d| {
-            log::info!(
-                "owner record for {}: {d:?} by {node}",
-                self.cfg.db_file.display()
-            )
-        })
-        .map_err(|e| Failure::generic(e.to_string()))
+        let probe = guard::Probe {
+            members: || {
+                pacemaker::membership(dl.cap(Duration::from_secs(10))).map_err(|e| e.to_string())
+            },
+            last_fenced: |owner: &str| {
+                pacemaker::last_fenced(owner, dl.cap(Duration::from_secs(10)))
+            },
+            window: lease::WINDOW,
+            deadline: dl,
+        };
+        guard::claim(&self.cfg.db_file, node, token, probe)
+            .map(|d| {
+                log::info!(
+                    "owner record for {}: {d:?} by {node}",
+                    self.cfg.db_file.display()
+                )
+            })
+            .map_err(|e| Failure::generic(e.to_string()))
+    }
+
+    /// Starts the keeper that renews our claim (token) while we serve.
+    fn spawn_keeper(&self, node: &str, token: &str) -> Result<i32, Failure> {
+        self.ensure_dirs()?;
+        let exe = std::env::current_exe()
+            .map_err(|e| Failure::generic(format!("cannot find our own binary: {e}")))?;
+        let k = lease::Keeper {
+            record: guard::record_path(&self.cfg.db_file),
+            node: node.to_string(),
+            token: token.to_string(),
+            pidfile: self.cfg.pidfile(),
+            marker: self.cfg.unixctl_arg(),
+        };
+        let env: Vec<(String, String)> = std::env::vars()
+            .filter(|(k, _)| k.starts_with("HA_") || k == "OCF_RESOURCE_INSTANCE")
+            .collect();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let child = process::spawn_daemon(
+            &exe.display().to_string(),
+            &lease::keeper_args(&k),
+            &env,
+            &self.cfg.log_file,
+        )
+        .map_err(|e| Failure::generic(format!("cannot start the lease keeper: {e}")))?;
+        let pid = child.id() as i32;
+        log::info!(
+            "lease keeper pid={pid} renews {} every {} ms",
+            k.record.display(),
+            lease::RENEW.as_millis()
+        );
+        Ok(pid)
+    }
+
+    fn stop_keeper(&self, st: &State) {
+        if let Some(pid) = st.keeper {
+            lease::stop_keeper(
+                pid,
+                &guard::record_path(&self.cfg.db_file),
+                self.deadline.share(0.2),
+            );
+        }
     }
 
     /// The one "prepare database" step before the database serves: the repair pipeline
@@ -1372,6 +1446,9 @@ impl Agent<'_> {
             })?;
             let _ = std::fs::remove_dir_all(self.cfg.gate_dir());
         }
+        // The keeper first: a record no longer renewed is harmless, a keeper renewing a
+        // record we are about to remove is not.
+        self.stop_keeper(&self.state());
         if let Some(d) = self.daemon() {
             let st = self.state();
             if !d.stopped()

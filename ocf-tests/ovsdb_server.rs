@@ -4,6 +4,7 @@
 mod common;
 
 use std::net::TcpListener;
+use std::path::PathBuf;
 
 use common::*;
 
@@ -602,5 +603,224 @@ fn ssl_listener_with_real_certificates() {
         r.client_transact(&select_sets()).is_err(),
         "plain JSON over the SSL port must fail"
     );
+    r.expect("stop", 0);
+}
+
+/// One small ext4 image, one loop device per "node", each mounted on its own directory:
+/// two superblocks on one filesystem, as two nodes of a split brain have (ovsdb-server's
+/// lock file is per mount then, and page caches are separate). Root only. Unmounted and
+/// detached on drop, also when the test fails.
+struct SharedLun {
+    dir: tempfile::TempDir,
+    loops: Vec<String>,
+    mounts: Vec<PathBuf>,
+}
+
+impl SharedLun {
+    fn new() -> SharedLun {
+        let dir = tempfile::Builder::new()
+            .prefix("ovn-ocf-lun")
+            .tempdir_in("/var/tmp")
+            .unwrap();
+        let img = dir.path().join("lun.img");
+        let run = |cmd: &str, args: &[&str]| {
+            let o = std::process::Command::new(cmd).args(args).output().unwrap();
+            assert!(o.status.success(), "{cmd} {args:?}: {o:?}");
+            String::from_utf8(o.stdout).unwrap().trim().to_string()
+        };
+        run("truncate", &["-s", "64M", img.to_str().unwrap()]);
+        run("mkfs.ext4", &["-q", "-F", img.to_str().unwrap()]);
+        let mut lun = SharedLun {
+            dir,
+            loops: vec![],
+            mounts: vec![],
+        };
+        for _ in 0..2 {
+            let dev = run("losetup", &["-f", "--show", img.to_str().unwrap()]);
+            lun.loops.push(dev);
+        }
+        lun
+    }
+
+    /// Mounts node `i`'s device (sync, as README's shapes do) and returns the mount point.
+    fn mount(&mut self, i: usize) -> PathBuf {
+        let at = self.dir.path().join(format!("node{i}"));
+        std::fs::create_dir_all(&at).unwrap();
+        let st = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "ext4",
+                "-o",
+                "sync",
+                &self.loops[i],
+                at.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap();
+        assert!(st.success(), "mount {} {}", self.loops[i], at.display());
+        self.mounts.push(at.clone());
+        at
+    }
+}
+
+impl Drop for SharedLun {
+    fn drop(&mut self) {
+        for m in self.mounts.iter().rev() {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(m)
+                .status();
+        }
+        for l in &self.loops {
+            let _ = std::process::Command::new("losetup")
+                .args(["-d", l])
+                .status();
+        }
+    }
+}
+
+/// Two "nodes" (alpha, beta) sharing one DB file on one LUN, mounted once each. Each has
+/// its own run dir, port and node name; `crm_node -l` (a shim: there is no cluster here)
+/// says alpha is lost, as beta's cluster would after alpha's corosync died. beta's mount
+/// comes later (`beta`), as a survivor mounts only when it takes over.
+struct SplitPair {
+    lun: SharedLun,
+    a: Res,
+    shim: PcmkShim,
+}
+
+impl SplitPair {
+    fn new(db: &str) -> SplitPair {
+        let shim = PcmkShim::new("1 alpha lost\n2 beta member\n");
+        let mut lun = SharedLun::new();
+        let at = lun.mount(0);
+        let mut a = Res::new(db);
+        a.set("OCF_RESKEY_CRM_meta_on_node", "alpha")
+            .set("PATH", &shim.path_env())
+            .set(
+                "OCF_RESKEY_db_file",
+                &at.join(format!("ovn{db}_db.db")).display().to_string(),
+            );
+        SplitPair { lun, a, shim }
+    }
+
+    fn beta(&mut self) -> Res {
+        let at = self.lun.mount(1);
+        let mut b = Res::new(&self.a.db);
+        b.set("OCF_RESKEY_CRM_meta_on_node", "beta")
+            .set("PATH", &self.shim.path_env())
+            .set(
+                "OCF_RESKEY_db_file",
+                &at.join(format!("ovn{}_db.db", self.a.db))
+                    .display()
+                    .to_string(),
+            );
+        b
+    }
+}
+fn keeper_pid(r: &Res) -> i32 {
+    let st: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(r.run_dir().join(format!("{}.ovn-ocf.state", r.base()))).unwrap(),
+    )
+    .unwrap();
+    st["keeper"].as_i64().expect("a keeper pid in the state") as i32
+}
+
+fn kill_pid(sig: &str, pid: i32) {
+    assert!(
+        std::process::Command::new("kill")
+            .args([&format!("-{sig}"), &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+fn server_log(r: &Res) -> String {
+    std::fs::read_to_string(&r.env["OCF_RESKEY_log_file"]).unwrap_or_default()
+}
+
+#[test]
+fn lease_refuses_a_lost_owner_that_still_serves_and_the_loser_stops() {
+    let mut pair = SplitPair::new("nb");
+    pair.a.expect("start", 0);
+    let b = pair.beta();
+    let a = &pair.a;
+    let a_pid = a.server_pid().unwrap();
+    // alpha's keeper renews: beta refuses although the cluster lost alpha.
+    let o = b.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let why = o.reason().unwrap();
+    assert!(why.contains("still served by node alpha"), "{why}");
+    assert!(b.server_pid().is_none());
+    assert_eq!(a.server_pid(), Some(a_pid), "alpha serves on");
+    a.expect("monitor", 0);
+    // alpha's keeper hangs (as a frozen node would): the lease lapses, beta takes over.
+    let keeper = keeper_pid(a);
+    kill_pid("STOP", keeper);
+    let o = b.expect("start", 0);
+    assert!(o.stderr.contains("was not renewed"), "{}", o.stderr);
+    b.expect("monitor", 0);
+    // alpha's keeper wakes up, finds beta's record and kills alpha's ovsdb-server.
+    kill_pid("CONT", keeper);
+    a.wait_server_gone(a_pid);
+    assert!(
+        server_log(a).contains("lease lost"),
+        "alpha's log:\n{}",
+        server_log(a)
+    );
+    a.expect("monitor", 7);
+    b.expect("monitor", 0);
+    a.expect("stop", 0);
+    let rec = b.db_file().with_file_name(".ovnnb_db.db.owner");
+    assert!(rec.exists(), "alpha's stop leaves beta's record alone");
+    b.expect("stop", 0);
+    assert!(!rec.exists());
+    drop(b);
+}
+
+#[test]
+fn lease_fenced_owner_is_taken_over_at_once() {
+    let mut pair = SplitPair::new("sb");
+    let shim = &pair.shim;
+    // Pacemaker's word that alpha was fenced now (after it claimed the record).
+    std::fs::write(
+        shim.dir.path().join("stonith_admin"),
+        "#!/bin/sh\n[ \"$2\" = alpha ] || exit 74\nprintf '<pacemaker-result><last-fenced target=\"alpha\" when=\"%s\"/></pacemaker-result>\\n' \"$(date -u '+%Y-%m-%d %H:%M:%SZ')\"\n",
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args([
+            "755",
+            &shim.dir.path().join("stonith_admin").display().to_string(),
+        ])
+        .status()
+        .unwrap();
+    pair.a.expect("start", 0);
+    let b = pair.beta();
+    let a = &pair.a;
+    let a_pid = a.server_pid().unwrap();
+    // A fenced node's keeper would be dead; here it still runs, so the takeover also shows
+    // the keeper's answer to a lost lease.
+    let o = b.expect("start", 0);
+    assert!(o.stderr.contains("fenced it at"), "{}", o.stderr);
+    assert!(!o.stderr.contains("watching its lease"), "{}", o.stderr);
+    a.wait_server_gone(a_pid);
+    b.expect("monitor", 0);
+    b.expect("stop", 0);
+    a.expect("stop", 0);
+}
+
+#[test]
+fn monitor_fails_when_the_lease_keeper_is_gone() {
+    let r = Res::new("nb");
+    r.expect("start", 0);
+    kill_pid("KILL", keeper_pid(&r));
+    let o = r.expect("monitor", 1);
+    assert!(o.reason().unwrap().contains("lease keeper"), "{}", o.stderr);
+    r.expect("stop", 0);
+    // A start after that brings a new keeper.
+    r.expect("start", 0);
+    assert!(std::path::Path::new(&format!("/proc/{}", keeper_pid(&r))).exists());
     r.expect("stop", 0);
 }

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 use crate::agents;
 use crate::agents::ovsdb_server;
 use crate::dbfile::{self, Verdict};
+use crate::lease;
 use crate::ocf::Deadline;
 use crate::repair;
 
@@ -24,6 +25,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// Renew an owner record while its ovsdb-server serves (started by the agent).
+    #[command(hide = true)]
+    LeaseKeep(LeaseKeep),
     /// Print an agent's OCF meta-data (as `<agent> meta-data` would).
     MetaData {
         /// Agent name: ovsdb-server
@@ -68,6 +72,21 @@ enum Cmd {
         #[arg(long, default_value = "/usr/bin/ovsdb-tool")]
         ovsdb_tool: String,
     },
+}
+
+/// The lease keeper the ovsdb-server agent spawns (see `lease`); not for operators.
+#[derive(clap::Args)]
+struct LeaseKeep {
+    #[arg(long)]
+    record: PathBuf,
+    #[arg(long)]
+    node: String,
+    #[arg(long)]
+    token: String,
+    #[arg(long)]
+    pidfile: PathBuf,
+    #[arg(long, allow_hyphen_values = true)]
+    marker: String,
 }
 
 pub fn main(args: Vec<String>) -> i32 {
@@ -115,6 +134,16 @@ pub fn main(args: Vec<String>) -> i32 {
                 return 2;
             };
             repair_cmd(file, dry_run, backup_dir, schema, policy, keep, ovsdb_tool)
+        }
+        Cmd::LeaseKeep(k) => {
+            crate::ocf::logger::OcfLogger::from_env("ovsdb-server").install();
+            lease::keep(&lease::Keeper {
+                record: k.record,
+                node: k.node,
+                token: k.token,
+                pidfile: k.pidfile,
+                marker: k.marker,
+            })
         }
         Cmd::Agents => {
             for a in agents::AGENTS {

@@ -1,6 +1,9 @@
 //! The split-brain guard: an owner record beside the DB file (on the shared storage) names
 //! the node serving it. A node refuses to serve a DB whose record names another node the
-//! cluster still sees online, and takes over the record of a node that is gone.
+//! cluster still sees online. The record of a node the cluster lost is taken over if
+//! Pacemaker fenced that node after it claimed the record, or if nobody renews it (the
+//! record is a lease, see `lease`): a node cut off from the cluster whose ovsdb-server
+//! still serves keeps renewing it, and then the DB is refused.
 //!
 //! Owns the owner record file only; never touches the DB file.
 
@@ -8,7 +11,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use std::io::ErrorKind;
+
 use crate::fsutil;
+use crate::lease;
+use crate::ocf::Deadline;
 use crate::pacemaker::Member;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +41,17 @@ pub enum Error {
         record: String,
         detail: String,
     },
+    #[error(
+        "{db_file} is still served by node {owner}: the cluster lost that node, but its lease (owner record {record}) was renewed within {watched_ms} ms; refusing to serve it twice (fence {owner}, or stop its ovsdb-server, then clean up this resource)"
+    )]
+    Alive {
+        db_file: String,
+        owner: String,
+        record: String,
+        watched_ms: u128,
+    },
+    #[error("owner record {record}: {detail}")]
+    Lease { record: String, detail: String },
     #[error("owner record {path}: {source}")]
     Io {
         path: String,
@@ -47,6 +65,15 @@ pub struct OwnerRecord {
     pub db_file: String,
     /// Seconds since the epoch when the node took it.
     pub since: u64,
+    /// This claim's identity; the keeper renews only the claim it was started for.
+    #[serde(default)]
+    pub token: String,
+    /// Renewals so far, and the wall clock of the last one (ms since the epoch; for
+    /// operators: takers compare bytes, not clocks).
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default)]
+    pub renewed_ms: u64,
 }
 
 /// `<dir>/.<file>.owner`, beside the DB on the same storage.
@@ -94,15 +121,15 @@ pub fn decide(record: Option<&OwnerRecord>, me: &str, members: Option<&[Member]>
 
 pub fn read(db_file: &Path) -> Result<Option<OwnerRecord>, Error> {
     let path = record_path(db_file);
-    match std::fs::read(&path) {
-        Ok(b) => Ok(serde_json::from_slice(&b).ok().or_else(|| {
+    match lease::read_block(&path).and_then(|b| b.ok_or(ErrorKind::NotFound.into())) {
+        Ok(b) => Ok(lease::decode(&b).or_else(|| {
             log::warn!(
                 "owner record {} is unreadable; treating it as absent",
                 path.display()
             );
             None
         })),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
         Err(source) => Err(Error::Io {
             path: path.display().to_string(),
             source,
@@ -110,13 +137,29 @@ pub fn read(db_file: &Path) -> Result<Option<OwnerRecord>, Error> {
     }
 }
 
-/// Checks the storage and the record, and writes our record. `members` is asked only when
-/// another node's record is found.
-pub fn claim(
+/// What `claim` may ask about the cluster, asked only when another node's record is found.
+pub struct Probe<M, F> {
+    /// The membership (`crm_node -l`).
+    pub members: M,
+    /// When Pacemaker last fenced a node (seconds since the epoch), if ever.
+    pub last_fenced: F,
+    /// How long to watch a record for renewals.
+    pub window: std::time::Duration,
+    pub deadline: Deadline,
+}
+
+/// Checks the storage and the record, and writes our record with `token` (in place, so a
+/// keeper of an earlier claim sees it replaced). Returns how the record was taken.
+pub fn claim<M, F>(
     db_file: &Path,
     me: &str,
-    members: impl FnOnce() -> Result<Vec<Member>, String>,
-) -> Result<Decision, Error> {
+    token: &str,
+    probe: Probe<M, F>,
+) -> Result<Decision, Error>
+where
+    M: FnOnce() -> Result<Vec<Member>, String>,
+    F: FnOnce(&str) -> Option<u64>,
+{
     let dir = db_file.parent().unwrap_or(Path::new("/"));
     if !dir.is_dir() {
         return Err(Error::StorageMissing {
@@ -124,59 +167,116 @@ pub fn claim(
             dir: dir.display().to_string(),
         });
     }
-    let record = read(db_file)?;
-    let mut detail = String::new();
-    let members = match &record {
-        Some(r) if r.node != me => match members() {
-            Ok(m) => Some(m),
-            Err(e) => {
-                detail = e;
-                None
-            }
-        },
+    let path = record_path(db_file);
+    let shown = path.display().to_string();
+    let io = |source| Error::Io {
+        path: shown.clone(),
+        source,
+    };
+    let raw = lease::read_block(&path).map_err(io)?;
+    let record = raw.as_deref().and_then(lease::decode);
+    // A block that is there but does not parse is mid-write or damaged: someone's.
+    let foreign = match (&raw, &record) {
+        (None, _) => None,
+        (Some(_), None) => Some("(unreadable record)".to_string()),
+        (Some(_), Some(r)) if r.node != me => Some(r.node.clone()),
         _ => None,
     };
-    let decision = decide(record.as_ref(), me, members.as_deref());
-    let path = record_path(db_file).display().to_string();
+    let decision = match &foreign {
+        None => Decision::Take,
+        Some(owner) if record.is_none() => Decision::TakeOver {
+            from: owner.clone(),
+        },
+        Some(_) => {
+            let (members, detail) = match (probe.members)() {
+                Ok(m) => (Some(m), String::new()),
+                Err(e) => (None, e),
+            };
+            let d = decide(record.as_ref(), me, members.as_deref());
+            if let Decision::Unknown { owner } = &d {
+                return Err(Error::MembershipUnknown {
+                    db_file: db_file.display().to_string(),
+                    owner: owner.clone(),
+                    record: shown,
+                    detail,
+                });
+            }
+            d
+        }
+    };
     match &decision {
         Decision::Refuse { owner } => {
             return Err(Error::HeldBy {
                 db_file: db_file.display().to_string(),
                 owner: owner.clone(),
-                record: path,
-            });
-        }
-        Decision::Unknown { owner } => {
-            return Err(Error::MembershipUnknown {
-                db_file: db_file.display().to_string(),
-                owner: owner.clone(),
-                record: path,
-                detail,
+                record: shown,
             });
         }
         Decision::TakeOver { from } => {
-            log::warn!(
-                "taking over {} from node {from}, which the cluster does not see online",
-                db_file.display()
-            );
+            let fenced = record
+                .as_ref()
+                .and_then(|r| (probe.last_fenced)(&r.node).filter(|t| *t >= r.since));
+            if let Some(t) = fenced {
+                log::warn!(
+                    "taking over {} from node {from}: Pacemaker fenced it at {t} (epoch s), after it claimed the record",
+                    db_file.display()
+                );
+            } else {
+                let first = raw.as_deref().unwrap_or_default();
+                log::info!(
+                    "node {from} owns {} and the cluster lost it; watching its lease for {} ms",
+                    db_file.display(),
+                    probe.window.as_millis()
+                );
+                match lease::watch(&path, first, probe.window, probe.deadline) {
+                    Ok(lease::Seen::Still) => log::warn!(
+                        "taking over {} from node {from}: its lease was not renewed for {} ms",
+                        db_file.display(),
+                        probe.window.as_millis()
+                    ),
+                    Ok(lease::Seen::Changed { after }) => {
+                        return Err(Error::Alive {
+                            db_file: db_file.display().to_string(),
+                            owner: from.clone(),
+                            record: shown,
+                            watched_ms: after.as_millis(),
+                        });
+                    }
+                    Err(detail) => {
+                        return Err(Error::Lease {
+                            record: shown,
+                            detail,
+                        });
+                    }
+                }
+            }
         }
-        Decision::Take => {}
-    }
-    if record.as_ref().is_some_and(|r| r.node == me) {
-        return Ok(decision);
+        Decision::Take | Decision::Unknown { .. } => {}
     }
     let rec = OwnerRecord {
         node: me.to_string(),
         db_file: db_file.display().to_string(),
-        since: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0),
+        since: lease::now_ms() / 1000,
+        token: token.to_string(),
+        seq: 0,
+        renewed_ms: lease::now_ms(),
     };
-    let bytes = serde_json::to_vec(&rec).expect("record serializes");
-    fsutil::write_atomic(&record_path(db_file), &bytes, 0o644)
-        .map_err(|source| Error::Io { path, source })?;
-    Ok(decision)
+    lease::store(&path, &rec).map_err(io)?;
+    // Read back what the device holds: a taker that wrote at the same moment wins or we do.
+    match lease::read_block(&path)
+        .map_err(io)?
+        .as_deref()
+        .and_then(lease::decode)
+    {
+        Some(r) if r.node == me && r.token == token => Ok(decision),
+        other => Err(Error::Lease {
+            record: shown,
+            detail: format!(
+                "written, but it now names {}: another node claimed it at the same moment",
+                other.map_or_else(|| "nothing readable".into(), |r| format!("node {}", r.node))
+            ),
+        }),
+    }
 }
 
 /// Removes our record (and only ours). Missing storage or record is fine.
@@ -204,6 +304,9 @@ mod tests {
             node: node.into(),
             db_file: "/srv/ovn/nb.db".into(),
             since: 0,
+            token: String::new(),
+            seq: 0,
+            renewed_ms: 0,
         }
     }
     fn m(name: &str, online: bool) -> Member {
@@ -251,31 +354,113 @@ mod tests {
         );
     }
 
+    type Members = Box<dyn FnOnce() -> Result<Vec<Member>, String>>;
+    type Fenced = fn(&str) -> Option<u64>;
+
+    fn probe(members: Result<Vec<Member>, String>, fenced: Fenced) -> Probe<Members, Fenced> {
+        Probe {
+            members: Box::new(move || members),
+            last_fenced: fenced,
+            window: std::time::Duration::from_millis(300),
+            deadline: Deadline::after(std::time::Duration::from_secs(30)),
+        }
+    }
+    fn never(_: &str) -> Option<u64> {
+        None
+    }
+
     #[test]
     fn claim_and_release_on_disk() {
         let d = tempfile::tempdir().unwrap();
         let db = d.path().join("ovnnb_db.db");
-        assert_eq!(claim(&db, "n1", || unreachable!()).unwrap(), Decision::Take);
-        assert_eq!(read(&db).unwrap().unwrap().node, "n1");
-        let e = claim(&db, "n2", || Ok(vec![m("n1", true)])).unwrap_err();
+        let unasked = || probe(Err("membership must not be asked".into()), never);
+        assert_eq!(claim(&db, "n1", "t1", unasked()).unwrap(), Decision::Take);
+        let r = read(&db).unwrap().unwrap();
+        assert_eq!((r.node.as_str(), r.token.as_str()), ("n1", "t1"));
+        // Our own record: taken again with the new token (an old keeper then steps down).
+        assert_eq!(claim(&db, "n1", "t2", unasked()).unwrap(), Decision::Take);
+        assert_eq!(read(&db).unwrap().unwrap().token, "t2");
+        let e = claim(&db, "n2", "u", probe(Ok(vec![m("n1", true)]), never)).unwrap_err();
         assert!(matches!(e, Error::HeldBy { .. }), "{e}");
-        let e = claim(&db, "n2", || Err("no cluster".into())).unwrap_err();
+        let e = claim(&db, "n2", "u", probe(Err("no cluster".into()), never)).unwrap_err();
         assert!(e.to_string().contains("no cluster"));
         release(&db, "n2").unwrap();
         assert!(
             read(&db).unwrap().is_some(),
             "n2 must not remove n1's record"
         );
+        // n1 lost, nobody renews its record: taken over after the window.
         assert!(matches!(
-            claim(&db, "n2", || Ok(vec![m("n1", false)])).unwrap(),
+            claim(&db, "n2", "u", probe(Ok(vec![m("n1", false)]), never)).unwrap(),
             Decision::TakeOver { .. }
         ));
+        assert_eq!(read(&db).unwrap().unwrap().node, "n2");
         release(&db, "n2").unwrap();
         assert!(read(&db).unwrap().is_none());
         let gone = d.path().join("nodir").join("x.db");
         assert!(matches!(
-            claim(&gone, "n1", || unreachable!()).unwrap_err(),
+            claim(&gone, "n1", "t", unasked()).unwrap_err(),
             Error::StorageMissing { .. }
         ));
+    }
+
+    #[test]
+    fn a_lost_node_that_renews_its_lease_keeps_the_db() {
+        let d = tempfile::tempdir().unwrap();
+        let db = d.path().join("ovnsb_db.db");
+        claim(&db, "n1", "t1", probe(Err(String::new()), never)).unwrap();
+        let path = record_path(&db);
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (p, s) = (path.clone(), stop.clone());
+        let renewer = std::thread::spawn(move || {
+            while !s.load(std::sync::atomic::Ordering::Relaxed) {
+                let mut r = lease::decode(&lease::read_block(&p).unwrap().unwrap()).unwrap();
+                r.seq += 1;
+                lease::store(&p, &r).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        });
+        let e = claim(&db, "n2", "u", probe(Ok(vec![m("n1", false)]), never)).unwrap_err();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        renewer.join().unwrap();
+        assert!(matches!(e, Error::Alive { .. }), "{e}");
+        assert!(e.to_string().contains("still served by node n1"), "{e}");
+        assert_eq!(read(&db).unwrap().unwrap().node, "n1", "record untouched");
+        // Fenced after its claim: no need to watch (a renewing record would refuse).
+        let since = read(&db).unwrap().unwrap().since;
+        let fenced: Fenced = |_| Some(u64::MAX);
+        assert!(since < u64::MAX);
+        let t0 = std::time::Instant::now();
+        let mut p = probe(Ok(vec![m("n1", false)]), fenced);
+        p.window = std::time::Duration::from_secs(60);
+        assert!(matches!(
+            claim(&db, "n2", "u", p).unwrap(),
+            Decision::TakeOver { .. }
+        ));
+        assert!(t0.elapsed() < std::time::Duration::from_secs(60));
+        // Fenced before it claimed (an old fence): the lease is watched first.
+        let mut old = read(&db).unwrap().unwrap();
+        old.node = "n1".into();
+        old.since = 100;
+        lease::store(&path, &old).unwrap();
+        let t0 = std::time::Instant::now();
+        assert!(matches!(
+            claim(
+                &db,
+                "n2",
+                "u",
+                probe(Ok(vec![m("n1", false)]), |_| Some(50))
+            )
+            .unwrap(),
+            Decision::TakeOver { .. }
+        ));
+        assert!(t0.elapsed() >= std::time::Duration::from_millis(300));
+        // An unreadable record is someone's: watched, then taken over, never trusted.
+        std::fs::write(&path, b"garbage").unwrap();
+        assert!(matches!(
+            claim(&db, "n2", "u", probe(Err("not asked".into()), never)).unwrap(),
+            Decision::TakeOver { .. }
+        ));
+        assert_eq!(read(&db).unwrap().unwrap().token, "u");
     }
 }

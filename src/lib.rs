@@ -8,6 +8,7 @@ pub mod dbfile;
 pub mod fsutil;
 pub mod guard;
 pub mod jsonrpc;
+pub mod lease;
 pub mod ocf;
 pub mod ovsdb;
 pub mod pacemaker;

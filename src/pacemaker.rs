@@ -121,6 +121,73 @@ pub fn membership(deadline: Deadline) -> Result<Vec<Member>, Error> {
     run_ok("crm_node", &["-l"], deadline).map(|s| parse_crm_node_list(&s))
 }
 
+/// When Pacemaker last fenced `node` (seconds since the epoch), from
+/// `stonith_admin --last NODE --output-as=xml`: `<last-fenced target="node1"
+/// when="2026-11-24 10:13:37Z"/>`. None if never, unknown, or not in that form.
+pub fn last_fenced(node: &str, deadline: Deadline) -> Option<u64> {
+    let out = run_ok(
+        "stonith_admin",
+        &["--last", node, "--output-as=xml"],
+        deadline,
+    )
+    .ok()?;
+    parse_last_fenced(&out, node)
+}
+
+pub fn parse_last_fenced(xml: &str, node: &str) -> Option<u64> {
+    let mut r = quick_xml::Reader::from_str(xml);
+    loop {
+        match r.read_event().ok()? {
+            quick_xml::events::Event::Empty(e) | quick_xml::events::Event::Start(e)
+                if e.name().as_ref() == "last-fenced" =>
+            {
+                // Node names and this date form need no unescaping.
+                let attr = |k: &str| {
+                    e.try_get_attribute(k)
+                        .ok()
+                        .flatten()
+                        .map(|a| a.value.into_owned())
+                };
+                if attr("target").as_deref() != Some(node) {
+                    return None;
+                }
+                return utc_epoch(&attr("when")?);
+            }
+            quick_xml::events::Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// "YYYY-MM-DD HH:MM:SSZ" (UTC) → seconds since the epoch.
+fn utc_epoch(s: &str) -> Option<u64> {
+    let s = s.strip_suffix('Z')?;
+    let (date, time) = s.split_once(' ')?;
+    let d: Vec<i64> = date
+        .split('-')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let t: Vec<i64> = time
+        .split(':')
+        .map(|x| x.parse().ok())
+        .collect::<Option<_>>()?;
+    let ([y, m, d], [hh, mm, ss]) = (d.as_slice(), t.as_slice()) else {
+        return None;
+    };
+    if !(1..=12).contains(m) || !(1..=31).contains(d) || *hh > 23 || *mm > 59 || *ss > 60 {
+        return None;
+    }
+    // Days from the civil date (proleptic Gregorian), after H. Hinnant's algorithm.
+    let y = if *m <= 2 { y - 1 } else { *y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146097 + doe - 719468;
+    u64::try_from(days * 86400 + hh * 3600 + mm * 60 + ss).ok()
+}
+
 /// This node's cluster name: Pacemaker's word if it gave one, else `crm_node -n`, else the
 /// kernel host name (no cluster: tests, ocf-tester, the CLI).
 pub fn local_node_name(on_node: Option<&str>, deadline: Deadline) -> String {
@@ -140,6 +207,27 @@ pub fn local_node_name(on_node: Option<&str>, deadline: Deadline) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn last_fenced_from_stonith_admin_xml() {
+        // As printed by stonith_admin 2.1.5 in the namespace cluster.
+        let xml = r#"<pacemaker-result api-version="2.25" request="stonith_admin --last node2 --output-as=xml">
+  <last-fenced target="node2" when="2026-11-24 10:13:37Z"/>
+  <status code="0" message="OK"/>
+</pacemaker-result>"#;
+        assert_eq!(parse_last_fenced(xml, "node2"), Some(1_795_515_217));
+        assert_eq!(parse_last_fenced(xml, "node1"), None);
+        let never = r#"<pacemaker-result><status code="74" message="I/O error occurred"/></pacemaker-result>"#;
+        assert_eq!(parse_last_fenced(never, "node1"), None);
+        assert_eq!(utc_epoch("1970-01-01 00:00:00Z"), Some(0));
+        assert_eq!(utc_epoch("2000-03-01 00:00:00Z"), Some(951_868_800));
+        assert_eq!(
+            utc_epoch("2026-11-24 10:13:37"),
+            None,
+            "no zone: not trusted"
+        );
+        assert_eq!(utc_epoch("2026-13-24 10:13:37Z"), None);
+    }
 
     #[test]
     fn crm_node_list_exact_names() {

@@ -113,7 +113,10 @@ pub fn spawn_daemon(
         .create(true)
         .append(true)
         .open(stderr_log)
-        .map_err(spawn_err)?;
+        .map_err(|source| Error::Spawn {
+            program: format!("{program} (its log {})", stderr_log.display()),
+            source,
+        })?;
     let mut cmd = Command::new(program);
     cmd.args(args)
         .env_clear()

@@ -33,6 +33,9 @@ pub struct State {
     /// One line about the last repair run on this node (shown in `crm_mon -A`).
     #[serde(default)]
     pub repair: Option<String>,
+    /// The lease keeper renewing this node's owner record while it serves.
+    #[serde(default)]
+    pub keeper: Option<i32>,
 }
 
 impl State {
