@@ -41,8 +41,9 @@ pub enum Error {
         record: String,
         detail: String,
     },
+    // Pacemaker keeps the first 128 bytes of an exit reason: what to do comes first.
     #[error(
-        "{db_file} is still served by node {owner}: the cluster lost that node, but its lease (owner record {record}) was renewed within {watched_ms} ms; refusing to serve it twice (fence {owner}, or stop its ovsdb-server, then clean up this resource)"
+        "node {owner} still serves {db_file} (lease renewed within {watched_ms} ms, cluster lost {owner}): fence it, then clean up; record {record}"
     )]
     Alive {
         db_file: String,
@@ -424,7 +425,7 @@ mod tests {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         renewer.join().unwrap();
         assert!(matches!(e, Error::Alive { .. }), "{e}");
-        assert!(e.to_string().contains("still served by node n1"), "{e}");
+        assert!(e.to_string().contains("node n1 still serves"), "{e}");
         assert_eq!(read(&db).unwrap().unwrap().node, "n1", "record untouched");
         // Fenced after its claim: no need to watch (a renewing record would refuse).
         let since = read(&db).unwrap().unwrap().since;

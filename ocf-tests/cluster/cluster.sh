@@ -3,7 +3,8 @@
 #
 #   cluster.sh up [--nodes N]       bring up N nodes (default 2) with a shared LUN, the fence
 #                                   agent and stonith; prints the formation time
-#   cluster.sh shape A              create README's shape A (group ovn) and wait until Started
+#   cluster.sh shape A|B            create README's shape A (group ovn) or B (promotable
+#                                   clones, group ovn-storage) and wait until Started/Promoted
 #   cluster.sh down [--save-logs D] tear everything down (idempotent; also after a failed up)
 #   cluster.sh status               host view (nodes, netns, loops) + crm_mon -1 -A
 #   cluster.sh exec NODE CMD...     run CMD inside NODE (all its namespaces)
@@ -14,6 +15,10 @@
 #   cluster.sh wait-group GROUP [--not NODE] [SECS]
 #                                   until every member of GROUP is Started on one node (not
 #                                   NODE); prints that node
+#   cluster.sh wait-promoted [--not NODE] [--standby] [--secs S] GROUP CLONE...
+#                                   until GROUP is Started on one node (not NODE) and every
+#                                   CLONE is Promoted there, none failed (--standby: and
+#                                   Unpromoted on every other online node); prints that node
 #   cluster.sh crm-xml              crm_mon --output-as=xml from a live node
 #   cluster.sh vip-node             the node the client netns resolves the VIP to (ARP), or -
 #   cluster.sh logs DIR             copy every node's logs (pacemaker, corosync, ovn) to DIR
@@ -290,20 +295,42 @@ cmd_wait-online() {
 
 cmd_wait-group() {
     [ $# -ge 1 ] || die "usage: wait-group GROUP [--not NODE] [SECS]"
-    local group=$1 not="" secs=120 t0 xml where
+    local group=$1 not=""
     shift
     if [ "${1:-}" = --not ]; then not=$2; shift 2; fi
-    secs=${1:-$secs}
+    wait_fact "${1:-120}" "$not" "group $group Started on one node" group-started "$group"
+}
+
+cmd_wait-promoted() {
+    local not="" secs=120 standby=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --not) not=$2; shift 2 ;;
+        --secs) secs=$2; shift 2 ;;
+        --standby) standby=(--standby); shift ;;
+        *) break ;;
+        esac
+    done
+    [ $# -ge 2 ] || die "usage: wait-promoted [--not NODE] [--standby] [--secs S] GROUP CLONE..."
+    wait_fact "$secs" "$not" "$* Promoted with group $1 on one node${standby:+, standbys Unpromoted}" \
+        promoted "${standby[@]}" "$@"
+}
+
+# SECS NOT WHAT FACT...: polls `crmfacts FACT...` until it names a node other than NOT;
+# prints it. After SECS: says WHAT did not happen, prints the cluster summary, fails.
+wait_fact() {
+    local secs=$1 not=$2 what=$3 t0 xml where
+    shift 3
     t0=$(now)
     while :; do
         if xml=$(cmd_crm-xml 2>/dev/null) &&
-            where=$(crmfacts group-started "$group" <<<"$xml") &&
+            where=$(crmfacts "$@" <<<"$xml") &&
             [ "$where" != "$not" ]; then
             echo "$where"
             return 0
         fi
         if awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a > s) }'; then
-            say "group $group not Started on one node after $secs s"
+            say "not after $secs s: $what${not:+ (not $not)}"
             cmd_crm-xml 2>/dev/null | crmfacts summary >&2 || true
             return 1
         fi
@@ -396,18 +423,23 @@ shape_commands() {
 }
 
 cmd_shape() {
-    [ "${1:-}" = A ] || die "usage: shape A (shape B: not yet)"
-    local node cmds t0 where
-    cmds=$(shape_commands A) || true
-    [ -n "$cmds" ] || die "no shape A pcs commands found in README"
+    local shape=${1:-} node cmds t0 where
+    case $shape in A | B) ;; *) die "usage: shape A|B" ;; esac
+    cmds=$(shape_commands "$shape") || true
+    [ -n "$cmds" ] || die "no shape $shape pcs commands found in README"
     node=$(live_node) || die "no live node"
     t0=$(now)
     while IFS= read -r c; do
         say "$node# $c"
         cmd_exec "$node" bash -c "$c" || die "failed: $c"
     done <<<"$cmds"
-    where=$(cmd_wait-group ovn 120) || die "shape A did not start"
-    say "shape A Started on $where $(since "$t0") s after the first pcs command"
+    if [ "$shape" = A ]; then
+        where=$(cmd_wait-group ovn 120) || die "shape A did not start"
+    else
+        where=$(cmd_wait-promoted --standby --secs 120 ovn-storage ovn-nb-clone ovn-sb-clone \
+            ovn-northd-clone) || die "shape B did not start"
+    fi
+    say "shape $shape Started on $where $(since "$t0") s after the first pcs command"
     echo "$where"
 }
 
@@ -520,7 +552,7 @@ cmd_logs() {
 cmd=$1
 shift
 case $cmd in
-up | down | status | exec | client | power | shape | wait-online | wait-group | crm-xml | vip-node | logs | _net-up | _net-down)
+up | down | status | exec | client | power | shape | wait-online | wait-group | wait-promoted | crm-xml | vip-node | logs | _net-up | _net-down)
     "cmd_$cmd" "$@" ;;
 *) die "unknown command $cmd (run without arguments for help)" ;;
 esac

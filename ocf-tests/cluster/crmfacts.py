@@ -4,6 +4,11 @@
     crmfacts.py online                 number of online nodes (not pending, not unclean), if a
                                        DC is elected (else exit 1)
     crmfacts.py group-started GROUP    the node every member of GROUP is Started on (else exit 1)
+    crmfacts.py promoted [--standby] GROUP CLONE...
+                                       the node GROUP is Started on, if every CLONE has exactly
+                                       one instance, Promoted, there and no failed instance (else
+                                       exit 1); --standby: and an Unpromoted instance on every
+                                       other online node that is not in standby
     crmfacts.py where RESOURCE         the node(s) RESOURCE is active on
     crmfacts.py failures               one line per failed action (exit 1 if there is any)
     crmfacts.py summary                nodes, resources and failed actions, one line each
@@ -20,6 +25,45 @@ def resources(root):
         out.append((r.get("id"), r.get("role"), r.get("failed") == "true",
                     [n.get("name") for n in r.findall("node")]))
     return out
+
+
+def group_node(root, gid):
+    """The one node every member of group gid is Started on, or None."""
+    group = next((g for g in root.iter("group") if g.get("id") == gid), None)
+    if group is None:
+        return None
+    where = set()
+    for rid, role, failed, nodes in resources(group):
+        if role != "Started" or failed or len(nodes) != 1:
+            return None
+        where.add(nodes[0])
+    return where.pop() if len(where) == 1 else None
+
+
+def promoted(root, gid, clones, standby):
+    """The node of group gid if every clone is promoted there (see the doc string)."""
+    where = group_node(root, gid)
+    if where is None:
+        return None
+    active = {n.get("name") for n in root.iter("node")
+              if n.get("online") == "true" and n.get("standby") != "true"
+              and n.get("pending") != "true" and n.get("unclean") != "true"
+              and n.get("type", "member") == "member"}
+    for cid in clones:
+        clone = next((c for c in root.iter("clone") if c.get("id") == cid), None)
+        if clone is None:
+            return None
+        inst = resources(clone)
+        if any(failed for _, _, failed, _ in inst):
+            return None
+        prom = [nodes for _, role, _, nodes in inst if role == "Promoted"]
+        if prom != [[where]]:
+            return None
+        unprom = {nodes[0] for _, role, _, nodes in inst
+                  if role == "Unpromoted" and len(nodes) == 1}
+        if standby and not (active - {where}) <= unprom:
+            return None
+    return where
 
 
 def failures(root):
@@ -43,17 +87,19 @@ def main(argv):
                   and n.get("unclean") != "true" and n.get("type", "member") == "member"))
         return 0
     if what == "group-started":
-        group = next((g for g in root.iter("group") if g.get("id") == argv[2]), None)
-        if group is None:
+        where = group_node(root, argv[2])
+        if where is None:
             return 1
-        where = set()
-        for rid, role, failed, nodes in resources(group):
-            if role != "Started" or failed or len(nodes) != 1:
-                return 1
-            where.add(nodes[0])
-        if len(where) != 1:
+        print(where)
+        return 0
+    if what == "promoted":
+        args = argv[2:]
+        standby = "--standby" in args
+        args = [a for a in args if a != "--standby"]
+        where = promoted(root, args[0], args[1:], standby)
+        if where is None:
             return 1
-        print(where.pop())
+        print(where)
         return 0
     if what == "where":
         for rid, role, failed, nodes in resources(root):
