@@ -1,0 +1,152 @@
+#!/bin/bash
+# Scenario g: split brain with stonith disabled, README's shape A, 2 nodes.
+#
+#   1. shape A Started on the active node; SB transactions through the VIP;
+#   2. stonith-enabled=false; the active node's corosync is killed (SIGKILL). Each side
+#      now thinks the other is gone: the survivor mounts the LUN (a second mount of one
+#      filesystem), takes the VIP and starts ovn-nb;
+#   3. the guard must refuse: the cut-off node's ovsdb-servers still serve and their lease
+#      keepers renew the owner records, so ovn-nb's start fails on the survivor with the
+#      reason "node X still serves ..." (asserted, from crm_mon's failed action);
+#      throughout, no DB file is served by ovsdb-server on two nodes at once (sampled on
+#      both nodes from the trigger until the refusal is seen, and for 5 s after);
+#   4. the operator's way out, as the exit reason says: power the cut-off node off (the
+#      fence the cluster could not do), `pcs resource cleanup` on the survivor: the group
+#      starts there (the lease is no longer renewed), every acknowledged SB transaction is
+#      present, no failed actions remain.
+# Prints the time from the trigger to the refusal and from the cleanup to an SB
+# transaction through the VIP; no timed assertions. Teardown on every exit.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+C=$HERE/cluster.sh
+LOGS=${SMOKE_LOGS:-$HERE/../../target/cluster-smoke-logs}/split-brain-$(date +%Y%m%dT%H%M%S)
+VIP=198.51.100.100
+T_START=$EPOCHREALTIME
+
+say() { echo "split-brain $(date +%T.%3N) $*" >&2; }
+fail() { say "FAIL: $*"; exit 1; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+past() { awk -v a="$1" -v b="$EPOCHREALTIME" -v s="$2" 'BEGIN { exit !(b - a > s) }'; }
+other() { [ "$1" = node1 ] && echo node2 || echo node1; }
+
+RESULT=
+finish() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ $rc != 0 ]; then
+        say "failed (exit $rc); cluster state:"
+        "$C" status >&2 || true
+        "$C" down --save-logs "$LOGS" || true
+    else
+        "$C" down || rc=1
+    fi
+    say "total $(since "$T_START") s, exit $rc"
+    [ -z "$RESULT" ] || say "RESULT $RESULT"
+    echo "split-brain: $([ "$rc" = 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed")"
+    exit $rc
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+ACKED=()
+SEQ=0
+# One SB insert (Chassis + Encap) through the VIP; success = exit 0 and no "error".
+sb_insert() {
+    local out ip=10.9.$(($1 >> 8 & 255)).$(($1 & 255))
+    out=$("$C" client timeout -k 0.1 0.5 ovsdb-client transact "tcp:$VIP:6642" \
+        "[\"OVN_Southbound\",
+          {\"op\":\"insert\",\"table\":\"Encap\",\"uuid-name\":\"e\",
+           \"row\":{\"type\":\"geneve\",\"ip\":\"$ip\",\"chassis_name\":\"sb-$1\"}},
+          {\"op\":\"insert\",\"table\":\"Chassis\",
+           \"row\":{\"name\":\"sb-$1\",\"hostname\":\"split\",\"encaps\":[\"named-uuid\",\"e\"]}}]" \
+        2>&1) || return 1
+    case $out in *error*) return 1 ;; esac
+    ACKED+=("sb-$1")
+}
+sb_insert_until_ok() {   # T0 LIMIT
+    while ! { SEQ=$((SEQ + 1)); sb_insert "$SEQ"; }; do
+        past "$1" "$2" && return 1
+        sleep 0.05
+    done
+}
+sb_check_all() {
+    local out name missing=()
+    out=$("$C" client timeout 5 ovsdb-client query "tcp:$VIP:6642" \
+        '["OVN_Southbound",{"op":"select","table":"Chassis","where":[],"columns":["name"]}]') ||
+        fail "cannot read the SB through the VIP"
+    for name in "${ACKED[@]}"; do
+        case $out in *"\"$name\""*) ;; *) missing+=("$name") ;; esac
+    done
+    [ ${#missing[@]} = 0 ] || fail "${#missing[@]} acknowledged SB transactions lost: ${missing[*]:0:10}"
+    say "all ${#ACKED[@]} acknowledged SB transactions present"
+}
+
+# The DB files an ovsdb-server on NODE serves (its last argument), one per line.
+served_on() {
+    # shellcheck disable=SC2016 # expanded inside the node
+    "$C" exec "$1" sh -c 'for p in $(pgrep -x ovsdb-server); do
+        tr "\0" "\n" < /proc/$p/cmdline | tail -1; done' 2>/dev/null || true
+}
+# Fails if one DB file is served on both nodes now.
+check_single_server() {
+    local a b f
+    a=$(served_on "$1")
+    b=$(served_on "$2")
+    for f in $a; do
+        case " $(echo "$b" | tr '\n' ' ') " in *" $f "*) fail "$f is served on $1 and $2 at once" ;; esac
+    done
+    SAMPLES=$((SAMPLES + 1))
+}
+
+# ---------------------------------------------------------------------------- run
+
+"$C" up
+active=$("$C" shape A | tail -1)
+survivor=$(other "$active")
+say "shape A Started on $active"
+sb_insert_until_ok "$EPOCHREALTIME" 30 || fail "no SB transaction through the VIP"
+for _ in $(seq 20); do sb_insert_until_ok "$EPOCHREALTIME" 10 || fail "SB insert failed"; done
+sb_check_all
+
+"$C" exec "$survivor" pcs property set stonith-enabled=false
+t0=$EPOCHREALTIME
+# shellcheck disable=SC2016 # expanded inside the node
+"$C" exec "$active" sh -c 'kill -KILL "$(cat /run/corosync.pid)"'
+say "killed corosync on $active (stonith disabled)"
+
+# Until the survivor's ovn-nb start has failed with the guard's reason.
+SAMPLES=0
+reason=
+while :; do
+    check_single_server "$active" "$survivor"
+    if xml=$("$C" exec "$survivor" crm_mon -1 --output-as=xml 2>/dev/null) &&
+        # (crmfacts.py failures exits 1 when it lists any)
+        reason=$({ "$HERE/crmfacts.py" failures <<<"$xml" || true; } | grep 'ovn-nb_start_0' | grep -o 'still serves.*' | head -1 || true) &&
+        [ -n "$reason" ]; then
+        break
+    fi
+    past "$t0" 90 && fail "no refused ovn-nb start on $survivor after 90 s"
+    sleep 0.2
+done
+t_refused=$(since "$t0")
+say "REFUSED on $survivor after $t_refused s: ... $reason"
+t1=$EPOCHREALTIME
+while ! past "$t1" 5; do check_single_server "$active" "$survivor"; sleep 0.2; done
+[ -n "$(served_on "$active")" ] || fail "$active no longer serves: nothing was protected"
+say "no DB file served on two nodes at once ($SAMPLES samples); $active serves on"
+
+# The way out: the fence the cluster could not do, then a cleanup.
+"$C" power off "$active"
+t2=$EPOCHREALTIME
+"$C" exec "$survivor" pcs resource cleanup ovn-nb >/dev/null
+sb_insert_until_ok "$t2" 60 || fail "no SB transaction through the VIP after the cleanup"
+t_ok=$(since "$t2")
+where=$("$C" wait-group ovn 60) || fail "group ovn not Started after the cleanup"
+[ "$where" = "$survivor" ] || fail "group ovn Started on $where, expected $survivor"
+sb_check_all
+"$C" exec "$survivor" crm_mon -1 -A -f >&2
+xml=$("$C" exec "$survivor" crm_mon -1 --output-as=xml)
+"$HERE/crmfacts.py" failures <<<"$xml" >&2 || fail "failed actions remain after the cleanup"
+RESULT="split brain: refused on $survivor $t_refused s after the corosync kill; after power-off of $active and cleanup, SB transaction through the VIP in $t_ok s"
