@@ -300,7 +300,7 @@ pub const SPEC: AgentSpec = AgentSpec {
 
 As a primitive, start serves the database. As a promotable clone (promoted-max=1), unpromoted instances are hot standbys that hold no files open, and promote serves the database.
 
-Serving is: the split-brain guard (an owner record beside the database file names the serving node; a node the cluster still sees online is never overridden), preparing the database (a missing file is created from the schema), starting ovsdb-server with only its local unix socket, and then opening the client listener (listen_address:port) and, with use_remote_in_db, the database's own connections. Until then ovn-controllers and the CMS cannot connect.
+Serving is: the split-brain guard (an owner record beside the database file names the serving node; a node the cluster still sees online is never overridden; the record is a lease a keeper process renews while the database serves, so a node cut off from the cluster that still serves is not overridden either), preparing the database (a missing file is created from the schema), starting ovsdb-server with only its local unix socket, and then opening the client listener (listen_address:port) and, with use_remote_in_db, the database's own connections. Until then ovn-controllers and the CMS cannot connect.
 
 Monitor depth 0: the process is alive, its control socket answers, it is active and its listeners are configured. Depth 10 adds a read transaction on the database and a check that the listener is bound. Depth 20 adds a SHA-1 verification of every record of the database file and a free-space check of its storage.",
     params: PARAMS,
