@@ -843,7 +843,7 @@ impl Agent<'_> {
         }
         let node = self.node();
         // A keeper of an earlier claim of ours (a server killed under it) steps aside.
-        self.stop_keeper(&st);
+        self.stop_keepers();
         st.keeper = None;
         let token = lease::new_token();
         self.claim(&node, &token)?;
@@ -879,7 +879,7 @@ impl Agent<'_> {
                 self.save(&st)
             }
             Err(f) => {
-                self.stop_keeper(&st);
+                self.stop_keepers();
                 st.keeper = None;
                 if let Err(e) = guard::release(&self.cfg.db_file, &node) {
                     log::warn!("cannot release owner record: {e}");
@@ -946,13 +946,12 @@ impl Agent<'_> {
         Ok(pid)
     }
 
-    fn stop_keeper(&self, st: &State) {
-        if let Some(pid) = st.keeper {
-            lease::stop_keeper(
-                pid,
-                &guard::record_path(&self.cfg.db_file),
-                self.deadline.share(0.2),
-            );
+    /// Ends every keeper of our record on this node, also one no state file names (a
+    /// start killed before it saved the state).
+    fn stop_keepers(&self) {
+        let record = guard::record_path(&self.cfg.db_file);
+        for pid in lease::keepers_of(&record) {
+            lease::stop_keeper(pid, &record, self.deadline.share(0.2));
         }
     }
 
@@ -1446,9 +1445,19 @@ impl Agent<'_> {
             })?;
             let _ = std::fs::remove_dir_all(self.cfg.gate_dir());
         }
+        // A repair hook of a start the agent was killed in (Pacemaker's timeout) runs on
+        // in its own process group: found by the connection in its environment.
+        let hook_mark = format!("OVN_OCF_DB_CONNECTION=unix:{}", self.cfg.sock().display());
+        for pid in process::with_env_entry(&hook_mark) {
+            log::warn!("killing leftover repair_hook process pid={pid}");
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         // The keeper first: a record no longer renewed is harmless, a keeper renewing a
         // record we are about to remove is not.
-        self.stop_keeper(&self.state());
+        self.stop_keepers();
         if let Some(d) = self.daemon() {
             let st = self.state();
             if !d.stopped()

@@ -697,6 +697,61 @@ fn hook_past_its_timeout_is_killed() {
     assert!(r.server_pid().is_none());
 }
 
+#[test]
+fn hook_left_behind_by_a_killed_start_is_ended_by_stop() {
+    // Pacemaker SIGKILLs an agent past its timeout; the hook (its own process group)
+    // would run on, and could write into the DB of the next start.
+    let mut r = Res::new("nb");
+    let hook = hook_script(&r, 0, 300);
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    let mut start = std::process::Command::new(&r.agent);
+    start
+        .arg("start")
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .envs(&r.env)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut agent = start.spawn().unwrap();
+    let pid_file = r.path("hook.pid");
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !pid_file.exists() {
+        assert!(std::time::Instant::now() < end, "the hook never ran");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    agent.kill().unwrap();
+    agent.wait().unwrap();
+    let hook_pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(std::path::Path::new(&format!("/proc/{hook_pid}")).exists());
+    let keeper_arg = format!(
+        "--record={}",
+        r.db_file().with_file_name(".ovnnb_db.db.owner").display()
+    );
+    let keepers = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|p| {
+                std::fs::read(format!("/proc/{p}/cmdline"))
+                    .is_ok_and(|c| c.split(|b| *b == 0).any(|a| a == keeper_arg.as_bytes()))
+            })
+            .count()
+    };
+    assert_eq!(keepers(), 1, "the killed start's lease keeper runs on");
+    r.expect("stop", 0);
+    assert_eq!(keepers(), 0, "stop ends the keeper no state file names");
+    let stat = std::fs::read_to_string(format!("/proc/{hook_pid}/stat")).unwrap_or_default();
+    assert!(
+        stat.is_empty() || stat.contains(") Z"),
+        "hook pid {hook_pid} still runs: {stat}"
+    );
+    assert!(r.server_pid().is_none());
+}
+
 /// Creates a logical switch in NB; after the SB gate, its datapath is in SB before any
 /// client could connect.
 #[test]

@@ -215,6 +215,17 @@ pub fn is_keeper(pid: i32, record: &Path) -> bool {
         .is_some_and(|p| p.alive() && p.has_arg("lease-keep") && p.has_arg(&want))
 }
 
+/// Every live keeper of `record` on this machine (also those no state file remembers: a
+/// start killed before it saved one).
+pub fn keepers_of(record: &Path) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| is_keeper(*pid, record))
+        .collect()
+}
+
 /// Ends the keeper `pid` of `record` (TERM, then KILL at the deadline); nothing if `pid` is
 /// not one.
 pub fn stop_keeper(pid: i32, record: &Path, deadline: Deadline) {

@@ -82,6 +82,24 @@ pub fn parse_stat(stat: &str) -> Option<(String, char)> {
     Some((comm, state))
 }
 
+/// Live processes whose environment holds exactly `entry` ("NAME=value"), from
+/// /proc/PID/environ (what they were started with). Ours only: others' environ is
+/// unreadable unless we are root, and then we match our own marker.
+pub fn with_env_entry(entry: &str) -> Vec<i32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    let me = std::process::id() as i32;
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<i32>().ok())
+        .filter(|pid| *pid != me)
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .is_ok_and(|env| env.split(|b| *b == 0).any(|kv| kv == entry.as_bytes()))
+        })
+        .filter(|pid| ProcInfo::read(*pid).is_some_and(|p| p.alive()))
+        .collect()
+}
+
 /// The PID in a pidfile, if the file holds one.
 pub fn read_pidfile(path: &Path) -> Option<i32> {
     let s = std::fs::read_to_string(path).ok()?;
