@@ -145,7 +145,10 @@ pub struct Meta {
     pub interval_ms: u64,
     /// `OCF_RESKEY_CRM_meta_timeout` in ms.
     pub timeout_ms: Option<u64>,
-    /// `OCF_RESKEY_CRM_meta_promotable` is true: the resource is a promotable clone.
+    /// The resource is a promotable clone: `OCF_RESKEY_CRM_meta_promotable` is true, or
+    /// `..._promoted_max` (`..._master_max`) is above 0. Pacemaker 2.1.5 passes only the
+    /// latter two to promote/demote/monitor of a clone made with `pcs ... promotable`
+    /// (seen in the namespace cluster).
     pub promotable: bool,
     /// `OCF_CHECK_LEVEL`: 0, 10 or 20.
     pub check_level: u32,
@@ -170,6 +173,23 @@ pub fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// Whether the meta variables (`get` reads one) say "promotable clone".
+fn promotable_from(get: impl Fn(&str) -> Option<String>) -> bool {
+    if let Some(b) = get("OCF_RESKEY_CRM_meta_promotable").and_then(|v| parse_bool(&v)) {
+        return b;
+    }
+    [
+        "OCF_RESKEY_CRM_meta_promoted_max",
+        "OCF_RESKEY_CRM_meta_master_max",
+    ]
+    .iter()
+    .any(|k| {
+        get(k)
+            .and_then(|v| v.trim().parse::<u32>().ok())
+            .is_some_and(|n| n > 0)
+    })
+}
+
 impl Meta {
     pub fn from_env() -> Meta {
         Meta {
@@ -178,9 +198,7 @@ impl Meta {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0),
             timeout_ms: env_var("OCF_RESKEY_CRM_meta_timeout").and_then(|v| v.trim().parse().ok()),
-            promotable: env_var("OCF_RESKEY_CRM_meta_promotable")
-                .and_then(|v| parse_bool(&v))
-                .unwrap_or(false),
+            promotable: promotable_from(|k| env_var(k)),
             check_level: env_var("OCF_CHECK_LEVEL")
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0),
@@ -235,6 +253,34 @@ pub fn exit_reason(reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn promotable_as_pacemaker_2_1_says_it() {
+        let from = |vars: &[(&str, &str)]| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| (format!("OCF_RESKEY_CRM_meta_{k}"), v.to_string()))
+                .collect();
+            promotable_from(|k| {
+                vars.iter()
+                    .find(|(n, v)| n == k && !v.is_empty())
+                    .map(|(_, v)| v.clone())
+            })
+        };
+        // The environment of a real promote in the namespace cluster (pcs ... promotable).
+        assert!(from(&[
+            ("clone_max", "2"),
+            ("master_max", "1"),
+            ("promoted_max", "1"),
+            ("notify", "false")
+        ]));
+        assert!(from(&[("promotable", "true")]));
+        assert!(!from(&[("promotable", "false"), ("promoted_max", "1")]));
+        assert!(!from(&[("clone_max", "2")]), "a plain clone");
+        assert!(!from(&[]), "a primitive");
+        assert!(!from(&[("promoted_max", "0")]));
+        assert!(!from(&[("promoted_max", "x")]));
+    }
 
     #[test]
     fn action_names_round_trip_and_unknown_is_none() {
