@@ -174,7 +174,7 @@ fn ocf_tester_on(agent: &str, r: &Res, params: &[&str], promotable: bool) {
     }
     cmd.arg(installed(agent));
     if promotable {
-        cmd.env("OCF_RESKEY_CRM_meta_promotable", "true");
+        cmd.env("OCF_RESKEY_CRM_meta_promoted_max", "1");
     }
     let o = run(cmd);
     assert_eq!(o.code, 0, "ocf-tester failed:\n{}\n{}", o.stdout, o.stderr);

@@ -138,9 +138,9 @@ fn promotable_pair_takes_over() {
     let d = dbs();
     let mut a = Res::northd(&d.nb, &d.sb);
     let mut b = Res::northd(&d.nb, &d.sb);
-    a.set("OCF_RESKEY_CRM_meta_promotable", "true")
+    a.set("OCF_RESKEY_CRM_meta_promoted_max", "1")
         .set("OCF_RESOURCE_INSTANCE", "northd:0");
-    b.set("OCF_RESKEY_CRM_meta_promotable", "true")
+    b.set("OCF_RESKEY_CRM_meta_promoted_max", "1")
         .set("OCF_RESOURCE_INSTANCE", "northd:1");
     a.expect("start", 0);
     b.expect("start", 0);
@@ -194,7 +194,7 @@ fn promote_fails_while_another_holds_the_lock() {
     let holder = Res::northd(&d.nb, &d.sb); // a primitive: active, holds the lock
     holder.expect("start", 0);
     let mut b = Res::northd(&d.nb, &d.sb);
-    b.set("OCF_RESKEY_CRM_meta_promotable", "true");
+    b.set("OCF_RESKEY_CRM_meta_promoted_max", "1");
     b.expect("start", 0);
     let o = b.run_with("promote", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
     assert_eq!(o.code, 1, "{}", o.stderr);
@@ -211,7 +211,7 @@ fn promote_fails_while_another_holds_the_lock() {
 fn promoted_sigstop_is_failed_promoted() {
     let d = dbs();
     let mut n = Res::northd(&d.nb, &d.sb);
-    n.set("OCF_RESKEY_CRM_meta_promotable", "true");
+    n.set("OCF_RESKEY_CRM_meta_promoted_max", "1");
     n.expect("start", 0);
     n.expect("promote", 0);
     n.signal("STOP");

@@ -154,7 +154,10 @@ impl Res {
 
     pub fn promotable(db: &str) -> Res {
         let mut r = Res::new(db);
-        r.set("OCF_RESKEY_CRM_meta_promotable", "true");
+        // What Pacemaker 2.1.5 passes to a promotable clone (never `promotable` itself).
+        r.set("OCF_RESKEY_CRM_meta_promoted_max", "1")
+            .set("OCF_RESKEY_CRM_meta_master_max", "1")
+            .set("OCF_RESKEY_CRM_meta_clone_max", "2");
         r
     }
 
