@@ -41,11 +41,12 @@ uninstall:
 
 # Everything: unit tests, integration tests against real daemons, the installed agent
 # through ocf-tester, crm_resource and pcs (so the system install comes first), and the
-# failover smoke test in a namespace cluster.
+# failover scenarios in a namespace cluster (shapes A and B, and a split brain).
 test: deps
 	$(MAKE) install
 	$(CARGO) test --release --locked $(CARGO_TARGET) -- --test-threads=$(or $(TEST_THREADS),4)
-	ocf-tests/cluster/smoke.sh
+	ocf-tests/cluster/scenarios.sh
+	ocf-tests/cluster/split-brain.sh
 
 bench: deps build
 	ocf-tests/bench/run.sh
@@ -68,9 +69,12 @@ demo: deps install
 demo-down:
 	ocf-tests/cluster/cluster.sh down
 
-# Standby, fence and corosync kill of the active node, each with its failover time.
+# The failover scenarios (ocf-tests/cluster/scenarios.sh), each with its failover time:
+# standby, kill -9 and SIGSTOP of the daemons, fence, corosync kill, torn tail + fence;
+# then the split brain with stonith disabled (split-brain.sh).
 cluster-smoke: deps install
-	ocf-tests/cluster/smoke.sh
+	ocf-tests/cluster/scenarios.sh
+	ocf-tests/cluster/split-brain.sh
 
 # Regenerates README's parameter tables from the agents' tables.
 readme: build

@@ -298,7 +298,7 @@ cmd_wait-group() {
     local group=$1 not=""
     shift
     if [ "${1:-}" = --not ]; then not=$2; shift 2; fi
-    wait_fact "${1:-120}" "$not" "group $group Started on one node" group-started "$group"
+    wait_fact "${1:-120}" "$not" "group $group Started on one node" 0 group-started "$group"
 }
 
 cmd_wait-promoted() {
@@ -313,14 +313,15 @@ cmd_wait-promoted() {
     done
     [ $# -ge 2 ] || die "usage: wait-promoted [--not NODE] [--standby] [--secs S] GROUP CLONE..."
     wait_fact "$secs" "$not" "$* Promoted with group $1 on one node${standby:+, standbys Unpromoted}" \
-        promoted "${standby[@]}" "$@"
+        "${WAIT_FAILFAST:-0}" promoted "${standby[@]}" "$@"
 }
 
-# SECS NOT WHAT FACT...: polls `crmfacts FACT...` until it names a node other than NOT;
-# prints it. After SECS: says WHAT did not happen, prints the cluster summary, fails.
+# SECS NOT WHAT FAILFAST FACT...: polls `crmfacts FACT...` until it names a node other
+# than NOT; prints it. After SECS (or, with FAILFAST=1, as soon as crm_mon lists a failed
+# action): says WHAT did not happen, prints the cluster summary, fails.
 wait_fact() {
-    local secs=$1 not=$2 what=$3 t0 xml where
-    shift 3
+    local secs=$1 not=$2 what=$3 failfast=$4 t0 xml where
+    shift 4
     t0=$(now)
     while :; do
         if xml=$(cmd_crm-xml 2>/dev/null) &&
@@ -328,6 +329,11 @@ wait_fact() {
             [ "$where" != "$not" ]; then
             echo "$where"
             return 0
+        fi
+        if [ "$failfast" = 1 ] && [ -n "${xml:-}" ] && ! crmfacts failures <<<"$xml" >/dev/null; then
+            say "failed actions while waiting for: $what"
+            crmfacts summary <<<"$xml" >&2 || true
+            return 1
         fi
         if awk -v a="$t0" -v b="$EPOCHREALTIME" -v s="$secs" 'BEGIN { exit !(b - a > s) }'; then
             say "not after $secs s: $what${not:+ (not $not)}"
@@ -433,11 +439,14 @@ cmd_shape() {
         say "$node# $c"
         cmd_exec "$node" bash -c "$c" || die "failed: $c"
     done <<<"$cmds"
+    # A failed action while a fresh shape comes up is a wrong recipe or an agent bug: no
+    # point waiting for the timeout.
     if [ "$shape" = A ]; then
-        where=$(cmd_wait-group ovn 120) || die "shape A did not start"
+        where=$(wait_fact 120 "" "group ovn Started on one node" 1 group-started ovn) ||
+            die "shape A did not start"
     else
-        where=$(cmd_wait-promoted --standby --secs 120 ovn-storage ovn-nb-clone ovn-sb-clone \
-            ovn-northd-clone) || die "shape B did not start"
+        where=$(WAIT_FAILFAST=1 cmd_wait-promoted --standby --secs 120 ovn-storage ovn-nb-clone \
+            ovn-sb-clone ovn-northd-clone) || die "shape B did not start"
     fi
     say "shape $shape Started on $where $(since "$t0") s after the first pcs command"
     echo "$where"

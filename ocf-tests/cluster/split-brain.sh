@@ -20,7 +20,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 C=$HERE/cluster.sh
-LOGS=${SMOKE_LOGS:-$HERE/../../target/cluster-smoke-logs}/split-brain-$(date +%Y%m%dT%H%M%S)
+LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/split-brain-$(date +%Y%m%dT%H%M%S)
 VIP=198.51.100.100
 T_START=$EPOCHREALTIME
 

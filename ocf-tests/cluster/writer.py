@@ -1,0 +1,316 @@
+#!/usr/bin/python3
+"""OVSDB clients for the cluster scenarios (scenarios.sh), run in the client netns.
+
+Speaks OVSDB JSON-RPC over TCP itself (stdlib only): every connect and every reply is
+bounded by a short timeout (0.5 s), so a dead, stopped or moving server costs at most
+that much before the next attempt.
+
+    writer.py write LOG PIDFILE [--interval S]
+        The background writer: inserts a Chassis (+ its Encap) into the SB through the
+        VIP, one transaction after the other, forever; reconnects on any error. Every
+        acknowledged insert (a reply whose result has no "error" member) is appended to
+        LOG as "<ack epoch> <chassis name> <epoch its connection was opened>", flushed
+        per line. SIGTERM: exit. SIGUSR1: finish the transaction in flight, then pause
+        (LOG.paused exists while paused); SIGUSR2: resume.
+    writer.py first-ack LOG T0 SECS
+        Waits (at most SECS) for the first ack in LOG on a connection opened after T0
+        (epoch); prints "<seconds since T0> <longest gap between acks from T0 on>".
+    writer.py gap LOG T0
+        Prints the longest time between acks in LOG from T0 on (the last ack before T0
+        counts as the start; the time since the last ack counts too).
+    writer.py check LOG
+        Every name LOG holds (read before the query) is in the SB Chassis table through
+        the VIP; prints "<n acked> <n missing> <first missing names>"; exit 1 if any is
+        missing.
+    writer.py recovered DB SECS
+        Transacts (a read) on DB (nb|sb) through the VIP until one fails and then one
+        succeeds; prints the epoch of that success. Exit 1 after SECS.
+    writer.py ls-datapath NAME SECS
+        Creates logical switch NAME in the NB through the VIP (retrying until it is
+        acknowledged), then waits for its Datapath_Binding in the SB; prints the epoch at
+        which it was seen. Exit 1 after SECS.
+    writer.py nb-cfg
+        Prints "NB_Global.nb_cfg SB_Global.nb_cfg" read through the VIP.
+"""
+
+import json
+import os
+import signal
+import socket
+import sys
+import time
+
+VIP = "198.51.100.100"
+PORTS = {"nb": 6641, "sb": 6642}
+DBS = {"nb": "OVN_Northbound", "sb": "OVN_Southbound"}
+TIMEOUT = 0.5
+
+
+class RpcError(Exception):
+    pass
+
+
+class Conn:
+    """One JSON-RPC connection; every call bounded by TIMEOUT."""
+
+    def __init__(self, db):
+        self.sock = socket.create_connection((VIP, PORTS[db]), timeout=TIMEOUT)
+        self.opened = time.time()
+        self.buf = ""
+        self.dec = json.JSONDecoder()
+        self.next_id = 0
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def _send(self, msg):
+        self.sock.sendall(json.dumps(msg).encode())
+
+    def _recv_msg(self, deadline):
+        while True:
+            s = self.buf.lstrip()
+            if s:
+                try:
+                    msg, end = self.dec.raw_decode(s)
+                    self.buf = s[end:]
+                    return msg
+                except ValueError:
+                    pass  # incomplete: read more
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RpcError("no reply within %.1f s" % TIMEOUT)
+            self.sock.settimeout(left)
+            data = self.sock.recv(65536)
+            if not data:
+                raise RpcError("connection closed by the server")
+            self.buf += data.decode()
+
+    def call(self, method, params):
+        self.next_id += 1
+        rid = self.next_id
+        self._send({"method": method, "params": params, "id": rid})
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            msg = self._recv_msg(deadline)
+            if msg.get("method") == "echo":  # the server's inactivity probe
+                self._send({"result": msg.get("params"), "error": None, "id": msg.get("id")})
+                continue
+            if msg.get("id") != rid:
+                continue  # a stale reply or a notification
+            if msg.get("error") is not None:
+                raise RpcError("error reply: %s" % json.dumps(msg["error"]))
+            return msg.get("result")
+
+    def transact(self, db, ops):
+        """The result array of an acknowledged transaction; RpcError otherwise."""
+        result = self.call("transact", [DBS[db]] + ops)
+        if not isinstance(result, list):
+            raise RpcError("unexpected reply: %r" % (result,))
+        for r in result:
+            if isinstance(r, dict) and "error" in r:
+                raise RpcError("transaction error: %s" % json.dumps(r))
+        return result
+
+
+def one_transact(db, ops):
+    c = Conn(db)
+    try:
+        return c.transact(db, ops)
+    finally:
+        c.close()
+
+
+def select(table, columns, where=None):
+    return {"op": "select", "table": table, "where": where or [], "columns": columns}
+
+
+# ------------------------------------------------------------------------------ write
+
+STOP = False
+PAUSE = False
+
+
+def on_term(signum, frame):
+    global STOP
+    STOP = True
+
+
+def on_pause(signum, frame):
+    global PAUSE
+    PAUSE = signum == signal.SIGUSR1
+
+
+def insert_chassis(name, seq):
+    # Encap is indexed by (type, ip): every insert gets its own ip.
+    ip = "10.%d.%d.%d" % (seq >> 16 & 255, seq >> 8 & 255, seq & 255)
+    return [
+        {"op": "insert", "table": "Encap", "uuid-name": "e",
+         "row": {"type": "geneve", "ip": ip, "chassis_name": name}},
+        {"op": "insert", "table": "Chassis",
+         "row": {"name": name, "hostname": "scenarios", "encaps": ["named-uuid", "e"]}},
+    ]
+
+
+def cmd_write(log_path, pidfile, interval=0.1):
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    signal.signal(signal.SIGUSR1, on_pause)
+    signal.signal(signal.SIGUSR2, on_pause)
+    with open(pidfile + ".tmp", "w") as f:
+        f.write("%d\n" % os.getpid())
+    os.rename(pidfile + ".tmp", pidfile)
+    # Names stay unique across writers on one cluster: the start time is in them.
+    tag = "w%d" % int(time.time() * 1000)
+    paused_file = log_path + ".paused"
+    log = open(log_path, "a")
+    conn = None
+    seq = 0
+    while not STOP:
+        if PAUSE:
+            if conn:  # idle connections get probed and dropped: start afresh later
+                conn.close()
+                conn = None
+            open(paused_file, "w").close()
+            while PAUSE and not STOP:
+                time.sleep(0.02)
+            os.unlink(paused_file)
+            continue
+        try:
+            if conn is None:
+                conn = Conn("sb")
+            seq += 1
+            name = "%s-%d" % (tag, seq)
+            conn.transact("sb", insert_chassis(name, seq))
+            log.write("%.6f %s %.6f\n" % (time.time(), name, conn.opened))
+            log.flush()
+            time.sleep(interval)
+        except (OSError, RpcError, ValueError):
+            if conn:
+                conn.close()
+                conn = None
+            time.sleep(0.05)
+    log.close()
+    return 0
+
+
+# ---------------------------------------------------------------------- measurements
+
+def read_log(path):
+    acks = []
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:  # a line being written has no newline yet: skipped
+                acks.append((float(parts[0]), parts[1], float(parts[2])))
+    return acks
+
+
+def cmd_first_ack(log_path, t0, secs):
+    t0, secs = float(t0), float(secs)
+    while True:
+        acks = read_log(log_path)
+        first = next((a for a in acks if a[2] > t0), None)
+        if first:
+            times = [a[0] for a in acks if a[0] <= t0][-1:] + [a[0] for a in acks if a[0] > t0]
+            gap = max((b - a for a, b in zip(times, times[1:])), default=0.0)
+            print("%.2f %.2f" % (first[0] - t0, gap))
+            return 0
+        if time.time() - t0 > secs:
+            print("no ack on a connection opened after the trigger within %.0f s" % secs)
+            return 1
+        time.sleep(0.1)
+
+
+def cmd_gap(log_path, t0):
+    t0 = float(t0)
+    acks = read_log(log_path)
+    times = [a[0] for a in acks if a[0] <= t0][-1:] or [t0]
+    times += [a[0] for a in acks if a[0] > t0] + [time.time()]
+    print("%.2f" % max(b - a for a, b in zip(times, times[1:])))
+    return 0
+
+
+def cmd_check(log_path):
+    names = [a[1] for a in read_log(log_path)]  # read before the query
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            rows = one_transact("sb", [select("Chassis", ["name"])])[0]["rows"]
+            break
+        except (OSError, RpcError, ValueError) as e:
+            if time.monotonic() > deadline:
+                print("cannot read the SB through the VIP: %s" % e)
+                return 1
+            time.sleep(0.1)
+    have = {r["name"] for r in rows}
+    missing = [n for n in names if n not in have]
+    print("%d %d %s" % (len(names), len(missing), " ".join(missing[:5])))
+    return 1 if missing else 0
+
+
+def cmd_recovered(db, secs):
+    deadline = time.monotonic() + float(secs)
+    table = "NB_Global" if db == "nb" else "SB_Global"
+    failed = False
+    while time.monotonic() < deadline:
+        try:
+            one_transact(db, [select(table, ["_uuid"])])
+            if failed:
+                print("%.6f" % time.time())
+                return 0
+            time.sleep(0.05)
+        except (OSError, RpcError, ValueError):
+            failed = True
+            time.sleep(0.05)
+    print("%s through the VIP: %s" % (db, "no success after the outage" if failed else "never failed"))
+    return 1
+
+
+def cmd_ls_datapath(name, secs):
+    deadline = time.monotonic() + float(secs)
+    created = False
+    while time.monotonic() < deadline:
+        try:
+            if not created:
+                one_transact("nb", [{"op": "insert", "table": "Logical_Switch",
+                                     "row": {"name": name}}])
+                created = True
+            rows = one_transact("sb", [select("Datapath_Binding", ["external_ids"])])[0]["rows"]
+            for r in rows:
+                ext = dict(r["external_ids"][1])
+                if ext.get("name") == name:
+                    print("%.6f" % time.time())
+                    return 0
+        except (OSError, RpcError, ValueError):
+            pass
+        time.sleep(0.05)
+    print("logical switch %s: %s" % (name, "no Datapath_Binding in the SB" if created else "not created"))
+    return 1
+
+
+def cmd_nb_cfg():
+    nb = one_transact("nb", [select("NB_Global", ["nb_cfg"])])[0]["rows"]
+    sb = one_transact("sb", [select("SB_Global", ["nb_cfg"])])[0]["rows"]
+    print("%s %s" % (nb[0]["nb_cfg"] if nb else "-", sb[0]["nb_cfg"] if sb else "-"))
+    return 0
+
+
+def main(argv):
+    cmds = {"write": cmd_write, "first-ack": cmd_first_ack, "gap": cmd_gap, "check": cmd_check,
+            "recovered": cmd_recovered, "ls-datapath": cmd_ls_datapath, "nb-cfg": cmd_nb_cfg}
+    if len(argv) < 2 or argv[1] not in cmds:
+        print(__doc__, file=sys.stderr)
+        return 2
+    args = argv[2:]
+    if argv[1] == "write" and "--interval" in args:
+        i = args.index("--interval")
+        interval = float(args[i + 1])
+        args = args[:i] + args[i + 2:] + [interval]
+    return cmds[argv[1]](*args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
