@@ -1,12 +1,14 @@
 #!/bin/bash
 # `make bench`: measures ovn-ocf on this host and writes BENCHMARKS.md (the whole file,
 # every run): its depth-0 monitor against OVN's own shell agent ovndb-servers.ocf (the
-# incumbent), ovn-northd's promote against a cold start, and `ovn-ocf check`/`repair` on a
-# 1 GiB database against `ovsdb-tool show-log`.
+# incumbent), ovn-northd's promote against a cold start, `ovn-ocf check`/`repair` on a
+# 1 GiB database against `ovsdb-tool show-log`, and failover time after kill -9 and
+# power-off, ovn-ocf against the incumbent, in the namespace cluster (failover.sh).
 #
 # Needs root (it starts ovsdb-server with OVN's default run_dir /var/run/ovn, the only
 # one the incumbent knows). Installs with apt-get, if missing and only then:
 #   ovn-central pacemaker-cli-utils resource-agents hyperfine strace jq iproute2 python3 openssl
+#   pacemaker corosync pcs fence-agents kmod (the namespace cluster of the failover figure)
 #
 # What it does: builds with `make build` (the binary `make install` installs); starts a real NB and SB
 # ovsdb-server through ovn-ocf's own `start` (primitive mode, database files in a
@@ -28,7 +30,9 @@
 #              TRACE_CALLS (5, traced calls per agent for the children count),
 #              NORTHD_RUNS (30), NORTHD_WARMUP (3) for promote and cold start,
 #              BIGDB_MIB (1024, size of the generated database), CHECK_RUNS (5),
-#              SHOWLOG_RUNS (3), REPAIR_RUNS (3).
+#              SHOWLOG_RUNS (3), REPAIR_RUNS (3), FAILOVER_RUNS (3, per trigger and agent),
+#              FAILOVER_LIMIT (120 s a failover may take), FAILOVER_CLUSTER (bench, the
+#              namespace cluster's name; see failover.sh).
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -50,7 +54,8 @@ INC_RUNS=${INC_RUNS:-100}
 INC_WARMUP=${INC_WARMUP:-5}
 TRACE_CALLS=${TRACE_CALLS:-5}
 
-PKGS=(ovn-central pacemaker-cli-utils resource-agents hyperfine strace jq iproute2 python3 openssl)
+PKGS=(ovn-central pacemaker-cli-utils resource-agents hyperfine strace jq iproute2 python3 openssl
+    pacemaker corosync pcs fence-agents kmod)
 
 say() { printf 'bench: %s\n' "$*" >&2; }
 die() {
@@ -346,7 +351,9 @@ Everything below was measured on this host in one run:
    (the incumbent, run from \`$INCUMBENT\`), both watching the same live
    ovsdb-servers;
 2. ovn-northd: promote of a paused hot standby against a cold start, and its monitor;
-3. \`ovn-ocf check\` against \`ovsdb-tool show-log\` on a ${BIGDB_MIB} MiB database, and \`ovn-ocf repair\`.
+3. \`ovn-ocf check\` against \`ovsdb-tool show-log\` on a ${BIGDB_MIB} MiB database, and \`ovn-ocf repair\`;
+4. failover time after kill -9 and after power-off, ovn-ocf against \`ovndb-servers.ocf\`,
+   in a namespace Pacemaker cluster on this host (\`ocf-tests/cluster/\`).
 
 | | |
 |---|---|
@@ -356,7 +363,7 @@ Everything below was measured on this host in one run:
 | ovsdb-server | $ovsdb_ver |
 | ovn-northd | $(ovn-northd --version | head -1) |
 | incumbent | $ovn_ver (ships \`ovndb-servers.ocf\`) |
-| pacemaker | $pcmk_ver (no cluster running) |
+| pacemaker | $pcmk_ver (no cluster running for 1–3; 4 runs its own namespace clusters) |
 | tools | $(hyperfine --version), $(strace -V | head -1 | sed 's/ -- version//') |
 
 EOF
@@ -626,7 +633,7 @@ northd_env() {
         "OCF_RESKEY_run_dir=$NT/$name-$mode" \
         "OCF_RESKEY_log_file=$NT/ovn-northd-$name-$mode.log"
     if [[ $name == hot ]]; then
-        printf '%s\n' OCF_RESKEY_CRM_meta_promotable=true
+        printf '%s\n' OCF_RESKEY_CRM_meta_promoted_max=1 OCF_RESKEY_CRM_meta_master_max=1
     fi
     if [[ $kind == monitor ]]; then
         printf '%s\n' OCF_RESKEY_CRM_meta_interval=10000 OCF_CHECK_LEVEL=0
@@ -1299,6 +1306,17 @@ check_knobs() {
     if ! [[ $BIGDB_MIB =~ ^[0-9]+$ ]] || ((BIGDB_MIB < 16)); then
         die "BIGDB_MIB=$BIGDB_MIB: need an integer >= 16"
     fi
+    if ! [[ ${FAILOVER_RUNS:-3} =~ ^[0-9]+$ ]] || ((${FAILOVER_RUNS:-3} < 1)); then
+        die "FAILOVER_RUNS=$FAILOVER_RUNS: need an integer >= 1"
+    fi
+}
+
+# Failover after kill -9 and power-off in the namespace cluster, both agents: failover.sh
+# brings up (and tears down, on every exit) one cluster per agent and appends its section.
+section_failover() {
+    say "failover: namespace cluster, ovn-ocf then ovndb-servers.ocf, ${FAILOVER_RUNS:-3} runs per trigger"
+    OVN_OCF_BIN=$BIN "$REPO/ocf-tests/bench/failover.sh" --report "$REPORT" --raw "$RAW" >&2 ||
+        die "failover figure failed (cluster logs in $RAW/failover-logs-*)"
 }
 
 main() {
@@ -1327,6 +1345,7 @@ main() {
     section_monitor
     section_northd
     section_repair
+    section_failover
 
     mv "$REPORT" "$OUT.tmp.$$"
     mv "$OUT.tmp.$$" "$OUT"

@@ -384,6 +384,15 @@ cmd_up() {
     install -m 0755 "$bin" "$RUN/local-sbin/ovn-ocf"
     ln -s /usr/local/sbin/ovn-ocf "$RUN/resource.d/ovn-ocf/ovsdb-server"
     ln -s /usr/local/sbin/ovn-ocf "$RUN/resource.d/ovn-ocf/ovn-northd"
+    # OVN's own agent (the incumbent, for `make bench`): Debian's ovn-common links
+    # ocf:ovn:ovndb-servers to /usr/share/openvswitch/scripts/ovndb-servers.ocf, which no
+    # package ships. In the nodes' overlay only (the host is not changed), point it at the
+    # script Debian does ship.
+    if [ ! -x /usr/lib/ocf/resource.d/ovn/ovndb-servers ] &&
+        [ -f /usr/share/ovn/scripts/ovndb-servers.ocf ]; then
+        mkdir -p "$RUN/resource.d/ovn"
+        ln -s /usr/share/ovn/scripts/ovndb-servers.ocf "$RUN/resource.d/ovn/ovndb-servers"
+    fi
     sed "s#@POWER_SOCKET@#$RUN/power.sock#" "$HERE/fence_ovnocf_ns" >"$RUN/sbin/fence_ovnocf_ns"
     chmod 0755 "$RUN/sbin/fence_ovnocf_ns"
 
