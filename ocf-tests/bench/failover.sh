@@ -210,8 +210,13 @@ PROVIDER_FIX=0
 provider_fix_needed() {
     if [[ -x $INC_LINK ]]; then PROVIDER_FIX=0; else PROVIDER_FIX=1; fi
 }
-provider_fix() { # NODE: the incumbent's agent is there
-    "$C" exec "$1" test -x "$INC_LINK" || die "$1: $INC_LINK is not executable in the node"
+provider_fix() { # NODE: the incumbent's agent is there (once the node's init mounted it)
+    local t0
+    t0=$(now)
+    until "$C" exec "$1" test -x "$INC_LINK" 2>/dev/null; do
+        older "$t0" 20 && die "$1: $INC_LINK is not executable in the node after 20 s"
+        sleep 0.02
+    done
 }
 
 # ready AGENT: until the service is fully up again (every online node in its role, the
