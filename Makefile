@@ -40,11 +40,13 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/ovn-ocf
 
 # Everything: unit tests, integration tests against real daemons, the installed agent
-# through ocf-tester, crm_resource and pcs (so the system install comes first), and the
+# through ocf-tester, crm_resource and pcs (so the system install comes first), the .deb
+# and RPM (built, the .deb installed and purged: packaging/test.sh), and the
 # failover scenarios in a namespace cluster (shapes A and B, and a split brain).
 test: deps
 	$(MAKE) install
 	$(CARGO) test --release --locked $(CARGO_TARGET) -- --test-threads=$(or $(TEST_THREADS),4)
+	$(MAKE) package-test
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
 
@@ -87,3 +89,6 @@ readme: build
 
 clean:
 	$(CARGO) clean
+
+# .deb, RPM, man pages: make deb | rpm | man | package-test (packaging/packaging.mk).
+include packaging/packaging.mk

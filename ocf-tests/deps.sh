@@ -1,10 +1,12 @@
 #!/bin/sh
 # Installs what building and testing ovn-ocf needs on Debian 12, idempotently:
-# the real daemons and tools the tests run against, and checks for a Rust toolchain.
+# the real daemons and tools the tests run against, what builds and checks the packages
+# (debhelper, rpm, man-db, lintian: make package-test), and checks for a Rust toolchain.
 set -eu
 
 PKGS="ovn-central openvswitch-common pacemaker pacemaker-cli-utils corosync pcs
-resource-agents fence-agents libxml2-utils hyperfine strace iproute2 procps openssl kmod"
+resource-agents fence-agents libxml2-utils hyperfine strace iproute2 procps openssl kmod
+debhelper dpkg-dev rpm man-db groff-base lintian git"
 
 missing=""
 for p in $PKGS; do

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::agents;
 use crate::agents::ovsdb_server;
@@ -40,6 +40,16 @@ enum Cmd {
     },
     /// List the agents this binary provides.
     Agents,
+    /// Print a manual page as roff: ovn-ocf(8), or an agent's ocf_ovn-ocf_AGENT(7), made
+    /// from the same tables as meta-data. With --list, the file name of every page.
+    Man {
+        /// ovn-ocf, an agent name (ovsdb-server) or a page name (ocf_ovn-ocf_ovsdb-server).
+        #[arg(required_unless_present = "list")]
+        page: Option<String>,
+        /// Print the file names of all pages (NAME.SECTION), one a line.
+        #[arg(long, conflicts_with = "page")]
+        list: bool,
+    },
     /// Verify every record of a standalone ovsdb file (read only).
     /// Exit 0 clean, 1 damaged (torn tail or corrupt record), 2 unusable or unreadable.
     Check {
@@ -145,11 +155,46 @@ pub fn main(args: Vec<String>) -> i32 {
                 marker: k.marker,
             })
         }
+        Cmd::Man { page, list } => man(page.as_deref(), list),
         Cmd::Agents => {
             for a in agents::AGENTS {
                 println!("{}\t{}", a.spec.name, a.spec.shortdesc);
             }
             0
+        }
+    }
+}
+
+/// `ovn-ocf man`: one page as roff, or the list of page file names.
+fn man(page: Option<&str>, list: bool) -> i32 {
+    use crate::ocf::man;
+    let version = env!("CARGO_PKG_VERSION");
+    let specs: Vec<&crate::ocf::params::AgentSpec> =
+        agents::AGENTS.iter().map(|a| a.spec).collect();
+    if list {
+        println!("ovn-ocf.8");
+        for s in &specs {
+            println!("{}.7", man::page_name(s.name));
+        }
+        return 0;
+    }
+    let page = page.unwrap_or("ovn-ocf");
+    if page == "ovn-ocf" || page == "ovn-ocf.8" {
+        print!("{}", man::cli_page(&Cli::command(), &specs, version));
+        return 0;
+    }
+    let name = page.strip_suffix(".7").unwrap_or(page);
+    let name = name
+        .strip_prefix(&format!("ocf_{}_", man::PROVIDER))
+        .unwrap_or(name);
+    match agents::by_name(name) {
+        Some(a) => {
+            print!("{}", man::agent_page(a.spec, &specs, version));
+            0
+        }
+        None => {
+            eprintln!("ovn-ocf: no manual page {page:?} (see ovn-ocf man --list)");
+            2
         }
     }
 }

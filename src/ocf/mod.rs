@@ -6,6 +6,7 @@
 
 pub mod deadline;
 pub mod logger;
+pub mod man;
 pub mod params;
 
 use std::fmt;
@@ -198,7 +199,7 @@ impl Meta {
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0),
             timeout_ms: env_var("OCF_RESKEY_CRM_meta_timeout").and_then(|v| v.trim().parse().ok()),
-            promotable: promotable_from(|k| env_var(k)),
+            promotable: promotable_from(env_var),
             check_level: env_var("OCF_CHECK_LEVEL")
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0),

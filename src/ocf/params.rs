@@ -37,6 +37,17 @@ pub enum Kind {
     Command,
 }
 
+impl Kind {
+    /// The meta-data content type (`string`, `integer` or `boolean`), also in man pages.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Kind::Boolean => "boolean",
+            Kind::Port | Kind::Integer { .. } => "integer",
+            _ => "string",
+        }
+    }
+}
+
 /// Where a parameter's default comes from. Written here and nowhere else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Default {
@@ -430,11 +441,7 @@ impl AgentSpec {
                 "<shortdesc lang=\"en\">{}</shortdesc>\n",
                 escape(p.shortdesc)
             ));
-            let ty = match p.kind {
-                Kind::Boolean => "boolean",
-                Kind::Port | Kind::Integer { .. } => "integer",
-                _ => "string",
-            };
+            let ty = p.kind.content_type();
             match p.default {
                 Default::Fixed(d) => x.push_str(&format!(
                     "<content type=\"{ty}\" default=\"{}\" />\n",
