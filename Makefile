@@ -42,13 +42,14 @@ uninstall:
 # Everything: unit tests, integration tests against real daemons, the installed agent
 # through ocf-tester, crm_resource and pcs (so the system install comes first), the .deb
 # and RPM (built, the .deb installed and purged: packaging/test.sh), and the
-# failover scenarios in a namespace cluster (shapes A and B, and a split brain).
+# failover scenarios in a namespace cluster (shapes A and B, a split brain, a migration).
 test: deps
 	$(MAKE) install
 	$(CARGO) test --release --locked $(CARGO_TARGET) -- --test-threads=$(or $(TEST_THREADS),4)
 	$(MAKE) package-test
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
+	ocf-tests/cluster/migrate.sh
 
 bench: deps build
 	ocf-tests/bench/run.sh
@@ -73,10 +74,12 @@ demo-down:
 
 # The failover scenarios (ocf-tests/cluster/scenarios.sh), each with its failover time:
 # standby, kill -9 and SIGSTOP of the daemons, fence, corosync kill, torn tail + fence;
-# then the split brain with stonith disabled (split-brain.sh).
+# then the split brain with stonith disabled (split-brain.sh) and README's migration
+# from ovndb-servers.ocf (migrate.sh).
 cluster-smoke: deps install
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
+	ocf-tests/cluster/migrate.sh
 
 # Regenerates README's parameter tables from the agents' tables.
 readme: build

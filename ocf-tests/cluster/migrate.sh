@@ -1,0 +1,126 @@
+#!/bin/bash
+# README's "Migrate from ovndb-servers.ocf", run in the namespace cluster (2 nodes):
+#
+#   1. OVN's own agent as OVN documents it (promotable clone + VIP, pcs 0.11; the same
+#      commands as `make bench`'s failover figure), databases in each node's /var/lib/ovn;
+#      SB and NB rows written through the VIP;
+#   2. README's steps: note the promoted node; disable and delete the incumbent's
+#      resources; on that node mount the LUN by hand, copy both files, `ovn-ocf check`
+#      them, unmount; README's shape A (verbatim, cluster.sh shape A);
+#   3. asserts: every row written through the incumbent is served through the VIP by
+#      ovn-ocf, the repair attribute says `clean` (the copied files verified), no failed
+#      actions.
+# Teardown on every exit. Prints one result line.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+C=$HERE/cluster.sh
+LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/migrate-$(date +%Y%m%dT%H%M%S)
+VIP=198.51.100.100
+OVN_CTL=/usr/share/ovn/scripts/ovn-ctl
+T_START=$EPOCHREALTIME
+INC_CMDS=(
+    "pcs resource create ovndb_servers ocf:ovn:ovndb-servers manage_northd=yes master_ip=$VIP nb_master_port=6641 sb_master_port=6642 ovn_ctl=$OVN_CTL op monitor interval=11s op monitor role=Promoted interval=10s promotable notify=true"
+    "pcs resource create VirtualIP ocf:heartbeat:IPaddr2 ip=$VIP op monitor interval=30s"
+    "pcs constraint order promote ovndb_servers-clone then VirtualIP"
+    "pcs constraint colocation add VirtualIP with Promoted ovndb_servers-clone score=INFINITY"
+)
+
+say() { echo "migrate $(date +%T.%3N) $*" >&2; }
+fail() { say "FAIL: $*"; exit 1; }
+past() { awk -v a="$1" -v b="$EPOCHREALTIME" -v s="$2" 'BEGIN { exit !(b - a > s) }'; }
+since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
+crm() { "$C" crm-xml | "$HERE/crmfacts.py" "$@"; }
+
+finish() {
+    local rc=$?
+    trap - EXIT INT TERM
+    if [ $rc != 0 ]; then
+        "$C" status >&2 || true
+        "$C" down --save-logs "$LOGS" || true
+    else
+        "$C" down || rc=1
+    fi
+    say "total $(since "$T_START") s, exit $rc"
+    echo "migrate: $([ "$rc" = 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed")"
+    exit $rc
+}
+trap finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Until CMD (a function) succeeds, at most SECS.
+until_ok() {
+    local secs=$1 t0=$EPOCHREALTIME
+    shift
+    until "$@"; do
+        past "$t0" "$secs" && return 1
+        sleep 0.2
+    done
+}
+
+transact() {  # DB-PORT OPS-JSON: through the VIP; fails on an error reply
+    local out
+    out=$("$C" client timeout 2 ovsdb-client transact "tcp:$VIP:$1" "$2" 2>&1) || return 1
+    case $out in *error*) return 1 ;; esac
+}
+names() {  # PORT SCHEMA TABLE: the names in TABLE through the VIP
+    "$C" client timeout 5 ovsdb-client query "tcp:$VIP:$1" \
+        "[\"$2\",{\"op\":\"select\",\"table\":\"$3\",\"where\":[],\"columns\":[\"name\"]}]"
+}
+
+"$C" up
+
+# 1. the incumbent, its commands applied at once (see bench/failover.sh for why)
+f=/tmp/ovndb-servers-cib.xml
+"$C" exec node1 pcs cluster cib "$f"
+for c in "${INC_CMDS[@]}"; do
+    say "node1# pcs -f $f ${c#pcs }"
+    "$C" exec node1 bash -c "pcs -f $f ${c#pcs }" >&2
+done
+"$C" exec node1 pcs cluster cib-push "$f" --config >&2
+sb_ok() { transact 6642 '["OVN_Southbound",{"op":"insert","table":"Encap","uuid-name":"e","row":{"type":"geneve","ip":"10.7.0.1","chassis_name":"migrated-1"}},{"op":"insert","table":"Chassis","row":{"name":"migrated-1","hostname":"m","encaps":["named-uuid","e"]}}]'; }
+until_ok 120 sb_ok || fail "the incumbent never accepted an SB transaction through the VIP"
+for i in 2 3 4 5; do
+    transact 6642 "[\"OVN_Southbound\",{\"op\":\"insert\",\"table\":\"Encap\",\"uuid-name\":\"e\",\"row\":{\"type\":\"geneve\",\"ip\":\"10.7.0.$i\",\"chassis_name\":\"migrated-$i\"}},{\"op\":\"insert\",\"table\":\"Chassis\",\"row\":{\"name\":\"migrated-$i\",\"hostname\":\"m\",\"encaps\":[\"named-uuid\",\"e\"]}}]" ||
+        fail "SB insert $i through the incumbent failed"
+done
+transact 6641 '["OVN_Northbound",{"op":"insert","table":"Logical_Switch","row":{"name":"migrated-ls"}}]' ||
+    fail "NB insert through the incumbent failed"
+xml=$("$C" crm-xml)
+promoted=$(python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+for r in root.iter("resource"):
+    if r.get("id", "").startswith("ovndb_servers") and r.get("role") == "Promoted":
+        print(r.find("node").get("name")); break
+' <<<"$xml")
+[ -n "$promoted" ] || fail "no Promoted ovndb_servers instance"
+say "incumbent serves, promoted on $promoted; 5 SB chassis and 1 NB switch written"
+
+# 2. README's steps
+"$C" exec "$promoted" pcs resource disable ovndb_servers-clone
+stopped() { ! "$C" exec "$promoted" sh -c 'pgrep -x ovsdb-server || pgrep -x ovn-northd' >/dev/null 2>&1 &&
+    ! "$C" exec "$(if [ "$promoted" = node1 ]; then echo node2; else echo node1; fi)" sh -c 'pgrep -x ovsdb-server || pgrep -x ovn-northd' >/dev/null 2>&1; }
+until_ok 60 stopped || fail "the incumbent's servers did not stop"
+"$C" exec "$promoted" pcs resource delete VirtualIP >&2
+"$C" exec "$promoted" pcs resource delete ovndb_servers-clone >&2
+"$C" exec "$promoted" sh -ec 'mkdir -p /mnt/lun && mount /dev/disk/by-id/LUN /mnt/lun
+    cp -p /var/lib/ovn/ovnnb_db.db /var/lib/ovn/ovnsb_db.db /mnt/lun/
+    ovn-ocf check /mnt/lun/ovnnb_db.db && ovn-ocf check /mnt/lun/ovnsb_db.db
+    umount /mnt/lun' >&2 || fail "copying the incumbent's files to the LUN failed"
+where=$("$C" shape A | tail -1) || fail "shape A did not start"
+say "shape A Started on $where"
+
+# 3. the data came along
+sb=$(names 6642 OVN_Southbound Chassis) || fail "cannot read the SB through the VIP"
+for i in 1 2 3 4 5; do
+    case $sb in *"\"migrated-$i\""*) ;; *) fail "chassis migrated-$i is missing after the migration" ;; esac
+done
+nb=$(names 6641 OVN_Northbound Logical_Switch) || fail "cannot read the NB through the VIP"
+case $nb in *'"migrated-ls"'*) ;; *) fail "logical switch migrated-ls is missing" ;; esac
+attrs=$("$C" exec "$where" crm_mon -1 -A)
+echo "$attrs" | grep -q 'ovn-ocf-sb-repair.*: clean' || fail "ovn-ocf-sb-repair is not clean: $attrs"
+echo "$attrs" | grep -q 'ovn-ocf-nb-repair.*: clean' || fail "ovn-ocf-nb-repair is not clean"
+crm failures >&2 || fail "failed actions after the migration"
+say "RESULT migrate: 5 SB chassis and 1 NB switch written through ovndb-servers.ocf are served by ovn-ocf on $where; both files verified clean"
