@@ -295,13 +295,15 @@ impl Agent<'_> {
 
     fn save(&self, st: &State) -> Result<(), Failure> {
         std::fs::create_dir_all(&self.cfg.run_dir).map_err(|e| {
-            Failure::generic(format!("cannot create {}: {e}", self.cfg.run_dir.display()))
+            let why = format!("cannot create {}: {e}", self.cfg.run_dir.display());
+            Failure::local_io(why, &e)
         })?;
         st.save(&self.cfg.state_file()).map_err(|e| {
-            Failure::generic(format!(
+            let why = format!(
                 "cannot write state file {}: {e}",
                 self.cfg.state_file().display()
-            ))
+            );
+            Failure::local_io(why, &e)
         })
     }
 
@@ -366,7 +368,10 @@ impl Agent<'_> {
                 .unwrap_or_default(),
         ] {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Failure::generic(format!("cannot create directory {}: {e}", dir.display()))
+                Failure::local_io(
+                    format!("cannot create directory {}: {e}", dir.display()),
+                    &e,
+                )
             })?;
         }
         let mark = process::log_size(&self.cfg.log_file);

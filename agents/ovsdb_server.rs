@@ -691,10 +691,11 @@ impl Agent<'_> {
     fn save(&self, st: &State) -> Result<(), Failure> {
         self.ensure_dirs()?;
         st.save(&self.cfg.state_file()).map_err(|e| {
-            Failure::generic(format!(
+            let why = format!(
                 "cannot write state file {}: {e}",
                 self.cfg.state_file().display()
-            ))
+            );
+            Failure::local_io(why, &e)
         })
     }
 
@@ -1146,7 +1147,7 @@ impl Agent<'_> {
         let target = self.bump_nb_cfg()?;
         let dir = self.cfg.gate_dir();
         std::fs::create_dir_all(&dir)
-            .map_err(|e| Failure::generic(format!("cannot create {}: {e}", dir.display())))?;
+            .map_err(|e| Failure::local_io(format!("cannot create {}: {e}", dir.display()), &e))?;
         let log_file = self.cfg.log_file.with_file_name("ovn-northd-sb-gate.log");
         let args = vec![
             "-vconsole:off".to_string(),
@@ -1230,7 +1231,10 @@ impl Agent<'_> {
             self.cfg.log_file.parent().unwrap_or(Path::new("/")),
         ] {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Failure::generic(format!("cannot create directory {}: {e}", dir.display()))
+                Failure::local_io(
+                    format!("cannot create directory {}: {e}", dir.display()),
+                    &e,
+                )
             })?;
         }
         Ok(())

@@ -81,6 +81,16 @@ impl Failure {
     pub fn perm(reason: impl Into<String>) -> Self {
         Self::new(OcfStatus::ErrPerm, reason)
     }
+    /// A local file operation failed: a directory or file this node may not write
+    /// (permissions, a read-only filesystem) is OCF_ERR_PERM, a hard error that moves the
+    /// resource to another node; anything else is OCF_ERR_GENERIC.
+    pub fn local_io(reason: impl Into<String>, e: &std::io::Error) -> Self {
+        use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+        match e.kind() {
+            PermissionDenied | ReadOnlyFilesystem => Self::perm(reason),
+            _ => Self::generic(reason),
+        }
+    }
 }
 
 pub type ActionResult = Result<OcfStatus, Failure>;
