@@ -116,7 +116,13 @@ pub fn parse_header(line: &[u8]) -> Option<(u64, [u8; 20])> {
     let rest = line.strip_prefix(MAGIC)?.strip_suffix(b"\n")?;
     let sp = rest.iter().position(|b| *b == b' ')?;
     let (len, hash) = (&rest[..sp], &rest[sp + 1..]);
-    if len.is_empty() || len.len() > 19 || !len.iter().all(u8::is_ascii_digit) || hash.len() != 40 {
+    // Hex digits only: `from_str_radix` would also take a sign ("+f"), ovsdb does not.
+    if len.is_empty()
+        || len.len() > 19
+        || !len.iter().all(u8::is_ascii_digit)
+        || hash.len() != 40
+        || !hash.iter().all(u8::is_ascii_hexdigit)
+    {
         return None;
     }
     let len = std::str::from_utf8(len).ok()?.parse().ok()?;
@@ -159,9 +165,10 @@ pub fn inspect(path: &Path, limit: Option<u64>) -> std::io::Result<Inspection> {
     inspect_reader(f.take(size), size)
 }
 
-/// [`inspect`] over any reader of exactly `size` bytes.
+/// [`inspect`] over the first `size` bytes of a reader; never asks it for more (a file
+/// a server appends to meanwhile is read as it was).
 pub fn inspect_reader(r: impl Read, size: u64) -> std::io::Result<Inspection> {
-    let mut r = BufReader::with_capacity(BUF, r);
+    let mut r = BufReader::with_capacity(BUF, r.take(size));
     let mut out = Inspection {
         verdict: Verdict::Empty,
         size,
@@ -241,10 +248,17 @@ pub fn inspect_reader(r: impl Read, size: u64) -> std::io::Result<Inspection> {
             };
         }
         if body_len == 0 || last != b'\n' {
-            break Verdict::Corrupt {
-                record: records,
-                offset,
-                why: "record does not end in a newline".into(),
+            // A damaged schema record leaves no intact prefix: not an ovsdb file.
+            break if records == 0 {
+                Verdict::NotOvsdb {
+                    why: "the schema record does not end in a newline".into(),
+                }
+            } else {
+                Verdict::Corrupt {
+                    record: records,
+                    offset,
+                    why: "record does not end in a newline".into(),
+                }
             };
         }
         if records == 0 {
