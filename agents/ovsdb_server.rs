@@ -391,6 +391,15 @@ fn path(v: &Values, name: &str) -> PathBuf {
 impl Config {
     /// Builds the config from parsed values; cross-parameter rules are checked here.
     pub fn from_values(v: &Values) -> Result<Config, Failure> {
+        // "/" (or "/.") passes as an absolute path but names no file: nothing could go
+        // beside it (the backup_dir and owner record defaults).
+        let db_file = v.str("db_file").unwrap_or_default();
+        if Path::new(db_file).file_name().is_none() {
+            return Err(Failure::configured(format!(
+                "parameter db_file: \"{}\" names a directory, not a database file",
+                db_file.chars().take(64).collect::<String>().escape_debug()
+            )));
+        }
         let db = match v.str("db") {
             Some("sb") => Db::Sb,
             _ => Db::Nb,

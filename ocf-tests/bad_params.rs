@@ -59,6 +59,11 @@ fn cases(canary: &str) -> Vec<(String, String)> {
     ] {
         v.push(("port".into(), bad.into()));
     }
+    // Absolute, but naming no file: nothing can go beside it (found by the fuzzer: the
+    // agent used to panic on every action).
+    for bad in ["/", "//", "/.", "/./"] {
+        v.push(("db_file".into(), bad.into()));
+    }
     for bad in ["xx", "NB", "nb ", "nb;sb", "--db", "northbound"] {
         v.push(("db".into(), bad.into()));
     }

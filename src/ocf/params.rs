@@ -245,7 +245,8 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
         }
         Kind::Remote => {
             for r in raw.split(',') {
-                check_remote(r).map_err(|why| bad(format!("\"{shown}\": {why}")))?;
+                // check_remote quotes the remote itself (bounded).
+                check_remote(r).map_err(bad)?;
             }
             Ok(Value::Str(raw.to_string()))
         }
@@ -316,24 +317,42 @@ pub fn split_command(s: &str) -> Result<Vec<String>, String> {
     Ok(argv)
 }
 
+/// At most 64 characters of a value, escaped and quoted, for a reason line.
+fn excerpt(s: &str) -> String {
+    let t: String = s.chars().take(64).collect();
+    let more = if t.len() < s.len() { "..." } else { "" };
+    format!("\"{}\"{more}", t.escape_debug())
+}
+
 /// One active OVSDB remote: `unix:/abs/path`, `tcp:IP:PORT` or `ssl:IP:PORT`.
 pub fn check_remote(r: &str) -> Result<(), String> {
     if let Some(path) = r.strip_prefix("unix:") {
         if !path.starts_with('/') {
-            return Err(format!("unix socket path in {r:?} is not absolute"));
+            return Err(format!(
+                "unix socket path in {} is not absolute",
+                excerpt(r)
+            ));
         }
         if let Some(c) = path.chars().find(|c| !path_char_ok(*c) || *c == ',') {
-            return Err(format!("{c:?} is not allowed in a socket path"));
+            return Err(format!(
+                "socket path in {} contains {c:?}, which is not allowed",
+                excerpt(r)
+            ));
         }
         return Ok(());
     }
     let rest = r
         .strip_prefix("tcp:")
         .or_else(|| r.strip_prefix("ssl:"))
-        .ok_or_else(|| format!("{r:?} is not unix:PATH, tcp:IP:PORT or ssl:IP:PORT"))?;
+        .ok_or_else(|| {
+            format!(
+                "{} is not unix:PATH, tcp:IP:PORT or ssl:IP:PORT",
+                excerpt(r)
+            )
+        })?;
     let (host, port) = rest
         .rsplit_once(':')
-        .ok_or_else(|| format!("{r:?} lacks a port"))?;
+        .ok_or_else(|| format!("{} lacks a port", excerpt(r)))?;
     let host = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
@@ -343,10 +362,15 @@ pub fn check_remote(r: &str) -> Result<(), String> {
                 .map(|_| ())
                 .map_err(|_| ())
         });
-    host.map_err(|_| format!("{r:?} needs an IP address literal (IPv6 in brackets)"))?;
+    host.map_err(|_| {
+        format!(
+            "{} needs an IP address literal (IPv6 in brackets)",
+            excerpt(r)
+        )
+    })?;
     match port.parse::<u32>() {
         Ok(p) if (1..=65535).contains(&p) => Ok(()),
-        _ => Err(format!("{r:?} has a bad port")),
+        _ => Err(format!("{} has a bad port", excerpt(r))),
     }
 }
 
