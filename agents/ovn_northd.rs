@@ -340,6 +340,42 @@ impl Agent<'_> {
         self.ask(d.pid, "status").map(|s| parse_status(&s))
     }
 
+    /// A promoted northd in standby: it lost the SB lock. While the Southbound is
+    /// unreachable (the SB resource failing over or recovering) that is no fault of
+    /// northd's and restarting it would not help: it takes the lock again once it
+    /// reconnects. Connected but still standby for 2 s: another northd holds the lock.
+    fn promoted_standby(&self, d: &ProcInfo) -> Result<(), String> {
+        let until = self.deadline.cap(Duration::from_secs(2));
+        loop {
+            let sb = self.ask(d.pid, "sb-connection-status")?;
+            if sb.trim() != "connected" {
+                log::warn!(
+                    "promoted ovn-northd pid {} is standby while the Southbound database {} is unreachable ({}); it takes the lock again once it reconnects",
+                    d.pid,
+                    self.cfg.sb,
+                    sb.trim()
+                );
+                return Ok(());
+            }
+            match self.status(d)? {
+                NorthdStatus::Active => return Ok(()),
+                NorthdStatus::Standby => {}
+                other => {
+                    return Err(format!(
+                        "promoted ovn-northd pid {} is not active: {other:?}",
+                        d.pid
+                    ));
+                }
+            }
+            if !until.sleep(Duration::from_millis(100)) {
+                return Err(format!(
+                    "promoted ovn-northd pid {} is connected to the Southbound database but does not hold its lock (another ovn-northd does?)",
+                    d.pid
+                ));
+            }
+        }
+    }
+
     /// Which databases northd is not connected to, as reasons; empty when both are.
     fn disconnected(&self, pid: i32) -> Result<Vec<String>, String> {
         let mut out = vec![];
@@ -584,6 +620,10 @@ impl Agent<'_> {
                 log::warn!("unpromoted ovn-northd pid {} is not paused", d.pid);
                 OcfStatus::Success
             }
+            (NorthdStatus::Standby, true) => match self.promoted_standby(&d) {
+                Ok(()) => OcfStatus::RunningPromoted,
+                Err(why) => return broken(why),
+            },
             (s, _) => {
                 return broken(format!(
                     "promoted ovn-northd pid {} is not active: {s:?}",

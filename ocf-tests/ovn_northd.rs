@@ -187,6 +187,53 @@ fn promotable_pair_takes_over() {
     a.expect("stop", 0);
 }
 
+/// A promoted northd whose Southbound goes away (the SB resource failing over) loses the
+/// lock: that is not northd's failure (8, not 9: restarting it would not help); once the
+/// SB is back it is active again. Connected and still without the lock: 9.
+#[test]
+fn promoted_northd_waits_for_a_lost_southbound() {
+    let d = dbs();
+    let mut n = Res::northd(&d.nb, &d.sb);
+    n.set("OCF_RESKEY_CRM_meta_promoted_max", "1");
+    n.expect("start", 0);
+    n.expect("promote", 0);
+    n.expect("monitor", 8);
+    let pid = d.sb.server_pid().unwrap();
+    d.sb.signal("KILL");
+    d.sb.wait_server_gone(pid);
+    d.sb.expect("stop", 0);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !n.northd_status().contains("standby") {
+        assert!(std::time::Instant::now() < end, "{}", n.northd_status());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let o = n.expect("monitor", 8);
+    assert!(o.stderr.contains("unreachable"), "{}", o.stderr);
+    // The SB back: northd reconnects and takes the lock again.
+    d.sb.expect("start", 0);
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !n.northd_status().contains("active") {
+        assert!(std::time::Instant::now() < end, "{}", n.northd_status());
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    n.expect("monitor", 8);
+    // Another northd (a primitive) takes the lock while ours is paused by hand and
+    // resumed: connected, standby: 9, with the reason.
+    n.appctl(&n.northd_ctl(), "pause");
+    let holder = Res::northd(&d.nb, &d.sb);
+    holder.expect("start", 0);
+    n.appctl(&n.northd_ctl(), "resume");
+    let o = n.run("monitor");
+    assert_eq!(o.code, 9, "{}", o.stderr);
+    assert!(
+        o.reason().unwrap().contains("does not hold its lock"),
+        "{}",
+        o.stderr
+    );
+    holder.expect("stop", 0);
+    n.expect("stop", 0);
+}
+
 /// Promote while another northd holds the SB lock: fails with a reason, goes back to paused.
 #[test]
 fn promote_fails_while_another_holds_the_lock() {
