@@ -3,6 +3,7 @@
 #   make install   DESTDIR, PREFIX, OCF_ROOT honoured
 #   make bench     measure against OVN's ovndb-servers.ocf, write BENCHMARKS.md
 #   make fuzz      the fuzz targets at scale (FUZZ_CASES, default 200000 per target)
+#   make soak      SOAK_N (50) failovers in one namespace cluster; its section of BENCHMARKS.md
 
 PREFIX   ?= /usr/local
 OCF_ROOT ?= /usr/lib/ocf
@@ -19,7 +20,7 @@ AGENTS   := ovsdb-server ovn-northd
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 
-.PHONY: all build deps install uninstall test bench fuzz readme clean demo demo-down cluster-smoke
+.PHONY: all build deps install uninstall test bench fuzz soak readme clean demo demo-down cluster-smoke
 
 all: build
 
@@ -86,6 +87,13 @@ cluster-smoke: deps install
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
 	ocf-tests/cluster/migrate.sh
+
+# A soak, not part of make test: SOAK_N (50) failovers in a row in one namespace cluster
+# (README's shape SOAK_SHAPE, default A): kill -9 and SIGSTOP of the serving SB, power-off
+# through the fence agent, standby; a writer through the VIP all along. Its section goes
+# into BENCHMARKS.md between <!-- BEGIN soak --> and <!-- END soak --> (if it passed).
+soak: deps install
+	ocf-tests/cluster/soak.sh --report target/soak.md --benchmarks BENCHMARKS.md
 
 # Regenerates README's parameter tables from the agents' tables.
 readme: build

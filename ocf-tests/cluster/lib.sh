@@ -1,15 +1,17 @@
 # shellcheck shell=bash disable=SC2034 # globals are read by the sourcing script
-# Shared pieces of the cluster scenarios (sourced by scenarios.sh): the background SB
-# writer, failover measurement, the acknowledged-transactions check, settling and failed
-# actions. Every wait has a deadline; times are printed, never asserted.
+# Shared pieces of the cluster scenarios (sourced by scenarios.sh and soak.sh): the
+# background SB writer, failover measurement, the acknowledged-transactions check, settling
+# and failed actions. Every wait has a deadline; times are printed, never asserted.
 #
 # Needs: C (cluster.sh), W (writer.py), WORK (a directory the client netns can read and
-# write), SHAPE (A or B). Functions return non-zero on failure after saying why (bad:
-# the reason for the result line in $WORK/why).
+# write), SHAPE (A or B). Optional: SAY (prefix of log lines, default "scenarios"),
+# FO_LIMIT (seconds a failover may take in writer_first_ack and db_back, default 120).
+# Functions return non-zero on failure after saying why (bad: the reason for the result
+# line in $WORK/why).
 
 VIP=198.51.100.100
 
-say() { echo "scenarios $(date +%T.%3N) $*" >&2; }
+say() { echo "${SAY:-scenarios} $(date +%T.%3N) $*" >&2; }
 # The reason goes to a file too: bad is often called in a $(...) subshell.
 bad() { echo "$*" >"$WORK/why"; say "FAIL: $*"; }
 # Seconds from epoch $1 to epoch $2 (default: now), two decimals.
@@ -79,12 +81,12 @@ writer_resume() { writer_alive && kill -USR2 "$WRITER_PID"; }
 
 # T0 [AFTER]: seconds from T0 to the first acknowledged SB transaction on a connection the
 # writer opened after AFTER (default T0), i.e. on the recovered service; sets FO and GAP
-# (longest time without an ack from T0 on). 120 s at most.
+# (longest time without an ack from T0 on). FO_LIMIT (120) s at most.
 FO=
 GAP=
 writer_first_ack() {
     local out
-    out=$(python3 "$W" first-ack "$WRITER_LOG" "${2:-$1}" 120) || { bad "writer: $out"; return 1; }
+    out=$(python3 "$W" first-ack "$WRITER_LOG" "${2:-$1}" "${FO_LIMIT:-120}") || { bad "writer: $out"; return 1; }
     read -r FO GAP <<<"$out"
     FO=$(awk -v a="$1" -v b="${2:-$1}" -v f="$FO" 'BEGIN { printf "%.2f", f + b - a }')
 }
@@ -103,11 +105,27 @@ ack_check() {
     say "all $n acknowledged SB transactions are in the SB"
 }
 
+# Like ack_check, but a lost transaction is counted, not a failure: sets ACKS (acknowledged),
+# LOST (how many of them are not in the SB) and appends every lost name to FILE ($1, a
+# file the client netns can write). Non-zero only if the SB could not be read.
+LOST=
+ack_count() {
+    local out n missing
+    : >"$1"
+    out=$("$C" client python3 "$W" check "$WRITER_LOG" --missing "$1") || true
+    read -r n missing _ <<<"$out"
+    if ! [[ ${n:-x} =~ ^[0-9]+$ && ${missing:-x} =~ ^[0-9]+$ ]]; then
+        bad "acknowledged SB transactions not checked: $out"
+        return 1
+    fi
+    ACKS=$n LOST=$missing
+}
+
 # DB (nb|sb): the epoch of the first successful transaction through the VIP after one
-# that failed (120 s at most).
+# that failed (FO_LIMIT, 120 s at most).
 db_back() {
     local out
-    out=$("$C" client python3 "$W" recovered "$1" 120) || { bad "$out"; return 1; }
+    out=$("$C" client python3 "$W" recovered "$1" "${FO_LIMIT:-120}") || { bad "$out"; return 1; }
     echo "$out"
 }
 

@@ -18,10 +18,10 @@ that much before the next attempt.
     writer.py gap LOG T0
         Prints the longest time between acks in LOG from T0 on (the last ack before T0
         counts as the start; the time since the last ack counts too).
-    writer.py check LOG
+    writer.py check LOG [--missing FILE]
         Every name LOG holds (read before the query) is in the SB Chassis table through
         the VIP; prints "<n acked> <n missing> <first missing names>"; exit 1 if any is
-        missing.
+        missing. --missing: every missing name is written to FILE, one a line.
     writer.py recovered DB SECS
         Transacts (a read) on DB (nb|sb) through the VIP until one fails and then one
         succeeds; prints the epoch of that success. Exit 1 after SECS.
@@ -233,7 +233,7 @@ def cmd_gap(log_path, t0):
     return 0
 
 
-def cmd_check(log_path):
+def cmd_check(log_path, missing_path=None):
     names = [a[1] for a in read_log(log_path)]  # read before the query
     deadline = time.monotonic() + 30
     while True:
@@ -247,6 +247,9 @@ def cmd_check(log_path):
             time.sleep(0.1)
     have = {r["name"] for r in rows}
     missing = [n for n in names if n not in have]
+    if missing_path:
+        with open(missing_path, "w") as f:
+            f.writelines(n + "\n" for n in missing)
     print("%d %d %s" % (len(names), len(missing), " ".join(missing[:5])))
     return 1 if missing else 0
 
@@ -309,6 +312,9 @@ def main(argv):
         i = args.index("--interval")
         interval = float(args[i + 1])
         args = args[:i] + args[i + 2:] + [interval]
+    if argv[1] == "check" and "--missing" in args:
+        i = args.index("--missing")
+        args = args[:i] + args[i + 2:] + [args[i + 1]]
     return cmds[argv[1]](*args)
 
 
