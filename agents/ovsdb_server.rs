@@ -875,6 +875,7 @@ impl Agent<'_> {
             self.run_hook(&rebuild)
                 .and_then(|()| self.sb_gate(&rebuild))
                 .and_then(|()| self.rebuild_done(&rebuild))
+                .and_then(|()| self.lease_held(&node, &token, keeper))
                 .and_then(|()| self.open_remotes(pid))
                 .inspect_err(|_| {
                     let _ = process::terminate(pid, Deadline::after(Duration::from_secs(5)));
@@ -954,6 +955,30 @@ impl Agent<'_> {
             lease::RENEW.as_millis()
         );
         Ok(pid)
+    }
+
+    /// Before the listeners open: the record is still our claim and its keeper still
+    /// renews it (a takeover while we repaired, or a keeper that died, ends the start).
+    fn lease_held(&self, node: &str, token: &str, keeper: i32) -> Result<(), Failure> {
+        let record = guard::record_path(&self.cfg.db_file);
+        match guard::read(&self.cfg.db_file) {
+            Ok(Some(r)) if r.node == node && r.token == token => {}
+            Ok(other) => {
+                return Err(Failure::generic(format!(
+                    "lost the owner record {} while starting (it names {}); not opening",
+                    record.display(),
+                    other.map_or_else(|| "no node".into(), |r| format!("node {}", r.node))
+                )));
+            }
+            Err(e) => return Err(Failure::generic(e.to_string())),
+        }
+        if !lease::is_keeper(keeper, &record) {
+            return Err(Failure::generic(format!(
+                "the lease keeper pid {keeper} of {} is gone; not opening",
+                record.display()
+            )));
+        }
+        Ok(())
     }
 
     /// Ends every keeper of our record on this node, also one no state file names (a

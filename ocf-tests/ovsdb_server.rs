@@ -824,3 +824,30 @@ fn monitor_fails_when_the_lease_keeper_is_gone() {
     assert!(std::path::Path::new(&format!("/proc/{}", keeper_pid(&r))).exists());
     r.expect("stop", 0);
 }
+
+#[test]
+fn start_does_not_open_when_its_lease_keeper_died_meanwhile() {
+    // The repair hook (run while the DB is created) kills the keeper: the start must not
+    // open the listeners on a claim nobody renews.
+    let mut r = Res::new("nb");
+    let record = r.db_file().with_file_name(".ovnnb_db.db.owner");
+    let hook = r.path("kill-keeper.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nfor p in /proc/[0-9]*; do\n  if tr '\\0' '\\n' < $p/cmdline 2>/dev/null | grep -qx -- '--record={}'; then kill -KILL ${{p#/proc/}}; fi\ndone\nexit 0\n",
+            record.display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["755", hook.to_str().unwrap()])
+        .status()
+        .unwrap();
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("lease keeper"), "{}", o.stderr);
+    assert!(r.server_pid().is_none());
+    assert!(!record.exists(), "the claim is released");
+}
