@@ -4,8 +4,11 @@
 #   make deb            the .deb (debhelper, packaging/debian)   -> target/deb/
 #   make rpm            the .rpm (packaging/rpm/ovn-ocf.spec)    -> target/rpm/RPMS/
 #   make package-test   build both, install/purge the .deb, query the .rpm (packaging/test.sh)
-# Both packages build from a copy of the source tree (packaging/srctree.sh) but share this
-# checkout's target/ (CARGO_TARGET_DIR), so a built tree is not built again.
+# Both packages build from a copy of the source tree (packaging/srctree.sh) with a cargo
+# target directory of their own, target/pkg-cargo (shared by the two). Not this
+# checkout's target/: cargo's fingerprints would then point at the copy's files, and a
+# later `make build` here would call a stale binary fresh (seen: make install installed
+# a binary older than the sources).
 
 # Included before the top-level `all:`, this file must not take the default goal.
 pkg_saved_goal := $(.DEFAULT_GOAL)
@@ -45,7 +48,7 @@ deb: package-version-check
 	packaging/srctree.sh target/deb/build/ovn-ocf-$(PKG_VERSION)
 	cp -a packaging/debian target/deb/build/ovn-ocf-$(PKG_VERSION)/debian
 	cd target/deb/build/ovn-ocf-$(PKG_VERSION) && \
-	  CARGO_TARGET_DIR=$(CURDIR)/target CARGO=$(CARGO) dpkg-buildpackage -b -uc -us -d
+	  CARGO_TARGET_DIR=$(CURDIR)/target/pkg-cargo CARGO=$(CARGO) dpkg-buildpackage -b -uc -us -d
 	mv target/deb/build/*.deb target/deb/build/*.buildinfo target/deb/build/*.changes target/deb/
 	@echo "deb: $(PKG_DEB)"
 
@@ -61,7 +64,7 @@ rpm: package-version-check
 	tar -C $(PKG_RPM_TOP)/stage -czf $(PKG_RPM_TOP)/SOURCES/ovn-ocf-$(PKG_VERSION).tar.gz \
 	  ovn-ocf-$(PKG_VERSION)
 	rm -rf $(PKG_RPM_TOP)/stage
-	CARGO_TARGET_DIR=$(CURDIR)/target CARGO=$(CARGO) rpmbuild -bb --nodeps \
+	CARGO_TARGET_DIR=$(CURDIR)/target/pkg-cargo CARGO=$(CARGO) rpmbuild -bb --nodeps \
 	  $(PKG_RPM_DEFINES) packaging/rpm/ovn-ocf.spec
 	@echo "rpm: $$(ls $(PKG_RPM_TOP)/RPMS/*/ovn-ocf-$(PKG_VERSION)-*.rpm)"
 

@@ -1,8 +1,8 @@
 #!/bin/bash
 # Copies the source tree into DEST for a package build: what git tracks plus new files it
 # does not ignore (without git: everything but .git, target and build). Modification times
-# are kept, so a cargo build there that shares this checkout's target directory
-# (CARGO_TARGET_DIR) finds its artefacts fresh instead of rebuilding.
+# are kept, so a second build from a fresh copy into the same CARGO_TARGET_DIR (the .deb's,
+# then the .rpm's: target/pkg-cargo) finds its artefacts fresh instead of rebuilding.
 #   packaging/srctree.sh DEST
 set -euo pipefail
 
