@@ -306,3 +306,37 @@ fn bad_parameters_are_err_configured() {
     assert_eq!(o.code, 5);
     assert!(n.server_pid().is_none());
 }
+
+/// ovn-northd to both databases over ssl: with real certificates (one throwaway CA).
+#[test]
+fn northd_over_ssl() {
+    let mut nb = Res::new("nb");
+    let mut sb = Res::new("sb");
+    let [key, cert, ca] = make_pki(nb.dir.path());
+    for r in [&mut nb, &mut sb] {
+        r.set("OCF_RESKEY_protocol", "ssl")
+            .set("OCF_RESKEY_ssl_private_key", &key)
+            .set("OCF_RESKEY_ssl_certificate", &cert)
+            .set("OCF_RESKEY_ssl_ca_cert", &ca);
+        r.expect("start", 0);
+    }
+    let d = Dbs { nb, sb };
+    let mut n = Res::northd(&d.nb, &d.sb);
+    n.set(
+        "OCF_RESKEY_nb_connection",
+        &format!("ssl:127.0.0.1:{}", d.nb.port),
+    )
+    .set(
+        "OCF_RESKEY_sb_connection",
+        &format!("ssl:127.0.0.1:{}", d.sb.port),
+    )
+    .set("OCF_RESKEY_ssl_private_key", &key)
+    .set("OCF_RESKEY_ssl_certificate", &cert)
+    .set("OCF_RESKEY_ssl_ca_cert", &ca);
+    n.expect("start", 0);
+    let o = n.run_with("monitor", &[("OCF_CHECK_LEVEL", "10")]);
+    assert_eq!(o.code, 0, "connected to both over ssl: {}", o.stderr);
+    assert!(switch_reaches_sb(&d, "ls-ssl"), "northd computes over ssl");
+    n.expect("stop", 0);
+    n.expect("monitor", 7);
+}

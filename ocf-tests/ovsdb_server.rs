@@ -510,65 +510,6 @@ fn depth0_monitor_forks_no_child() {
     );
 }
 
-/// A throwaway CA and one certificate signed by it (openssl), for server and client.
-fn make_pki(dir: &std::path::Path) -> [String; 3] {
-    let p = |n: &str| dir.join(n).display().to_string();
-    let run = |args: &[&str]| {
-        let o = std::process::Command::new("openssl")
-            .args(args)
-            .output()
-            .unwrap();
-        assert!(
-            o.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&o.stderr)
-        );
-    };
-    run(&[
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=test-ca",
-        "-keyout",
-        &p("ca.key"),
-        "-out",
-        &p("ca.pem"),
-    ]);
-    run(&[
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        &p("key.pem"),
-        "-out",
-        &p("req.pem"),
-    ]);
-    run(&[
-        "x509",
-        "-req",
-        "-in",
-        &p("req.pem"),
-        "-CA",
-        &p("ca.pem"),
-        "-CAkey",
-        &p("ca.key"),
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-out",
-        &p("cert.pem"),
-    ]);
-    [p("key.pem"), p("cert.pem"), p("ca.pem")]
-}
-
 /// protocol=ssl with real certificates: a client with a certificate from the same CA
 /// reads through the pssl listener; a plain TCP client cannot.
 #[test]
