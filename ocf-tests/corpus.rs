@@ -5,7 +5,7 @@
 //! one file per case and `manifest.tsv` (case, expected verdict, intact records, intact
 //! bytes, size, what was done), kept after the run for inspection and for other tools.
 //! A real ovsdb-server (unix socket in a temp dir, killed by PID) serves a fresh NB and
-//! SB file while `ovsdb-client transact` writes a few dozen transactions; the cases are
+//! SB file while transactions are written a few dozen transactions; the cases are
 //! derived from its records: truncations (mid-header, mid-body, at every record
 //! boundary), bit flips (header, length digits, hash, body), duplicated and reordered
 //! records, shorter and longer lengths, wrong and huge length fields, wrong hashes,
@@ -16,12 +16,15 @@
 //! prefix (or recreates the file when none is left), its backup is byte-exact with the
 //! damaged input, and the result passes `ovsdb-tool show-log`.
 
+mod common;
+
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-use ovn_ocf::dbfile::{self, Verdict};
+use common::RawServer;
+use ovn_ocf::dbfile;
 use ovn_ocf::ocf::Deadline;
 use ovn_ocf::repair::{self, Options, Policy, Step};
 
@@ -32,79 +35,6 @@ fn schema_file(db: &str) -> &'static str {
         "/usr/share/ovn/ovn-nb.ovsschema"
     } else {
         "/usr/share/ovn/ovn-sb.ovsschema"
-    }
-}
-
-fn schema_name(db: &str) -> &'static str {
-    if db == "nb" {
-        "OVN_Northbound"
-    } else {
-        "OVN_Southbound"
-    }
-}
-
-/// ovsdb-server on a unix socket in its own temp dir; killed by PID when dropped (also
-/// when the test fails), the dir removed with it.
-struct Server {
-    child: Child,
-    sock: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl Server {
-    fn start(file: &Path) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let sock = dir.path().join("db.sock");
-        let child = Command::new("ovsdb-server")
-            .arg("-vconsole:off")
-            .arg(format!("--remote=punix:{}", sock.display()))
-            .arg(format!("--unixctl={}", dir.path().join("db.ctl").display()))
-            .arg(file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut s = Server {
-            child,
-            sock,
-            _dir: dir,
-        };
-        // The socket file appears at bind(), before listen(): wait until it accepts.
-        let end = Instant::now() + Duration::from_secs(20);
-        while std::os::unix::net::UnixStream::connect(&s.sock).is_err() {
-            assert!(s.child.try_wait().unwrap().is_none(), "ovsdb-server exited");
-            assert!(Instant::now() < end, "ovsdb-server did not come up");
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        s
-    }
-
-    fn transact(&self, db: &str, ops: &str) {
-        let o = Command::new("ovsdb-client")
-            .arg("transact")
-            .arg(format!("unix:{}", self.sock.display()))
-            .arg(format!(r#"["{}",{ops}]"#, schema_name(db)))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        let out = String::from_utf8_lossy(&o.stdout);
-        assert!(
-            o.status.success() && !out.contains("\"error\""),
-            "{}: {} {}",
-            &ops[..ops.len().min(200)],
-            &out[..out.len().min(300)],
-            String::from_utf8_lossy(&o.stderr)
-        );
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        use nix::sys::signal::{Signal, kill};
-        use nix::unistd::Pid;
-        let _ = kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM);
-        let _ = self.child.wait();
     }
 }
 
@@ -120,7 +50,7 @@ fn write_db(dir: &Path, db: &str) -> Vec<u8> {
         .unwrap();
     assert!(st.success());
     {
-        let s = Server::start(&file);
+        let s = RawServer::start(&file);
         for i in 0..TRANSACTIONS {
             let ops = match i % 5 {
                 3 => format!(
@@ -429,18 +359,6 @@ fn derive(b: &[u8]) -> Vec<Case> {
     cases
 }
 
-fn kind(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Clean { .. } => "clean",
-        Verdict::TornTail { .. } => "torn-tail",
-        Verdict::Corrupt { .. } => "corrupt",
-        Verdict::Missing => "missing",
-        Verdict::Empty => "empty",
-        Verdict::Clustered => "clustered",
-        Verdict::NotOvsdb { .. } => "not-ovsdb",
-    }
-}
-
 /// `ovsdb-tool show-log`: success and the number of records it lists.
 fn show_log(file: &Path) -> (bool, usize) {
     let o = Command::new("ovsdb-tool")
@@ -532,7 +450,7 @@ fn check_case(
     // The classification.
     let i = dbfile::inspect(case, None).map_err(|e| e.to_string())?;
     let got = (
-        kind(&i.verdict),
+        i.verdict.kind(),
         i.verdict.intact_records(),
         i.verdict.intact_bytes(),
     );

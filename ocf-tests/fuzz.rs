@@ -157,18 +157,6 @@ fn reference(b: &[u8]) -> (&'static str, u64, u64) {
     }
 }
 
-fn kind(v: &Verdict) -> &'static str {
-    match v {
-        Verdict::Clean { .. } => "clean",
-        Verdict::TornTail { .. } => "torn-tail",
-        Verdict::Corrupt { .. } => "corrupt",
-        Verdict::Missing => "missing",
-        Verdict::Empty => "empty",
-        Verdict::Clustered => "clustered",
-        Verdict::NotOvsdb { .. } => "not-ovsdb",
-    }
-}
-
 /// Everything that must hold for any input; returns the inspection.
 fn check_any(b: &[u8], chunks: &[usize]) -> Result<Inspection, TestCaseError> {
     let whole = inspect_reader(b, b.len() as u64).expect("reading memory does not fail");
@@ -181,7 +169,7 @@ fn check_any(b: &[u8], chunks: &[usize]) -> Result<Inspection, TestCaseError> {
     // The same classification as the format's rules restated.
     let (k, records, bytes) = reference(b);
     prop_assert_eq!(
-        (kind(v), v.intact_records(), v.intact_bytes()),
+        (v.kind(), v.intact_records(), v.intact_bytes()),
         (k, records, bytes),
         "{:?}",
         v
@@ -202,7 +190,7 @@ fn check_any(b: &[u8], chunks: &[usize]) -> Result<Inspection, TestCaseError> {
             }
         );
     } else {
-        prop_assert!(whole.schema.is_none() || kind(v) == "not-ovsdb");
+        prop_assert!(whole.schema.is_none() || v.kind() == "not-ovsdb");
     }
     // Planning a repair from it is pure and must not panic either.
     let installed = SchemaId {

@@ -8,7 +8,7 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -19,70 +19,6 @@ const SB_SCHEMA: &str = "/usr/share/ovn/ovn-sb.ovsschema";
 
 fn schema_of(db: &str) -> &'static str {
     if db == "nb" { NB_SCHEMA } else { SB_SCHEMA }
-}
-
-/// Debian's ovsdb-server serving `file` on a unix socket only, started directly (not by
-/// our agent), for an independent look at what a file holds.
-struct RawServer {
-    child: Child,
-    sock: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-impl RawServer {
-    fn start(file: &Path) -> RawServer {
-        let dir = tempfile::tempdir().unwrap();
-        let sock = dir.path().join("db.sock");
-        let child = Command::new("ovsdb-server")
-            .arg("-vconsole:off")
-            .arg(format!("--remote=punix:{}", sock.display()))
-            .arg(format!("--unixctl={}", dir.path().join("db.ctl").display()))
-            .arg(file)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // The socket file appears at bind(), before listen(): wait until it accepts.
-        let end = Instant::now() + Duration::from_secs(20);
-        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
-            assert!(
-                Instant::now() < end,
-                "ovsdb-server did not come up on {}",
-                file.display()
-            );
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        RawServer {
-            child,
-            sock,
-            _dir: dir,
-        }
-    }
-
-    fn transact(&self, db: &str, ops: &str) -> serde_json::Value {
-        rpc_unix(
-            &self.sock,
-            &format!(
-                r#"{{"id":1,"method":"transact","params":["{}",{ops}]}}"#,
-                schema_name(db)
-            ),
-        )
-        .unwrap()
-    }
-
-    fn names(&self, db: &str) -> Vec<String> {
-        set_names(&self.transact(db, &select_sets()))
-    }
-}
-
-impl Drop for RawServer {
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .status();
-        let _ = self.child.wait();
-    }
 }
 
 /// A database written by a real ovsdb-server: the schema record plus one record per

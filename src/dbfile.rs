@@ -39,6 +39,19 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// One word per kind (tests and manifests key on it).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Verdict::Clean { .. } => "clean",
+            Verdict::TornTail { .. } => "torn-tail",
+            Verdict::Corrupt { .. } => "corrupt",
+            Verdict::Missing => "missing",
+            Verdict::Empty => "empty",
+            Verdict::Clustered => "clustered",
+            Verdict::NotOvsdb { .. } => "not-ovsdb",
+        }
+    }
+
     pub fn is_clean(&self) -> bool {
         matches!(self, Verdict::Clean { .. })
     }

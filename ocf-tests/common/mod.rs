@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ovn-ocf");
@@ -564,4 +564,84 @@ pub fn make_pki(dir: &std::path::Path) -> [String; 3] {
         &p("cert.pem"),
     ]);
     [p("key.pem"), p("cert.pem"), p("ca.pem")]
+}
+
+/// Debian's ovsdb-server serving `file` on a unix socket only, started directly (not by
+/// our agent), for an independent look at what a file holds.
+pub struct RawServer {
+    child: Child,
+    sock: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl RawServer {
+    pub fn start(file: &Path) -> RawServer {
+        let dir = tempfile::tempdir().unwrap();
+        let sock = dir.path().join("db.sock");
+        let child = Command::new("ovsdb-server")
+            .arg("-vconsole:off")
+            .arg(format!("--remote=punix:{}", sock.display()))
+            .arg(format!("--unixctl={}", dir.path().join("db.ctl").display()))
+            .arg(file)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // The socket file appears at bind(), before listen(): wait until it accepts.
+        let end = Instant::now() + Duration::from_secs(20);
+        let mut child = child;
+        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+            assert!(
+                child.try_wait().unwrap().is_none(),
+                "ovsdb-server exited serving {}",
+                file.display()
+            );
+            assert!(
+                Instant::now() < end,
+                "ovsdb-server did not come up on {}",
+                file.display()
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        RawServer {
+            child,
+            sock,
+            _dir: dir,
+        }
+    }
+
+    /// One transaction (`ops`: the operations after the DB name); panics on an error
+    /// reply, so a test never builds on a write that did not happen.
+    pub fn transact(&self, db: &str, ops: &str) -> serde_json::Value {
+        let r = rpc_unix(
+            &self.sock,
+            &format!(
+                r#"{{"id":1,"method":"transact","params":["{}",{ops}]}}"#,
+                schema_name(db)
+            ),
+        )
+        .unwrap();
+        let text = r.to_string();
+        assert!(
+            !text.contains("\"error\""),
+            "{}: {}",
+            ops.chars().take(200).collect::<String>(),
+            text.chars().take(300).collect::<String>()
+        );
+        r
+    }
+
+    pub fn names(&self, db: &str) -> Vec<String> {
+        set_names(&self.transact(db, &select_sets()))
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
 }
