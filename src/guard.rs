@@ -427,24 +427,29 @@ mod tests {
         assert!(matches!(e, Error::Alive { .. }), "{e}");
         assert!(e.to_string().contains("node n1 still serves"), "{e}");
         assert_eq!(read(&db).unwrap().unwrap().node, "n1", "record untouched");
-        // Fenced after its claim: no need to watch (a renewing record would refuse).
+        // Whether claim watches, told without a clock: a 60 s window with a deadline of
+        // 1 s is refused at once as too long to watch, so only a claim that does not
+        // watch can succeed with it.
+        let unwatchable = |fenced: Fenced| {
+            let mut p = probe(Ok(vec![m("n1", false)]), fenced);
+            p.window = std::time::Duration::from_secs(60);
+            p.deadline = Deadline::after(std::time::Duration::from_secs(1));
+            p
+        };
+        // Fenced after its claim: taken over without watching.
         let since = read(&db).unwrap().unwrap().since;
-        let fenced: Fenced = |_| Some(u64::MAX);
         assert!(since < u64::MAX);
-        let t0 = std::time::Instant::now();
-        let mut p = probe(Ok(vec![m("n1", false)]), fenced);
-        p.window = std::time::Duration::from_secs(60);
         assert!(matches!(
-            claim(&db, "n2", "u", p).unwrap(),
+            claim(&db, "n2", "u", unwatchable(|_| Some(u64::MAX))).unwrap(),
             Decision::TakeOver { .. }
         ));
-        assert!(t0.elapsed() < std::time::Duration::from_secs(60));
         // Fenced before it claimed (an old fence): the lease is watched first.
         let mut old = read(&db).unwrap().unwrap();
         old.node = "n1".into();
         old.since = 100;
         lease::store(&path, &old).unwrap();
-        let t0 = std::time::Instant::now();
+        let e = claim(&db, "n2", "u", unwatchable(|_| Some(50))).unwrap_err();
+        assert!(e.to_string().contains("too little to watch"), "{e}");
         assert!(matches!(
             claim(
                 &db,
@@ -455,7 +460,6 @@ mod tests {
             .unwrap(),
             Decision::TakeOver { .. }
         ));
-        assert!(t0.elapsed() >= std::time::Duration::from_millis(300));
         // An unreadable record is someone's: watched, then taken over, never trusted.
         std::fs::write(&path, b"garbage").unwrap();
         assert!(matches!(
