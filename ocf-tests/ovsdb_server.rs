@@ -363,63 +363,58 @@ fn promotion_score_only_on_change() {
     let shim = PcmkShim::new("1 node1 member\n");
     let mut r = Res::promotable("nb");
     r.set("PATH", &shim.path_env());
-    r.expect("start", 0);
-    let calls = shim.calls();
-    assert!(
-        calls.contains(&"crm_attribute --promotion -v 5".to_string()),
-        "{calls:?}"
+    // Runs `action` (exit `code`) and asserts the CIB writes it made include `want`.
+    let writes = |action: &str, code: i32, want: &[&str]| {
+        shim.clear();
+        r.expect(action, code);
+        let calls = shim.calls();
+        for w in want {
+            assert!(
+                calls.iter().any(|c| c == w),
+                "{action}: no {w:?} in {calls:?}"
+            );
+        }
+    };
+    // Three monitors in the role just written: no CIB write at all.
+    let quiet_monitors = |code: i32| {
+        shim.clear();
+        for _ in 0..3 {
+            r.expect("monitor", code);
+        }
+        assert!(
+            shim.calls()
+                .iter()
+                .all(|c| !c.starts_with("crm_attribute") && !c.starts_with("attrd")),
+            "{:?}",
+            shim.calls()
+        );
+    };
+    writes(
+        "start",
+        0,
+        &[
+            "crm_attribute --promotion -v 5",
+            "attrd_updater -n ovn-ocf-nb-role -U standby",
+        ],
     );
-    assert!(
-        calls.contains(&"attrd_updater -n ovn-ocf-nb-role -U standby".to_string()),
-        "{calls:?}"
+    quiet_monitors(0);
+    writes(
+        "promote",
+        0,
+        &[
+            "crm_attribute --promotion -v 10",
+            "attrd_updater -n ovn-ocf-nb-role -U serving",
+        ],
     );
-    shim.clear();
-    for _ in 0..3 {
-        r.expect("monitor", 0);
-    }
-    assert!(
-        shim.calls()
-            .iter()
-            .all(|c| !c.starts_with("crm_attribute") && !c.starts_with("attrd")),
-        "{:?}",
-        shim.calls()
-    );
-    r.expect("promote", 0);
-    let calls = shim.calls();
-    assert!(
-        calls.contains(&"crm_attribute --promotion -v 10".to_string()),
-        "{calls:?}"
-    );
-    assert!(
-        calls.contains(&"attrd_updater -n ovn-ocf-nb-role -U serving".to_string()),
-        "{calls:?}"
-    );
-    shim.clear();
-    for _ in 0..3 {
-        r.expect("monitor", 8);
-    }
-    assert!(
-        shim.calls()
-            .iter()
-            .all(|c| !c.starts_with("crm_attribute") && !c.starts_with("attrd")),
-        "{:?}",
-        shim.calls()
-    );
-    r.expect("demote", 0);
-    assert!(
-        shim.calls()
-            .contains(&"crm_attribute --promotion -v 5".to_string())
-    );
-    shim.clear();
-    r.expect("stop", 0);
-    let calls = shim.calls();
-    assert!(
-        calls.contains(&"crm_attribute --promotion -D".to_string()),
-        "{calls:?}"
-    );
-    assert!(
-        calls.contains(&"attrd_updater -n ovn-ocf-nb-role -D".to_string()),
-        "{calls:?}"
+    quiet_monitors(8);
+    writes("demote", 0, &["crm_attribute --promotion -v 5"]);
+    writes(
+        "stop",
+        0,
+        &[
+            "crm_attribute --promotion -D",
+            "attrd_updater -n ovn-ocf-nb-role -D",
+        ],
     );
 }
 
