@@ -23,32 +23,18 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::RawServer;
+use common::{RawServer, create_db, schema_file};
 use ovn_ocf::dbfile;
 use ovn_ocf::ocf::Deadline;
 use ovn_ocf::repair::{self, Options, Policy, Step};
 
 const TRANSACTIONS: usize = 30;
 
-fn schema_file(db: &str) -> &'static str {
-    if db == "nb" {
-        "/usr/share/ovn/ovn-nb.ovsschema"
-    } else {
-        "/usr/share/ovn/ovn-sb.ovsschema"
-    }
-}
-
 /// A database file written by a real ovsdb-server: inserts, updates and deletes, rows
 /// small and large.
 fn write_db(dir: &Path, db: &str) -> Vec<u8> {
     let file = dir.join(format!("{db}.db"));
-    let st = Command::new("ovsdb-tool")
-        .arg("create")
-        .arg(&file)
-        .arg(schema_file(db))
-        .status()
-        .unwrap();
-    assert!(st.success());
+    create_db(&file, schema_file(db));
     {
         let s = RawServer::start(&file);
         for i in 0..TRANSACTIONS {

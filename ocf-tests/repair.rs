@@ -14,24 +14,11 @@ use std::time::{Duration, Instant};
 use common::*;
 use proptest::prelude::*;
 
-const NB_SCHEMA: &str = "/usr/share/ovn/ovn-nb.ovsschema";
-const SB_SCHEMA: &str = "/usr/share/ovn/ovn-sb.ovsschema";
-
-fn schema_of(db: &str) -> &'static str {
-    if db == "nb" { NB_SCHEMA } else { SB_SCHEMA }
-}
-
 /// A database written by a real ovsdb-server: the schema record plus one record per
 /// committed transaction (rows r0..r{n-1}). Returns the file.
 fn write_db(dir: &Path, db: &str, n: usize) -> PathBuf {
     let file = dir.join(format!("ovn{db}_db.db"));
-    let st = Command::new("ovsdb-tool")
-        .arg("create")
-        .arg(&file)
-        .arg(schema_of(db))
-        .status()
-        .unwrap();
-    assert!(st.success());
+    create_db(&file, schema_file(db));
     let s = RawServer::start(&file);
     for i in 0..n {
         s.transact(db, &write_ops(&format!("r{i}")));
@@ -378,15 +365,7 @@ fn older_schema_is_converted() {
     let old = d.path().join("old.ovsschema");
     std::fs::write(&old, serde_json::to_vec(&schema).unwrap()).unwrap();
     let file = d.path().join("ovnnb_db.db");
-    assert!(
-        Command::new("ovsdb-tool")
-            .arg("create")
-            .arg(&file)
-            .arg(&old)
-            .status()
-            .unwrap()
-            .success()
-    );
+    create_db(&file, old.to_str().unwrap());
     {
         let s = RawServer::start(&file);
         for i in 0..3 {

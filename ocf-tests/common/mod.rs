@@ -645,3 +645,26 @@ impl Drop for RawServer {
         let _ = self.child.wait();
     }
 }
+
+pub const NB_SCHEMA: &str = "/usr/share/ovn/ovn-nb.ovsschema";
+pub const SB_SCHEMA: &str = "/usr/share/ovn/ovn-sb.ovsschema";
+
+/// The installed OVN schema of db "nb" or "sb".
+pub fn schema_file(db: &str) -> &'static str {
+    if db == "nb" { NB_SCHEMA } else { SB_SCHEMA }
+}
+
+/// An empty standalone database `file` from `schema` (`ovsdb-tool create`).
+pub fn create_db(file: &Path, schema: &str) {
+    let st = Command::new("ovsdb-tool")
+        .arg("create")
+        .arg(file)
+        .arg(schema)
+        .status()
+        .unwrap();
+    assert!(
+        st.success(),
+        "ovsdb-tool create {} {schema}",
+        file.display()
+    );
+}
