@@ -9,14 +9,14 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::ocf::params::{
+use ovn_ocf::ocf::params::{
     ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values, promotable_actions,
 };
-use crate::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
-use crate::ovsdb::{Unixctl, parse_key_values};
-use crate::pacemaker;
-use crate::process::{self, ProcInfo};
-use crate::state::{Role, State};
+use ovn_ocf::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
+use ovn_ocf::ovsdb::{Unixctl, parse_key_values};
+use ovn_ocf::pacemaker;
+use ovn_ocf::process::{self, ProcInfo};
+use ovn_ocf::state::{Role, State};
 
 use super::AgentDef;
 

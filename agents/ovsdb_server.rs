@@ -12,21 +12,21 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::dbfile;
-use crate::fsutil;
-use crate::guard;
-use crate::jsonrpc::Endpoint;
-use crate::lease;
-use crate::ocf::params::{
+use ovn_ocf::dbfile;
+use ovn_ocf::fsutil;
+use ovn_ocf::guard;
+use ovn_ocf::jsonrpc::Endpoint;
+use ovn_ocf::lease;
+use ovn_ocf::ocf::params::{
     ActionSpec, AgentSpec, Default, Kind, ParamSpec, Values, promotable_actions, split_command,
 };
-use crate::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
-use crate::ovsdb::{self, Ovsdb, SyncState, Unixctl};
-use crate::pacemaker;
-use crate::process::{self, ProcInfo};
-use crate::repair;
-use crate::runner;
-use crate::state::{Role, State};
+use ovn_ocf::ocf::{Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
+use ovn_ocf::ovsdb::{self, Ovsdb, SyncState, Unixctl};
+use ovn_ocf::pacemaker;
+use ovn_ocf::process::{self, ProcInfo};
+use ovn_ocf::repair;
+use ovn_ocf::runner;
+use ovn_ocf::state::{Role, State};
 
 use super::AgentDef;
 

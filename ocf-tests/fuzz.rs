@@ -9,12 +9,12 @@
 use std::collections::BTreeMap;
 use std::io::Read;
 
-use ovn_ocf::agents::{self, ovn_northd, ovsdb_server};
 use ovn_ocf::dbfile::{self, Inspection, SchemaId, Verdict, encode_record, inspect_reader};
 use ovn_ocf::jsonrpc::{Decoder, MAX_MESSAGE, classify};
 use ovn_ocf::ocf::params::{AgentSpec, Kind, check_remote, check_value, split_command};
 use ovn_ocf::ocf::{Failure, OcfStatus};
 use ovn_ocf::repair::{self, Policy};
+use ovn_ocf_agents::{self as agents, ovn_northd, ovsdb_server};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 use sha1::{Digest, Sha1};

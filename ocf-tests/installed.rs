@@ -241,7 +241,7 @@ fn ocf_tester_sb_promotable() {
 #[test]
 fn readme_parameter_tables_are_generated() {
     let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
     for agent in AGENTS {
         let begin = format!("<!-- BEGIN params {agent} -->\n");
         let end = format!("<!-- END params {agent} -->");

@@ -1,9 +1,10 @@
-//! ovn-ocf: Pacemaker OCF resource agents for OVN's central services.
+//! The ovn-ocf library: the OCF runtime, the OVSDB client and file format, the repair
+//! pipeline, ownership (the owner record and its lease), and adapters for Pacemaker's
+//! tools and for the daemons' processes.
 //!
-//! The library holds the OCF runtime, the OVSDB client and file format, daemon control and
-//! Pacemaker wrappers; `agents/` holds one module per agent; `main.rs` only dispatches.
+//! It never imports the application (the agents and the operator CLI, in `agents/`): the
+//! layers and what each module owns are in docs/ARCHITECTURE.md.
 
-pub mod cli;
 pub mod dbfile;
 pub mod fsutil;
 pub mod guard;
@@ -16,20 +17,3 @@ pub mod process;
 pub mod repair;
 pub mod runner;
 pub mod state;
-
-#[path = "../agents/mod.rs"]
-pub mod agents;
-
-/// Runs the program: under an agent's name it is that agent, otherwise the operator CLI.
-/// Returns the exit code.
-pub fn main_with_args(args: Vec<String>) -> i32 {
-    let argv0 = args.first().map(String::as_str).unwrap_or("ovn-ocf");
-    let name = std::path::Path::new(argv0)
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("ovn-ocf");
-    match agents::by_name(name) {
-        Some(agent) => agents::main(agent, &args),
-        None => cli::main(args),
-    }
-}

@@ -1,11 +1,14 @@
-//! The agents: each module declares its parameter table and action handlers. This module
-//! maps an agent name (argv[0]) to its definition and runs one action the OCF way.
+//! The application on top of the library: the two agents (each module declares its
+//! parameter table and action handlers), the operator CLI, and the argv[0] dispatch of the
+//! multi-call binary. This module maps an agent name to its definition and runs one action
+//! the OCF way.
 
+pub mod cli;
 pub mod ovn_northd;
 pub mod ovsdb_server;
 
-use crate::ocf::params::{AgentSpec, Values};
-use crate::ocf::{self, Action, ActionResult, Meta, OcfStatus};
+use ovn_ocf::ocf::params::{AgentSpec, Values};
+use ovn_ocf::ocf::{self, Action, ActionResult, Meta, OcfStatus};
 
 /// An agent: its table and the function that carries out actions.
 pub struct AgentDef {
@@ -80,5 +83,19 @@ pub fn configure<C>(
             }))
         }
         Err(f) => Err(Err(f)),
+    }
+}
+
+/// Runs the program: under an agent's name it is that agent, otherwise the operator CLI.
+/// Returns the exit code.
+pub fn main_with_args(args: Vec<String>) -> i32 {
+    let argv0 = args.first().map(String::as_str).unwrap_or("ovn-ocf");
+    let name = std::path::Path::new(argv0)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("ovn-ocf");
+    match by_name(name) {
+        Some(agent) => main(agent, &args),
+        None => cli::main(args),
     }
 }

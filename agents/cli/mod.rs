@@ -5,12 +5,12 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate::agents;
-use crate::agents::ovsdb_server;
-use crate::dbfile::{self, Verdict};
-use crate::lease;
-use crate::ocf::Deadline;
-use crate::repair;
+use crate as agents;
+use crate::ovsdb_server;
+use ovn_ocf::dbfile::{self, Verdict};
+use ovn_ocf::lease;
+use ovn_ocf::ocf::Deadline;
+use ovn_ocf::repair;
 
 #[derive(Parser)]
 #[command(
@@ -146,7 +146,7 @@ pub fn main(args: Vec<String>) -> i32 {
             repair_cmd(file, dry_run, backup_dir, schema, policy, keep, ovsdb_tool)
         }
         Cmd::LeaseKeep(k) => {
-            crate::ocf::logger::OcfLogger::from_env("ovsdb-server").install();
+            ovn_ocf::ocf::logger::OcfLogger::from_env("ovsdb-server").install();
             lease::keep(&lease::Keeper {
                 record: k.record,
                 node: k.node,
@@ -167,9 +167,9 @@ pub fn main(args: Vec<String>) -> i32 {
 
 /// `ovn-ocf man`: one page as roff, or the list of page file names.
 fn man(page: Option<&str>, list: bool) -> i32 {
-    use crate::ocf::man;
+    use ovn_ocf::ocf::man;
     let version = env!("CARGO_PKG_VERSION");
-    let specs: Vec<&crate::ocf::params::AgentSpec> =
+    let specs: Vec<&ovn_ocf::ocf::params::AgentSpec> =
         agents::AGENTS.iter().map(|a| a.spec).collect();
     if list {
         println!("ovn-ocf.8");
@@ -311,4 +311,57 @@ fn held_by_server(file: &std::path::Path) -> Option<i32> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use ovn_ocf::ocf::man::{agent_page, escape, only_known_requests, page_name};
+    use ovn_ocf::ocf::params::{AgentSpec, Default};
+
+    use crate::AGENTS;
+
+    #[test]
+    fn every_parameter_and_action_is_on_its_agents_page() {
+        let all: Vec<&AgentSpec> = AGENTS.iter().map(|a| a.spec).collect();
+        for a in AGENTS {
+            let page = agent_page(a.spec, &all, "9.9.9");
+            only_known_requests(&page).unwrap();
+            for section in [
+                "NAME",
+                "SYNOPSIS",
+                "DESCRIPTION",
+                "SUPPORTED PARAMETERS",
+                "SUPPORTED ACTIONS",
+                "EXAMPLE CRM SHELL",
+                "EXAMPLE PCS",
+                "SEE ALSO",
+                "AUTHOR",
+            ] {
+                assert!(page.contains(&format!(".SH \"{section}\"\n")), "{section}");
+            }
+            assert!(page.contains(&format!(
+                ".TH \"{}\" \"7\"",
+                escape(&page_name(a.spec.name).to_uppercase())
+            )));
+            assert!(page.contains("ovn\\-ocf 9.9.9"));
+            for p in a.spec.params {
+                assert!(
+                    page.contains(&format!(".PP\n\\fB{}\\fR \\(em ", escape(p.name))),
+                    "{}: parameter {} missing",
+                    a.spec.name,
+                    p.name
+                );
+                if let Default::Fixed(d) = p.default {
+                    assert!(page.contains(&escape(d)), "default of {}", p.name);
+                }
+            }
+            for act in a.spec.actions {
+                assert!(
+                    page.contains(&format!(".PP\n\\fB{}\\fR\n", escape(act.name))),
+                    "action {}",
+                    act.name
+                );
+            }
+        }
+    }
 }
