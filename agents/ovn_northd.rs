@@ -232,6 +232,13 @@ impl Config {
     }
 }
 
+/// The configuration from parameter values looked up by name (`OCF_RESKEY_` stripped), as
+/// the agent reads them from its environment: for tools that read a resource's parameters
+/// from elsewhere (the CIB), such as `ovn-ocf status`.
+pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Failure> {
+    SPEC.parse_with(lookup).and_then(|v| Config::from_values(&v))
+}
+
 pub fn resolve(cfg: &Config) -> Result<(), Failure> {
     if !process::executable(&cfg.ovn_northd) {
         return Err(Failure::installed(format!(
