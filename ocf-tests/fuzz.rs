@@ -14,6 +14,7 @@ use ovn_ocf::jsonrpc::{Decoder, MAX_MESSAGE, classify};
 use ovn_ocf::ocf::params::{AgentSpec, Kind, check_remote, check_value, split_command};
 use ovn_ocf::ocf::{Failure, OcfStatus};
 use ovn_ocf::repair::{self, Policy};
+use ovn_ocf_agents::framework::Agent;
 use ovn_ocf_agents::{self as agents, ovn_northd, ovsdb_server};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
@@ -929,7 +930,7 @@ fn check_failure(spec: &AgentSpec, f: &Failure) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// parse_with, then the agent's cross-parameter build (what `agents::configure` runs).
+/// parse_with, then the agent's cross-parameter build (what the framework's `configure` runs).
 fn configure(
     spec: &'static AgentSpec,
     env: &BTreeMap<String, String>,
@@ -942,17 +943,15 @@ fn configure(
     // Every parameter given (non-empty) was kept.
     for p in spec.params {
         if env.get(p.name).is_some_and(|v| !v.is_empty()) {
-            let kept = values.str(p.name).is_some()
-                || values.int(p.name).is_some()
-                || values.bool(p.name).is_some();
+            let kept = values.has(p.name);
             prop_assert!(kept, "{} was given but not kept", p.name);
         } else if p.required {
             prop_assert!(false, "required {} missing but parsed", p.name);
         }
     }
     let built = match spec.name {
-        "ovsdb-server" => ovsdb_server::Config::from_values(&values).map(|_| ()),
-        "ovn-northd" => ovn_northd::Config::from_values(&values).map(|_| ()),
+        "ovsdb-server" => <ovsdb_server::Config as Agent>::configure(&values).map(|_| ()),
+        "ovn-northd" => <ovn_northd::Config as Agent>::configure(&values).map(|_| ()),
         other => panic!("agent {other} has no builder here; add it"),
     };
     if let Err(f) = built {
@@ -1010,7 +1009,7 @@ fn regression_db_file_root_leaves_backup_dir_unset() {
             .collect();
         let r = std::panic::catch_unwind(|| {
             spec.parse_with(|n| env.get(n).cloned())
-                .and_then(|v| ovsdb_server::Config::from_values(&v).map(|_| ()))
+                .and_then(|v| <ovsdb_server::Config as Agent>::configure(&v).map(|_| ()))
         });
         match r {
             Ok(Ok(())) => {}

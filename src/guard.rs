@@ -7,14 +7,12 @@
 //!
 //! Owns the owner record file only; never touches the DB file.
 
-use std::path::{Path, PathBuf};
-
-use serde::{Deserialize, Serialize};
+use std::path::Path;
 
 use std::io::ErrorKind;
 
 use crate::fsutil;
-use crate::lease;
+use crate::lease::{self, OwnerRecord, record_path};
 use crate::ocf::Deadline;
 use crate::pacemaker::Member;
 
@@ -60,30 +58,16 @@ pub enum Error {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OwnerRecord {
-    pub node: String,
-    pub db_file: String,
-    /// Seconds since the epoch when the node took it.
-    pub since: u64,
-    /// This claim's identity; the keeper renews only the claim it was started for.
-    #[serde(default)]
-    pub token: String,
-    /// Renewals so far, and the wall clock of the last one (ms since the epoch; for
-    /// operators: takers compare bytes, not clocks).
-    #[serde(default)]
-    pub seq: u64,
-    #[serde(default)]
-    pub renewed_ms: u64,
-}
-
-/// `<dir>/.<file>.owner`, beside the DB on the same storage.
-pub fn record_path(db_file: &Path) -> PathBuf {
-    let name = db_file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    db_file.with_file_name(format!(".{name}.owner"))
+/// Refusals are generic failures: the database may be served elsewhere, or here once the
+/// storage is mounted or the other node is fenced. A record this node may not write is
+/// OCF_ERR_PERM.
+impl crate::ocf::OcfError for Error {
+    fn ocf_status(&self) -> crate::ocf::OcfStatus {
+        match self {
+            Error::Io { source, .. } => crate::ocf::io_status(source),
+            _ => crate::ocf::OcfStatus::ErrGeneric,
+        }
+    }
 }
 
 /// What to do about an existing record.

@@ -42,6 +42,14 @@ pub enum Error {
     },
 }
 
+/// A daemon that does not answer its socket is a generic failure: Pacemaker recovers it
+/// (restart or failover); nothing about the node's configuration is wrong.
+impl crate::ocf::OcfError for Error {
+    fn ocf_status(&self) -> crate::ocf::OcfStatus {
+        crate::ocf::OcfStatus::ErrGeneric
+    }
+}
+
 impl Error {
     pub fn is_timeout(&self) -> bool {
         matches!(self, Error::Timeout { .. })

@@ -23,10 +23,37 @@ use nix::fcntl::OFlag;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
+use serde::{Deserialize, Serialize};
+
 use crate::fsutil;
-use crate::guard::OwnerRecord;
 use crate::ocf::Deadline;
 use crate::process;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnerRecord {
+    pub node: String,
+    pub db_file: String,
+    /// Seconds since the epoch when the node took it.
+    pub since: u64,
+    /// This claim's identity; the keeper renews only the claim it was started for.
+    #[serde(default)]
+    pub token: String,
+    /// Renewals so far, and the wall clock of the last one (ms since the epoch; for
+    /// operators: takers compare bytes, not clocks).
+    #[serde(default)]
+    pub seq: u64,
+    #[serde(default)]
+    pub renewed_ms: u64,
+}
+
+/// `<dir>/.<file>.owner`, beside the DB on the same storage.
+pub fn record_path(db_file: &Path) -> PathBuf {
+    let name = db_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db_file.with_file_name(format!(".{name}.owner"))
+}
 
 /// Size of the record on storage.
 pub const BLOCK: usize = 4096;
@@ -237,10 +264,25 @@ pub fn stop_keeper(pid: i32, record: &Path, deadline: Deadline) {
     }
 }
 
-/// The keeper's loop; returns the exit code. Renews while the agent that spawned it (its
+/// Why a keeper ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// Its ovsdb-server and the agent that spawned it are gone: the lease lapses.
+    Lapsed,
+    /// The record was removed (a stop released it).
+    Removed,
+    /// A newer claim of this node took the record over.
+    Reclaimed,
+    /// Asked to stop (SIGTERM/SIGINT).
+    Stopped,
+    /// Another node holds the record: this node's ovsdb-server was killed.
+    Lost,
+}
+
+/// The keeper's loop; returns why it ended. Renews while the agent that spawned it (its
 /// parent) runs or the ovsdb-server it guards runs; exits when the record is gone or is a
 /// newer claim of this node; kills the ovsdb-server when another node holds the record.
-pub fn keep(k: &Keeper) -> i32 {
+pub fn keep(k: &Keeper) -> Ended {
     let parent = nix::unistd::getppid();
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     for sig in [Signal::SIGTERM, Signal::SIGINT] {
@@ -261,12 +303,12 @@ pub fn keep(k: &Keeper) -> i32 {
                 "lease keeper for {}: ovsdb-server is gone; the lease lapses",
                 k.record.display()
             );
-            return 0;
+            return Ended::Lapsed;
         }
         match read_block(&k.record) {
             Ok(None) => {
                 log::info!("lease keeper: {} was removed; exiting", k.record.display());
-                return 0;
+                return Ended::Removed;
             }
             Ok(Some(bytes)) => {
                 io_errors = 0;
@@ -284,7 +326,7 @@ pub fn keep(k: &Keeper) -> i32 {
                             k.record.display(),
                             rec.token
                         );
-                        return 0;
+                        return Ended::Reclaimed;
                     }
                     other => {
                         let by = other.map_or_else(
@@ -300,7 +342,7 @@ pub fn keep(k: &Keeper) -> i32 {
                         if let Some(p) = victim {
                             let _ = kill(Pid::from_raw(p), Signal::SIGKILL);
                         }
-                        return 1;
+                        return Ended::Lost;
                     }
                 }
             }
@@ -315,7 +357,7 @@ pub fn keep(k: &Keeper) -> i32 {
         std::thread::sleep(RENEW);
     }
     log::info!("lease keeper for {} stopped", k.record.display());
-    0
+    Ended::Stopped
 }
 
 fn store_in_place(path: &Path, rec: &OwnerRecord) -> std::io::Result<()> {

@@ -11,6 +11,7 @@ pub mod guard;
 pub mod jsonrpc;
 pub mod lease;
 pub mod ocf;
+pub mod ovn;
 pub mod ovsdb;
 pub mod pacemaker;
 pub mod process;

@@ -1,9 +1,11 @@
 //! Talking to a running ovsdb-server: its unixctl control socket (the `ovs-appctl`
-//! protocol) and the OVSDB protocol on its local socket. Parses the answers we rely on
-//! (`sync-status`, `list-remotes`, `transact` results) in one place each.
+//! protocol) and the OVSDB protocol (RFC 7047) on its local socket. Parses the answers we
+//! rely on (`sync-status`, `list-remotes`, `transact` results) in one place each, and
+//! builds the operations callers need as typed values ([`Op`], [`Row`], [`Connection`]):
+//! no caller writes JSON or indexes into a reply.
 //!
 //! Owns no process management and never writes to the database except through an
-//! explicit `transact` a caller builds.
+//! explicit transaction a caller asks for.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -96,6 +98,121 @@ pub fn parse_remotes(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// One operation of a transaction, built by its constructors (RFC 7047 section 5.2).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Op(Value);
+
+/// A value of a row's column, as the protocol spells it (`["uuid", ...]`, `["set", ...]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Datum(Value);
+
+impl Datum {
+    pub fn int(i: i64) -> Datum {
+        Datum(json!(i))
+    }
+    pub fn string(s: &str) -> Datum {
+        Datum(json!(s))
+    }
+    /// A set holding the row inserted earlier in the same transaction as `name`.
+    pub fn set_of_named(name: &str) -> Datum {
+        Datum(json!(["set", [["named-uuid", name]]]))
+    }
+}
+
+impl Op {
+    /// `select` of `columns` (all rows, or those `where_uuid` picks).
+    pub fn select(table: &str, columns: &[&str]) -> Op {
+        Op(json!({"op": "select", "table": table, "where": [], "columns": columns}))
+    }
+    /// `insert` of a row with the given columns.
+    pub fn insert(table: &str, row: &[(&str, Datum)]) -> Op {
+        Op(json!({"op": "insert", "table": table, "row": Self::row(row)}))
+    }
+    /// `update` of the given columns.
+    pub fn update(table: &str, row: &[(&str, Datum)]) -> Op {
+        Op(json!({"op": "update", "table": table, "where": [], "row": Self::row(row)}))
+    }
+    /// `mutate`: `column += by`.
+    pub fn add(table: &str, column: &str, by: i64) -> Op {
+        Op(json!({"op": "mutate", "table": table, "where": [], "mutations": [[column, "+=", by]]}))
+    }
+    /// `mutate`: insert `what` into the set `column`.
+    pub fn set_insert(table: &str, column: &str, what: Datum) -> Op {
+        Op(json!({"op": "mutate", "table": table, "where": [],
+                  "mutations": [[column, "insert", what.0]]}))
+    }
+    /// Restricts the operation to the row with this `_uuid`.
+    pub fn where_uuid(mut self, uuid: &str) -> Op {
+        self.0["where"] = json!([["_uuid", "==", ["uuid", uuid]]]);
+        self
+    }
+    /// Names the row an `insert` creates, for later operations of the transaction.
+    pub fn named(mut self, name: &str) -> Op {
+        self.0["uuid-name"] = json!(name);
+        self
+    }
+    fn row(cols: &[(&str, Datum)]) -> Value {
+        Value::Object(
+            cols.iter()
+                .map(|(k, v)| (k.to_string(), v.0.clone()))
+                .collect(),
+        )
+    }
+}
+
+/// One row of a `select` result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(serde_json::Map<String, Value>);
+
+impl Row {
+    /// An integer column; `None` also for an empty optional one (`["set", []]`).
+    pub fn int(&self, column: &str) -> Option<i64> {
+        self.0.get(column)?.as_i64()
+    }
+    pub fn string(&self, column: &str) -> Option<&str> {
+        self.0.get(column)?.as_str()
+    }
+    /// `_uuid`, as the protocol's `["uuid", "..."]`.
+    pub fn uuid(&self) -> Option<&str> {
+        match self.0.get("_uuid")?.as_array()?.as_slice() {
+            [tag, Value::String(u)] if tag == "uuid" => Some(u),
+            _ => None,
+        }
+    }
+}
+
+/// The result of one operation: the rows of a `select`, empty for the others.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct OpResult {
+    pub rows: Vec<Row>,
+}
+
+impl OpResult {
+    fn parse(v: &Value) -> OpResult {
+        let rows = v
+            .get("rows")
+            .and_then(Value::as_array)
+            .map(|rows| {
+                rows.iter()
+                    .filter_map(|r| r.as_object().cloned().map(Row))
+                    .collect()
+            })
+            .unwrap_or_default();
+        OpResult { rows }
+    }
+    pub fn first(&self) -> Option<&Row> {
+        self.rows.first()
+    }
+}
+
+/// A row of a database's `Connection` table (both OVN databases have it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connection {
+    pub uuid: Option<String>,
+    pub target: String,
+    pub inactivity_probe: Option<i64>,
+}
+
 /// A connection to the OVSDB protocol endpoint.
 pub struct Ovsdb {
     client: Client,
@@ -108,15 +225,16 @@ impl Ovsdb {
         })
     }
 
-    /// Runs a transaction; an operation's `error` becomes [`Error::Remote`].
+    /// Runs a transaction on `db` (a schema name); an operation's `error` becomes
+    /// [`Error::Remote`]. One result per operation.
     pub fn transact(
         &mut self,
         db: &str,
-        ops: &[Value],
+        ops: &[Op],
         deadline: Deadline,
-    ) -> Result<Vec<Value>, Error> {
+    ) -> Result<Vec<OpResult>, Error> {
         let mut params = vec![json!(db)];
-        params.extend(ops.iter().cloned());
+        params.extend(ops.iter().map(|o| o.0.clone()));
         let v = self
             .client
             .call("transact", Value::Array(params), deadline)?;
@@ -128,7 +246,72 @@ impl Ovsdb {
                 error: err,
             });
         }
-        Ok(results)
+        Ok(results.iter().map(OpResult::parse).collect())
+    }
+
+    /// One `select`; its rows.
+    pub fn select(&mut self, db: &str, op: Op, deadline: Deadline) -> Result<Vec<Row>, Error> {
+        let mut r = self.transact(db, &[op], deadline)?;
+        Ok(r.pop().unwrap_or_default().rows)
+    }
+
+    /// The rows of `db`'s Connection table.
+    pub fn connections(&mut self, db: &str, deadline: Deadline) -> Result<Vec<Connection>, Error> {
+        let op = Op::select("Connection", &["_uuid", "target", "inactivity_probe"]);
+        Ok(self
+            .select(db, op, deadline)?
+            .iter()
+            .filter_map(|r| {
+                Some(Connection {
+                    target: r.string("target")?.to_string(),
+                    uuid: r.uuid().map(str::to_string),
+                    inactivity_probe: r.int("inactivity_probe"),
+                })
+            })
+            .collect())
+    }
+
+    /// Makes sure a Connection row for `target` with this inactivity probe exists and is
+    /// linked from `global`'s `connections` (the table ovn-ctl opens `db:` remotes from).
+    /// `have` is the Connection table as read just before. Returns whether it wrote.
+    pub fn ensure_connection(
+        &mut self,
+        db: &str,
+        global: &str,
+        have: &[Connection],
+        target: &str,
+        probe: i64,
+        deadline: Deadline,
+    ) -> Result<bool, Error> {
+        let ops = match have.iter().find(|c| c.target == target) {
+            Some(c) if c.inactivity_probe == Some(probe) => return Ok(false),
+            Some(Connection {
+                uuid: Some(uuid), ..
+            }) => vec![
+                Op::update("Connection", &[("inactivity_probe", Datum::int(probe))])
+                    .where_uuid(uuid),
+            ],
+            _ => {
+                let has_global = !self
+                    .select(db, Op::select(global, &["_uuid"]), deadline)?
+                    .is_empty();
+                let insert = Op::insert(
+                    "Connection",
+                    &[
+                        ("target", Datum::string(target)),
+                        ("inactivity_probe", Datum::int(probe)),
+                    ],
+                )
+                .named("conn");
+                let link = if has_global {
+                    Op::set_insert(global, "connections", Datum::set_of_named("conn"))
+                } else {
+                    Op::insert(global, &[("connections", Datum::set_of_named("conn"))])
+                };
+                vec![insert, link]
+            }
+        };
+        self.transact(db, &ops, deadline).map(|_| true)
     }
 }
 
@@ -173,6 +356,54 @@ mod tests {
             vec!["db:OVN_Northbound,NB_Global,connections", "ptcp:6641:[::1]"]
         );
         assert!(parse_remotes("\n").is_empty());
+    }
+
+    #[test]
+    fn operations_are_rfc_7047() {
+        assert_eq!(
+            Op::select("NB_Global", &["nb_cfg"]).0,
+            json!({"op": "select", "table": "NB_Global", "where": [], "columns": ["nb_cfg"]})
+        );
+        assert_eq!(
+            Op::update("Connection", &[("inactivity_probe", Datum::int(5))])
+                .where_uuid("u1")
+                .0,
+            json!({"op": "update", "table": "Connection",
+                   "where": [["_uuid", "==", ["uuid", "u1"]]],
+                   "row": {"inactivity_probe": 5}})
+        );
+        assert_eq!(
+            Op::insert("Connection", &[("target", Datum::string("ptcp:6641"))])
+                .named("conn")
+                .0,
+            json!({"op": "insert", "table": "Connection", "uuid-name": "conn",
+                   "row": {"target": "ptcp:6641"}})
+        );
+        assert_eq!(
+            Op::set_insert("SB_Global", "connections", Datum::set_of_named("conn")).0,
+            json!({"op": "mutate", "table": "SB_Global", "where": [],
+                   "mutations": [["connections", "insert", ["set", [["named-uuid", "conn"]]]]]})
+        );
+        assert_eq!(
+            Op::add("NB_Global", "nb_cfg", 1).0,
+            json!({"op": "mutate", "table": "NB_Global", "where": [],
+                   "mutations": [["nb_cfg", "+=", 1]]})
+        );
+    }
+
+    #[test]
+    fn rows_from_a_select_result() {
+        let r = OpResult::parse(&json!({"rows": [
+            {"_uuid": ["uuid", "a-b"], "target": "ptcp:6641", "inactivity_probe": ["set", []], "nb_cfg": 7},
+            "not a row"
+        ]}));
+        assert_eq!(r.rows.len(), 1);
+        let row = r.first().unwrap();
+        assert_eq!(row.uuid(), Some("a-b"));
+        assert_eq!(row.string("target"), Some("ptcp:6641"));
+        assert_eq!(row.int("inactivity_probe"), None);
+        assert_eq!(row.int("nb_cfg"), Some(7));
+        assert_eq!(OpResult::parse(&json!({"count": 1})).rows.len(), 0);
     }
 
     #[test]

@@ -15,6 +15,15 @@ pub enum Error {
     Failed { tool: &'static str, detail: String },
 }
 
+impl crate::ocf::OcfError for Error {
+    fn ocf_status(&self) -> crate::ocf::OcfStatus {
+        match self {
+            Error::Run(e) => e.ocf_status(),
+            Error::Failed { .. } => crate::ocf::OcfStatus::ErrGeneric,
+        }
+    }
+}
+
 fn run_ok(tool: &'static str, args: &[&str], deadline: Deadline) -> Result<String, Error> {
     let out = runner::run(tool, args, &[], deadline)?;
     if out.success() {

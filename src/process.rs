@@ -30,6 +30,15 @@ pub enum Error {
     Unkillable { pid: i32, state: char },
 }
 
+impl crate::ocf::OcfError for Error {
+    fn ocf_status(&self) -> crate::ocf::OcfStatus {
+        match self {
+            Error::Spawn { source, .. } => crate::ocf::spawn_status(source),
+            Error::Signal { .. } | Error::Unkillable { .. } => crate::ocf::OcfStatus::ErrGeneric,
+        }
+    }
+}
+
 /// What /proc says about a process.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProcInfo {

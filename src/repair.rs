@@ -56,7 +56,23 @@ pub enum Error {
     Unverified { path: String, verdict: String },
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// A file that is not what the resource says (clustered, another schema) is a
+/// configuration error: no node can serve it. Local I/O follows [`crate::ocf::io_status`].
+impl crate::ocf::OcfError for Error {
+    fn ocf_status(&self) -> crate::ocf::OcfStatus {
+        use crate::ocf::{OcfStatus, io_status};
+        match self {
+            Error::WrongSchema { .. } | Error::Clustered { .. } => OcfStatus::ErrConfigured,
+            Error::Read { source, .. }
+            | Error::Backup { source, .. }
+            | Error::Write { source, .. } => io_status(source),
+            _ => OcfStatus::ErrGeneric,
+        }
+    }
+}
+
+/// `repair_policy` of the ovsdb-server agent and `--policy` of `ovn-ocf repair`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// Keep the intact prefix, cut the rest (after a backup).
@@ -65,15 +81,7 @@ pub enum Policy {
     Refuse,
 }
 
-impl Policy {
-    pub fn parse(s: &str) -> Option<Policy> {
-        match s {
-            "keep-prefix" => Some(Policy::KeepPrefix),
-            "refuse" => Some(Policy::Refuse),
-            _ => None,
-        }
-    }
-}
+impl crate::ocf::params::ChoiceParam for Policy {}
 
 /// One change to the database file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -223,30 +231,6 @@ impl Report {
     }
 }
 
-/// UTC time as `20261124T083000.123Z` (sortable, no separators a shell minds).
-pub fn utc_stamp(t: std::time::SystemTime) -> String {
-    let d = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    let secs = d.as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}{month:02}{day:02}T{:02}{:02}{:02}.{:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60,
-        d.subsec_millis()
-    )
-}
-
 fn hex(b: &[u8]) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
@@ -390,7 +374,7 @@ pub fn run(opts: &Options, deadline: Deadline) -> Result<Report, Error> {
     let found = dbfile::inspect(db, None).map_err(read_err(db))?;
     let steps = plan(db, &found, &installed, opts.policy)?;
     let now = std::time::SystemTime::now();
-    let stamp = utc_stamp(now);
+    let stamp = crate::ocf::time::utc_stamp(now);
     let name = db
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -664,15 +648,6 @@ mod tests {
             ]),
             "cut+converted"
         );
-    }
-
-    #[test]
-    fn stamps() {
-        let t = std::time::UNIX_EPOCH + std::time::Duration::from_millis(1_795_000_000_123);
-        assert_eq!(utc_stamp(t), "20261118T110640.123Z");
-        assert_eq!(utc_stamp(std::time::UNIX_EPOCH), "19700101T000000.000Z");
-        let leap = std::time::UNIX_EPOCH + std::time::Duration::from_secs(951_782_400); // 2000-02-29
-        assert!(utc_stamp(leap).starts_with("20000229T"));
     }
 
     #[test]

@@ -34,6 +34,15 @@ pub enum Error {
     },
 }
 
+impl crate::ocf::OcfError for Error {
+    fn ocf_status(&self) -> crate::ocf::OcfStatus {
+        match self {
+            Error::Spawn { source, .. } => crate::ocf::spawn_status(source),
+            Error::Timeout { .. } | Error::Io { .. } => crate::ocf::OcfStatus::ErrGeneric,
+        }
+    }
+}
+
 /// What a finished command left.
 #[derive(Debug)]
 pub struct Output {

@@ -1,16 +1,19 @@
-//! The operator CLI (`ovn-ocf ...`): meta-data of any agent, a status overview, and (with
-//! the repair issue) check/repair. Prints for people; exit codes are documented per command.
+//! The operator CLI (`ovn-ocf ...`): meta-data and manual pages of the agents, `check`
+//! and `repair` of a database file, and the lease keeper the agent spawns. Prints for
+//! people; each command answers an [`Exit`], and [`Exit::code`] is the one place exit codes
+//! are chosen.
+
+mod dbfile;
+mod man;
 
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use crate as agents;
-use crate::ovsdb_server;
-use ovn_ocf::dbfile::{self, Verdict};
 use ovn_ocf::lease;
-use ovn_ocf::ocf::Deadline;
-use ovn_ocf::repair;
+use ovn_ocf::repair::Policy;
+
+use crate::{AGENTS, AgentDef, by_name};
 
 #[derive(Parser)]
 #[command(
@@ -74,8 +77,8 @@ enum Cmd {
         #[arg(long)]
         schema: Option<PathBuf>,
         /// keep-prefix or refuse.
-        #[arg(long, default_value = "keep-prefix")]
-        policy: String,
+        #[arg(long, value_enum, default_value = "keep-prefix")]
+        policy: Policy,
         /// Backups and reports to keep.
         #[arg(long, default_value_t = 10)]
         keep: usize,
@@ -99,37 +102,50 @@ struct LeaseKeep {
     marker: String,
 }
 
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Done; the file is clean; the keeper ended normally.
+    Ok,
+    /// The file is damaged; the command refused or failed; the keeper lost its lease.
+    Failed,
+    /// Bad usage; the file cannot be used at all; no such agent or page.
+    Unusable,
+}
+
+impl Exit {
+    /// The one place the CLI's exit codes are chosen.
+    pub fn code(self) -> i32 {
+        match self {
+            Exit::Ok => 0,
+            Exit::Failed => 1,
+            Exit::Unusable => 2,
+        }
+    }
+}
+
 pub fn main(args: Vec<String>) -> i32 {
+    run(args).code()
+}
+
+fn run(args: Vec<String>) -> Exit {
     let cli = match Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { 2 } else { 0 };
+            return if e.use_stderr() {
+                Exit::Unusable
+            } else {
+                Exit::Ok
+            };
         }
-    };
-    let agent = |name: &str| {
-        let a = agents::by_name(name);
-        if a.is_none() {
-            eprintln!("ovn-ocf: no agent named {name:?}");
-        }
-        a
     };
     match cli.cmd {
-        Cmd::MetaData { agent: name } => match agent(&name) {
-            Some(a) => {
-                print!("{}", a.spec.meta_data(env!("CARGO_PKG_VERSION")));
-                0
-            }
-            None => 2,
-        },
-        Cmd::Params { agent: name } => match agent(&name) {
-            Some(a) => {
-                print!("{}", a.spec.markdown_table());
-                0
-            }
-            None => 2,
-        },
-        Cmd::Check { file, json } => check(&file, json),
+        Cmd::MetaData { agent } => with_agent(&agent, |a| {
+            print!("{}", a.spec.meta_data(env!("CARGO_PKG_VERSION")))
+        }),
+        Cmd::Params { agent } => with_agent(&agent, |a| print!("{}", a.spec.markdown_table())),
+        Cmd::Check { file, json } => dbfile::check(&file, json),
         Cmd::Repair {
             file,
             dry_run,
@@ -138,179 +154,44 @@ pub fn main(args: Vec<String>) -> i32 {
             policy,
             keep,
             ovsdb_tool,
-        } => {
-            let Some(policy) = repair::Policy::parse(&policy) else {
-                eprintln!("ovn-ocf: --policy must be keep-prefix or refuse");
-                return 2;
-            };
-            repair_cmd(file, dry_run, backup_dir, schema, policy, keep, ovsdb_tool)
-        }
+        } => dbfile::repair(file, dry_run, backup_dir, schema, policy, keep, ovsdb_tool),
         Cmd::LeaseKeep(k) => {
             ovn_ocf::ocf::logger::OcfLogger::from_env("ovsdb-server").install();
-            lease::keep(&lease::Keeper {
+            let ended = lease::keep(&lease::Keeper {
                 record: k.record,
                 node: k.node,
                 token: k.token,
                 pidfile: k.pidfile,
                 marker: k.marker,
-            })
+            });
+            if ended == lease::Ended::Lost {
+                Exit::Failed
+            } else {
+                Exit::Ok
+            }
         }
-        Cmd::Man { page, list } => man(page.as_deref(), list),
+        Cmd::Man { page, list } => man::man(page.as_deref(), list, &Cli::command()),
         Cmd::Agents => {
-            for a in agents::AGENTS {
+            for a in AGENTS {
                 println!("{}\t{}", a.spec.name, a.spec.shortdesc);
             }
-            0
+            Exit::Ok
         }
     }
 }
 
-/// `ovn-ocf man`: one page as roff, or the list of page file names.
-fn man(page: Option<&str>, list: bool) -> i32 {
-    use ovn_ocf::ocf::man;
-    let version = env!("CARGO_PKG_VERSION");
-    let specs: Vec<&ovn_ocf::ocf::params::AgentSpec> =
-        agents::AGENTS.iter().map(|a| a.spec).collect();
-    if list {
-        println!("ovn-ocf.8");
-        for s in &specs {
-            println!("{}.7", man::page_name(s.name));
-        }
-        return 0;
-    }
-    let page = page.unwrap_or("ovn-ocf");
-    if page == "ovn-ocf" || page == "ovn-ocf.8" {
-        print!("{}", man::cli_page(&Cli::command(), &specs, version));
-        return 0;
-    }
-    let name = page.strip_suffix(".7").unwrap_or(page);
-    let name = name
-        .strip_prefix(&format!("ocf_{}_", man::PROVIDER))
-        .unwrap_or(name);
-    match agents::by_name(name) {
+/// Runs `f` on the agent named `name`, or says there is none.
+fn with_agent(name: &str, f: impl FnOnce(&AgentDef)) -> Exit {
+    match by_name(name) {
         Some(a) => {
-            print!("{}", man::agent_page(a.spec, &specs, version));
-            0
+            f(a);
+            Exit::Ok
         }
         None => {
-            eprintln!("ovn-ocf: no manual page {page:?} (see ovn-ocf man --list)");
-            2
+            eprintln!("ovn-ocf: no agent named {name:?}");
+            Exit::Unusable
         }
     }
-}
-
-fn check(file: &std::path::Path, json: bool) -> i32 {
-    let i = match dbfile::inspect(file, None) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("ovn-ocf: cannot read {}: {e}", file.display());
-            return 2;
-        }
-    };
-    if json {
-        println!("{}", serde_json::to_string_pretty(&i).expect("serializes"));
-    } else {
-        let schema = i
-            .schema
-            .as_ref()
-            .map(|s| format!(" ({} {})", s.name, s.version))
-            .unwrap_or_default();
-        println!("{}: {}{schema}", file.display(), i.verdict.describe());
-    }
-    match i.verdict {
-        Verdict::Clean { .. } => 0,
-        Verdict::TornTail { .. } | Verdict::Corrupt { .. } => 1,
-        _ => 2,
-    }
-}
-
-/// The installed schema for a file, from its own schema name (the agent's defaults).
-fn schema_for(file: &std::path::Path) -> Option<PathBuf> {
-    let db = match dbfile::file_schema(file).ok()??.name.as_str() {
-        "OVN_Northbound" => "nb",
-        "OVN_Southbound" => "sb",
-        _ => return None,
-    };
-    let spec = &ovsdb_server::SPEC;
-    let values = spec
-        .parse_with(|n| (n == "db").then(|| db.to_string()))
-        .ok()?;
-    values.str("schema").map(PathBuf::from)
-}
-
-fn repair_cmd(
-    file: PathBuf,
-    dry_run: bool,
-    backup_dir: Option<PathBuf>,
-    schema: Option<PathBuf>,
-    policy: repair::Policy,
-    keep: usize,
-    ovsdb_tool: String,
-) -> i32 {
-    let Some(schema) = schema.or_else(|| schema_for(&file)) else {
-        eprintln!(
-            "ovn-ocf: cannot tell which schema {} needs (damaged or not an OVN database): give --schema",
-            file.display()
-        );
-        return 2;
-    };
-    let backup_dir = backup_dir.unwrap_or_else(|| {
-        file.parent()
-            .unwrap_or(std::path::Path::new("."))
-            .join("ovn-ocf-backups")
-    });
-    if let Some(pid) = held_by_server(&file) {
-        eprintln!(
-            "ovn-ocf: {} is open by ovsdb-server pid {pid}; stop it first",
-            file.display()
-        );
-        return 1;
-    }
-    let opts = repair::Options {
-        db_file: file,
-        schema,
-        backup_dir,
-        backup_keep: keep.max(1),
-        policy,
-        ovsdb_tool,
-        dry_run,
-    };
-    match repair::run(
-        &opts,
-        Deadline::after(std::time::Duration::from_secs(24 * 3600)),
-    ) {
-        Ok(report) => {
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&report).expect("serializes")
-            );
-            0
-        }
-        Err(e) => {
-            eprintln!("ovn-ocf: {e}");
-            1
-        }
-    }
-}
-
-/// A local ovsdb-server that has `file` open, found through /proc (read only).
-fn held_by_server(file: &std::path::Path) -> Option<i32> {
-    let target = std::fs::canonicalize(file).ok()?;
-    for e in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
-            continue;
-        };
-        if std::fs::read_to_string(format!("/proc/{pid}/comm"))
-            .is_ok_and(|c| c.trim() == "ovsdb-server")
-            && let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd"))
-            && fds
-                .flatten()
-                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == target))
-        {
-            return Some(pid);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -37,6 +37,20 @@ impl Deadline {
         Deadline::after(self.remaining().mul_f64(fraction.clamp(0.0, 1.0))).min(*self)
     }
 
+    /// Asks `ready` every `every` until it answers `Some`, or the deadline passes (then
+    /// `None`): the one polling loop. `ready` runs at least once, also on an expired
+    /// deadline. To give up early with an error, answer `Some(Err(..))`.
+    pub fn poll<T>(&self, every: Duration, mut ready: impl FnMut() -> Option<T>) -> Option<T> {
+        loop {
+            if let Some(t) = ready() {
+                return Some(t);
+            }
+            if !self.sleep(every) {
+                return None;
+            }
+        }
+    }
+
     /// Sleeps `d`, or less if the deadline comes first. Returns false once expired.
     pub fn sleep(&self, d: Duration) -> bool {
         let r = self.remaining();
@@ -56,6 +70,26 @@ mod tests {
         let d = Deadline::from_timeout_ms(100).remaining();
         assert!(d <= Duration::from_millis(50));
         assert!(Deadline::from_timeout_ms(0).expired());
+    }
+
+    #[test]
+    fn poll_answers_or_gives_up_at_the_deadline() {
+        let mut n = 0;
+        let got = Deadline::after(Duration::from_secs(10)).poll(Duration::from_millis(1), || {
+            n += 1;
+            (n == 3).then_some(n)
+        });
+        assert_eq!(got, Some(3));
+        let mut calls = 0;
+        let expired = Deadline::after(Duration::ZERO);
+        assert_eq!(
+            expired.poll(Duration::from_millis(1), || {
+                calls += 1;
+                None::<()>
+            }),
+            None
+        );
+        assert_eq!(calls, 1, "runs once even when already expired");
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl log::Log for OcfLogger {
         if let Some(f) = file
             && let Ok(mut f) = f.lock()
         {
-            let now = crate::repair::utc_stamp(std::time::SystemTime::now());
+            let now = super::time::utc_stamp(std::time::SystemTime::now());
             delivered |= writeln!(f, "{} {now}: {word}: {msg}", self.tag).is_ok();
         }
         if !delivered {

@@ -8,6 +8,7 @@ pub mod deadline;
 pub mod logger;
 pub mod man;
 pub mod params;
+pub mod time;
 
 use std::fmt;
 
@@ -85,11 +86,48 @@ impl Failure {
     /// (permissions, a read-only filesystem) is OCF_ERR_PERM, a hard error that moves the
     /// resource to another node; anything else is OCF_ERR_GENERIC.
     pub fn local_io(reason: impl Into<String>, e: &std::io::Error) -> Self {
-        use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
-        match e.kind() {
-            PermissionDenied | ReadOnlyFilesystem => Self::perm(reason),
-            _ => Self::generic(reason),
-        }
+        Self::new(io_status(e), reason)
+    }
+}
+
+/// An error that knows which OCF status it means. Every error enum an agent may meet
+/// implements it, so an error becomes a [`Failure`] (status + exit reason) without being
+/// flattened to a string first: `?` converts, [`Failure::context`] adds what was being done.
+pub trait OcfError: std::error::Error {
+    fn ocf_status(&self) -> OcfStatus;
+}
+
+impl<E: OcfError> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure::new(e.ocf_status(), e.to_string())
+    }
+}
+
+impl Failure {
+    /// `e` with what was being done in front of it; the status is still `e`'s.
+    pub fn context(e: impl OcfError, doing: impl fmt::Display) -> Failure {
+        Failure::new(e.ocf_status(), format!("{doing}: {e}"))
+    }
+}
+
+/// The status of a failed local file operation: a directory or file this node may not
+/// write (permissions, a read-only filesystem) is OCF_ERR_PERM, a hard error that moves
+/// the resource to another node; anything else is OCF_ERR_GENERIC.
+pub fn io_status(e: &std::io::Error) -> OcfStatus {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    match e.kind() {
+        PermissionDenied | ReadOnlyFilesystem => OcfStatus::ErrPerm,
+        _ => OcfStatus::ErrGeneric,
+    }
+}
+
+/// The status of a program that could not be started: missing is OCF_ERR_INSTALLED,
+/// not executable OCF_ERR_PERM, anything else OCF_ERR_GENERIC.
+pub fn spawn_status(e: &std::io::Error) -> OcfStatus {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => OcfStatus::ErrInstalled,
+        std::io::ErrorKind::PermissionDenied => OcfStatus::ErrPerm,
+        _ => OcfStatus::ErrGeneric,
     }
 }
 

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::path::PathBuf;
 
 use super::{Failure, env_var, parse_bool};
 
@@ -145,39 +146,122 @@ pub struct AgentSpec {
     pub actions: &'static [ActionSpec],
 }
 
-/// A parsed, typed value.
+/// A parameter's value, decoded once from its raw text by [`check_value`] into the type
+/// its kind stands for. Agents take them out typed with [`Values::get`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
-    Str(String),
+    Path(PathBuf),
+    Port(u16),
+    Ip(IpAddr),
     Int(i64),
     Bool(bool),
+    /// One of the table's words (its own `&'static str`).
+    Choice(&'static str),
+    /// OVSDB remotes, as given (checked).
+    Remote(String),
+    /// A command line split into argv, the program an absolute path.
+    Command(Vec<String>),
 }
 
+/// A Rust type a parameter decodes into. The table's kind says which [`Value`] a parameter
+/// holds; this says which Rust type that is. A mismatch between the two is a bug in an
+/// agent's table, caught by the agents' table tests.
+pub trait FromValue: Sized {
+    /// What the type is, for the reason of a mismatch.
+    const WHAT: &'static str;
+    fn from_value(v: &Value) -> Option<Self>;
+}
+
+/// An enum whose variants are a `Kind::Choice` parameter's words: the same clap
+/// `ValueEnum` the operator CLI parses its options with.
+pub trait ChoiceParam: clap::ValueEnum {}
+
+impl<T: ChoiceParam> FromValue for T {
+    const WHAT: &'static str = "a choice";
+    fn from_value(v: &Value) -> Option<T> {
+        match v {
+            Value::Choice(w) => T::from_str(w, false).ok(),
+            _ => None,
+        }
+    }
+}
+
+/// The words of a choice enum, in declaration order (for tests that hold a table's
+/// `Kind::Choice` against the enum it decodes into).
+pub fn choice_words<T: ChoiceParam>() -> Vec<String> {
+    T::value_variants()
+        .iter()
+        .filter_map(|v| v.to_possible_value())
+        .map(|p| p.get_name().to_string())
+        .collect()
+}
+
+macro_rules! from_value {
+    ($t:ty, $what:literal, $pat:pat => $out:expr) => {
+        impl FromValue for $t {
+            const WHAT: &'static str = $what;
+            fn from_value(v: &Value) -> Option<$t> {
+                match v {
+                    $pat => Some($out),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+from_value!(PathBuf, "a path", Value::Path(p) => p.clone());
+from_value!(u16, "a port", Value::Port(p) => *p);
+from_value!(IpAddr, "an address", Value::Ip(a) => *a);
+from_value!(i64, "an integer", Value::Int(i) => *i);
+from_value!(bool, "a boolean", Value::Bool(b) => *b);
+from_value!(String, "a remote", Value::Remote(r) => r.clone());
+from_value!(Vec<String>, "a command", Value::Command(argv) => argv.clone());
+
 /// The parsed parameters of one invocation: every declared parameter that is set or has a
-/// default, already checked against its kind.
+/// default, already checked against its kind and decoded.
 #[derive(Debug, Clone, Default)]
 pub struct Values {
     map: BTreeMap<&'static str, Value>,
 }
 
 impl Values {
-    pub fn str(&self, name: &str) -> Option<&str> {
+    /// The value of a parameter that is set or has a default, as `T`. Unset is the
+    /// reason "required parameter ... is not set".
+    pub fn get<T: FromValue>(&self, name: &str) -> Result<T, Failure> {
+        self.opt(name)?
+            .ok_or_else(|| Failure::configured(format!("required parameter {name} is not set")))
+    }
+
+    /// The value of an optional parameter (no default), as `T`.
+    pub fn opt<T: FromValue>(&self, name: &str) -> Result<Option<T>, Failure> {
         match self.map.get(name) {
-            Some(Value::Str(s)) => Some(s),
-            _ => None,
+            None => Ok(None),
+            Some(v) => T::from_value(v).map(Some).ok_or_else(|| {
+                Failure::configured(format!(
+                    "parameter {name}: the agent's table does not give {} ({v:?})",
+                    T::WHAT
+                ))
+            }),
         }
     }
-    pub fn int(&self, name: &str) -> Option<i64> {
-        match self.map.get(name) {
-            Some(Value::Int(i)) => Some(*i),
-            _ => None,
-        }
+
+    /// Whether a parameter is set or has a default.
+    pub fn has(&self, name: &str) -> bool {
+        self.map.contains_key(name)
     }
-    pub fn bool(&self, name: &str) -> Option<bool> {
-        match self.map.get(name) {
-            Some(Value::Bool(b)) => Some(*b),
-            _ => None,
-        }
+
+    /// A parameter's value as text, as the table's defaults and the environment spell it.
+    pub fn text(&self, name: &str) -> Option<String> {
+        self.map.get(name).map(|v| match v {
+            Value::Path(p) => p.display().to_string(),
+            Value::Port(p) => p.to_string(),
+            Value::Ip(a) => a.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Choice(w) => w.to_string(),
+            Value::Remote(r) => r.clone(),
+            Value::Command(argv) => argv.join(" "),
+        })
     }
 }
 
@@ -211,14 +295,14 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
             if raw.split('/').any(|seg| seg == "..") {
                 return Err(bad(format!("\"{shown}\" contains a '..' component")));
             }
-            Ok(Value::Str(raw.to_string()))
+            Ok(Value::Path(PathBuf::from(raw)))
         }
         Kind::Port => match raw.parse::<u32>() {
-            Ok(p) if (1..=65535).contains(&p) => Ok(Value::Int(p as i64)),
+            Ok(p) if (1..=65535).contains(&p) => Ok(Value::Port(p as u16)),
             _ => Err(bad(format!("\"{shown}\" is not a TCP port (1-65535)"))),
         },
         Kind::IpAddr => match raw.parse::<IpAddr>() {
-            Ok(ip) => Ok(Value::Str(ip.to_string())),
+            Ok(ip) => Ok(Value::Ip(ip)),
             Err(_) => Err(bad(format!(
                 "\"{shown}\" is not an IPv4 or IPv6 address literal"
             ))),
@@ -241,18 +325,18 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
                     prog.chars().take(64).collect::<String>()
                 )));
             }
-            Ok(Value::Str(raw.to_string()))
+            Ok(Value::Command(argv))
         }
         Kind::Remote => {
             for r in raw.split(',') {
                 // check_remote quotes the remote itself (bounded).
                 check_remote(r).map_err(bad)?;
             }
-            Ok(Value::Str(raw.to_string()))
+            Ok(Value::Remote(raw.to_string()))
         }
         Kind::Choice(choices) => {
-            if choices.contains(&raw) {
-                Ok(Value::Str(raw.to_string()))
+            if let Some(word) = choices.iter().find(|c| **c == raw) {
+                Ok(Value::Choice(word))
             } else {
                 Err(bad(format!(
                     "\"{shown}\" is not one of {}",
@@ -389,14 +473,18 @@ impl AgentSpec {
             Default::None => None,
             Default::Fixed(v) => Some(v.to_string()),
             Default::Beside { param, name } => {
-                let other = std::path::Path::new(so_far.str(param)?);
+                let Some(Value::Path(other)) = so_far.map.get(param) else {
+                    return None;
+                };
                 Some(other.parent()?.join(name).display().to_string())
             }
             Default::By { param, values } => {
-                let key = so_far.str(param)?;
+                let Some(Value::Choice(key)) = so_far.map.get(param) else {
+                    return None;
+                };
                 values
                     .iter()
-                    .find(|(k, _)| *k == key)
+                    .find(|(k, _)| k == key)
                     .map(|(_, v)| v.to_string())
             }
         }
@@ -645,8 +733,15 @@ mod tests {
     #[test]
     fn defaults_follow_the_selector() {
         let v = parse(&[("db", "sb")]).unwrap();
-        assert_eq!(v.str("file"), Some("/var/lib/ovn/ovnsb_db.db"));
-        assert_eq!(v.int("port"), Some(6641));
+        assert_eq!(
+            v.get::<PathBuf>("file").unwrap(),
+            PathBuf::from("/var/lib/ovn/ovnsb_db.db")
+        );
+        assert_eq!(v.get::<u16>("port").unwrap(), 6641);
+        // A table/type mismatch is a reason, never a panic or a silent default.
+        let e = v.get::<bool>("port").unwrap_err();
+        assert_eq!(e.status, crate::ocf::OcfStatus::ErrConfigured);
+        assert_eq!(v.opt::<PathBuf>("nothing").unwrap(), None);
     }
 
     #[test]
@@ -655,7 +750,7 @@ mod tests {
         assert_eq!(e.status, crate::ocf::OcfStatus::ErrConfigured);
         assert!(e.reason.contains("db"), "{}", e.reason);
         let v = parse(&[("db", "nb"), ("port", "")]).unwrap();
-        assert_eq!(v.int("port"), Some(6641));
+        assert_eq!(v.get::<u16>("port").unwrap(), 6641);
     }
 
     #[test]

@@ -1,0 +1,117 @@
+//! `ovn-ocf check` and `ovn-ocf repair`: the repair pipeline by hand, on a file no
+//! ovsdb-server serves.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use ovn_ocf::dbfile::{self, Verdict};
+use ovn_ocf::ocf::Deadline;
+use ovn_ocf::ovn::Db;
+use ovn_ocf::repair::{self, Policy};
+
+use super::Exit;
+use crate::ovsdb_server;
+
+pub(super) fn check(file: &Path, json: bool) -> Exit {
+    let i = match dbfile::inspect(file, None) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("ovn-ocf: cannot read {}: {e}", file.display());
+            return Exit::Unusable;
+        }
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&i).expect("serializes"));
+    } else {
+        let schema = i
+            .schema
+            .as_ref()
+            .map(|s| format!(" ({} {})", s.name, s.version))
+            .unwrap_or_default();
+        println!("{}: {}{schema}", file.display(), i.verdict.describe());
+    }
+    match i.verdict {
+        Verdict::Clean { .. } => Exit::Ok,
+        Verdict::TornTail { .. } | Verdict::Corrupt { .. } => Exit::Failed,
+        _ => Exit::Unusable,
+    }
+}
+
+/// The installed schema for a file, from its own schema name (the agent's defaults).
+fn schema_for(file: &Path) -> Option<PathBuf> {
+    let db = Db::of_schema(&dbfile::file_schema(file).ok()??.name)?;
+    let cfg = ovsdb_server::config_from(|n| (n == "db").then(|| db.key().to_string())).ok()?;
+    Some(cfg.schema)
+}
+
+pub(super) fn repair(
+    file: PathBuf,
+    dry_run: bool,
+    backup_dir: Option<PathBuf>,
+    schema: Option<PathBuf>,
+    policy: Policy,
+    keep: usize,
+    ovsdb_tool: String,
+) -> Exit {
+    let Some(schema) = schema.or_else(|| schema_for(&file)) else {
+        eprintln!(
+            "ovn-ocf: cannot tell which schema {} needs (damaged or not an OVN database): give --schema",
+            file.display()
+        );
+        return Exit::Unusable;
+    };
+    let backup_dir = backup_dir.unwrap_or_else(|| {
+        file.parent()
+            .unwrap_or(Path::new("."))
+            .join("ovn-ocf-backups")
+    });
+    if let Some(pid) = held_by_server(&file) {
+        eprintln!(
+            "ovn-ocf: {} is open by ovsdb-server pid {pid}; stop it first",
+            file.display()
+        );
+        return Exit::Failed;
+    }
+    let opts = repair::Options {
+        db_file: file,
+        schema,
+        backup_dir,
+        backup_keep: keep.max(1),
+        policy,
+        ovsdb_tool,
+        dry_run,
+    };
+    match repair::run(&opts, Deadline::after(Duration::from_secs(24 * 3600))) {
+        Ok(report) => {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&report).expect("a report serializes")
+            );
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("ovn-ocf: {e}");
+            Exit::Failed
+        }
+    }
+}
+
+/// A local ovsdb-server that has `file` open, found through /proc (read only).
+fn held_by_server(file: &Path) -> Option<i32> {
+    let target = std::fs::canonicalize(file).ok()?;
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Ok(pid) = e.file_name().to_string_lossy().parse::<i32>() else {
+            continue;
+        };
+        if std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|c| c.trim() == "ovsdb-server")
+            && let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            && fds
+                .flatten()
+                .any(|fd| std::fs::read_link(fd.path()).is_ok_and(|l| l == target))
+        {
+            return Some(pid);
+        }
+    }
+    None
+}

@@ -1,0 +1,107 @@
+//! Talking to a running ovn-northd over its control socket: its status (active, standby,
+//! paused), its connections to both databases, and waiting for a status.
+
+use std::time::Duration;
+
+use ovn_ocf::ocf::Deadline;
+use ovn_ocf::ovsdb::{Unixctl, parse_key_values};
+use ovn_ocf::process::ProcInfo;
+
+use super::Northd;
+
+/// What `status` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NorthdStatus {
+    /// Holds the SB lock and writes.
+    Active,
+    /// Running but another northd holds the lock.
+    Standby,
+    Paused,
+    Other(String),
+}
+
+pub fn parse_status(text: &str) -> NorthdStatus {
+    match parse_key_values(text).get("status").map(String::as_str) {
+        Some("active") => NorthdStatus::Active,
+        Some("standby") => NorthdStatus::Standby,
+        Some("paused") => NorthdStatus::Paused,
+        Some(other) => NorthdStatus::Other(other.to_string()),
+        None => NorthdStatus::Other(text.trim().to_string()),
+    }
+}
+
+impl Northd<'_> {
+    /// One unixctl command to the running northd, within the action's deadline.
+    pub(super) fn ask(&self, pid: i32, cmd: &str) -> Result<String, String> {
+        self.ask_until(pid, cmd, self.cx.deadline)
+    }
+
+    fn ask_until(&self, pid: i32, cmd: &str, deadline: Deadline) -> Result<String, String> {
+        let mut ctl = Unixctl::connect(&self.cfg.ctl(pid), deadline)
+            .map_err(|e| format!("ovn-northd pid {pid}: {e}"))?;
+        ctl.command(cmd, &[], deadline)
+            .map_err(|e| format!("ovn-northd pid {pid}: {e}"))
+    }
+
+    pub(super) fn status(&self, d: &ProcInfo) -> Result<NorthdStatus, String> {
+        if d.stopped() {
+            return Err(format!(
+                "ovn-northd pid {} is stopped (state {})",
+                d.pid, d.state
+            ));
+        }
+        self.ask(d.pid, "status").map(|s| parse_status(&s))
+    }
+
+    /// Which databases northd is not connected to, as reasons; empty when both are.
+    pub(super) fn disconnected(&self, pid: i32) -> Result<Vec<String>, String> {
+        let mut out = vec![];
+        for (cmd, name, remote) in [
+            ("nb-connection-status", "Northbound", &self.cfg.nb),
+            ("sb-connection-status", "Southbound", &self.cfg.sb),
+        ] {
+            let s = self.ask(pid, cmd)?;
+            if s.trim() != "connected" {
+                out.push(format!("{name} database {remote} ({})", s.trim()));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Waits until `status` satisfies `want`; the last status on the deadline.
+    pub(super) fn wait_status(
+        &self,
+        pid: i32,
+        until: Deadline,
+        want: impl Fn(&NorthdStatus) -> bool,
+    ) -> Result<(), String> {
+        let mut last = String::new();
+        let done = until.poll(Duration::from_millis(1), || {
+            match self.ask_until(pid, "status", until) {
+                Ok(s) => {
+                    let st = parse_status(&s);
+                    if want(&st) {
+                        return Some(());
+                    }
+                    last = format!("{st:?}");
+                }
+                Err(e) => last = e,
+            }
+            None
+        });
+        done.ok_or(last)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_fixtures() {
+        assert_eq!(parse_status("Status: active\n"), NorthdStatus::Active);
+        assert_eq!(parse_status("Status: standby\n"), NorthdStatus::Standby);
+        assert_eq!(parse_status("Status: paused\n"), NorthdStatus::Paused);
+        assert_eq!(parse_status("weird"), NorthdStatus::Other("weird".into()));
+    }
+}

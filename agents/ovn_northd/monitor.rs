@@ -1,0 +1,122 @@
+//! What monitor answers for ovn-northd: 7 not running, 0 running (paused standby of a
+//! promotable clone), 8 promoted and active, 9 promoted but not active; depth 10 also
+//! checks both database connections. A hung northd is an error, never "not running".
+
+use std::time::Duration;
+
+use ovn_ocf::ocf::{ActionResult, Failure, OcfStatus};
+use ovn_ocf::process::ProcInfo;
+use ovn_ocf::state::Role;
+
+use super::Northd;
+use super::control::NorthdStatus;
+
+impl Northd<'_> {
+    /// The monitor action.
+    pub(super) fn check(&self) -> ActionResult {
+        let st = self.inst.state();
+        let promotable = self.cx.meta.promotable;
+        let promoted = promotable && st.role == Some(Role::Serving);
+        let broken = |why: String| {
+            Err(Failure::new(
+                if promoted {
+                    OcfStatus::FailedPromoted
+                } else {
+                    OcfStatus::ErrGeneric
+                },
+                why,
+            ))
+        };
+        let Some(d) = self.daemon() else {
+            if promoted {
+                return broken("promoted ovn-northd is gone".into());
+            }
+            if st.role.is_some() {
+                // Still 7, with a reason crm_mon shows.
+                return Err(Failure::new(
+                    OcfStatus::NotRunning,
+                    "ovn-northd is gone (killed or crashed)",
+                ));
+            }
+            return Ok(OcfStatus::NotRunning);
+        };
+        let status = match self.status(&d) {
+            Ok(s) => s,
+            Err(why) => return broken(why),
+        };
+        let result = match (&status, promotable) {
+            (NorthdStatus::Active | NorthdStatus::Standby, false) => OcfStatus::Success,
+            (NorthdStatus::Paused, false) => {
+                return broken(format!("ovn-northd pid {} is paused", d.pid));
+            }
+            (NorthdStatus::Active, true) => OcfStatus::RunningPromoted,
+            (NorthdStatus::Paused, true) if !promoted => OcfStatus::Success,
+            (NorthdStatus::Standby, true) if !promoted => {
+                log::warn!("unpromoted ovn-northd pid {} is not paused", d.pid);
+                OcfStatus::Success
+            }
+            (NorthdStatus::Standby, true) => match self.promoted_standby(&d) {
+                Ok(()) => OcfStatus::RunningPromoted,
+                Err(why) => return broken(why),
+            },
+            (s, _) => {
+                return broken(format!(
+                    "promoted ovn-northd pid {} is not active: {s:?}",
+                    d.pid
+                ));
+            }
+        };
+        if self.cx.meta.check_level >= 10 {
+            match self.disconnected(d.pid) {
+                Ok(v) if v.is_empty() => {}
+                Ok(v) => {
+                    return broken(format!(
+                        "ovn-northd is not connected to the {}",
+                        v.join(" nor the ")
+                    ));
+                }
+                Err(e) => return broken(e),
+            }
+        }
+        self.inst.monitor_score(st, result);
+        Ok(result)
+    }
+
+    /// A promoted northd in standby: it lost the SB lock. While the Southbound is
+    /// unreachable (the SB resource failing over or recovering) that is no fault of
+    /// northd's and restarting it would not help: it takes the lock again once it
+    /// reconnects. Connected but still standby for 2 s: another northd holds the lock.
+    fn promoted_standby(&self, d: &ProcInfo) -> Result<(), String> {
+        let until = self.cx.deadline.cap(Duration::from_secs(2));
+        let mut step = || -> Option<Result<(), String>> {
+            let sb = match self.ask(d.pid, "sb-connection-status") {
+                Ok(s) => s,
+                Err(e) => return Some(Err(e)),
+            };
+            if sb.trim() != "connected" {
+                log::warn!(
+                    "promoted ovn-northd pid {} is standby while the Southbound database {} is unreachable ({}); it takes the lock again once it reconnects",
+                    d.pid,
+                    self.cfg.sb,
+                    sb.trim()
+                );
+                return Some(Ok(()));
+            }
+            match self.status(d) {
+                Ok(NorthdStatus::Active) => Some(Ok(())),
+                Ok(NorthdStatus::Standby) => None,
+                Ok(other) => Some(Err(format!(
+                    "promoted ovn-northd pid {} is not active: {other:?}",
+                    d.pid
+                ))),
+                Err(e) => Some(Err(e)),
+            }
+        };
+        until.poll(Duration::from_millis(100), &mut step).unwrap_or_else(|| {
+            Err(format!(
+                "promoted ovn-northd pid {} is connected to the Southbound database but does not hold its lock (another ovn-northd does?)",
+                d.pid
+            ))
+        })
+    }
+}

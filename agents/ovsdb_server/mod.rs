@@ -1,0 +1,141 @@
+//! `ocf:ovn-ocf:ovsdb-server`: one OVN database (`db=nb|sb`) served by Debian's
+//! ovsdb-server, spawned directly (Pacemaker is the supervisor), as a primitive or as a
+//! promotable clone whose unpromoted instances are cheap hot standbys.
+//!
+//! Serving goes guard → prepare database → serve locally → rebuild → open remotes, so
+//! controllers and the CMS only see a database that is ready. Owns the daemon it spawns,
+//! its state file and the owner record; the database file itself is only created or
+//! repaired through the library's repair pipeline, never edited here.
+//!
+//! One file per concern, each extending [`Server`] (one action on one resource):
+//! `params` (the table), `config` (typed configuration), `serving` (serve and shut down),
+//! `ownership` (owner record, lease keeper), `rebuild` (repair, rebuild marker, hook),
+//! `sb_gate`, `remotes` (listeners, Connection table), `health` (monitor).
+
+mod config;
+mod health;
+mod ownership;
+mod params;
+mod rebuild;
+mod remotes;
+mod sb_gate;
+mod serving;
+
+use std::time::Duration;
+
+use ovn_ocf::ocf::{ActionResult, Failure, OcfStatus};
+use ovn_ocf::pacemaker;
+use ovn_ocf::process::{self, ProcInfo};
+use ovn_ocf::state::Role;
+use ovn_ocf::state::State;
+
+use crate::framework::{Actions, Agent, AgentDef, Ctx, Instance, SCORE_STANDBY};
+
+pub use config::{Config, HookWhen, Protocol, Ssl};
+pub use params::SPEC;
+pub use rebuild::rebuild_marker;
+pub use remotes::passive_port;
+pub use sb_gate::GATE_ATTR;
+
+pub const AGENT: AgentDef = AgentDef::of::<Config>();
+
+/// The configuration from parameters looked up by name (see [`Agent::from_lookup`]).
+pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Failure> {
+    Config::from_lookup(lookup)
+}
+
+/// One action on one resource.
+pub struct Server<'a> {
+    cfg: &'a Config,
+    cx: &'a Ctx<'a>,
+    inst: Instance<'a>,
+}
+
+impl<'a> Server<'a> {
+    fn new(cfg: &'a Config, cx: &'a Ctx<'a>) -> Server<'a> {
+        let log_dir = cfg
+            .log_file
+            .parent()
+            .map(|p| p.to_path_buf())
+            .unwrap_or_else(|| "/".into());
+        Server {
+            cfg,
+            cx,
+            inst: Instance::new(cx, cfg.state_file(), vec![cfg.run_dir.clone(), log_dir]),
+        }
+    }
+
+    fn daemon(&self) -> Option<ProcInfo> {
+        process::find_daemon(&self.cfg.pidfile(), "ovsdb-server", &self.cfg.unixctl_arg())
+    }
+
+    fn node(&self) -> String {
+        pacemaker::local_node_name(
+            self.cx.meta.on_node.as_deref(),
+            self.cx.deadline.cap(Duration::from_secs(5)),
+        )
+    }
+
+    /// The score (promotable clones) and the node attributes `crm_mon -A` shows: the
+    /// role, and the last repair while the resource runs here.
+    fn publish(&self, st: &mut State, score: Option<i32>) {
+        let role = pacemaker::role_word(st.role);
+        let repair = st.role.and(st.repair.clone());
+        self.inst.publish(
+            st,
+            score,
+            &[
+                (&self.cfg.role_attr(), role),
+                (&self.cfg.repair_attr(), repair.as_deref()),
+            ],
+        );
+    }
+}
+
+impl Actions for Server<'_> {
+    fn start(&self) -> ActionResult {
+        if !self.cx.meta.promotable {
+            self.serve()?;
+            return Ok(OcfStatus::Success);
+        }
+        // Hot standby: record the role, touch nothing on the (shared) storage.
+        let mut st = self.inst.state();
+        if st.role.is_none() {
+            st.role = Some(if self.daemon().is_some() {
+                Role::Serving
+            } else {
+                Role::Standby
+            });
+        }
+        self.publish(&mut st, Some(SCORE_STANDBY));
+        self.inst.save(&st)?;
+        Ok(OcfStatus::Success)
+    }
+
+    fn demote(&self) -> ActionResult {
+        self.shut_down()?;
+        let mut st = self.inst.state();
+        st.role = Some(Role::Standby);
+        st.remotes.clear();
+        st.keeper = None;
+        self.publish(&mut st, Some(SCORE_STANDBY));
+        self.inst.save(&st)?;
+        Ok(OcfStatus::Success)
+    }
+
+    fn stop(&self) -> ActionResult {
+        self.shut_down()?;
+        self.inst
+            .forget(&[&self.cfg.role_attr(), &self.cfg.repair_attr()]);
+        Ok(OcfStatus::Success)
+    }
+
+    fn monitor(&self) -> ActionResult {
+        self.check()
+    }
+
+    fn promote(&self) -> ActionResult {
+        self.serve()?;
+        Ok(OcfStatus::Success)
+    }
+}

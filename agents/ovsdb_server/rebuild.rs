@@ -1,0 +1,174 @@
+//! Preparing the database before it serves and rebuilding what was lost: the repair
+//! pipeline (verify, back up, cut, create, convert, report), the rebuild marker beside
+//! the database (a rebuild owed survives a failed start and is redone on any node), and
+//! `repair_hook`, run while only the local socket is open.
+
+use std::path::{Path, PathBuf};
+
+use ovn_ocf::ocf::Failure;
+use ovn_ocf::{fsutil, process, repair, runner};
+
+use super::{HookWhen, Server};
+
+/// A rebuild the hook and the SB gate owe the database.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(super) struct Rebuild {
+    pub outcome: String,
+    pub changed: bool,
+    pub lost_data: bool,
+    pub report: Option<String>,
+}
+
+/// `.<db file>.rebuild-pending`, beside the database.
+pub fn rebuild_marker(db_file: &Path) -> PathBuf {
+    let name = db_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db_file.with_file_name(format!(".{name}.rebuild-pending"))
+}
+
+impl Server<'_> {
+    /// The one "prepare database" step before the database serves: the repair pipeline
+    /// (verify every record; back up, cut, create or convert as needed; report).
+    pub(super) fn prepare_database(&self) -> Result<repair::Report, Failure> {
+        let report = repair::run(&self.cfg.repair_options(), self.cx.deadline)?;
+        log::info!(
+            "repair db_file={} found=\"{}\" outcome={} backup={} report={}",
+            self.cfg.db_file.display(),
+            report.found.describe(),
+            report.outcome,
+            report.backup.as_deref().unwrap_or("-"),
+            report.report.as_deref().unwrap_or("-"),
+        );
+        Ok(report)
+    }
+
+    /// What the hook and the SB gate must make good: this run's changes, or those of an
+    /// earlier run whose hook or gate did not finish (recorded beside the database, on the
+    /// shared storage, so a retry on any node still rebuilds).
+    pub(super) fn rebuild_due(&self, report: &repair::Report) -> Result<Rebuild, Failure> {
+        let marker = rebuild_marker(&self.cfg.db_file);
+        if report.changed() {
+            let r = Rebuild {
+                outcome: report.outcome.clone(),
+                changed: true,
+                lost_data: report.lost_data(),
+                report: report.report.clone(),
+            };
+            let json = serde_json::to_vec(&r).expect("a Rebuild serializes");
+            fsutil::write_atomic(&marker, &json, 0o644).map_err(|e| {
+                Failure::local_io(format!("cannot write {}: {e}", marker.display()), &e)
+            })?;
+            return Ok(r);
+        }
+        match std::fs::read(&marker) {
+            Ok(b) => match serde_json::from_slice::<Rebuild>(&b) {
+                Ok(r) => {
+                    log::warn!(
+                        "an earlier rebuild after \"{}\" did not finish ({}): doing it now",
+                        r.outcome,
+                        marker.display()
+                    );
+                    Ok(r)
+                }
+                Err(e) => Err(Failure::generic(format!(
+                    "{} is unreadable ({e}); remove it once the database is known to be rebuilt",
+                    marker.display()
+                ))),
+            },
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Rebuild {
+                outcome: report.outcome.clone(),
+                changed: false,
+                lost_data: false,
+                report: report.report.clone(),
+            }),
+            Err(e) => Err(Failure::local_io(
+                format!("cannot read {}: {e}", marker.display()),
+                &e,
+            )),
+        }
+    }
+
+    pub(super) fn rebuild_done(&self, r: &Rebuild) -> Result<(), Failure> {
+        if !r.changed {
+            return Ok(());
+        }
+        let marker = rebuild_marker(&self.cfg.db_file);
+        fsutil::remove_durable(&marker)
+            .map_err(|e| Failure::local_io(format!("cannot remove {}: {e}", marker.display()), &e))
+    }
+
+    /// The environment entry that marks a repair hook of this database (and finds one a
+    /// killed start left behind).
+    fn hook_connection(&self) -> String {
+        format!("unix:{}", self.cfg.sock().display())
+    }
+
+    /// Runs `repair_hook` (argv, no shell) while only the local socket is open.
+    pub(super) fn run_hook(&self, report: &Rebuild) -> Result<(), Failure> {
+        let Some(argv) = &self.cfg.repair_hook else {
+            return Ok(());
+        };
+        let due = match self.cfg.repair_hook_when {
+            HookWhen::Never => false,
+            HookWhen::Always => true,
+            HookWhen::AfterChange => report.changed,
+        };
+        if !due {
+            return Ok(());
+        }
+        let conn = self.hook_connection();
+        let db_file = self.cfg.db_file.display().to_string();
+        let env = [
+            ("OVN_OCF_DB", self.cfg.db.key()),
+            ("OVN_OCF_DB_FILE", db_file.as_str()),
+            ("OVN_OCF_DB_CONNECTION", conn.as_str()),
+            ("OVN_OCF_REPAIR_OUTCOME", report.outcome.as_str()),
+            (
+                "OVN_OCF_REPAIR_REPORT",
+                report.report.as_deref().unwrap_or(""),
+            ),
+        ];
+        let limit = self.cfg.repair_hook_timeout;
+        log::info!("running repair_hook {argv:?} outcome={}", report.outcome);
+        match runner::run(&argv[0], &argv[1..], &env, self.cx.deadline.cap(limit)) {
+            Ok(out) => {
+                for line in String::from_utf8_lossy(&out.stdout).lines() {
+                    log::info!("repair_hook stdout: {line}");
+                }
+                for line in String::from_utf8_lossy(&out.stderr).lines() {
+                    log::info!("repair_hook stderr: {line}");
+                }
+                if out.success() {
+                    Ok(())
+                } else {
+                    Err(Failure::generic(format!(
+                        "repair_hook {} failed ({})",
+                        argv[0],
+                        out.describe()
+                    )))
+                }
+            }
+            Err(runner::Error::Timeout { .. }) => Err(Failure::generic(format!(
+                "repair_hook {} did not finish within {}s (or the action's timeout) and was killed",
+                argv[0],
+                limit.as_secs()
+            ))),
+            Err(e) => Err(Failure::context(e, "repair_hook")),
+        }
+    }
+
+    /// A repair hook of a start the agent was killed in (Pacemaker's timeout) runs on in
+    /// its own process group: found by the connection in its environment, and killed.
+    pub(super) fn kill_hook_leftovers(&self) {
+        let mark = format!("OVN_OCF_DB_CONNECTION={}", self.hook_connection());
+        for pid in process::with_env_entry(&mark) {
+            log::warn!("killing leftover repair_hook process pid={pid}");
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! The SB gate: a Southbound database that was created or lost records stays closed to
+//! ovn-controllers until an ovn-northd of the gate's own has recomputed it from the
+//! Northbound database (the nb_cfg barrier). The node attribute `ovn-ocf-sb-gate` says
+//! "waiting" meanwhile.
+
+use std::time::Duration;
+
+use ovn_ocf::jsonrpc::Endpoint;
+use ovn_ocf::ocf::Failure;
+use ovn_ocf::ovn::{self, Db};
+use ovn_ocf::ovsdb::Ovsdb;
+use ovn_ocf::{pacemaker, process};
+
+use super::Server;
+use super::rebuild::Rebuild;
+use crate::framework::daemon::{self, Daemon, Ready};
+
+/// Node attribute set while the SB gate waits for northd.
+pub const GATE_ATTR: &str = "ovn-ocf-sb-gate";
+
+/// How often the gate reads SB_Global.nb_cfg.
+const POLL: Duration = Duration::from_millis(20);
+
+impl Server<'_> {
+    pub(super) fn sb_gate(&self, report: &Rebuild) -> Result<(), Failure> {
+        if self.cfg.db != Db::Sb || !self.cfg.sb_gate || !report.lost_data {
+            return Ok(());
+        }
+        let dl = self.cx.deadline.cap(Duration::from_secs(10));
+        if let Err(e) = pacemaker::set_node_attr(GATE_ATTR, Some("waiting"), dl) {
+            log::warn!("cannot set node attribute {GATE_ATTR}: {e}");
+        }
+        let result = self.gate_barrier();
+        if let Err(e) = pacemaker::set_node_attr(GATE_ATTR, None, dl) {
+            log::warn!("cannot clear node attribute {GATE_ATTR}: {e}");
+        }
+        result
+    }
+
+    /// Bumps NB's nb_cfg, runs the gate's ovn-northd against NB and the local SB, and
+    /// waits until SB_Global.nb_cfg reaches the bumped value; then stops that northd.
+    fn gate_barrier(&self) -> Result<(), Failure> {
+        let dl = self.cx.deadline;
+        let target = Ovsdb::connect(&self.cfg.gate_nb, dl)
+            .and_then(|mut nb| ovn::bump_nb_cfg(&mut nb, dl))
+            .map_err(|e| {
+                Failure::context(
+                    e,
+                    format!(
+                        "SB gate: cannot bump nb_cfg in the Northbound database at {}",
+                        self.cfg.gate_nb_connection
+                    ),
+                )
+            })?;
+        let dir = self.cfg.gate_dir();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| Failure::local_io(format!("cannot create {}: {e}", dir.display()), &e))?;
+        let log_file = self.cfg.log_file.with_file_name("ovn-northd-sb-gate.log");
+        let args = vec![
+            "-vconsole:off".to_string(),
+            "-vfile:info".to_string(),
+            format!("--log-file={}", log_file.display()),
+            format!("--pidfile={}", dir.join("ovn-northd.pid").display()),
+            format!("--ovnnb-db={}", self.cfg.gate_nb_connection),
+            format!("--ovnsb-db=unix:{}", self.cfg.sock().display()),
+        ];
+        let run_dir = dir.display().to_string();
+        let d = Daemon {
+            name: "SB gate: ovn-northd",
+            program: &self.cfg.ovn_northd,
+            args: &args,
+            env: &[("OVN_RUNDIR", &run_dir)],
+            log_file: &log_file,
+        };
+        let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
+            .map_err(|e| Failure::context(e, "SB gate"))?;
+        log::info!(
+            "SB gate: ovn-northd recomputing the Southbound database, waiting for nb_cfg {target}"
+        );
+        let result = daemon::spawn_ready(&d, dl, POLL, |_| match ovn::sb_nb_cfg(&mut sb, dl) {
+            Ok(Some(v)) if v >= target => Ready::Yes(()),
+            seen => Ready::NotYet(format!(
+                "it did not recompute the Southbound database (SB nb_cfg {:?}, waiting for {target}); see {}",
+                seen.ok().flatten(),
+                log_file.display()
+            )),
+        });
+        let result = result.map(|(mut child, ())| {
+            log::info!("SB gate: Southbound recomputed (nb_cfg {target}); opening it");
+            daemon::stop(child.id() as i32, &mut child, dl);
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        result
+    }
+
+    /// A start cut short (the agent killed on its timeout) can leave the SB gate's
+    /// ovn-northd behind: found by its own pidfile, and stopped.
+    pub(super) fn stop_gate_leftover(&self) -> Result<(), Failure> {
+        let gate_pidfile = self.cfg.gate_dir().join("ovn-northd.pid");
+        let marker = format!("--pidfile={}", gate_pidfile.display());
+        if let Some(g) = process::find_daemon(&gate_pidfile, "ovn-northd", &marker) {
+            log::warn!("stopping the SB gate's leftover ovn-northd pid={}", g.pid);
+            process::terminate(g.pid, self.cx.deadline.share(0.3))
+                .map_err(|e| Failure::context(e, "cannot stop the SB gate's ovn-northd"))?;
+            let _ = std::fs::remove_dir_all(self.cfg.gate_dir());
+        }
+        Ok(())
+    }
+}
