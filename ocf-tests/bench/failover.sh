@@ -39,10 +39,11 @@
 # shellcheck disable=SC2016
 set -euo pipefail
 
-HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO=$(cd "$HERE/../.." && pwd)
-C=$REPO/ocf-tests/cluster/cluster.sh
-CRMFACTS=$REPO/ocf-tests/cluster/crmfacts.py
+SAY=failover
+# shellcheck source-path=SCRIPTDIR source=../cluster/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../cluster/lib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 export OVNOCF_CLUSTER=${FAILOVER_CLUSTER:-bench}
 unset OVNOCF_CLUSTER_DIR
@@ -51,29 +52,11 @@ export OVN_OCF_BIN=${OVN_OCF_BIN:-/usr/local/sbin/ovn-ocf}
 
 RUNS=${FAILOVER_RUNS:-3}
 LIMIT=${FAILOVER_LIMIT:-120}
-VIP=198.51.100.100
 ATTEMPT_TIMEOUT=0.5
 
-# The incumbent as Debian ships it, and OVN's documented Pacemaker setup (pcs 0.11).
-INC_SCRIPT=/usr/share/ovn/scripts/ovndb-servers.ocf
-INC_LINK=/usr/lib/ocf/resource.d/ovn/ovndb-servers
-OVN_CTL=/usr/share/ovn/scripts/ovn-ctl
-INC_CMDS=(
-    "pcs resource create ovndb_servers ocf:ovn:ovndb-servers manage_northd=yes master_ip=$VIP nb_master_port=6641 sb_master_port=6642 ovn_ctl=$OVN_CTL op monitor interval=11s op monitor role=Promoted interval=10s promotable notify=true"
-    "pcs resource create VirtualIP ocf:heartbeat:IPaddr2 ip=$VIP op monitor interval=30s"
-    "pcs constraint order promote ovndb_servers-clone then VirtualIP"
-    "pcs constraint colocation add VirtualIP with Promoted ovndb_servers-clone score=INFINITY"
-)
-
 REPORT=/dev/stdout
-RAW=$REPO/target/bench
 AGENTS="ovn-ocf incumbent"
 
-say() { printf 'failover: %s\n' "$*" >&2; }
-die() {
-    printf 'failover: ERROR: %s\n' "$*" >&2
-    exit 1
-}
 usage() { sed -n '2,/^# Markdown backticks/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
 while (($#)); do
@@ -92,32 +75,26 @@ for a in $AGENTS; do
     case $a in ovn-ocf | incumbent) ;; *) die "--agents: ovn-ocf and/or incumbent, not $a" ;; esac
 done
 
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
-older() { awk -v a="$1" -v b="$EPOCHREALTIME" -v s="$2" 'BEGIN { exit !(b - a > s) }'; }
-
 # ------------------------------------------------------------------ cluster lifetime
 
 UP=0        # 1 while a cluster of ours may exist: the trap tears it down
 WORK=""
 CUR_AGENT=""
 
-cleanup() {
-    local rc=$? logs
-    trap - EXIT INT TERM
-    set +e
+# Teardown hook: the cluster of ours that may be up (its logs saved after a failure).
+teardown() {
+    local logs
     if ((UP)); then
-        if ((rc != 0)); then
+        if ((RC != 0)); then
             logs=$RAW/failover-logs-${CUR_AGENT:-none}-$(date +%Y%m%dT%H%M%S)
-            say "failed (exit $rc) with the $CUR_AGENT cluster up; cluster state:"
-            "$C" crm-xml 2>/dev/null | "$CRMFACTS" summary >&2
-            "$C" down --save-logs "$logs" >&2 || rc=1
+            say "failed (exit $RC) with the $CUR_AGENT cluster up; cluster state:"
+            summary >&2
+            "$C" down --save-logs "$logs" >&2 || RC=1
         else
-            "$C" down >&2 || rc=1
+            "$C" down >&2 || RC=1
         fi
     fi
-    [[ -n $WORK && -d $WORK ]] && rm -rf "$WORK"
-    exit "$rc"
+    [[ -z $WORK || ! -d $WORK ]] || rm -rf "$WORK"
 }
 
 # Never touches a cluster it did not bring up: one of that name must not exist yet.
@@ -177,7 +154,7 @@ until_ack() {
             fi
             LAST_ERR="acknowledged by $by"
         fi
-        if older "$t0" "$limit"; then
+        if past "$t0" "$limit"; then
             say "last SB attempt: $LAST_ERR"
             return 1
         fi
@@ -195,12 +172,11 @@ attempt_cost() {
 
 # ------------------------------------------------------------------ cluster facts
 
-summary() { "$C" crm-xml 2>/dev/null | "$CRMFACTS" summary; }
-online_count() { "$C" crm-xml 2>/dev/null | "$CRMFACTS" online; }
-other_node() { [[ $1 == node1 ]] && echo node2 || echo node1; }
+summary() { crm summary 2>/dev/null; }
+online_count() { crm online 2>/dev/null; }
 
 # failures: one line per failed action now in the CIB (none: nothing).
-failures() { "$C" crm-xml 2>/dev/null | "$CRMFACTS" failures || true; }
+failures() { crm failures 2>/dev/null || true; }
 
 # The provider link Debian installs for the incumbent (ovn-common's postinst) points to
 # /usr/share/openvswitch/scripts/ovndb-servers.ocf, which no package ships: Pacemaker
@@ -214,7 +190,7 @@ provider_fix() { # NODE: the incumbent's agent is there (once the node's init mo
     local t0
     t0=$(now)
     until "$C" exec "$1" test -x "$INC_LINK" 2>/dev/null; do
-        older "$t0" 20 && die "$1: $INC_LINK is not executable in the node after 20 s"
+        past "$t0" 20 && die "$1: $INC_LINK is not executable in the node after 20 s"
         sleep 0.02
     done
 }
@@ -241,7 +217,7 @@ ready() {
                 $1 == "resource" && $2 == "VirtualIP" && $3 == "Started" && $4 == "on" { v = $5 }
                 END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }' <<<"$s")
             want_u=-
-            if ((n == 2)) && [[ $p != - ]]; then want_u=$(other_node "$p"); fi
+            if ((n == 2)) && [[ $p != - ]]; then want_u=$(other "$p"); fi
             WHY="promoted: $p, unpromoted: $u (want $want_u), VirtualIP on $v, $n online"
             if ((n >= 1)) && [[ $p != *,* && $p != - && $v == "$p" && $u == "$want_u" ]]; then
                 ok=1
@@ -260,7 +236,7 @@ ready() {
                 return 0
             fi
         fi
-        if older "$t0" "$LIMIT"; then
+        if past "$t0" "$LIMIT"; then
             summary >&2 || true
             die "$agent: not served on one node with every online node in its role after $LIMIT s: $WHY"
         fi
@@ -343,9 +319,19 @@ collect_failures() { # AGENT TRIGGER
 
 # ------------------------------------------------------------------ triggers
 
+# One repetition is one run of the failover template (cluster/lib.sh's failover), with
+# this figure's own hooks: its client instead of the writer, and every agent's readiness.
+REP_AGENT="" REP_RUN="" REP_RSC="" FO_TRIES=0
+
 # kill -9 of the active SB ovsdb-server on ACTIVE.
 kill_rep() {
-    local agent=$1 run=$2 rsc=$3 node=$ACTIVE pid comm cmd st t0 det rec offset up
+    REP_AGENT=$1 REP_RUN=$2 REP_RSC=$3
+    FO_TRIGGER=kill_trigger FO_WAIT=kill_wait FO_SETTLE=rep_ready FO_CHECK=kill_check FO_ACKS=: \
+        FO_CLEAN=kill_clean FO_BACK=: FO_FINAL=: failover kill-sb "$ACTIVE"
+}
+
+kill_trigger() {
+    local agent=$REP_AGENT run=$REP_RUN node=$FO_FROM pid comm cmd st t0 offset
     # Where the kill falls in the 10 s monitor cycle decides most of the time: run r of N
     # first waits a random offset within the r-th N-th of 10 s, the same for both agents.
     offset=$(awk -v r="$run" -v n="$RUNS" -v u="$RANDOM" 'BEGIN { printf "%.2f", ((r - 1) + u / 32768) / n * 10 }')
@@ -361,8 +347,20 @@ kill_rep() {
     # The time is taken inside the node right after kill(2) returned.
     t0=$("$C" exec "$node" sh -c 'kill -KILL "$1" && date +%s.%N' sh "$pid") || t0=""
     [[ $t0 =~ ^[0-9]+\.[0-9]+$ ]] || die "$agent: kill -KILL $pid on $node failed"
-    until_ack "$t0" "" "$LIMIT" ||
-        die "$agent kill -9 #$run: no SB transaction acknowledged through the VIP within $LIMIT s"
+    FO_PID=$pid FO_T0=$t0
+}
+
+# The answer: FO (s after the trigger), FO_NEW the node that gave it.
+kill_wait() {
+    until_ack "$FO_T0" "" "$LIMIT" ||
+        die "$REP_AGENT kill -9 #$REP_RUN: no SB transaction acknowledged through the VIP within $LIMIT s"
+    FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES
+}
+
+rep_ready() { ready "$REP_AGENT"; }
+
+kill_check() {
+    local agent=$REP_AGENT run=$REP_RUN node=$FO_FROM pid=$FO_PID t0=$FO_T0 det rec up
     if "$C" exec "$node" test -e "/proc/$pid" &&
         [[ $("$C" exec "$node" cat "/proc/$pid/comm" 2>/dev/null) == ovsdb-server ]]; then
         die "$agent kill -9 #$run: pid $pid on $node still lives after kill -9"
@@ -376,59 +374,81 @@ kill_rep() {
             say "note: no 'pid $pid died, killed (Killed), exiting' in $node's ovsdb-server-sb.log"
         fi
     fi
-    det=$(detect_time "$node" "$rsc" "$t0")
+    det=$(detect_time "$node" "$REP_RSC" "$t0")
     rec=""
     if [[ -n $det ]]; then
-        rec=$(awk -v a="$T_OK" -v d="$det" 'BEGIN { printf "%.2f", a - d }')
+        rec=$(awk -v a="$FO" -v d="$det" 'BEGIN { printf "%.2f", a - d }')
         DETECT[$agent]+="$det "
         RECOVER[$agent]+="$rec "
     fi
-    up=$(started_time "$BY" "$t0")
+    up=$(started_time "$FO_NEW" "$t0")
     STARTED[$agent,kill]+="${up:+$up }"
-    [[ -z $up ]] || GAP[$agent,kill]+="$(awk -v a="$T_OK" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
-    say "$agent kill -9 #$run: SB acknowledged by $BY after $T_OK s ($TRIES attempts; failed monitor logged after ${det:-?} s, last start done after ${up:-?} s)"
-    record "$agent" kill "$run" "$T_OK" "$BY" "$det" "" "$up"
-    ready "$agent"
-    collect_failures "$agent" kill
+    [[ -z $up ]] || GAP[$agent,kill]+="$(awk -v a="$FO" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
+    say "$agent kill -9 #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; failed monitor logged after ${det:-?} s, last start done after ${up:-?} s)"
+    record "$agent" kill "$run" "$FO" "$FO_NEW" "$det" "" "$up"
+}
+
+kill_clean() {
     local newpid
+    collect_failures "$REP_AGENT" kill
     newpid=$("$C" exec "$ACTIVE" cat /var/run/ovn/ovnsb_db.pid | tr -dc '0-9')
-    say "$agent kill -9 #$run: serving again on $ACTIVE, SB pid $newpid"
+    say "$REP_AGENT kill -9 #$REP_RUN: serving again on $ACTIVE, SB pid $newpid"
 }
 
 # Power-off of ACTIVE through the fence agent, run on the other node; then power it on.
 power_rep() {
-    local agent=$1 run=$2 victim=$ACTIVE other t0 fpid frc ft up
-    other=$(other_node "$victim")
-    say "$agent power-off #$run: fencing $victim from $other"
+    REP_AGENT=$1 REP_RUN=$2
+    FO_TRIGGER=power_trigger FO_WAIT=power_wait FO_SETTLE=: FO_CHECK=power_check FO_ACKS=: \
+        FO_CLEAN=: FO_BACK=power_back FO_FINAL=: failover fence-off "$ACTIVE"
+}
+
+# stonith_admin runs in the background while the client tries: FENCE_PID.
+FENCE_PID=""
+power_trigger() {
+    local frc peer
+    FO_VICTIM=$FO_FROM
+    peer=$(other "$FO_VICTIM")
+    say "$REP_AGENT power-off #$REP_RUN: fencing $FO_VICTIM from $peer"
     rm -f "$WORK/fence.done"
-    t0=$(now)
+    FO_T0=$(now)
     {
         frc=0
-        timeout -k 5 100 "$C" exec "$other" timeout 90 stonith_admin --fence "$victim" --timeout 60 \
+        timeout -k 5 100 "$C" exec "$peer" timeout 90 stonith_admin --fence "$FO_VICTIM" --timeout 60 \
             >"$WORK/fence.log" 2>&1 || frc=$?
         echo "$frc $EPOCHREALTIME" >"$WORK/fence.done"
     } &
-    fpid=$!
-    until_ack "$t0" "$victim" "$LIMIT" ||
-        die "$agent power-off #$run: no SB transaction acknowledged by a node other than $victim within $LIMIT s"
-    wait "$fpid" || true
+    FENCE_PID=$!
+}
+
+power_wait() {
+    until_ack "$FO_T0" "$FO_VICTIM" "$LIMIT" ||
+        die "$REP_AGENT power-off #$REP_RUN: no SB transaction acknowledged by a node other than $FO_VICTIM within $LIMIT s"
+    FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES
+}
+
+power_check() {
+    local agent=$REP_AGENT run=$REP_RUN victim=$FO_VICTIM frc ft up
+    wait "$FENCE_PID" || true
     read -r frc ft <"$WORK/fence.done" || die "stonith_admin result missing"
     ((frc == 0)) || die "$agent power-off #$run: stonith_admin --fence $victim failed ($frc): $(cat "$WORK/fence.log")"
     "$C" power status "$victim" 2>&1 | grep "status $victim: off" >/dev/null ||
         die "$agent power-off #$run: $victim is not powered off after the fence"
-    ft=$(awk -v a="$t0" -v b="$ft" 'BEGIN { printf "%.2f", b - a }')
+    ft=$(awk -v a="$FO_T0" -v b="$ft" 'BEGIN { printf "%.2f", b - a }')
     FENCE[$agent]+="$ft "
-    up=$(started_time "$BY" "$t0")
+    up=$(started_time "$FO_NEW" "$FO_T0")
     STARTED[$agent,power]+="${up:+$up }"
-    [[ -z $up ]] || GAP[$agent,power]+="$(awk -v a="$T_OK" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
-    say "$agent power-off #$run: SB acknowledged by $BY after $T_OK s ($TRIES attempts; stonith_admin returned after $ft s, last start done after ${up:-?} s)"
-    record "$agent" power "$run" "$T_OK" "$BY" "" "$ft" "$up"
-    # Restore: the victim boots again and rejoins.
-    "$C" power on "$victim" >&2
-    if [[ $agent == incumbent ]]; then provider_fix "$victim"; fi
+    [[ -z $up ]] || GAP[$agent,power]+="$(awk -v a="$FO" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
+    say "$agent power-off #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; stonith_admin returned after $ft s, last start done after ${up:-?} s)"
+    record "$agent" power "$run" "$FO" "$FO_NEW" "" "$ft" "$up"
+}
+
+# The victim boots again and rejoins; then the failed actions of the repetition.
+power_back() {
+    "$C" power on "$FO_VICTIM" >&2
+    if [[ $REP_AGENT == incumbent ]]; then provider_fix "$FO_VICTIM"; fi
     "$C" wait-online "$LIMIT" >&2
-    ready "$agent"
-    collect_failures "$agent" power
+    ready "$REP_AGENT"
+    collect_failures "$REP_AGENT" power
 }
 
 # ------------------------------------------------------------------ per agent
@@ -498,7 +518,6 @@ stats() {
         }'
 }
 median() { stats "$1" | awk '{ print $2 }'; }
-ratio() { awk -v i="$1" -v o="$2" 'BEGIN { if (o <= 0 || i == "-" || o == "-") { print "-"; exit } r = i / o; printf (r < 10 ? "%.1f×" : "%.0f×"), r }'; }
 cell() { # "min median max" → "**median** (min–max)"
     awk '{ if ($2 == "-") print "-"; else printf "**%s s** (%s–%s)", $2, $1, $3 }' <<<"$1"
 }
@@ -696,9 +715,7 @@ main() {
     [[ -x $OVN_OCF_BIN ]] || die "OVN_OCF_BIN=$OVN_OCF_BIN is not an executable"
     [[ -r $INC_SCRIPT ]] || die "$INC_SCRIPT not found (package ovn-central)"
     [[ -x $OVN_CTL ]] || die "$OVN_CTL not found (package ovn-central)"
-    trap cleanup EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+    at_exit teardown
     mkdir -p "$RAW"
     WORK=$(mktemp -d /var/tmp/ovn-ocf-failover.XXXXXX)   # visible inside the nodes
     chmod 0755 "$WORK"

@@ -49,17 +49,13 @@ ID=${OVNOCF_CLUSTER:-ovnocf}
 RUN=${OVNOCF_CLUSTER_DIR:-/var/tmp/ovn-ocf-cluster.$ID}
 export OVNOCF_CLUSTER=$ID OVNOCF_CLUSTER_DIR=$RUN
 PY=/usr/bin/python3
-SUBNET=198.51.100
-VIP=$SUBNET.100
-CLIENT_IP=$SUBNET.200
+# shellcheck disable=SC2034 # read by harness.sh
+SAY="cluster[$ID]"
+# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
+. "$HERE/../lib/harness.sh"   # say, die, timing, SUBNET, VIP, CLIENT_IP
 BR=$ID-br
 CLI=$ID-cli
 NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-say() { echo "cluster[$ID] $(date +%T.%3N) $*" >&2; }
-die() { say "error: $*"; exit 1; }
-now() { echo "$EPOCHREALTIME"; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
 
 # "pid starttime" of a live, non-zombie process, or nothing.
 proc_id() {
@@ -346,6 +342,15 @@ wait_fact() {
 
 # --------------------------------------------------------------------------------- up
 
+# Teardown hook of up: tears down what exists when up fails or is interrupted.
+up_failed() {
+    if [ "$RC" != 0 ]; then
+        say "up failed (exit $RC): tearing down"
+        # shellcheck disable=SC2119 # no options
+        cmd_down || true
+    fi
+}
+
 cmd_up() {
     local n=2 bin=${OVN_OCF_BIN:-/usr/local/sbin/ovn-ocf} node k t0 lun
     while [ $# -gt 0 ]; do
@@ -367,9 +372,7 @@ cmd_up() {
     if ip netns list | grep -q "^$ID-"; then die "netns $ID-* exist; run: $0 down"; fi
 
     # From here on, anything that fails or interrupts tears down what exists.
-    trap 'rc=$?; trap - EXIT; if [ $rc != 0 ]; then say "up failed (exit $rc): tearing down"; cmd_down || true; fi; exit $rc' EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+    at_exit up_failed
 
     t0=$(now)
     mkdir -p "$RUN"
@@ -463,6 +466,7 @@ cmd_shape() {
 
 # ------------------------------------------------------------------------------- down
 
+# shellcheck disable=SC2120 # DIR from the command line, none from up_failed
 cmd_down() {
     local save="" node pid ns lun rc=0
     while [ $# -gt 0 ]; do

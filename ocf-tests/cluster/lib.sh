@@ -1,30 +1,38 @@
 # shellcheck shell=bash disable=SC2034 # globals are read by the sourcing script
-# Shared pieces of the cluster scenarios (sourced by scenarios.sh and soak.sh): the
-# background SB writer, failover measurement, the acknowledged-transactions check, settling
-# and failed actions. Every wait has a deadline; times are printed, never asserted.
+# The namespace cluster's part of the harness (sourced by scenarios.sh, soak.sh,
+# split-brain.sh, migrate.sh and bench/failover.sh, after ../lib/harness.sh, which it
+# sources: say/bad/die, timing, constants, the teardown trap, results): the background SB
+# writer, the acknowledged-transactions check, settling, failed actions, and the failover
+# template (failover). Every wait has a deadline; times are printed, never asserted.
 #
-# Needs: C (cluster.sh), W (writer.py), WORK (a directory the client netns can read and
-# write), SHAPE (A or B). Optional: SAY (prefix of log lines, default "scenarios"),
-# FO_LIMIT (seconds a failover may take in writer_first_ack and db_back, default 120).
-# Functions return non-zero on failure after saying why (bad: the reason for the result
-# line in $WORK/why).
+# Needs: WORK (a directory the client netns can read and write; bad writes its reason to
+# $WORK/why), SHAPE (A or B) for settle. Optional: FO_LIMIT (seconds a failover may take
+# in writer_first_ack and db_back, default 120). Functions return non-zero on failure
+# after saying why (bad).
 
-VIP=198.51.100.100
+CLUSTER_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
+. "$CLUSTER_DIR/../lib/harness.sh"
+C=$CLUSTER_DIR/cluster.sh
+W=$CLUSTER_DIR/writer.py
 
-say() { echo "${SAY:-scenarios} $(date +%T.%3N) $*" >&2; }
-# The reason goes to a file too: bad is often called in a $(...) subshell.
-bad() { echo "$*" >"$WORK/why"; say "FAIL: $*"; }
-# Seconds from epoch $1 to epoch $2 (default: now), two decimals.
-secs() { awk -v a="$1" -v b="${2:-$EPOCHREALTIME}" 'BEGIN { printf "%.2f", b - a }'; }
-# True once $2 seconds have passed since epoch $1.
-past() { awk -v a="$1" -v b="$EPOCHREALTIME" -v s="$2" 'BEGIN { exit !(b - a > s) }'; }
-other() { [ "$1" = node1 ] && echo node2 || echo node1; }
-crm() { "$C" crm-xml | "$HERE/crmfacts.py" "$@"; }
+# OVN's own agent (the incumbent) as Debian ships it, and OVN's documented Pacemaker setup
+# (Documentation/topics/integration.rst, written for pcs 0.11: see bench/failover.sh).
+INC_SCRIPT=/usr/share/ovn/scripts/ovndb-servers.ocf
+INC_LINK=/usr/lib/ocf/resource.d/ovn/ovndb-servers
+OVN_CTL=/usr/share/ovn/scripts/ovn-ctl
+INC_CMDS=(
+    "pcs resource create ovndb_servers ocf:ovn:ovndb-servers manage_northd=yes master_ip=$VIP nb_master_port=$NB_PORT sb_master_port=$SB_PORT ovn_ctl=$OVN_CTL op monitor interval=11s op monitor role=Promoted interval=10s promotable notify=true"
+    "pcs resource create VirtualIP ocf:heartbeat:IPaddr2 ip=$VIP op monitor interval=30s"
+    "pcs constraint order promote ovndb_servers-clone then VirtualIP"
+    "pcs constraint colocation add VirtualIP with Promoted ovndb_servers-clone score=INFINITY"
+)
+
+crm() { "$C" crm-xml | "$CLUSTER_DIR/crmfacts.py" "$@"; }
 # Size of a file inside a node (a mark to read what is written after it).
 node_size() { "$C" exec "$1" stat -c %s "$2" 2>/dev/null || echo 0; }
 # What a node logged to FILE after byte MARK.
 node_since() { "$C" exec "$1" tail -c +"$(($3 + 1))" "$2"; }
-PCMK_LOG=/var/log/pacemaker/pacemaker.log
 
 # ------------------------------------------------------------------------------ writer
 
@@ -135,21 +143,21 @@ db_back() {
 # Promoted where group ovn-storage is Started. [--not NODE] elsewhere than NODE;
 # [--standby] and (shape B) the clones Unpromoted on every other online node.
 settle() {
-    local not=() standby=0 where
+    local skip=() standby=0 where
     while [ $# -gt 0 ]; do
         case $1 in
-        --not) not=(--not "$2"); shift 2 ;;
+        --not) skip=(--not "$2"); shift 2 ;;
         --standby) standby=1; shift ;;
         *) break ;;
         esac
     done
     if [ $standby = 1 ]; then "$C" wait-online 60 >/dev/null 2>&1 || { bad "nodes not online"; return 1; }; fi
     if [ "$SHAPE" = A ]; then
-        where=$("$C" wait-group ovn "${not[@]}" 120) || { bad "group ovn not Started on one node"; return 1; }
+        where=$("$C" wait-group ovn "${skip[@]}" 120) || { bad "group ovn not Started on one node"; return 1; }
     else
-        local sb=()
-        [ $standby = 1 ] && sb=(--standby)
-        where=$("$C" wait-promoted "${not[@]}" "${sb[@]}" --secs 120 ovn-storage ovn-nb-clone \
+        local sbo=()
+        [ $standby = 1 ] && sbo=(--standby)
+        where=$("$C" wait-promoted "${skip[@]}" "${sbo[@]}" --secs 120 ovn-storage ovn-nb-clone \
             ovn-sb-clone ovn-northd-clone) || { bad "NB, SB, northd not Promoted on one node"; return 1; }
     fi
     echo "$where"
@@ -195,8 +203,137 @@ wait_off() {
     say "$1 is powered off $(secs "$2") s after the trigger"
 }
 
-# NODE: power it on again and wait until it is back as a standby.
-power_back() {
-    "$C" power on "$1" 2>/dev/null || { bad "power on $1 failed"; return 1; }
-    settle --standby >/dev/null
+# NODE WHAT (nb|sb|northd): the pid of the serving ovsdb-server of WHAT or of ovn-northd
+# on NODE, from its pidfile, checked against the process's command line.
+db_pid() {
+    local pid cmd file=/var/run/ovn/ovn${2}_db.pid want="ovsdb-server*ovn${2}_db.db"
+    [ "$2" != northd ] || { file=/var/run/ovn/ovn-northd.pid; want=ovn-northd; }
+    pid=$("$C" exec "$1" cat "$file" 2>/dev/null | tr -dc 0-9) || true
+    [ -n "$pid" ] || { bad "no $file on $1"; return 1; }
+    cmd=$("$C" exec "$1" cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ') || true
+    # shellcheck disable=SC2254 # want is a pattern
+    case $cmd in *$want*) echo "$pid" ;; *) bad "$file on $1 names $pid: '$cmd'"; return 1 ;; esac
 }
+
+# ----------------------------------------------------------------------------- failover
+
+# failover KIND [FROM]: one failover, the steps every driver takes, in this order. Each
+# step is a hook, the function fo_STEP unless the driver names another in FO_STEP (FO_ACKS=:
+# skips the acks; `FO_CHECK=fn failover ...` for one call):
+#   ready    FO_FROM: FROM, or where everything runs with a standby (settle --standby)
+#   trigger  KIND's failure on FO_FROM; sets FO_T0 (its epoch), FO_PID (the process hit),
+#            FO_VICTIM (the node that must not serve afterwards, if any)
+#   wait     until the service answers through the VIP again; sets FO (s from FO_T0)
+#   settle   everything on one node again (not FO_VICTIM); sets FO_NEW, FO_ALL (s from FO_T0)
+#   check    the driver's own assertions (none by default)
+#   acks     every acknowledged SB transaction is in the SB (ack_check)
+#   clean    the failed action KIND causes (the killed or stopped resource's monitor) is
+#            there and nothing else, then cleared (expect_monitor_failure)
+#   back     the victim back (power on, unstandby), everything on one node with a standby;
+#            sets FO_T_BACK (epoch when it began), FO_BACK_ON (where everything runs)
+#   final    acknowledged transactions once more, no failed action (ack_check, no_failures)
+# Kinds: kill-nb kill-sb sigstop-sb kill-northd (kill -9 or SIGSTOP of the serving process,
+# recovered by Pacemaker; answer: an NB/SB transaction through the VIP succeeds after failing,
+# for northd a logical switch created in the NB is in the SB), fence-off (stonith_admin
+# --fence from the other node: a power cut) and corosync-kill (the survivor fences the
+# victim) (answer: the writer's first acknowledged transaction on a connection opened after
+# the power-off), standby (pcs node standby; answer: the writer's first acknowledged
+# transaction on a connection opened after the trigger). A driver with its own hooks may
+# use any KIND. Non-zero at the first step that fails (bad says why); FO_STEP names it.
+FO_KIND='' FO_FROM='' FO_T0='' FO_PID='' FO_VICTIM='' FO_NEW='' FO_ALL='' FO_T_BACK='' FO_BACK_ON='' FO_STEP=''
+failover() {
+    local step hook
+    FO_KIND=$1 FO_FROM=${2:-} FO_T0='' FO_PID='' FO_VICTIM='' FO='' FO_NEW='' FO_ALL='' FO_T_BACK='' FO_BACK_ON=''
+    for step in ready trigger wait settle check acks clean back final; do
+        FO_STEP=$step
+        hook=FO_${step^^}
+        hook=${!hook:-fo_$step}
+        "$hook" || return 1
+    done
+}
+
+fo_ready() { [ -n "$FO_FROM" ] || FO_FROM=$(settle --standby); }
+
+fo_trigger() {
+    local peer sig=KILL what
+    peer=$(other "$FO_FROM")
+    case $FO_KIND in
+    kill-nb | kill-sb | sigstop-sb | kill-northd)
+        what=${FO_KIND#*-}
+        [ "$FO_KIND" != sigstop-sb ] || sig=STOP
+        FO_PID=$(db_pid "$FO_FROM" "$what") || return 1
+        FO_T0=$EPOCHREALTIME
+        "$C" exec "$FO_FROM" kill "-$sig" "$FO_PID" || { bad "kill -$sig $FO_PID on $FO_FROM failed"; return 1; }
+        say "kill -$sig $what pid $FO_PID on $FO_FROM"
+        ;;
+    fence-off)
+        FO_VICTIM=$FO_FROM FO_T0=$EPOCHREALTIME
+        "$C" exec "$peer" stonith_admin --fence "$FO_VICTIM" --timeout 60 >/dev/null ||
+            { bad "stonith_admin --fence $FO_VICTIM failed"; return 1; }
+        ;;
+    corosync-kill)
+        FO_VICTIM=$FO_FROM FO_T0=$EPOCHREALTIME
+        # shellcheck disable=SC2016 # expanded inside the node
+        "$C" exec "$FO_VICTIM" sh -c 'kill -KILL "$(cat /run/corosync.pid)"' ||
+            { bad "cannot kill corosync on $FO_VICTIM"; return 1; }
+        ;;
+    standby)
+        FO_VICTIM=$FO_FROM FO_T0=$EPOCHREALTIME
+        "$C" exec "$peer" pcs node standby "$FO_VICTIM" >/dev/null ||
+            { bad "pcs node standby $FO_VICTIM failed"; return 1; }
+        ;;
+    *) bad "no trigger for failover kind $FO_KIND"; return 1 ;;
+    esac
+}
+
+fo_wait() {
+    local back
+    case $FO_KIND in
+    kill-nb | kill-sb | sigstop-sb)
+        back=$(db_back "${FO_KIND#*-}") || return 1
+        FO=$(secs "$FO_T0" "$back")
+        ;;
+    kill-northd)
+        back=$("$C" client python3 "$W" ls-datapath "fo-ls-$FO_PID-${FO_T0%.*}" 120) || { bad "$back"; return 1; }
+        FO=$(secs "$FO_T0" "$back")
+        ;;
+    fence-off | corosync-kill)
+        wait_off "$FO_VICTIM" "$FO_T0" || return 1
+        # A paused writer acknowledges nothing: it goes on from here.
+        if [ -e "$WRITER_LOG.paused" ]; then writer_resume; fi
+        writer_first_ack "$FO_T0" "$T_OFF"
+        ;;
+    standby) writer_first_ack "$FO_T0" ;;
+    *) bad "no wait for failover kind $FO_KIND"; return 1 ;;
+    esac
+}
+
+fo_settle() {
+    local skip=()
+    [ -z "$FO_VICTIM" ] || skip=(--not "$FO_VICTIM")
+    FO_NEW=$(settle "${skip[@]}") || return 1
+    FO_ALL=$(secs "$FO_T0")
+}
+
+fo_check() { :; }
+fo_acks() { ack_check; }
+
+fo_clean() {
+    case $FO_KIND in
+    kill-nb | kill-sb | sigstop-sb | kill-northd) expect_monitor_failure "ovn-${FO_KIND#*-}" "$FO_NEW" ;;
+    esac
+}
+
+fo_back() {
+    FO_T_BACK=$EPOCHREALTIME
+    case $FO_KIND in
+    fence-off | corosync-kill)
+        "$C" power on "$FO_VICTIM" 2>/dev/null || { bad "power on $FO_VICTIM failed"; return 1; } ;;
+    standby)
+        "$C" exec "$FO_NEW" pcs node unstandby "$FO_VICTIM" >/dev/null ||
+            { bad "pcs node unstandby $FO_VICTIM failed"; return 1; } ;;
+    esac
+    FO_BACK_ON=$(settle --standby)
+}
+
+fo_final() { ack_check && no_failures; }

@@ -14,40 +14,20 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-C=$HERE/cluster.sh
 LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/migrate-$(date +%Y%m%dT%H%M%S)
-VIP=198.51.100.100
-OVN_CTL=/usr/share/ovn/scripts/ovn-ctl
-T_START=$EPOCHREALTIME
-INC_CMDS=(
-    "pcs resource create ovndb_servers ocf:ovn:ovndb-servers manage_northd=yes master_ip=$VIP nb_master_port=6641 sb_master_port=6642 ovn_ctl=$OVN_CTL op monitor interval=11s op monitor role=Promoted interval=10s promotable notify=true"
-    "pcs resource create VirtualIP ocf:heartbeat:IPaddr2 ip=$VIP op monitor interval=30s"
-    "pcs constraint order promote ovndb_servers-clone then VirtualIP"
-    "pcs constraint colocation add VirtualIP with Promoted ovndb_servers-clone score=INFINITY"
-)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
 
-say() { echo "migrate $(date +%T.%3N) $*" >&2; }
-fail() { say "FAIL: $*"; exit 1; }
-past() { awk -v a="$1" -v b="$EPOCHREALTIME" -v s="$2" 'BEGIN { exit !(b - a > s) }'; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
-crm() { "$C" crm-xml | "$HERE/crmfacts.py" "$@"; }
-
-finish() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [ $rc != 0 ]; then
+teardown() {
+    if [ "$RC" != 0 ]; then
         "$C" status >&2 || true
         "$C" down --save-logs "$LOGS" || true
     else
-        "$C" down || rc=1
+        "$C" down || RC=1
     fi
-    say "total $(since "$T_START") s, exit $rc"
-    echo "migrate: $([ "$rc" = 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed")"
-    exit $rc
 }
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+tally_at_exit --one
+at_exit teardown
 
 # Until CMD (a function) succeeds, at most SECS.
 until_ok() {
@@ -80,13 +60,13 @@ for c in "${INC_CMDS[@]}"; do
 done
 "$C" exec node1 pcs cluster cib-push "$f" --config >&2
 sb_ok() { transact 6642 '["OVN_Southbound",{"op":"insert","table":"Encap","uuid-name":"e","row":{"type":"geneve","ip":"10.7.0.1","chassis_name":"migrated-1"}},{"op":"insert","table":"Chassis","row":{"name":"migrated-1","hostname":"m","encaps":["named-uuid","e"]}}]'; }
-until_ok 120 sb_ok || fail "the incumbent never accepted an SB transaction through the VIP"
+until_ok 120 sb_ok || die "the incumbent never accepted an SB transaction through the VIP"
 for i in 2 3 4 5; do
     transact 6642 "[\"OVN_Southbound\",{\"op\":\"insert\",\"table\":\"Encap\",\"uuid-name\":\"e\",\"row\":{\"type\":\"geneve\",\"ip\":\"10.7.0.$i\",\"chassis_name\":\"migrated-$i\"}},{\"op\":\"insert\",\"table\":\"Chassis\",\"row\":{\"name\":\"migrated-$i\",\"hostname\":\"m\",\"encaps\":[\"named-uuid\",\"e\"]}}]" ||
-        fail "SB insert $i through the incumbent failed"
+        die "SB insert $i through the incumbent failed"
 done
 transact 6641 '["OVN_Northbound",{"op":"insert","table":"Logical_Switch","row":{"name":"migrated-ls"}}]' ||
-    fail "NB insert through the incumbent failed"
+    die "NB insert through the incumbent failed"
 xml=$("$C" crm-xml)
 promoted=$(python3 -c '
 import sys, xml.etree.ElementTree as ET
@@ -95,32 +75,32 @@ for r in root.iter("resource"):
     if r.get("id", "").startswith("ovndb_servers") and r.get("role") == "Promoted":
         print(r.find("node").get("name")); break
 ' <<<"$xml")
-[ -n "$promoted" ] || fail "no Promoted ovndb_servers instance"
+[ -n "$promoted" ] || die "no Promoted ovndb_servers instance"
 say "incumbent serves, promoted on $promoted; 5 SB chassis and 1 NB switch written"
 
 # 2. README's steps
 "$C" exec "$promoted" pcs resource disable ovndb_servers-clone
 stopped() { ! "$C" exec "$promoted" sh -c 'pgrep -x ovsdb-server || pgrep -x ovn-northd' >/dev/null 2>&1 &&
-    ! "$C" exec "$(if [ "$promoted" = node1 ]; then echo node2; else echo node1; fi)" sh -c 'pgrep -x ovsdb-server || pgrep -x ovn-northd' >/dev/null 2>&1; }
-until_ok 60 stopped || fail "the incumbent's servers did not stop"
+    ! "$C" exec "$(other "$promoted")" sh -c 'pgrep -x ovsdb-server || pgrep -x ovn-northd' >/dev/null 2>&1; }
+until_ok 60 stopped || die "the incumbent's servers did not stop"
 "$C" exec "$promoted" pcs resource delete VirtualIP >&2
 "$C" exec "$promoted" pcs resource delete ovndb_servers-clone >&2
 "$C" exec "$promoted" sh -ec 'mkdir -p /mnt/lun && mount /dev/disk/by-id/LUN /mnt/lun
     cp -p /var/lib/ovn/ovnnb_db.db /var/lib/ovn/ovnsb_db.db /mnt/lun/
     ovn-ocf check /mnt/lun/ovnnb_db.db && ovn-ocf check /mnt/lun/ovnsb_db.db
-    umount /mnt/lun' >&2 || fail "copying the incumbent's files to the LUN failed"
-where=$("$C" shape A | tail -1) || fail "shape A did not start"
+    umount /mnt/lun' >&2 || die "copying the incumbent's files to the LUN failed"
+where=$("$C" shape A | tail -1) || die "shape A did not start"
 say "shape A Started on $where"
 
 # 3. the data came along
-sb=$(names 6642 OVN_Southbound Chassis) || fail "cannot read the SB through the VIP"
+sb=$(names 6642 OVN_Southbound Chassis) || die "cannot read the SB through the VIP"
 for i in 1 2 3 4 5; do
-    case $sb in *"\"migrated-$i\""*) ;; *) fail "chassis migrated-$i is missing after the migration" ;; esac
+    case $sb in *"\"migrated-$i\""*) ;; *) die "chassis migrated-$i is missing after the migration" ;; esac
 done
-nb=$(names 6641 OVN_Northbound Logical_Switch) || fail "cannot read the NB through the VIP"
-case $nb in *'"migrated-ls"'*) ;; *) fail "logical switch migrated-ls is missing" ;; esac
+nb=$(names 6641 OVN_Northbound Logical_Switch) || die "cannot read the NB through the VIP"
+case $nb in *'"migrated-ls"'*) ;; *) die "logical switch migrated-ls is missing" ;; esac
 attrs=$("$C" exec "$where" crm_mon -1 -A)
-echo "$attrs" | grep -q 'ovn-ocf-sb-repair.*: clean' || fail "ovn-ocf-sb-repair is not clean: $attrs"
-echo "$attrs" | grep -q 'ovn-ocf-nb-repair.*: clean' || fail "ovn-ocf-nb-repair is not clean"
-crm failures >&2 || fail "failed actions after the migration"
-say "RESULT migrate: 5 SB chassis and 1 NB switch written through ovndb-servers.ocf are served by ovn-ocf on $where; both files verified clean"
+echo "$attrs" | grep -q 'ovn-ocf-sb-repair.*: clean' || die "ovn-ocf-sb-repair is not clean: $attrs"
+echo "$attrs" | grep -q 'ovn-ocf-nb-repair.*: clean' || die "ovn-ocf-nb-repair is not clean"
+crm failures >&2 || die "failed actions after the migration"
+result migrate PASS "5 SB chassis and 1 NB switch written through ovndb-servers.ocf are served by ovn-ocf on $where; both files verified clean"

@@ -20,7 +20,9 @@ RUN=$2
 D=$RUN/$NODE
 LUN=$(cat "$D/lun")          # the host's loop device that is this node's view of the LUN
 
-say() { echo "$(date +%T.%3N) $NODE init: $*"; }
+SAY="$NODE init"
+# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
+. "$(dirname "$0")/../lib/harness.sh"   # say (to the node's console.log)
 say "booting (lun $LUN)"
 
 hostname "$NODE"

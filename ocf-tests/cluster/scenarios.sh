@@ -25,28 +25,17 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-C=$HERE/cluster.sh
-W=$HERE/writer.py
 LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/$(date +%Y%m%dT%H%M%S)
-T_START=$EPOCHREALTIME
 # Visible from the client netns and the nodes (not /tmp: nodes have their own).
 WORK=$(mktemp -d /var/tmp/ovn-ocf-scenarios.XXXXXX)
 SHAPE=
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
 
-PASSED=0
-FAILED=0
 RUN=         # name of the run in progress
 RUN_FAILED=0
 CLUSTER_UP=0
 DETAIL=      # what a scenario measured, for its result line
-
-result() {   # NAME PASS|FAIL TEXT
-    local line="RESULT $RUN/$1: $2 $3"
-    echo "$line"
-    if [ "$2" = PASS ]; then PASSED=$((PASSED + 1)); else FAILED=$((FAILED + 1)); fi
-}
 
 cluster_down() {
     writer_stop
@@ -61,143 +50,70 @@ cluster_down() {
         "$C" down || { say "cluster down incomplete"; RUN_FAILED=1; }
     fi
 }
-
-finish() {
-    local rc=$?
-    trap - EXIT INT TERM
-    cluster_down
-    rm -rf "$WORK"
-    [ $FAILED = 0 ] && [ $rc = 0 ] || rc=1
-    say "total $(secs "$T_START") s, exit $rc"
-    echo "scenarios: $PASSED passed, $FAILED failed"
-    exit $rc
-}
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+remove_work() { rm -rf "$WORK"; }
+tally_at_exit --many
+at_exit remove_work
+at_exit cluster_down
 
 # ---------------------------------------------------------------------------- scenarios
+
+# Each scenario is one failover (lib.sh's failover: trigger, the answer through the VIP,
+# settle, acknowledged transactions, the expected failed actions cleared, back to a
+# standby, no failed action); what it adds is said above it.
 
 # a. `pcs node standby` of the active node; then unstandby: nothing moves back
 # (resource-stickiness), no transaction is lost, no failed action.
 scen_standby() {
-    local active new t0 t1 tall where gap2
-    active=$(settle --standby) || return 1
-    t0=$EPOCHREALTIME
-    "$C" exec "$(other "$active")" pcs node standby "$active" >/dev/null ||
-        { bad "pcs node standby $active failed"; return 1; }
-    writer_first_ack "$t0" || return 1
-    new=$(settle --not "$active") || return 1
-    tall=$(secs "$t0")
-    ack_check || return 1
-    t1=$EPOCHREALTIME
-    "$C" exec "$new" pcs node unstandby "$active" >/dev/null ||
-        { bad "pcs node unstandby $active failed"; return 1; }
-    where=$(settle --standby) || return 1
-    [ "$where" = "$new" ] || { bad "the services moved back to $where after unstandby"; return 1; }
-    gap2=$(python3 "$W" gap "$WRITER_LOG" "$t1")
-    ack_check && no_failures || return 1
-    DETAIL="standby $active → SB transact through the VIP after $FO s, all on $new after $tall s; writer longest gap $GAP s; unstandby: stays on $new, longest gap $gap2 s; $ACKS acks present"
+    failover standby || return 1
+    [ "$FO_BACK_ON" = "$FO_NEW" ] || { bad "the services moved back to $FO_BACK_ON after unstandby"; return 1; }
+    DETAIL="standby $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; unstandby: stays on $FO_NEW, longest gap $(python3 "$W" gap "$WRITER_LOG" "$FO_T_BACK") s; $ACKS acks present"
 }
 
 # b. kill -9 of the active ovsdb-server ($1 = nb|sb): Pacemaker's monitor finds it gone,
 # the resource is recovered. Failover time: kill → a transaction on that DB through the VIP.
 scen_kill_db() {
-    local db=$1 active pid t0 back fo where tall gap
-    active=$(settle --standby) || return 1
-    pid=$("$C" exec "$active" cat "/var/run/ovn/ovn${db}_db.pid") || { bad "no ${db} pidfile on $active"; return 1; }
-    t0=$EPOCHREALTIME
-    "$C" exec "$active" kill -KILL "$pid" || { bad "kill -9 $pid on $active failed"; return 1; }
-    back=$(db_back "$db") || return 1
-    fo=$(secs "$t0" "$back")
-    where=$(settle) || return 1
-    tall=$(secs "$t0")
-    expect_monitor_failure "ovn-$db" "$where" || return 1
-    where=$(settle --standby) || return 1
-    gap=$(python3 "$W" gap "$WRITER_LOG" "$t0")
-    ack_check && no_failures || return 1
-    DETAIL="kill -9 ovsdb-server ${db^^} pid $pid on $active → ${db^^} transact through the VIP after $fo s, all on $where after $tall s; SB writer longest gap $gap s; $ACKS acks present"
+    local db=$1
+    failover "kill-$db" || return 1
+    DETAIL="kill -9 ovsdb-server ${db^^} pid $FO_PID on $FO_FROM → ${db^^} transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; SB writer longest gap $(python3 "$W" gap "$WRITER_LOG" "$FO_T0") s; $ACKS acks present"
 }
 
 # b. kill -9 of ovn-northd. Failover time: kill → a logical switch created in the NB
 # through the VIP right after the kill is in the SB (Datapath_Binding) through the VIP.
 scen_kill_northd() {
-    local active pid t0 seen fo where tall gap
-    active=$(settle --standby) || return 1
-    pid=$("$C" exec "$active" cat /var/run/ovn/ovn-northd.pid) || { bad "no ovn-northd pidfile on $active"; return 1; }
-    t0=$EPOCHREALTIME
-    "$C" exec "$active" kill -KILL "$pid" || { bad "kill -9 $pid on $active failed"; return 1; }
-    seen=$("$C" client python3 "$W" ls-datapath "scn-ls-$RUN-$pid" 120) || { bad "$seen"; return 1; }
-    fo=$(secs "$t0" "$seen")
-    where=$(settle) || return 1
-    tall=$(secs "$t0")
-    expect_monitor_failure ovn-northd "$where" || return 1
-    where=$(settle --standby) || return 1
-    gap=$(python3 "$W" gap "$WRITER_LOG" "$t0")
-    ack_check && no_failures || return 1
-    DETAIL="kill -9 ovn-northd pid $pid on $active → new logical switch in the SB after $fo s, all on $where after $tall s; SB writer longest gap $gap s; $ACKS acks present"
+    failover kill-northd || return 1
+    DETAIL="kill -9 ovn-northd pid $FO_PID on $FO_FROM → new logical switch in the SB after $FO s, all on $FO_NEW after $FO_ALL s; SB writer longest gap $(python3 "$W" gap "$WRITER_LOG" "$FO_T0") s; $ACKS acks present"
 }
 
 # c. SIGSTOP of the active SB ovsdb-server: monitor reports the stopped process as an
 # error (it does not hang on it), stop ends it (TERM+CONT, then KILL), start serves again.
+MARK=
+HOW=
 scen_sigstop_sb() {
-    local active pid t0 back fo where tall mark how gap
+    local active
     active=$(settle --standby) || return 1
-    pid=$("$C" exec "$active" cat /var/run/ovn/ovnsb_db.pid) || { bad "no SB pidfile on $active"; return 1; }
-    mark=$(node_size "$active" "$PCMK_LOG")
-    t0=$EPOCHREALTIME
-    "$C" exec "$active" kill -STOP "$pid" || { bad "kill -STOP $pid on $active failed"; return 1; }
-    back=$(db_back sb) || return 1
-    fo=$(secs "$t0" "$back")
-    where=$(settle) || return 1
-    tall=$(secs "$t0")
-    grep -q "ovn-sb_monitor_.*pid $pid is stopped" <<<"$(crm failures)" ||
-        { bad "no failed SB monitor saying pid $pid is stopped: $(crm failures | tr '\n' ';')"; return 1; }
-    how=$(node_since "$active" "$PCMK_LOG" "$mark" | grep -o "stopped ovsdb-server pid=$pid ([A-Za-z]*)" | head -1)
-    [ -n "$how" ] || { bad "no 'stopped ovsdb-server pid=$pid' in $active's log"; return 1; }
-    expect_monitor_failure ovn-sb "$where" || return 1
-    where=$(settle --standby) || return 1
-    gap=$(python3 "$W" gap "$WRITER_LOG" "$t0")
-    ack_check && no_failures || return 1
-    DETAIL="SIGSTOP ovsdb-server SB pid $pid on $active → recovered (SB transact through the VIP) after $fo s, all on $where after $tall s; agent: $how; writer longest gap $gap s; $ACKS acks present"
+    MARK=$(node_size "$active" "$PCMK_LOG")
+    FO_CHECK=sigstop_check failover sigstop-sb "$active" || return 1
+    DETAIL="SIGSTOP ovsdb-server SB pid $FO_PID on $FO_FROM → recovered (SB transact through the VIP) after $FO s, all on $FO_NEW after $FO_ALL s; agent: $HOW; writer longest gap $(python3 "$W" gap "$WRITER_LOG" "$FO_T0") s; $ACKS acks present"
+}
+sigstop_check() {
+    grep -q "ovn-sb_monitor_.*pid $FO_PID is stopped" <<<"$(crm failures)" ||
+        { bad "no failed SB monitor saying pid $FO_PID is stopped: $(crm failures | tr '\n' ';')"; return 1; }
+    HOW=$(node_since "$FO_FROM" "$PCMK_LOG" "$MARK" | grep -o "stopped ovsdb-server pid=$FO_PID ([A-Za-z]*)" | head -1)
+    [ -n "$HOW" ] || { bad "no 'stopped ovsdb-server pid=$FO_PID' in $FO_FROM's log"; return 1; }
 }
 
 # d. The active node is powered off through the fence agent (stonith_admin on the other
 # node; a power cut: what was not on the LUN is lost). Failover time: trigger → an SB
 # transaction through the VIP on the survivor. Then the node is powered on again.
 scen_fence_off() {
-    local victim survivor t0 new tall
-    victim=$(settle --standby) || return 1
-    survivor=$(other "$victim")
-    t0=$EPOCHREALTIME
-    "$C" exec "$survivor" stonith_admin --fence "$victim" --timeout 60 >/dev/null ||
-        { bad "stonith_admin --fence $victim failed"; return 1; }
-    wait_off "$victim" "$t0" || return 1
-    writer_first_ack "$t0" "$T_OFF" || return 1
-    new=$(settle --not "$victim") || return 1
-    tall=$(secs "$t0")
-    ack_check || return 1
-    power_back "$victim" || return 1
-    no_failures || return 1
-    DETAIL="fence (power off) $victim → SB transact through the VIP after $FO s, all on $new after $tall s; writer longest gap $GAP s; $ACKS acks present"
+    failover fence-off || return 1
+    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; $ACKS acks present"
 }
 
 # The active node's corosync is killed: the survivor fences it and takes over.
 scen_corosync_kill() {
-    local victim t0 new tall
-    victim=$(settle --standby) || return 1
-    t0=$EPOCHREALTIME
-    # shellcheck disable=SC2016 # expanded inside the node
-    "$C" exec "$victim" sh -c 'kill -KILL "$(cat /run/corosync.pid)"' ||
-        { bad "cannot kill corosync on $victim"; return 1; }
-    wait_off "$victim" "$t0" || return 1
-    writer_first_ack "$t0" "$T_OFF" || return 1
-    new=$(settle --not "$victim") || return 1
-    tall=$(secs "$t0")
-    ack_check || return 1
-    power_back "$victim" || return 1
-    no_failures || return 1
-    DETAIL="kill -9 corosync on $victim → fenced after $(secs "$t0" "$T_OFF") s, SB transact through the VIP after $FO s, all on $new after $tall s; writer longest gap $GAP s; $ACKS acks present"
+    failover corosync-kill || return 1
+    DETAIL="kill -9 corosync on $FO_FROM → fenced after $(secs "$FO_T0" "$T_OFF") s, SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; $ACKS acks present"
 }
 
 # f. Repair on failover: the active node's SB file gets a torn tail (a partial record
@@ -209,7 +125,7 @@ scen_corosync_kill() {
 HOOK=/srv/ovn/scn-hook.sh
 HOOK_OUT=/srv/ovn/scn-hook.result
 scen_torn_tail() {
-    local victim survivor t0 tall sum mark log line backup bsum attr hook nbcfg _i
+    local victim survivor back=fo_back
     victim=$(settle --standby) || return 1
     survivor=$(other "$victim")
     # The hook lives on the shared LUN, so whichever node serves runs the same one. It
@@ -230,30 +146,32 @@ EOF
     survivor=$(other "$victim")
     ack_check || return 1
     writer_pause || return 1
-    mark=$(node_size "$survivor" "$PCMK_LOG")
+    MARK=$(node_size "$survivor" "$PCMK_LOG")
     # The torn tail, then the power cut right away (nothing writes to the SB meanwhile:
     # the writer is paused, northd has nothing to do).
+    local sum
     sum=$("$C" exec "$victim" sh -c 'printf '\''OVSDB JSON 300 0000000000000000000000000000000000000000\n{"_date":1,'\'' >>/srv/ovn/ovnsb_db.db && sha1sum /srv/ovn/ovnsb_db.db') ||
         { bad "cannot tear the SB file on $victim"; writer_resume; return 1; }
-    sum=${sum%% *}
-    t0=$EPOCHREALTIME
-    "$C" exec "$survivor" stonith_admin --fence "$victim" --timeout 60 >/dev/null ||
-        { bad "stonith_admin --fence $victim failed"; writer_resume; return 1; }
-    wait_off "$victim" "$t0" || { writer_resume; return 1; }
-    writer_resume
-    writer_first_ack "$t0" "$T_OFF" || return 1
-    settle --not "$victim" >/dev/null || return 1
-    tall=$(secs "$t0")
+    SUM=${sum%% *}
+    # The survivor must not be powered back on after the last scenario of a run.
+    [ "${1:-}" != last ] || back=:
+    FO_CHECK=torn_check FO_BACK=$back failover fence-off "$victim" || return 1
+    DETAIL="torn tail + fence $victim → SB transact through the VIP after $FO s, all on $survivor after $FO_ALL s; backup $BACKUP = torn file (sha1 ${SUM:0:12}); hook: port closed, local socket ok; crm_mon: $ATTR; nb_cfg NB=SB=${NBCFG% *}; $ACKS acks present"
+}
 
-    # The survivor's agent log of this failover, in order: repair (cut, with a backup),
-    # hook, SB gate, listener.
-    log=$(node_since "$survivor" "$PCMK_LOG" "$mark" | grep -F 'ovsdb-server(ovn-sb)')
+# The survivor's agent log of this failover, in order: repair (cut, with a backup), hook,
+# SB gate, listener; the backup, the hook's record, the repair attribute and nb_cfg.
+SUM='' BACKUP='' ATTR='' NBCFG=''
+torn_check() {
+    local survivor log line bsum hook _i
+    survivor=$(other "$FO_FROM")
+    log=$(node_since "$survivor" "$PCMK_LOG" "$MARK" | grep -F 'ovsdb-server(ovn-sb)')
     line=$(grep -F 'repair db_file=/srv/ovn/ovnsb_db.db found="torn tail' <<<"$log" | grep -F outcome=cut | head -1)
     [ -n "$line" ] || { bad "no 'repair ... found=\"torn tail...\" outcome=cut' in $survivor's log"; return 1; }
-    backup=$(sed -n 's/.* backup=\([^ ]*\) .*/\1/p' <<<"$line")
-    case $backup in /srv/ovn/ovn-ocf-backups/*) ;; *) bad "backup not under /srv/ovn/ovn-ocf-backups: $line"; return 1 ;; esac
-    bsum=$("$C" exec "$survivor" sha1sum "$backup") || { bad "cannot read backup $backup"; return 1; }
-    [ "${bsum%% *}" = "$sum" ] || { bad "backup $backup sha1 ${bsum%% *} != torn file's $sum"; return 1; }
+    BACKUP=$(sed -n 's/.* backup=\([^ ]*\) .*/\1/p' <<<"$line")
+    case $BACKUP in /srv/ovn/ovn-ocf-backups/*) ;; *) bad "backup not under /srv/ovn/ovn-ocf-backups: $line"; return 1 ;; esac
+    bsum=$("$C" exec "$survivor" sha1sum "$BACKUP") || { bad "cannot read backup $BACKUP"; return 1; }
+    [ "${bsum%% *}" = "$SUM" ] || { bad "backup $BACKUP sha1 ${bsum%% *} != torn file's $SUM"; return 1; }
     if ! awk '
         /repair db_file=.*outcome=cut/ && !r { r = NR }
         /running repair_hook/ && !h { h = NR }
@@ -267,19 +185,15 @@ EOF
     hook=$("$C" exec "$survivor" cat "$HOOK_OUT" 2>/dev/null) || { bad "the repair hook did not run (no $HOOK_OUT)"; return 1; }
     [ "$hook" = "db=sb outcome=cut vip_port_6642=closed local_socket=ok" ] ||
         { bad "repair hook recorded: $hook"; return 1; }
-    attr=$("$C" exec "$survivor" crm_mon -1 -A | grep 'ovn-ocf-sb-repair' | tr -s ' \t' ' ' | sed 's/^ \* //')
-    case $attr in *": cut "*) ;; *) bad "crm_mon -A: '$attr', not a cut"; return 1 ;; esac
+    ATTR=$("$C" exec "$survivor" crm_mon -1 -A | grep 'ovn-ocf-sb-repair' | tr -s ' \t' ' ' | sed 's/^ \* //')
+    case $ATTR in *": cut "*) ;; *) bad "crm_mon -A: '$ATTR', not a cut"; return 1 ;; esac
     # The gate bumped NB_Global.nb_cfg; northd brought SB_Global.nb_cfg to it.
     for _i in $(seq 50); do
-        nbcfg=$("$C" client python3 "$W" nb-cfg 2>/dev/null) || nbcfg="? ?"
-        [ "${nbcfg% *}" = "${nbcfg#* }" ] && break
+        NBCFG=$("$C" client python3 "$W" nb-cfg 2>/dev/null) || NBCFG="? ?"
+        [ "${NBCFG% *}" = "${NBCFG#* }" ] && break
         sleep 0.1
     done
-    [ "${nbcfg% *}" = "${nbcfg#* }" ] || { bad "NB_Global.nb_cfg/SB_Global.nb_cfg: $nbcfg"; return 1; }
-    ack_check || return 1
-    if [ "${1:-}" != last ]; then power_back "$victim" || return 1; fi
-    no_failures || return 1
-    DETAIL="torn tail + fence $victim → SB transact through the VIP after $FO s, all on $survivor after $tall s; backup $backup = torn file (sha1 ${sum:0:12}); hook: port closed, local socket ok; crm_mon: $attr; nb_cfg NB=SB=${nbcfg% *}; $ACKS acks present"
+    [ "${NBCFG% *}" = "${NBCFG#* }" ] || { bad "NB_Global.nb_cfg/SB_Global.nb_cfg: $NBCFG"; return 1; }
 }
 
 # ---------------------------------------------------------------------------------- runs
@@ -288,16 +202,16 @@ scenario() {   # NAME FUNCTION ARGS...
     local name=$1 t0=$EPOCHREALTIME
     shift
     if [ $RUN_FAILED = 1 ]; then
-        result "$name" FAIL "not run: an earlier step of run $RUN failed"
+        result "$RUN/$name" FAIL "not run: an earlier step of run $RUN failed"
         return 0
     fi
     say "--- $RUN/$name"
     rm -f "$WORK/why"
     DETAIL=
     if "$@"; then
-        result "$name" PASS "($(secs "$t0") s) $DETAIL"
+        result "$RUN/$name" PASS "($(secs "$t0") s) $DETAIL"
     else
-        result "$name" FAIL "($(secs "$t0") s) $(cat "$WORK/why" 2>/dev/null || echo "see the log above")"
+        result "$RUN/$name" FAIL "($(secs "$t0") s) $(cat "$WORK/why" 2>/dev/null || echo "see the log above")"
         RUN_FAILED=1
     fi
 }
@@ -317,7 +231,7 @@ run() {
         [ $RUN_FAILED = 1 ] || no_failures || RUN_FAILED=1
     fi
     [ $RUN_FAILED = 1 ] || writer_start || RUN_FAILED=1
-    [ $RUN_FAILED = 0 ] || result setup FAIL "$(cat "$WORK/why" 2>/dev/null || echo "cluster up failed")"
+    [ $RUN_FAILED = 0 ] || result "$RUN/setup" FAIL "$(cat "$WORK/why" 2>/dev/null || echo "cluster up failed")"
     shift
     while read -r name fn args; do
         # shellcheck disable=SC2086 # args: words on purpose

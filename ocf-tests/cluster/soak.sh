@@ -55,8 +55,6 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-C=$HERE/cluster.sh
-W=$HERE/writer.py
 BEGIN_MARK='<!-- BEGIN soak -->'
 END_MARK='<!-- END soak -->'
 
@@ -120,7 +118,6 @@ LOGS=${SOAK_LOGS:-$REPO/target/soak-logs}/$(date +%Y%m%dT%H%M%S)
 KINDS=(kill-sb sigstop-sb fence-off standby)   # the order of the summary
 ORDER1=(kill-sb fence-off sigstop-sb standby)  # the order of the rounds: see the top
 ORDER2=(sigstop-sb standby kill-sb fence-off)
-NODES=(node1 node2)
 T_START=$EPOCHREALTIME
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 # Visible from the client netns and the nodes (not /tmp: nodes have their own).
@@ -139,15 +136,14 @@ declare -A TIMES=() FA_N=() FA_EXP=() FA_ROUNDS=() LATE_K=() DONE_K=()
 : >"$WORK/lost.all"
 : >"$WORK/failed.tsv"   # kind TAB expected|unexpected TAB failed action (node removed)
 
-finish() {
-    local rc=$?
-    trap - EXIT INT TERM
-    set +e
+# Teardown hook: the writer by PID, the cluster (logs saved if the soak failed), the
+# summary and the report.
+soak_finish() {
     writer_stop
-    [ $rc = 0 ] || [ -n "$ABORTED" ] || ABORTED="interrupted (exit $rc)"
+    [ "$RC" = 0 ] || [ -n "$ABORTED" ] || ABORTED="interrupted (exit $RC)"
     [ -z "$ABORTED" ] || FAILED=1
-    if [ $CLUSTER_UP = 1 ]; then
-        if [ $FAILED = 1 ] || [ "${SOAK_KEEP_LOGS:-0}" = 1 ]; then
+    if [ "$CLUSTER_UP" = 1 ]; then
+        if [ "$FAILED" = 1 ] || [ "${SOAK_KEEP_LOGS:-0}" = 1 ]; then
             say "cluster state:"
             "$C" status >&2
             "$C" down --save-logs "$LOGS" || FAILED=1
@@ -159,19 +155,16 @@ finish() {
     summary
     if [ -n "$REPORT" ]; then report >"$REPORT" && say "report written to $REPORT"; fi
     if [ -n "$BENCH" ]; then
-        if [ $FAILED = 0 ]; then
+        if [ "$FAILED" = 0 ]; then
             report >"$WORK/section.md" && benchmarks_insert "$WORK/section.md" "$BENCH"
         else
             say "the soak failed: $BENCH not changed"
         fi
     fi
     rm -rf "$WORK"
-    [ $FAILED = 0 ] || exit 1
-    exit 0
+    if [ "$FAILED" = 0 ]; then RC=0; else RC=1; fi
 }
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+at_exit soak_finish
 
 # --------------------------------------------------------------------------- summary
 
@@ -221,7 +214,7 @@ summary() {
         echo "SOAK failed actions after $k: ${FA_N[$k]:-0} in ${FA_ROUNDS[$k]:-0} of ${DONE_K[$k]:-0} rounds (${FA_EXP[$k]:-0} the expected monitor failure)"
         failed_groups "$k" | sed 's/^/SOAK     /'
     done
-    echo "SOAK total $(secs "$T_START") s: $([ $FAILED = 0 ] && echo PASS || echo FAIL)"
+    echo "SOAK total $(secs "$T_START") s: $([ "$FAILED" = 0 ] && echo PASS || echo FAIL)"
 }
 
 # The markdown section (## Soak) for --report and --benchmarks.
@@ -249,7 +242,7 @@ $FO_LIMIT s.
 | command | \`$COMMAND\` |
 | ovn-ocf | \`$bin\`: $("$bin" --version 2>/dev/null | head -1), sha256 $(sha256sum "$bin" | cut -c1-12); repository at $rev |
 | failovers | $DONE of $N${ABORTED:+ (stopped: $ABORTED)} |
-| result | $([ $FAILED = 0 ] && echo pass || echo '**FAIL**') |
+| result | $([ "$FAILED" = 0 ] && echo pass || echo '**FAIL**') |
 | total time | $(secs "$T_START") s |
 | acknowledged SB transactions | $ACKED |
 | present after every failover | $PRESENT ($LOST_TOTAL lost) |
@@ -282,47 +275,12 @@ EOF
 
 # ---------------------------------------------------------------------------- rounds
 
-# The serving SB ovsdb-server's pid on NODE (its pidfile, checked against the process).
-sb_pid() {
-    local pid cmd
-    pid=$("$C" exec "$1" cat /var/run/ovn/ovnsb_db.pid 2>/dev/null | tr -dc 0-9) || true
-    [ -n "$pid" ] || { bad "no SB pidfile on $1"; return 1; }
-    cmd=$("$C" exec "$1" cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ') || true
-    case $cmd in *ovsdb-server*ovnsb_db.db*) echo "$pid" ;; *) bad "SB pidfile on $1 names $pid: '$cmd'"; return 1 ;; esac
-}
-
-FO=      # failover seconds of the round (set by the trigger)
+FO=      # failover seconds of the round (set by failover)
 NEW=     # where everything runs after the failover
-# ACTIVE SIGNAL: kill -9 / SIGSTOP of the serving SB; recovered in place.
-trig_sb() {
-    local active=$1 sig=$2 pid t0 back
-    pid=$(sb_pid "$active") || return 1
-    t0=$EPOCHREALTIME
-    "$C" exec "$active" kill "-$sig" "$pid" || { bad "kill -$sig $pid on $active failed"; return 1; }
-    say "kill -$sig ovsdb-server SB pid $pid on $active"
-    back=$(db_back sb) || return 1
-    FO=$(secs "$t0" "$back")
-    NEW=$(settle) || return 1
-}
-
-trig_fence() {
-    local victim=$1 t0
-    t0=$EPOCHREALTIME
-    "$C" exec "$(other "$victim")" stonith_admin --fence "$victim" --timeout 60 >/dev/null ||
-        { bad "stonith_admin --fence $victim failed"; return 1; }
-    wait_off "$victim" "$t0" || return 1
-    writer_first_ack "$t0" "$T_OFF" || return 1
-    NEW=$(settle --not "$victim") || return 1
-}
-
-trig_standby() {
-    local active=$1 t0
-    t0=$EPOCHREALTIME
-    "$C" exec "$(other "$active")" pcs node standby "$active" >/dev/null ||
-        { bad "pcs node standby $active failed"; return 1; }
-    writer_first_ack "$t0" || return 1
-    NEW=$(settle --not "$active") || return 1
-}
+# Soak rounds take the template's trigger, wait and settle; the transactions are counted,
+# the failed actions recorded and the victim brought back by round itself.
+# shellcheck disable=SC2034 # read by failover (lib.sh)
+FO_ACKS=: FO_CLEAN=: FO_BACK=: FO_FINAL=:
 
 # Every node powered on, none in standby, no failed actions, everything on one node with
 # a standby (120 s per step); failed actions are recorded for KIND ($1). After a failed
@@ -399,12 +357,8 @@ round() {
     say "--- round $i/$N: $kind, active $active"
     DONE=$((DONE + 1))
     DONE_K[$kind]=$((${DONE_K[$kind]:-0} + 1))
-    case $kind in
-    kill-sb) trig_sb "$active" KILL || ok=0 ;;
-    sigstop-sb) trig_sb "$active" STOP || ok=0 ;;
-    fence-off) trig_fence "$active" || ok=0 ;;
-    standby) trig_standby "$active" || ok=0 ;;
-    esac
+    failover "$kind" "$active" || ok=0
+    NEW=$FO_NEW
     if [ $ok = 1 ]; then
         TIMES[$kind]+=" $FO"
     else

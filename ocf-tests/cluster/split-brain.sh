@@ -19,36 +19,22 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-C=$HERE/cluster.sh
 LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/split-brain-$(date +%Y%m%dT%H%M%S)
-VIP=198.51.100.100
-T_START=$EPOCHREALTIME
+SHAPE=A
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
 
-say() { echo "split-brain $(date +%T.%3N) $*" >&2; }
-fail() { say "FAIL: $*"; exit 1; }
-since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
-past() { awk -v a="$1" -v b="$EPOCHREALTIME" -v s="$2" 'BEGIN { exit !(b - a > s) }'; }
-other() { [ "$1" = node1 ] && echo node2 || echo node1; }
-
-RESULT=
-finish() {
-    local rc=$?
-    trap - EXIT INT TERM
-    if [ $rc != 0 ]; then
-        say "failed (exit $rc); cluster state:"
+teardown() {
+    if [ "$RC" != 0 ]; then
+        say "failed (exit $RC); cluster state:"
         "$C" status >&2 || true
         "$C" down --save-logs "$LOGS" || true
     else
-        "$C" down || rc=1
+        "$C" down || RC=1
     fi
-    say "total $(since "$T_START") s, exit $rc"
-    [ -z "$RESULT" ] || say "RESULT $RESULT"
-    echo "split-brain: $([ "$rc" = 0 ] && echo "1 passed, 0 failed" || echo "0 passed, 1 failed")"
-    exit $rc
 }
-trap finish EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+tally_at_exit --one
+at_exit teardown
 
 ACKED=()
 SEQ=0
@@ -75,11 +61,11 @@ sb_check_all() {
     local out name missing=()
     out=$("$C" client timeout 5 ovsdb-client query "tcp:$VIP:6642" \
         '["OVN_Southbound",{"op":"select","table":"Chassis","where":[],"columns":["name"]}]') ||
-        fail "cannot read the SB through the VIP"
+        die "cannot read the SB through the VIP"
     for name in "${ACKED[@]}"; do
         case $out in *"\"$name\""*) ;; *) missing+=("$name") ;; esac
     done
-    [ ${#missing[@]} = 0 ] || fail "${#missing[@]} acknowledged SB transactions lost: ${missing[*]:0:10}"
+    [ ${#missing[@]} = 0 ] || die "${#missing[@]} acknowledged SB transactions lost: ${missing[*]:0:10}"
     say "all ${#ACKED[@]} acknowledged SB transactions present"
 }
 
@@ -95,7 +81,7 @@ check_single_server() {
     a=$(served_on "$1")
     b=$(served_on "$2")
     for f in $a; do
-        case " $(echo "$b" | tr '\n' ' ') " in *" $f "*) fail "$f is served on $1 and $2 at once" ;; esac
+        case " $(echo "$b" | tr '\n' ' ') " in *" $f "*) die "$f is served on $1 and $2 at once" ;; esac
     done
     SAMPLES=$((SAMPLES + 1))
 }
@@ -106,8 +92,8 @@ check_single_server() {
 active=$("$C" shape A | tail -1)
 survivor=$(other "$active")
 say "shape A Started on $active"
-sb_insert_until_ok "$EPOCHREALTIME" 30 || fail "no SB transaction through the VIP"
-for _ in $(seq 20); do sb_insert_until_ok "$EPOCHREALTIME" 10 || fail "SB insert failed"; done
+sb_insert_until_ok "$EPOCHREALTIME" 30 || die "no SB transaction through the VIP"
+for _ in $(seq 20); do sb_insert_until_ok "$EPOCHREALTIME" 10 || die "SB insert failed"; done
 sb_check_all
 
 "$C" exec "$survivor" pcs property set stonith-enabled=false
@@ -127,26 +113,33 @@ while :; do
         [ -n "$reason" ]; then
         break
     fi
-    past "$t0" 90 && fail "no refused ovn-nb start on $survivor after 90 s"
+    past "$t0" 90 && die "no refused ovn-nb start on $survivor after 90 s"
     sleep 0.2
 done
 t_refused=$(since "$t0")
 say "REFUSED on $survivor after $t_refused s: ... $reason"
 t1=$EPOCHREALTIME
 while ! past "$t1" 5; do check_single_server "$active" "$survivor"; sleep 0.2; done
-[ -n "$(served_on "$active")" ] || fail "$active no longer serves: nothing was protected"
+[ -n "$(served_on "$active")" ] || die "$active no longer serves: nothing was protected"
 say "no DB file served on two nodes at once ($SAMPLES samples); $active serves on"
 
-# The way out: the fence the cluster could not do, then a cleanup.
-"$C" power off "$active"
-t2=$EPOCHREALTIME
-"$C" exec "$survivor" pcs resource cleanup ovn-nb >/dev/null
-sb_insert_until_ok "$t2" 60 || fail "no SB transaction through the VIP after the cleanup"
-t_ok=$(since "$t2")
-where=$("$C" wait-group ovn 60) || fail "group ovn not Started after the cleanup"
-[ "$where" = "$survivor" ] || fail "group ovn Started on $where, expected $survivor"
-sb_check_all
-"$C" exec "$survivor" crm_mon -1 -A -f >&2
-xml=$("$C" exec "$survivor" crm_mon -1 --output-as=xml)
-"$HERE/crmfacts.py" failures <<<"$xml" >&2 || fail "failed actions remain after the cleanup"
-RESULT="split brain: refused on $survivor $t_refused s after the corosync kill; after power-off of $active and cleanup, SB transaction through the VIP in $t_ok s"
+# The way out, as a failover: the fence the cluster could not do (power off), a cleanup on
+# the survivor; then an SB transaction through the VIP, group ovn Started there, every
+# acknowledged transaction present, no failed actions.
+way_out() {
+    FO_VICTIM=$FO_FROM
+    "$C" power off "$FO_FROM"
+    FO_T0=$EPOCHREALTIME
+    "$C" exec "$(other "$FO_FROM")" pcs resource cleanup ovn-nb >/dev/null
+}
+until_sb_ok() {
+    sb_insert_until_ok "$FO_T0" 60 || die "no SB transaction through the VIP after the cleanup"
+    FO=$(since "$FO_T0")
+}
+on_survivor() {
+    [ "$FO_NEW" = "$survivor" ] || die "group ovn Started on $FO_NEW, expected $survivor"
+    "$C" exec "$survivor" crm_mon -1 -A -f >&2
+}
+FO_TRIGGER=way_out FO_WAIT=until_sb_ok FO_CHECK=on_survivor FO_ACKS=sb_check_all FO_CLEAN=: FO_BACK=: \
+    FO_FINAL=no_failures failover power-off-cleanup "$active" || die "after the cleanup: the $FO_STEP step failed"
+result split-brain PASS "refused on $survivor $t_refused s after the corosync kill; after power-off of $active and cleanup, SB transaction through the VIP in $FO s"
