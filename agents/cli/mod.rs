@@ -1,6 +1,8 @@
 //! The operator CLI (`ovn-ocf ...`): meta-data of any agent, a status overview, and (with
 //! the repair issue) check/repair. Prints for people; exit codes are documented per command.
 
+mod status;
+
 use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand};
@@ -40,6 +42,10 @@ enum Cmd {
     },
     /// List the agents this binary provides.
     Agents,
+    /// Every ovn-ocf resource on this node: role, pid, listeners, lease, last repair,
+    /// backups, what Pacemaker says. A table, or --json.
+    /// Exit 0 when it could tell (also when resources have failed), 1 when it could not print.
+    Status(status::Args),
     /// Print a manual page as roff: ovn-ocf(8), or an agent's ocf_ovn-ocf_AGENT(7), made
     /// from the same tables as meta-data. With --list, the file name of every page.
     Man {
@@ -156,6 +162,7 @@ pub fn main(args: Vec<String>) -> i32 {
             })
         }
         Cmd::Man { page, list } => man(page.as_deref(), list),
+        Cmd::Status(a) => status::run(a),
         Cmd::Agents => {
             for a in agents::AGENTS {
                 println!("{}\t{}", a.spec.name, a.spec.shortdesc);
