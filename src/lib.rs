@@ -5,6 +5,7 @@
 //! It never imports the application (the agents and the operator CLI, in `agents/`): the
 //! layers and what each module owns are in docs/ARCHITECTURE.md.
 
+pub mod crm_status;
 pub mod dbfile;
 pub mod fsutil;
 pub mod guard;
@@ -16,5 +17,6 @@ pub mod ovsdb;
 pub mod pacemaker;
 pub mod process;
 pub mod repair;
+pub mod repair_history;
 pub mod runner;
 pub mod state;

@@ -10,6 +10,7 @@ use ovn_ocf::ovn::Db;
 use ovn_ocf::repair::{self, Policy};
 
 use super::Exit;
+use crate::framework::Agent;
 use crate::ovsdb_server;
 
 pub(super) fn check(file: &Path, json: bool) -> Exit {
@@ -40,7 +41,8 @@ pub(super) fn check(file: &Path, json: bool) -> Exit {
 /// The installed schema for a file, from its own schema name (the agent's defaults).
 fn schema_for(file: &Path) -> Option<PathBuf> {
     let db = Db::of_schema(&dbfile::file_schema(file).ok()??.name)?;
-    let cfg = ovsdb_server::config_from(|n| (n == "db").then(|| db.key().to_string())).ok()?;
+    let cfg =
+        ovsdb_server::Config::from_lookup(|n| (n == "db").then(|| db.key().to_string())).ok()?;
     Some(cfg.schema)
 }
 

@@ -1,10 +1,12 @@
-//! The operator CLI (`ovn-ocf ...`): meta-data and manual pages of the agents, `check`
-//! and `repair` of a database file, and the lease keeper the agent spawns. Prints for
+//! The operator CLI (`ovn-ocf ...`): `status` of every ovn-ocf resource on this node,
+//! meta-data and manual pages of the agents, `check` and `repair` of a database file, and
+//! the lease keeper the agent spawns. Prints for
 //! people; each command answers an [`Exit`], and [`Exit::code`] is the one place exit codes
 //! are chosen.
 
 mod dbfile;
 mod man;
+mod status;
 
 use std::path::PathBuf;
 
@@ -43,6 +45,10 @@ enum Cmd {
     },
     /// List the agents this binary provides.
     Agents,
+    /// Every ovn-ocf resource on this node: role, pid, listeners, lease, last repair,
+    /// backups, what Pacemaker says. A table, or --json.
+    /// Exit 0 when it could tell (also when resources have failed), 1 when it could not print.
+    Status(status::Args),
     /// Print a manual page as roff: ovn-ocf(8), or an agent's ocf_ovn-ocf_AGENT(7), made
     /// from the same tables as meta-data. With --list, the file name of every page.
     Man {
@@ -171,6 +177,7 @@ fn run(args: Vec<String>) -> Exit {
             }
         }
         Cmd::Man { page, list } => man::man(page.as_deref(), list, &Cli::command()),
+        Cmd::Status(a) => status::run(a),
         Cmd::Agents => {
             for a in AGENTS {
                 println!("{}\t{}", a.spec.name, a.spec.shortdesc);

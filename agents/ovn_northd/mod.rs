@@ -20,7 +20,7 @@ use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::{Role, State};
 
 use crate::framework::daemon::{self, Daemon, Ready};
-use crate::framework::{Actions, Agent, AgentDef, Ctx, Instance, SCORE_PROMOTED, SCORE_STANDBY};
+use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_PROMOTED, SCORE_STANDBY};
 
 pub use config::Config;
 pub use control::{NorthdStatus, parse_status};
@@ -30,11 +30,6 @@ pub const AGENT: AgentDef = AgentDef::of::<Config>();
 
 /// The node attribute showing this agent's role in `crm_mon -A`.
 pub const ROLE_ATTR: &str = "ovn-ocf-northd-role";
-
-/// The configuration from parameters looked up by name (see [`Agent::from_lookup`]).
-pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Failure> {
-    Config::from_lookup(lookup)
-}
 
 /// One action on one northd resource.
 pub struct Northd<'a> {

@@ -23,13 +23,13 @@ mod serving;
 
 use std::time::Duration;
 
-use ovn_ocf::ocf::{ActionResult, Failure, OcfStatus};
+use ovn_ocf::ocf::{ActionResult, OcfStatus};
 use ovn_ocf::pacemaker;
 use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::Role;
 use ovn_ocf::state::State;
 
-use crate::framework::{Actions, Agent, AgentDef, Ctx, Instance, SCORE_STANDBY};
+use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_STANDBY};
 
 pub use config::{Config, HookWhen, Protocol, Ssl};
 pub use params::SPEC;
@@ -38,11 +38,6 @@ pub use remotes::passive_port;
 pub use sb_gate::GATE_ATTR;
 
 pub const AGENT: AgentDef = AgentDef::of::<Config>();
-
-/// The configuration from parameters looked up by name (see [`Agent::from_lookup`]).
-pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, Failure> {
-    Config::from_lookup(lookup)
-}
 
 /// One action on one resource.
 pub struct Server<'a> {
