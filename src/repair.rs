@@ -1,7 +1,8 @@
 //! The repair pipeline for standalone ovsdb files: inspect → plan → apply → report.
 //!
 //! ovsdb-server opens a damaged file without failing and silently drops every record after
-//! the damage (FACTS.md); this module runs before it does. It never edits a file in place:
+//! the damage (seen on 3.1.0: it logs an error and its next write truncates the rest);
+//! this module runs before it does. It never edits a file in place:
 //! the original goes byte-exact into the backup directory first (fsynced, verified), the
 //! repaired file is built beside the database, verified, fsynced and renamed into place.
 //! It never produces an empty database silently: creating one is an outcome of its own,

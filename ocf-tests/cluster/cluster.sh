@@ -125,7 +125,8 @@ EOF
     }
 }
 
-# A CIB seeded with dc-deadtime=2s: formation in ~5 s instead of ~23 s (CLUSTER-LAB.md).
+# A CIB seeded with dc-deadtime=2s: formation in ~5 s instead of ~23 s (Pacemaker's
+# default dc-deadtime is 20 s).
 write_seed_cib() {
     cibadmin --empty | sed 's#<crm_config/>#<crm_config><cluster_property_set id="cib-bootstrap-options"><nvpair id="cib-bootstrap-options-dc-deadtime" name="dc-deadtime" value="2s"/></cluster_property_set></crm_config>#'
 }

@@ -1,9 +1,9 @@
 #!/bin/bash
 # Failover scenarios in the namespace cluster, end to end, with README's shapes verbatim.
 #
-#   run A (shape A, group ovn):      a-standby b-kill-nb b-kill-sb b-kill-northd
+#   run A (shape A, group ovn):      status a-standby b-kill-nb b-kill-sb b-kill-northd
 #                                    c-sigstop-sb d-fence-off corosync-kill f-torn-tail
-#   run B (shape B, promotable clones): a-standby b-kill-nb d-fence-off
+#   run B (shape B, promotable clones): status a-standby b-kill-nb d-fence-off
 #
 # One cluster per run: up → shape → background writer → scenarios → down. The writer
 # (writer.py, in the client netns) commits SB transactions through the VIP all along and
@@ -56,6 +56,27 @@ at_exit remove_work
 at_exit cluster_down
 
 # ---------------------------------------------------------------------------- scenarios
+
+# The operator's view: `ovn-ocf status --json` on both nodes agrees with the cluster
+# (statuscheck.py): on the active node every resource serves there with the pidfile's
+# pid, its listener on the VIP and its lease; on the other node it runs elsewhere.
+scen_status() {
+    local active node out pids why
+    active=$(settle --standby) || return 1
+    local f k
+    pids=
+    for k in nb=ovnnb_db sb=ovnsb_db northd=ovn-northd; do
+        f=$("$C" exec "$active" cat "/var/run/ovn/${k#*=}.pid") || { bad "cannot read ${k#*=}.pid on $active"; return 1; }
+        pids="$pids ${k%%=*}=$f"
+    done
+    for node in "$active" "$(other "$active")"; do
+        out=$("$C" exec "$node" ovn-ocf status --json) ||
+            { bad "ovn-ocf status --json failed on $node"; return 1; }
+        why=$(python3 "$HERE/statuscheck.py" "$SHAPE" "$node" "$active" "$pids" <<<"$out") ||
+            { bad "ovn-ocf status on $node: $(tr '\n' ';' <<<"$why")"; return 1; }
+    done
+    DETAIL="ovn-ocf status --json on $active (serving: $pids) and $(other "$active") agrees with the cluster"
+}
 
 # Each scenario is one failover (lib.sh's failover: trigger, the answer through the VIP,
 # settle, acknowledged transactions, the expected failed actions cleared, back to a
@@ -194,6 +215,16 @@ torn_check() {
         sleep 0.1
     done
     [ "${NBCFG% *}" = "${NBCFG#* }" ] || { bad "NB_Global.nb_cfg/SB_Global.nb_cfg: $NBCFG"; return 1; }
+    # The operator sees the same in `ovn-ocf status`: the SB's last repair, its backup.
+    local st
+    st=$("$C" exec "$survivor" ovn-ocf status --json) || { bad "ovn-ocf status --json failed on $survivor"; return 1; }
+    python3 -c '
+import json, sys
+r = {x["resource"]: x for x in json.load(sys.stdin)["resources"]}["ovn-sb"]
+last = r["last_repair"] or {}
+sys.exit(0 if last.get("outcome") == "cut" and last.get("backup") == sys.argv[1] else
+         "ovn-ocf status: ovn-sb last_repair %r" % (last,))' "$BACKUP" <<<"$st" 2>"$WORK/status.err" ||
+        { bad "$(cat "$WORK/status.err")"; return 1; }
 }
 
 # ---------------------------------------------------------------------------------- runs
@@ -243,7 +274,8 @@ run() {
 
 for r in ${SCENARIOS_RUNS:-A B}; do
     case $r in
-    A) run A "a-standby scen_standby
+    A) run A "status scen_status
+a-standby scen_standby
 b-kill-nb scen_kill_db nb
 b-kill-sb scen_kill_db sb
 b-kill-northd scen_kill_northd
@@ -251,7 +283,8 @@ c-sigstop-sb scen_sigstop_sb
 d-fence-off scen_fence_off
 corosync-kill scen_corosync_kill
 f-torn-tail scen_torn_tail last" ;;
-    B) run B "a-standby scen_standby
+    B) run B "status scen_status
+a-standby scen_standby
 b-kill-nb scen_kill_db nb
 d-fence-off scen_fence_off" ;;
     *) say "unknown run $r (A or B)"; exit 2 ;;

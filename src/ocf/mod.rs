@@ -14,7 +14,8 @@ use std::fmt;
 
 pub use deadline::Deadline;
 
-/// OCF 1.1 exit codes (FACTS.md). Pacemaker maps anything else to 1.
+/// OCF 1.1 exit codes (resource-agents' ocf-shellfuncs, Pacemaker's execd). Pacemaker maps
+/// anything else to 1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(i32)]
 pub enum OcfStatus {
