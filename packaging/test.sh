@@ -35,7 +35,7 @@ agent_dir=/usr/lib/ocf/resource.d/ovn-ocf
 # Every file of either package lies under one of these (or is a directory above one).
 allowed_prefixes=("$sbin" "$agent_dir/" /usr/share/man/man7/ocf_ovn-ocf_ /usr/share/man/man8/ovn-ocf.8
     /usr/share/doc/ovn-ocf/ /usr/share/doc/ovn-ocf- /usr/share/lintian/overrides/ovn-ocf
-    /usr/lib/.build-id/)
+    /usr/share/licenses/ovn-ocf- /usr/lib/.build-id/)
 
 passed=0 failed=0 skipped=0
 pass() { passed=$((passed + 1)); echo "ok   $*"; }
@@ -131,6 +131,8 @@ for want in /usr/share/man/man8/ovn-ocf.8 /usr/share/man/man7/ocf_ovn-ocf_ovsdb-
     grep -qxE -- "$want(\.gz)?" <<<"$rpm_files"
     result $? "rpm: lists $want" "$rpm_files"
 done
+grep -qxE -- "/usr/share/licenses/ovn-ocf-$version/LICENSE" <<<"$rpm_files"
+result $? "rpm: carries the Apache-2.0 LICENSE (%license)" "$rpm_files"
 outside=$(outside_fhs <<<"$rpm_files")
 [ -z "$outside" ]
 result $? "rpm: every file in the expected places" "$outside"
@@ -186,6 +188,8 @@ result $? "apt-get install ./$(basename "$deb")" "$out"
 out=$("$sbin" --version 2>&1)
 [ "$out" = "ovn-ocf $version" ]
 result $? "$sbin --version says ovn-ocf $version" "$out"
+grep -qx 'License: Apache-2.0' /usr/share/doc/ovn-ocf/copyright
+result $? "deb: /usr/share/doc/ovn-ocf/copyright says Apache-2.0" "$(cat /usr/share/doc/ovn-ocf/copyright 2>&1)"
 
 agents=$("$sbin" agents | cut -f1)
 [ -n "$agents" ]

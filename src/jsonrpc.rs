@@ -166,17 +166,15 @@ fn connect_unix(path: &Path, deadline: Deadline) -> std::io::Result<UnixStream> 
         None,
     )
     .map_err(std::io::Error::from)?;
-    loop {
+    // A listener with a full backlog answers EAGAIN: try again until the deadline.
+    let connected = deadline.poll(Duration::from_millis(5), || {
         match connect(fd.as_raw_fd(), &addr) {
-            Ok(()) => break,
-            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => {
-                if !deadline.sleep(Duration::from_millis(5)) {
-                    return Err(std::io::ErrorKind::TimedOut.into());
-                }
-            }
-            Err(e) => return Err(e.into()),
+            Ok(()) => Some(Ok(())),
+            Err(nix::errno::Errno::EAGAIN) | Err(nix::errno::Errno::EINTR) => None,
+            Err(e) => Some(Err(std::io::Error::from(e))),
         }
-    }
+    });
+    connected.unwrap_or_else(|| Err(std::io::ErrorKind::TimedOut.into()))?;
     // SAFETY: `fd` is a connected stream socket we own; ownership moves to the UnixStream.
     let s = unsafe { UnixStream::from_raw_fd(fd.into_raw_fd()) };
     s.set_nonblocking(false)?;

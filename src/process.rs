@@ -172,14 +172,10 @@ fn gone(pid: i32) -> bool {
 
 /// Waits until `pid` is gone or the deadline passes; true if gone.
 pub fn wait_gone(pid: i32, deadline: Deadline) -> bool {
-    loop {
-        if gone(pid) {
-            return true;
-        }
-        if !deadline.sleep(Duration::from_millis(10)) {
-            return gone(pid);
-        }
-    }
+    deadline
+        .poll(Duration::from_millis(10), || gone(pid).then_some(()))
+        .is_some()
+        || gone(pid)
 }
 
 fn signal(pid: i32, sig: Signal) -> Result<(), Error> {
