@@ -21,6 +21,13 @@ pub enum Error {
     Empty,
 }
 
+/// Pacemaker's tools answered with something unreadable: nothing an agent could fix.
+impl crate::ocf::OcfError for Error {
+    fn ocf_status(&self) -> crate::ocf::OcfStatus {
+        crate::ocf::OcfStatus::ErrGeneric
+    }
+}
+
 /// One element with its attributes (unescaped) and child elements; text is dropped.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Element {
