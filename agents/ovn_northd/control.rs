@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ovn_ocf::ocf::Deadline;
+use ovn_ocf::ocf::{Deadline, Failure};
 use ovn_ocf::ovsdb::{Unixctl, parse_key_values};
 use ovn_ocf::process::ProcInfo;
 
@@ -32,29 +32,28 @@ pub fn parse_status(text: &str) -> NorthdStatus {
 
 impl Northd<'_> {
     /// One unixctl command to the running northd, within the action's deadline.
-    pub(super) fn ask(&self, pid: i32, cmd: &str) -> Result<String, String> {
+    pub(super) fn ask(&self, pid: i32, cmd: &str) -> Result<String, Failure> {
         self.ask_until(pid, cmd, self.cx.deadline)
     }
 
-    fn ask_until(&self, pid: i32, cmd: &str, deadline: Deadline) -> Result<String, String> {
-        let mut ctl = Unixctl::connect(&self.cfg.ctl(pid), deadline)
-            .map_err(|e| format!("ovn-northd pid {pid}: {e}"))?;
-        ctl.command(cmd, &[], deadline)
-            .map_err(|e| format!("ovn-northd pid {pid}: {e}"))
+    fn ask_until(&self, pid: i32, cmd: &str, deadline: Deadline) -> Result<String, Failure> {
+        Unixctl::connect(&self.cfg.ctl(pid), deadline)
+            .and_then(|mut ctl| ctl.command(cmd, &[], deadline))
+            .map_err(|e| Failure::context(e, format!("ovn-northd pid {pid}")))
     }
 
-    pub(super) fn status(&self, d: &ProcInfo) -> Result<NorthdStatus, String> {
+    pub(super) fn status(&self, d: &ProcInfo) -> Result<NorthdStatus, Failure> {
         if d.stopped() {
-            return Err(format!(
+            return Err(Failure::generic(format!(
                 "ovn-northd pid {} is stopped (state {})",
                 d.pid, d.state
-            ));
+            )));
         }
         self.ask(d.pid, "status").map(|s| parse_status(&s))
     }
 
     /// Which databases northd is not connected to, as reasons; empty when both are.
-    pub(super) fn disconnected(&self, pid: i32) -> Result<Vec<String>, String> {
+    pub(super) fn disconnected(&self, pid: i32) -> Result<Vec<String>, Failure> {
         let mut out = vec![];
         for (cmd, name, remote) in [
             ("nb-connection-status", "Northbound", &self.cfg.nb),
@@ -85,7 +84,7 @@ impl Northd<'_> {
                     }
                     last = format!("{st:?}");
                 }
-                Err(e) => last = e,
+                Err(f) => last = f.reason,
             }
             None
         });

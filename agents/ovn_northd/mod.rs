@@ -79,7 +79,7 @@ impl<'a> Northd<'a> {
             match self.disconnected(pid) {
                 Ok(d) if d.is_empty() => Ready::Yes(()),
                 Ok(d) => Ready::NotYet(format!("not connected to the {}", d.join(" nor the "))),
-                Err(e) => Ready::NotYet(e),
+                Err(f) => Ready::NotYet(f.reason),
             }
         })?;
         let pid = child.id() as i32;
@@ -94,9 +94,9 @@ impl Actions for Northd<'_> {
         let mut st = self.inst.state();
         match self.daemon() {
             Some(d) => {
-                let status = self.status(&d).map_err(Failure::generic)?;
+                let status = self.status(&d)?;
                 if !promotable && status == NorthdStatus::Paused {
-                    self.ask(d.pid, "resume").map_err(Failure::generic)?;
+                    self.ask(d.pid, "resume")?;
                 }
                 log::info!("ovn-northd pid {} already runs ({status:?})", d.pid);
                 if st.role.is_none() {
@@ -144,7 +144,7 @@ impl Actions for Northd<'_> {
             Some(d) => d.pid,
             None => self.spawn(true)?,
         };
-        self.ask(pid, "resume").map_err(Failure::generic)?;
+        self.ask(pid, "resume")?;
         // Keep a share of the budget to pause again if it never becomes active.
         let until = self.cx.deadline.share(0.8);
         if let Err(last) = self.wait_status(pid, until, |s| *s == NorthdStatus::Active) {
@@ -171,7 +171,7 @@ impl Actions for Northd<'_> {
                     d.pid
                 )));
             }
-            self.ask(d.pid, "pause").map_err(Failure::generic)?;
+            self.ask(d.pid, "pause")?;
             self.wait_status(d.pid, self.cx.deadline, |s| *s == NorthdStatus::Paused)
                 .map_err(|last| Failure::generic(format!("ovn-northd did not pause: {last}")))?;
         }

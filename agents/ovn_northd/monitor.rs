@@ -42,7 +42,7 @@ impl Northd<'_> {
         };
         let status = match self.status(&d) {
             Ok(s) => s,
-            Err(why) => return broken(why),
+            Err(f) => return broken(f.reason),
         };
         let result = match (&status, promotable) {
             (NorthdStatus::Active | NorthdStatus::Standby, false) => OcfStatus::Success,
@@ -75,7 +75,7 @@ impl Northd<'_> {
                         v.join(" nor the ")
                     ));
                 }
-                Err(e) => return broken(e),
+                Err(f) => return broken(f.reason),
             }
         }
         self.inst.monitor_score(st, result);
@@ -91,7 +91,7 @@ impl Northd<'_> {
         let mut step = || -> Option<Result<(), String>> {
             let sb = match self.ask(d.pid, "sb-connection-status") {
                 Ok(s) => s,
-                Err(e) => return Some(Err(e)),
+                Err(f) => return Some(Err(f.reason)),
             };
             if sb.trim() != "connected" {
                 log::warn!(
@@ -109,7 +109,7 @@ impl Northd<'_> {
                     "promoted ovn-northd pid {} is not active: {other:?}",
                     d.pid
                 ))),
-                Err(e) => Some(Err(e)),
+                Err(f) => Some(Err(f.reason)),
             }
         };
         until.poll(Duration::from_millis(100), &mut step).unwrap_or_else(|| {
