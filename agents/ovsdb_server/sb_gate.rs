@@ -74,16 +74,21 @@ impl Server<'_> {
         };
         let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
             .map_err(|e| Failure::context(e, "SB gate"))?;
-        log::info!(
-            "SB gate: ovn-northd recomputing the Southbound database, waiting for nb_cfg {target}"
-        );
-        let result = daemon::spawn_ready(&d, dl, POLL, |_| match ovn::sb_nb_cfg(&mut sb, dl) {
-            Ok(Some(v)) if v >= target => Ready::Yes(()),
-            seen => Ready::NotYet(format!(
-                "it did not recompute the Southbound database (SB nb_cfg {:?}, waiting for {target}); see {}",
-                seen.ok().flatten(),
-                log_file.display()
-            )),
+        let mut started = None;
+        let result = daemon::spawn_ready(&d, dl, POLL, |pid| {
+            if started.replace(pid).is_none() {
+                log::info!(
+                    "SB gate: ovn-northd pid={pid} recomputing the Southbound database, waiting for nb_cfg {target}"
+                );
+            }
+            match ovn::sb_nb_cfg(&mut sb, dl) {
+                Ok(Some(v)) if v >= target => Ready::Yes(()),
+                seen => Ready::NotYet(format!(
+                    "it did not recompute the Southbound database (SB nb_cfg {:?}, waiting for {target}); see {}",
+                    seen.ok().flatten(),
+                    log_file.display()
+                )),
+            }
         });
         let result = result.map(|(mut child, ())| {
             log::info!("SB gate: Southbound recomputed (nb_cfg {target}); opening it");
