@@ -104,4 +104,8 @@ impl<'a> Instance<'a> {
     pub fn state_file(&self) -> &Path {
         &self.state_file
     }
+
+    pub fn cx(&self) -> &Ctx<'a> {
+        self.cx
+    }
 }

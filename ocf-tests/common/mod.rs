@@ -460,7 +460,10 @@ impl PcmkShim {
     pub fn new(members: &str) -> PcmkShim {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("calls.log");
-        for tool in ["crm_attribute", "attrd_updater"] {
+        // crm_resource: only the agents' watchers call it (`--fail`). A stub that records
+        // its argv stands in for Pacemaker ONLY because no cluster runs in cargo tests;
+        // the namespace cluster (ocf-tests/cluster) checks the real one.
+        for tool in ["crm_attribute", "attrd_updater", "crm_resource"] {
             write_script(
                 &dir.path().join(tool),
                 &format!(
