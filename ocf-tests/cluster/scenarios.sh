@@ -178,7 +178,7 @@ torn_check() {
     if ! awk '
         /repair db_file=.*outcome=cut/ && !r { r = NR }
         /running repair_hook/ && !h { h = NR }
-        /SB gate: ovn-northd pid=/ && !g { g = NR }
+        /SB gate: ovn-northd recomputing/ && !g { g = NR }
         /SB gate: Southbound recomputed/ && !d { d = NR }
         /listening on ptcp:6642/ && !l { l = NR }
         END { exit !(r && r < h && h < g && g < d && d < l) }' <<<"$log"; then
