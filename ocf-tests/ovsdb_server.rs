@@ -705,7 +705,18 @@ fn lease_refuses_a_lost_owner_that_still_serves_and_the_loser_stops() {
         "alpha's log:\n{}",
         server_log(a)
     );
-    a.expect("monitor", 7);
+    // alpha's watcher tells Pacemaker (the shim) at once; a probe says not running.
+    let report = "crm_resource --fail -r test-nb -N alpha".to_string();
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !pair.shim.calls().contains(&report) && std::time::Instant::now() < end {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(
+        pair.shim.calls().contains(&report),
+        "{:?}",
+        pair.shim.calls()
+    );
+    assert_eq!(a.probe().code, 7);
     b.expect("monitor", 0);
     a.expect("stop", 0);
     let rec = b.db_file().with_file_name(".ovnnb_db.db.owner");

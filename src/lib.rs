@@ -20,3 +20,4 @@ pub mod repair;
 pub mod repair_history;
 pub mod runner;
 pub mod state;
+pub mod watch;

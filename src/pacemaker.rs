@@ -1,7 +1,8 @@
 //! Wrappers for the Pacemaker command-line tools an agent uses: the promotion score
 //! (`crm_attribute --promotion`), transient node attributes (`attrd_updater`), the local
-//! node name and cluster membership (`crm_node`). Every call goes through the runner with
-//! the action's deadline. Callers decide when a write is needed; this module never caches.
+//! node name and cluster membership (`crm_node`), and a failure report (`crm_resource
+//! --fail`). Every call goes through the runner with the action's deadline. Callers decide
+//! when a write is needed; this module never caches.
 
 use crate::ocf::Deadline;
 use crate::runner;
@@ -57,6 +58,17 @@ pub fn set_node_attr(name: &str, value: Option<&str>, deadline: Deadline) -> Res
         None => vec!["-n", name, "-D"],
     };
     run_ok("attrd_updater", &args, deadline).map(|_| ())
+}
+
+/// Tells Pacemaker that `resource` failed on `node` (`crm_resource --fail`): it records a
+/// failed `asyncmon` and recovers at once, without waiting for the next monitor.
+pub fn report_failure(resource: &str, node: &str, deadline: Deadline) -> Result<(), Error> {
+    run_ok(
+        "crm_resource",
+        &["--fail", "-r", resource, "-N", node],
+        deadline,
+    )
+    .map(|_| ())
 }
 
 /// Brings the cluster's view in line with what an agent wants shown: the promotion score

@@ -1,6 +1,6 @@
 //! The operator CLI (`ovn-ocf ...`): `status` of every ovn-ocf resource on this node,
 //! meta-data and manual pages of the agents, `check` and `repair` of a database file, and
-//! the lease keeper the agent spawns. Prints for
+//! the lease keeper and the watcher the agent spawns. Prints for
 //! people; each command answers an [`Exit`], and [`Exit::code`] is the one place exit codes
 //! are chosen.
 
@@ -12,8 +12,8 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser, Subcommand};
 
-use ovn_ocf::lease;
 use ovn_ocf::repair::Policy;
+use ovn_ocf::{lease, watch};
 
 use crate::{AGENTS, AgentDef, by_name};
 
@@ -33,6 +33,9 @@ enum Cmd {
     /// Renew an owner record while its ovsdb-server serves (started by the agent).
     #[command(hide = true)]
     LeaseKeep(LeaseKeep),
+    /// Report the death of an agent's daemon to Pacemaker at once (started by the agent).
+    #[command(hide = true)]
+    Watch(Watch),
     /// Print an agent's OCF meta-data (as `<agent> meta-data` would).
     MetaData {
         /// Agent name: ovsdb-server
@@ -108,6 +111,25 @@ struct LeaseKeep {
     marker: String,
 }
 
+/// The watcher an agent spawns beside its daemon (see `watch`); not for operators.
+#[derive(clap::Args)]
+struct Watch {
+    #[arg(long)]
+    pid: i32,
+    #[arg(long)]
+    comm: String,
+    #[arg(long, allow_hyphen_values = true)]
+    marker: String,
+    #[arg(long)]
+    resource: String,
+    #[arg(long)]
+    node: String,
+    #[arg(long)]
+    state: PathBuf,
+    #[arg(long)]
+    attr: String,
+}
+
 /// How a command ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
@@ -174,6 +196,23 @@ fn run(args: Vec<String>) -> Exit {
                 Exit::Failed
             } else {
                 Exit::Ok
+            }
+        }
+        Cmd::Watch(w) => {
+            // The agent's name in the log tag: the daemon's is the agent's.
+            ovn_ocf::ocf::logger::OcfLogger::from_env(&w.comm).install();
+            let ended = watch::watch(&watch::Watch {
+                pid: w.pid,
+                comm: w.comm,
+                marker: w.marker,
+                resource: w.resource,
+                node: w.node,
+                state: w.state,
+                attr: w.attr,
+            });
+            match ended {
+                watch::Ended::NotReported(_) => Exit::Failed,
+                watch::Ended::Reported | watch::Ended::Stopping => Exit::Ok,
             }
         }
         Cmd::Man { page, list } => man::man(page.as_deref(), list, &Cli::command()),

@@ -2,7 +2,7 @@
 //! asked for, what it last wrote to the cluster), the directories it needs, and what it
 //! shows the cluster (promotion score, node attributes), written only when they change.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ovn_ocf::ocf::{Action, Failure, OcfStatus};
@@ -99,5 +99,13 @@ impl<'a> Instance<'a> {
             pacemaker::publish(&mut st, want, true, &[], dl);
             let _ = self.save(&st);
         }
+    }
+
+    pub fn state_file(&self) -> &Path {
+        &self.state_file
+    }
+
+    pub fn cx(&self) -> &Ctx<'a> {
+        self.cx
     }
 }

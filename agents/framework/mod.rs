@@ -2,18 +2,20 @@
 //! actions; [`run`] decodes the parameters once, answers probes and stops of a bad
 //! configuration, and dispatches one action; [`main`] turns its outcome into the exit
 //! code and exit reason (through `ocf::finish`, the one place that does). [`Instance`] is
-//! one resource on this node (state file, attributes, promotion score) and [`daemon`]
-//! spawns a daemon and waits until it is ready.
+//! one resource on this node (state file, attributes, promotion score), [`daemon`]
+//! spawns a daemon and waits until it is ready, and [`watcher`] reports its death.
 //!
 //! Owns no agent's logic: an agent module holds only what is its own.
 
 pub mod daemon;
 pub mod instance;
+pub mod watcher;
 
 use ovn_ocf::ocf::params::{AgentSpec, Values};
 use ovn_ocf::ocf::{self, Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
 
 pub use instance::Instance;
+pub use watcher::Watched;
 
 /// Promotion scores: any healthy standby may be promoted (constraints pick where); the
 /// promoted instance prefers to stay.

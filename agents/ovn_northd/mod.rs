@@ -20,7 +20,7 @@ use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::{Role, State};
 
 use crate::framework::daemon::{self, Daemon, Ready};
-use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_PROMOTED, SCORE_STANDBY};
+use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_PROMOTED, SCORE_STANDBY, Watched};
 
 pub use config::Config;
 pub use control::{NorthdStatus, parse_status};
@@ -30,6 +30,8 @@ pub const AGENT: AgentDef = AgentDef::of::<Config>();
 
 /// The node attribute showing this agent's role in `crm_mon -A`.
 pub const ROLE_ATTR: &str = "ovn-ocf-northd-role";
+/// The node attribute showing the last death of ovn-northd its watcher reported.
+pub const DIED_ATTR: &str = "ovn-ocf-northd-died";
 
 /// One action on one northd resource.
 pub struct Northd<'a> {
@@ -50,6 +52,17 @@ impl<'a> Northd<'a> {
 
     fn daemon(&self) -> Option<ProcInfo> {
         process::find_daemon(&self.cfg.pidfile(), "ovn-northd", &self.cfg.pidfile_arg())
+    }
+
+    /// Its watcher reports the death of northd `pid` to Pacemaker at once.
+    fn watch(&self, pid: i32) {
+        self.inst.watch(&Watched {
+            pid,
+            comm: "ovn-northd",
+            marker: &self.cfg.pidfile_arg(),
+            attr: DIED_ATTR,
+            log_file: &self.cfg.log_file,
+        });
     }
 
     fn publish(&self, st: &mut State, score: Option<i32>) {
@@ -92,7 +105,7 @@ impl Actions for Northd<'_> {
     fn start(&self) -> ActionResult {
         let promotable = self.cx.meta.promotable;
         let mut st = self.inst.state();
-        match self.daemon() {
+        let pid = match self.daemon() {
             Some(d) => {
                 let status = self.status(&d)?;
                 if !promotable && status == NorthdStatus::Paused {
@@ -106,22 +119,27 @@ impl Actions for Northd<'_> {
                         _ => Role::Serving,
                     });
                 }
+                d.pid
             }
             None => {
-                self.spawn(promotable)?;
+                let pid = self.spawn(promotable)?;
                 st.role = Some(if promotable {
                     Role::Standby
                 } else {
                     Role::Serving
                 });
+                pid
             }
-        }
+        };
         self.publish(&mut st, promotable.then_some(SCORE_STANDBY));
         self.inst.save(&st)?;
+        self.watch(pid);
         Ok(OcfStatus::Success)
     }
 
     fn stop(&self) -> ActionResult {
+        // The watcher first: stopping northd is no failure.
+        self.inst.end_watchers();
         if let Some(d) = self.daemon() {
             let how = process::terminate(d.pid, self.cx.deadline)
                 .map_err(|e| Failure::context(e, "cannot stop ovn-northd"))?;
@@ -131,6 +149,7 @@ impl Actions for Northd<'_> {
             }
             let _ = std::fs::remove_file(self.cfg.ctl(d.pid));
         }
+        self.inst.stopped_watching();
         self.inst.forget(&[ROLE_ATTR]);
         Ok(OcfStatus::Success)
     }
@@ -142,7 +161,11 @@ impl Actions for Northd<'_> {
     fn promote(&self) -> ActionResult {
         let pid = match self.daemon() {
             Some(d) => d.pid,
-            None => self.spawn(true)?,
+            None => {
+                let pid = self.spawn(true)?;
+                self.watch(pid);
+                pid
+            }
         };
         self.ask(pid, "resume")?;
         // Keep a share of the budget to pause again if it never becomes active.

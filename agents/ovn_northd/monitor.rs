@@ -28,6 +28,18 @@ impl Northd<'_> {
             ))
         };
         let Some(d) = self.daemon() else {
+            if st.role.is_some()
+                && let Some(what) = self.inst.death_reported()
+            {
+                // Pacemaker already has this failure (asyncmon) and is recovering:
+                // failing it again here would count it twice.
+                log::info!("{what}; recovery is under way");
+                return Ok(if promoted {
+                    OcfStatus::RunningPromoted
+                } else {
+                    OcfStatus::Success
+                });
+            }
             if promoted {
                 return broken("promoted ovn-northd is gone".into());
             }

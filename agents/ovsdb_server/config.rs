@@ -225,6 +225,11 @@ impl Config {
         self.run_dir.join(format!("{}.sb-gate", self.db.base()))
     }
 
+    /// The node attribute showing the last death its watcher reported.
+    pub fn died_attr(&self) -> String {
+        format!("ovn-ocf-{}-died", self.db.key())
+    }
+
     pub fn repair_attr(&self) -> String {
         format!("ovn-ocf-{}-repair", self.db.key())
     }

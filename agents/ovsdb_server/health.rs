@@ -28,6 +28,19 @@ impl Server<'_> {
     pub(super) fn check(&self) -> ActionResult {
         let st = self.inst.state();
         let mut health = self.health(st.remotes.as_slice());
+        if matches!(health, Health::Gone)
+            && st.role == Some(Role::Serving)
+            && let Some(what) = self.inst.death_reported()
+        {
+            // Pacemaker already has this failure (asyncmon) and is recovering: failing
+            // it again here would count it twice.
+            log::info!("{what}; recovery is under way");
+            return Ok(if self.cx.meta.promotable {
+                OcfStatus::RunningPromoted
+            } else {
+                OcfStatus::Success
+            });
+        }
         if matches!(health, Health::Serving)
             && let Some(k) = st.keeper
             && !lease::is_keeper(k, &lease::record_path(&self.cfg.db_file))

@@ -29,7 +29,7 @@ use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::Role;
 use ovn_ocf::state::State;
 
-use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_STANDBY};
+use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_STANDBY, Watched};
 
 pub use config::{Config, HookWhen, Protocol, Ssl};
 pub use params::SPEC;
@@ -62,6 +62,17 @@ impl<'a> Server<'a> {
 
     fn daemon(&self) -> Option<ProcInfo> {
         process::find_daemon(&self.cfg.pidfile(), "ovsdb-server", &self.cfg.unixctl_arg())
+    }
+
+    /// Its watcher reports the death of server `pid` to Pacemaker at once.
+    fn watch(&self, pid: i32) {
+        self.inst.watch(&Watched {
+            pid,
+            comm: "ovsdb-server",
+            marker: &self.cfg.unixctl_arg(),
+            attr: &self.cfg.died_attr(),
+            log_file: &self.cfg.log_file,
+        });
     }
 
     fn node(&self) -> String {

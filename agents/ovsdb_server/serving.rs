@@ -43,7 +43,9 @@ impl Server<'_> {
                     );
                     st.role = Some(Role::Serving);
                     self.publish(&mut st, promoted_score);
-                    return self.inst.save(&st);
+                    self.inst.save(&st)?;
+                    self.watch(d.pid);
+                    return Ok(());
                 }
                 Health::Broken(why) => {
                     return Err(Failure::generic(format!(
@@ -81,6 +83,7 @@ impl Server<'_> {
                 .and_then(|()| self.rebuild_done(&rebuild))
                 .and_then(|()| self.lease_held(&node, &token, keeper))
                 .and_then(|()| self.open_remotes(pid))
+                .map(|remotes| (pid, remotes))
                 .inspect_err(|_| {
                     if let Err(e) = process::terminate(pid, self.cx.deadline) {
                         log::warn!("cannot stop ovsdb-server pid {pid}: {e}");
@@ -89,11 +92,13 @@ impl Server<'_> {
         })();
         st.repair = repaired.or(st.repair.take());
         match result {
-            Ok(remotes) => {
+            Ok((pid, remotes)) => {
                 st.role = Some(Role::Serving);
                 st.remotes = remotes;
                 self.publish(&mut st, promoted_score);
-                self.inst.save(&st)
+                self.inst.save(&st)?;
+                self.watch(pid);
+                Ok(())
             }
             Err(f) => {
                 self.stop_keepers();
@@ -146,10 +151,12 @@ impl Server<'_> {
         Ok(pid)
     }
 
-    /// Closes our remotes (best effort) and stops the daemon, TERM then KILL; releases the
-    /// owner record. A daemon that is already gone is fine. Leftovers of a start the agent
+    /// Ends the watcher, closes our remotes (best effort) and stops the daemon, TERM then
+    /// KILL; releases the owner record. A daemon that is already gone is fine. Leftovers of a start the agent
     /// was killed in (the SB gate's ovn-northd, a repair hook, a keeper) go first.
     pub(super) fn shut_down(&self) -> Result<(), Failure> {
+        // The watcher before anything else: taking the server down is no failure.
+        self.inst.end_watchers();
         self.stop_gate_leftover()?;
         self.kill_hook_leftovers();
         // The keeper first: a record no longer renewed is harmless, a keeper renewing a
@@ -181,6 +188,8 @@ impl Server<'_> {
         }
         let node = self.node();
         guard::release(&self.cfg.db_file, &node)
-            .map_err(|e| Failure::context(e, "cannot release owner record"))
+            .map_err(|e| Failure::context(e, "cannot release owner record"))?;
+        self.inst.stopped_watching();
+        Ok(())
     }
 }

@@ -171,16 +171,18 @@ no_failures() {
     return 1
 }
 
-# RES NODE: after a kill or SIGSTOP, Pacemaker records RES's failed monitor: that is
-# expected (it is how the failure was detected), so the failed actions must be exactly
-# RES's monitor failures. They are then cleared (pcs resource cleanup, run on NODE) and
-# none may remain: anything else failing during the recovery (a stop, a start, another
-# resource) fails the scenario.
-expect_monitor_failure() {
-    local res=$1 node=$2 f t0=$EPOCHREALTIME
-    f=$(crm failures) && { bad "no failed monitor of $res recorded"; return 1; }
-    if grep -v "^${res}_monitor_" <<<"$f" | grep -q .; then
-        bad "unexpected failed actions: $(echo "$f" | tr '\n' ';')"
+# RES OP NODE: after a kill or SIGSTOP, Pacemaker records one failed action of RES: that
+# is expected (it is how the failure was reported), so the failed actions must be exactly
+# RES's OP failures: `asyncmon` after a kill -9 (the agent's watcher reported the death:
+# crm_resource --fail), `monitor` after a SIGSTOP (the monitor found it). A kill -9 that
+# also failed a monitor counted the same death twice. They are then cleared (pcs resource
+# cleanup, run on NODE) and none may remain: anything else failing during the recovery (a
+# stop, a start, another resource) fails the scenario.
+expect_failed_op() {
+    local res=$1 op=$2 node=$3 f t0=$EPOCHREALTIME
+    f=$(crm failures) && { bad "no failed $op of $res recorded"; return 1; }
+    if grep -v "^${res}_${op}_" <<<"$f" | grep -q .; then
+        bad "unexpected failed actions (only ${res}_${op}_* expected): $(echo "$f" | tr '\n' ';')"
         return 1
     fi
     say "expected: $(echo "$f" | tr '\n' ';')"
@@ -227,8 +229,9 @@ db_pid() {
 #   settle   everything on one node again (not FO_VICTIM); sets FO_NEW, FO_ALL (s from FO_T0)
 #   check    the driver's own assertions (none by default)
 #   acks     every acknowledged SB transaction is in the SB (ack_check)
-#   clean    the failed action KIND causes (the killed or stopped resource's monitor) is
-#            there and nothing else, then cleared (expect_monitor_failure)
+#   clean    the failed action KIND causes (the killed resource's asyncmon, reported by its
+#            watcher; the stopped one's monitor) is there and nothing else, then cleared
+#            (expect_failed_op)
 #   back     the victim back (power on, unstandby), everything on one node with a standby;
 #            sets FO_T_BACK (epoch when it began), FO_BACK_ON (where everything runs)
 #   final    acknowledged transactions once more, no failed action (ack_check, no_failures)
@@ -320,7 +323,8 @@ fo_acks() { ack_check; }
 
 fo_clean() {
     case $FO_KIND in
-    kill-nb | kill-sb | sigstop-sb | kill-northd) expect_monitor_failure "ovn-${FO_KIND#*-}" "$FO_NEW" ;;
+    kill-nb | kill-sb | kill-northd) expect_failed_op "ovn-${FO_KIND#*-}" asyncmon "$FO_NEW" ;;
+    sigstop-sb) expect_failed_op ovn-sb monitor "$FO_NEW" ;;
     esac
 }
 

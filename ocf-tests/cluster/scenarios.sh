@@ -3,7 +3,8 @@
 #
 #   run A (shape A, group ovn):      status a-standby b-kill-nb b-kill-sb b-kill-northd
 #                                    c-sigstop-sb d-fence-off corosync-kill f-torn-tail
-#   run B (shape B, promotable clones): status a-standby b-kill-nb d-fence-off
+#   run B (shape B, promotable clones): status a-standby b-kill-nb b-kill-sb b-kill-northd
+#                                       d-fence-off
 #
 # One cluster per run: up → shape → background writer → scenarios → down. The writer
 # (writer.py, in the client netns) commits SB transactions through the VIP all along and
@@ -90,15 +91,17 @@ scen_standby() {
     DETAIL="standby $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; unstandby: stays on $FO_NEW, longest gap $(python3 "$W" gap "$WRITER_LOG" "$FO_T_BACK") s; $ACKS acks present"
 }
 
-# b. kill -9 of the active ovsdb-server ($1 = nb|sb): Pacemaker's monitor finds it gone,
-# the resource is recovered. Failover time: kill → a transaction on that DB through the VIP.
+# b. kill -9 of the active ovsdb-server ($1 = nb|sb): its watcher reports the death to
+# Pacemaker at once (crm_resource --fail: one failed asyncmon, and no failed monitor: the
+# same death is not counted twice), the resource is recovered. Failover time: kill → a
+# transaction on that DB through the VIP.
 scen_kill_db() {
     local db=$1
     failover "kill-$db" || return 1
     DETAIL="kill -9 ovsdb-server ${db^^} pid $FO_PID on $FO_FROM → ${db^^} transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; SB writer longest gap $(python3 "$W" gap "$WRITER_LOG" "$FO_T0") s; $ACKS acks present"
 }
 
-# b. kill -9 of ovn-northd. Failover time: kill → a logical switch created in the NB
+# b. kill -9 of ovn-northd, reported by its watcher as above. Failover time: kill → a logical switch created in the NB
 # through the VIP right after the kill is in the SB (Datapath_Binding) through the VIP.
 scen_kill_northd() {
     failover kill-northd || return 1
@@ -196,7 +199,7 @@ torn_check() {
     if ! awk '
         /repair db_file=.*outcome=cut/ && !r { r = NR }
         /running repair_hook/ && !h { h = NR }
-        /SB gate: ovn-northd pid=/ && !g { g = NR }
+        /SB gate: ovn-northd pid=[0-9]+ recomputing/ && !g { g = NR }
         /SB gate: Southbound recomputed/ && !d { d = NR }
         /listening on ptcp:6642/ && !l { l = NR }
         END { exit !(r && r < h && h < g && g < d && d < l) }' <<<"$log"; then
@@ -286,6 +289,8 @@ f-torn-tail scen_torn_tail last" ;;
     B) run B "status scen_status
 a-standby scen_standby
 b-kill-nb scen_kill_db nb
+b-kill-sb scen_kill_db sb
+b-kill-northd scen_kill_northd
 d-fence-off scen_fence_off" ;;
     *) say "unknown run $r (A or B)"; exit 2 ;;
     esac

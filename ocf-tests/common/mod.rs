@@ -242,6 +242,14 @@ impl Res {
             .status()
             .unwrap();
         assert!(st.success());
+        if sig == "STOP" {
+            // kill(2) returns before the target has stopped: on a loaded machine /proc
+            // can still say R or S while a monitor runs. Wait (bounded) for T.
+            let end = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < end && proc_state(pid) != Some('T') {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+        }
     }
 
     /// Waits (bounded) until the server process is gone.
@@ -460,7 +468,10 @@ impl PcmkShim {
     pub fn new(members: &str) -> PcmkShim {
         let dir = tempfile::tempdir().unwrap();
         let log = dir.path().join("calls.log");
-        for tool in ["crm_attribute", "attrd_updater"] {
+        // crm_resource: only the agents' watchers call it (`--fail`). A stub that records
+        // its argv stands in for Pacemaker ONLY because no cluster runs in cargo tests;
+        // the namespace cluster (ocf-tests/cluster) checks the real one.
+        for tool in ["crm_attribute", "attrd_updater", "crm_resource"] {
             write_script(
                 &dir.path().join(tool),
                 &format!(
@@ -667,4 +678,10 @@ pub fn create_db(file: &Path, schema: &str) {
         "ovsdb-tool create {} {schema}",
         file.display()
     );
+}
+
+/// The state letter of a process in /proc (R, S, T, Z, ...), if it exists.
+pub fn proc_state(pid: i32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat.rsplit_once(')')?.1.trim_start().chars().next()
 }
