@@ -68,7 +68,7 @@ scen_status() {
     pids=
     for k in nb=ovnnb_db sb=ovnsb_db northd=ovn-northd; do
         f=$("$C" exec "$active" cat "/var/run/ovn/${k#*=}.pid") || { bad "cannot read ${k#*=}.pid on $active"; return 1; }
-        pids="$pids ${k%%=*}=$f"
+        pids="${pids:+$pids }${k%%=*}=$f"
     done
     for node in "$active" "$(other "$active")"; do
         out=$("$C" exec "$node" ovn-ocf status --json) ||
