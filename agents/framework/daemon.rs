@@ -77,6 +77,23 @@ pub fn spawn_ready<T>(
     }
 }
 
+/// Starts one of our own helper processes (`ovn-ocf <args>`: the lease keeper, the
+/// watcher) in its own session, beside the daemon it serves, its stderr into `log_file`.
+/// It gets the environment entries that `keep` says yes to (what it needs to reach the
+/// cluster and to log as the agent does). Returns its pid.
+pub fn spawn_helper(
+    args: &[String],
+    keep: impl Fn(&str) -> bool,
+    log_file: &Path,
+) -> Result<i32, Failure> {
+    let exe = std::env::current_exe()
+        .map_err(|e| Failure::generic(format!("cannot find our own binary: {e}")))?;
+    let env: Vec<(String, String)> = std::env::vars().filter(|(k, _)| keep(k)).collect();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let child = process::spawn_daemon(&exe.display().to_string(), args, &env, log_file)?;
+    Ok(child.id() as i32)
+}
+
 /// Stops a daemon this action started (TERM, then KILL within `deadline`) and reaps it.
 pub fn stop(pid: i32, child: &mut Child, deadline: Deadline) {
     if let Err(e) = process::terminate(pid, deadline) {

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ovn_ocf::ocf::{Action, Failure, OcfStatus};
 use ovn_ocf::pacemaker;
+use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::State;
 
 use super::{Ctx, SCORE_PROMOTED, SCORE_STANDBY};
@@ -14,20 +15,56 @@ use super::{Ctx, SCORE_PROMOTED, SCORE_STANDBY};
 /// Node attributes as an agent wants them shown (`None` deletes one).
 pub type Attrs<'a> = [(&'a str, Option<&'a str>)];
 
+/// The daemon a resource runs, as /proc and its watcher know it.
+#[derive(Debug, Clone)]
+pub struct DaemonSpec {
+    /// Its process name (`/proc/PID/comm`).
+    pub comm: &'static str,
+    pub pidfile: PathBuf,
+    /// An argument only our instance of it has (tells it from another resource's).
+    pub marker: String,
+    /// Its log file; the watcher's stderr goes there too.
+    pub log_file: PathBuf,
+    /// The node attribute that says when its watcher reported it dead.
+    pub died_attr: String,
+}
+
 pub struct Instance<'a> {
     cx: &'a Ctx<'a>,
     state_file: PathBuf,
     /// Created before the state file is written or a daemon started.
     dirs: Vec<PathBuf>,
+    daemon: DaemonSpec,
 }
 
 impl<'a> Instance<'a> {
-    pub fn new(cx: &'a Ctx<'a>, state_file: PathBuf, dirs: Vec<PathBuf>) -> Instance<'a> {
+    /// The resource whose state file is `state_file`, whose run-time files go into
+    /// `run_dir`, running `daemon`.
+    pub fn new(
+        cx: &'a Ctx<'a>,
+        state_file: PathBuf,
+        run_dir: &Path,
+        daemon: DaemonSpec,
+    ) -> Instance<'a> {
+        let log_dir = daemon
+            .log_file
+            .parent()
+            .map_or_else(|| PathBuf::from("/"), Path::to_path_buf);
         Instance {
             cx,
             state_file,
-            dirs,
+            dirs: vec![run_dir.to_path_buf(), log_dir],
+            daemon,
         }
+    }
+
+    /// Our daemon, if it runs (by its pidfile, checked in /proc).
+    pub fn daemon(&self) -> Option<ProcInfo> {
+        process::find_daemon(&self.daemon.pidfile, self.daemon.comm, &self.daemon.marker)
+    }
+
+    pub fn daemon_spec(&self) -> &DaemonSpec {
+        &self.daemon
     }
 
     /// The state as last saved; missing or unreadable reads as "stopped".

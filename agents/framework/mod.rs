@@ -14,8 +14,7 @@ pub mod watcher;
 use ovn_ocf::ocf::params::{AgentSpec, Values};
 use ovn_ocf::ocf::{self, Action, ActionResult, Deadline, Failure, Meta, OcfStatus};
 
-pub use instance::Instance;
-pub use watcher::Watched;
+pub use instance::{DaemonSpec, Instance};
 
 /// Promotion scores: any healthy standby may be promoted (constraints pick where); the
 /// promoted instance prefers to stay.
@@ -33,17 +32,15 @@ pub struct Ctx<'a> {
 /// decoded and checked, and the resource it acts on.
 pub trait Agent: Sized {
     const SPEC: &'static AgentSpec;
-    /// One resource during one action.
-    type Resource<'a>: Actions
-    where
-        Self: 'a;
     /// The typed configuration from the parameters (decoded once by the table), with the
     /// rules between parameters. No I/O.
     fn configure(v: &Values) -> Result<Self, Failure>;
     /// Checks that touch the system: binaries and files the configuration names.
     /// validate-all, and the first step of start and promote.
     fn resolve(&self) -> Result<(), Failure>;
-    fn resource<'a>(&'a self, cx: &'a Ctx<'a>) -> Self::Resource<'a>;
+    /// The resource this configuration describes on this node: its state file, run
+    /// directory and daemon.
+    fn instance<'a>(&'a self, cx: &'a Ctx<'a>) -> Instance<'a>;
 
     /// The configuration from parameter values looked up by name (`OCF_RESKEY_`
     /// stripped), as the agent reads them from its environment: for tools that read a
@@ -53,6 +50,15 @@ pub trait Agent: Sized {
             .parse_with(lookup)
             .and_then(|v| Self::configure(&v))
     }
+}
+
+/// One action on one resource: its configuration, what the action was given, and the
+/// instance on this node. Each agent implements [`Actions`] for its own
+/// `Resource<'_, Config>`, and extends it with its own concerns, one file each.
+pub struct Resource<'a, C> {
+    pub cfg: &'a C,
+    pub cx: &'a Ctx<'a>,
+    pub inst: Instance<'a>,
 }
 
 /// The actions on one resource. Start and promote come after `Agent::resolve`; promote
@@ -98,7 +104,10 @@ pub struct AgentDef {
 }
 
 impl AgentDef {
-    pub const fn of<A: Agent>() -> AgentDef {
+    pub const fn of<A: Agent>() -> AgentDef
+    where
+        for<'a> Resource<'a, A>: Actions,
+    {
         AgentDef {
             spec: A::SPEC,
             run: run::<A>,
@@ -107,14 +116,21 @@ impl AgentDef {
 }
 
 /// Runs one action (not meta-data or usage, answered before any configuration).
-pub fn run<A: Agent>(action: Action, meta: &Meta) -> ActionResult {
+pub fn run<A: Agent>(action: Action, meta: &Meta) -> ActionResult
+where
+    for<'a> Resource<'a, A>: Actions,
+{
     let deadline = meta.deadline(A::SPEC.timeout_of(action.as_str()));
     let cfg = match configure::<A>(action, meta) {
         Ok(cfg) => cfg,
         Err(answer) => return answer,
     };
     let cx = Ctx { meta, deadline };
-    let resource = cfg.resource(&cx);
+    let resource = Resource {
+        cfg: &cfg,
+        cx: &cx,
+        inst: cfg.instance(&cx),
+    };
     match action {
         Action::ValidateAll => cfg.resolve().map(|()| OcfStatus::Success),
         Action::Start => cfg.resolve().and_then(|()| resource.start()),

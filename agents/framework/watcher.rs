@@ -2,34 +2,24 @@
 //! the daemon runs, one per resource, so that its death reaches Pacemaker at once; ended
 //! before stop or demote take the daemon down, so that they never trigger it.
 
-use std::path::Path;
 use std::time::Duration;
 
 use ovn_ocf::ocf::{Action, Failure};
 use ovn_ocf::{pacemaker, process, watch};
 
-use super::Instance;
+use super::daemon;
 
-/// The daemon to watch: its PID, how /proc shows it, and the node attribute for its
-/// death.
-pub struct Watched<'a> {
-    pub pid: i32,
-    pub comm: &'a str,
-    pub marker: &'a str,
-    pub attr: &'a str,
-    /// Where the watcher's own stderr goes (the daemon's log file).
-    pub log_file: &'a Path,
-}
+use super::Instance;
 
 impl Instance<'_> {
     /// Makes sure one watcher watches `d` (a watcher of an earlier daemon steps aside), and
     /// clears the markers of an earlier stop or death. Never fails an action: without a
     /// watcher the monitor still finds a death, later.
-    pub fn watch(&self, d: &Watched) {
+    pub fn watch(&self, daemon_pid: i32) {
         watch::clear_markers(self.state_file());
         let mut have = false;
         for (wpid, pid) in watch::watchers(self.state_file()) {
-            if pid == d.pid {
+            if pid == daemon_pid {
                 have = true;
             } else if let Err(e) = process::terminate(wpid, self.cx().deadline.share(0.1)) {
                 log::warn!("cannot stop watcher pid {wpid} of an earlier pid {pid}: {e}");
@@ -38,12 +28,13 @@ impl Instance<'_> {
         if have {
             return;
         }
-        if let Err(f) = self.spawn_watcher(d) {
+        if let Err(f) = self.spawn_watcher(daemon_pid) {
             log::warn!("{}; its death is found by the next monitor", f.reason);
         }
     }
 
-    fn spawn_watcher(&self, d: &Watched) -> Result<(), Failure> {
+    fn spawn_watcher(&self, daemon_pid: i32) -> Result<(), Failure> {
+        let d = self.daemon_spec();
         let resource = std::env::var("OCF_RESOURCE_INSTANCE")
             .ok()
             .filter(|r| !r.is_empty())
@@ -53,38 +44,26 @@ impl Instance<'_> {
             cx.meta.on_node.as_deref(),
             cx.deadline.cap(Duration::from_secs(5)),
         );
-        let exe = std::env::current_exe()
-            .map_err(|e| Failure::generic(format!("cannot find our own binary: {e}")))?;
         let w = watch::Watch {
-            pid: d.pid,
+            pid: daemon_pid,
             comm: d.comm.into(),
-            marker: d.marker.into(),
+            marker: d.marker.clone(),
             resource,
             node,
             state: self.state_file().to_path_buf(),
-            attr: d.attr.into(),
+            attr: d.died_attr.clone(),
         };
         // What crm_resource needs to reach the cluster, and the logging settings.
-        let env: Vec<(String, String)> = std::env::vars()
-            .filter(|(k, _)| {
-                k == "PATH"
-                    || k == "OCF_RESOURCE_INSTANCE"
-                    || ["HA_", "CIB_", "PCMK_"].iter().any(|p| k.starts_with(p))
-            })
-            .collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let child = process::spawn_daemon(
-            &exe.display().to_string(),
-            &watch::watch_args(&w),
-            &env,
-            d.log_file,
-        )
-        .map_err(|e| Failure::generic(format!("cannot start a watcher: {e}")))?;
+        let keep_env = |k: &str| {
+            k == "PATH"
+                || k == "OCF_RESOURCE_INSTANCE"
+                || ["HA_", "CIB_", "PCMK_"].iter().any(|p| k.starts_with(p))
+        };
+        let pid = daemon::spawn_helper(&watch::watch_args(&w), keep_env, &d.log_file)
+            .map_err(|f| Failure::new(f.status, format!("cannot start a watcher: {}", f.reason)))?;
         log::info!(
-            "watcher pid={} reports the death of {} pid {} (crm_resource --fail -r {} -N {})",
-            child.id(),
+            "watcher pid={pid} reports the death of {} pid {daemon_pid} (crm_resource --fail -r {} -N {})",
             d.comm,
-            d.pid,
             w.resource,
             w.node
         );

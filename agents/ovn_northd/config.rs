@@ -7,9 +7,8 @@ use std::path::PathBuf;
 use ovn_ocf::ocf::Failure;
 use ovn_ocf::ocf::params::{AgentSpec, Values};
 
-use super::Northd;
 use super::params::SPEC;
-use crate::framework::{Agent, Ctx, require_files, require_program};
+use crate::framework::{Agent, Ctx, DaemonSpec, Instance, require_files, require_program};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -26,10 +25,8 @@ const SSL_PARAMS: [&str; 3] = ["ssl_private_key", "ssl_certificate", "ssl_ca_cer
 
 impl Agent for Config {
     const SPEC: &'static AgentSpec = &SPEC;
-    type Resource<'a> = Northd<'a>;
-
-    fn resource<'a>(&'a self, cx: &'a Ctx<'a>) -> Northd<'a> {
-        Northd::new(self, cx)
+    fn instance<'a>(&'a self, cx: &'a Ctx<'a>) -> Instance<'a> {
+        Instance::new(cx, self.state_file(), &self.run_dir, self.daemon_spec())
     }
 
     fn configure(v: &Values) -> Result<Config, Failure> {
@@ -91,6 +88,17 @@ impl Config {
     }
     pub fn pidfile_arg(&self) -> String {
         format!("--pidfile={}", self.pidfile().display())
+    }
+
+    /// The ovn-northd this resource runs, as /proc and its watcher know it.
+    pub fn daemon_spec(&self) -> DaemonSpec {
+        DaemonSpec {
+            comm: "ovn-northd",
+            pidfile: self.pidfile(),
+            marker: self.pidfile_arg(),
+            log_file: self.log_file.clone(),
+            died_attr: super::DIED_ATTR.to_string(),
+        }
     }
 
     pub fn args(&self, paused: bool) -> Vec<String> {

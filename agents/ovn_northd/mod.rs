@@ -12,15 +12,13 @@ mod control;
 mod monitor;
 mod params;
 
-use std::path::PathBuf;
-
 use ovn_ocf::ocf::{ActionResult, Failure, OcfStatus};
 use ovn_ocf::pacemaker;
 use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::{Role, State};
 
 use crate::framework::daemon::{self, Daemon, Ready};
-use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_PROMOTED, SCORE_STANDBY, Watched};
+use crate::framework::{Actions, AgentDef, Resource, SCORE_PROMOTED, SCORE_STANDBY};
 
 pub use config::Config;
 pub use control::{NorthdStatus, parse_status};
@@ -33,36 +31,12 @@ pub const ROLE_ATTR: &str = "ovn-ocf-northd-role";
 /// The node attribute showing the last death of ovn-northd its watcher reported.
 pub const DIED_ATTR: &str = "ovn-ocf-northd-died";
 
-/// One action on one northd resource.
-pub struct Northd<'a> {
-    cfg: &'a Config,
-    cx: &'a Ctx<'a>,
-    inst: Instance<'a>,
-}
+/// One action on one resource (see `framework::Resource`).
+pub type Northd<'a> = Resource<'a, Config>;
 
-impl<'a> Northd<'a> {
-    fn new(cfg: &'a Config, cx: &'a Ctx<'a>) -> Northd<'a> {
-        let log_dir = cfg.log_file.parent().map(PathBuf::from).unwrap_or_default();
-        Northd {
-            cfg,
-            cx,
-            inst: Instance::new(cx, cfg.state_file(), vec![cfg.run_dir.clone(), log_dir]),
-        }
-    }
-
+impl Northd<'_> {
     fn daemon(&self) -> Option<ProcInfo> {
-        process::find_daemon(&self.cfg.pidfile(), "ovn-northd", &self.cfg.pidfile_arg())
-    }
-
-    /// Its watcher reports the death of northd `pid` to Pacemaker at once.
-    fn watch(&self, pid: i32) {
-        self.inst.watch(&Watched {
-            pid,
-            comm: "ovn-northd",
-            marker: &self.cfg.pidfile_arg(),
-            attr: DIED_ATTR,
-            log_file: &self.cfg.log_file,
-        });
+        self.inst.daemon()
     }
 
     fn publish(&self, st: &mut State, score: Option<i32>) {
@@ -133,7 +107,7 @@ impl Actions for Northd<'_> {
         };
         self.publish(&mut st, promotable.then_some(SCORE_STANDBY));
         self.inst.save(&st)?;
-        self.watch(pid);
+        self.inst.watch(pid);
         Ok(OcfStatus::Success)
     }
 
@@ -163,7 +137,7 @@ impl Actions for Northd<'_> {
             Some(d) => d.pid,
             None => {
                 let pid = self.spawn(true)?;
-                self.watch(pid);
+                self.inst.watch(pid);
                 pid
             }
         };

@@ -13,9 +13,8 @@ use ovn_ocf::ocf::params::{AgentSpec, ChoiceParam, Values};
 use ovn_ocf::ovn::Db;
 use ovn_ocf::repair;
 
-use super::Server;
 use super::params::SPEC;
-use crate::framework::{Agent, Ctx, require_files, require_program};
+use crate::framework::{Agent, Ctx, DaemonSpec, Instance, require_files, require_program};
 
 /// `protocol`: how clients reach the listener.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,10 +76,8 @@ fn program(v: &Values, name: &str) -> Result<String, Failure> {
 
 impl Agent for Config {
     const SPEC: &'static AgentSpec = &SPEC;
-    type Resource<'a> = Server<'a>;
-
-    fn resource<'a>(&'a self, cx: &'a Ctx<'a>) -> Server<'a> {
-        Server::new(self, cx)
+    fn instance<'a>(&'a self, cx: &'a Ctx<'a>) -> Instance<'a> {
+        Instance::new(cx, self.state_file(), &self.run_dir, self.daemon_spec())
     }
 
     /// The config from the decoded parameters; the rules between them are checked here.
@@ -228,6 +225,17 @@ impl Config {
     /// The node attribute showing the last death its watcher reported.
     pub fn died_attr(&self) -> String {
         format!("ovn-ocf-{}-died", self.db.key())
+    }
+
+    /// The ovsdb-server this resource runs, as /proc and its watcher know it.
+    pub fn daemon_spec(&self) -> DaemonSpec {
+        DaemonSpec {
+            comm: "ovsdb-server",
+            pidfile: self.pidfile(),
+            marker: self.unixctl_arg(),
+            log_file: self.log_file.clone(),
+            died_attr: self.died_attr(),
+        }
     }
 
     pub fn repair_attr(&self) -> String {

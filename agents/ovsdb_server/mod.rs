@@ -25,11 +25,11 @@ use std::time::Duration;
 
 use ovn_ocf::ocf::{ActionResult, OcfStatus};
 use ovn_ocf::pacemaker;
-use ovn_ocf::process::{self, ProcInfo};
+use ovn_ocf::process::ProcInfo;
 use ovn_ocf::state::Role;
 use ovn_ocf::state::State;
 
-use crate::framework::{Actions, AgentDef, Ctx, Instance, SCORE_STANDBY, Watched};
+use crate::framework::{Actions, AgentDef, Resource, SCORE_STANDBY};
 
 pub use config::{Config, HookWhen, Protocol, Ssl};
 pub use params::SPEC;
@@ -39,40 +39,12 @@ pub use sb_gate::GATE_ATTR;
 
 pub const AGENT: AgentDef = AgentDef::of::<Config>();
 
-/// One action on one resource.
-pub struct Server<'a> {
-    cfg: &'a Config,
-    cx: &'a Ctx<'a>,
-    inst: Instance<'a>,
-}
+/// One action on one resource (see `framework::Resource`).
+pub type Server<'a> = Resource<'a, Config>;
 
-impl<'a> Server<'a> {
-    fn new(cfg: &'a Config, cx: &'a Ctx<'a>) -> Server<'a> {
-        let log_dir = cfg
-            .log_file
-            .parent()
-            .map(|p| p.to_path_buf())
-            .unwrap_or_else(|| "/".into());
-        Server {
-            cfg,
-            cx,
-            inst: Instance::new(cx, cfg.state_file(), vec![cfg.run_dir.clone(), log_dir]),
-        }
-    }
-
+impl Server<'_> {
     fn daemon(&self) -> Option<ProcInfo> {
-        process::find_daemon(&self.cfg.pidfile(), "ovsdb-server", &self.cfg.unixctl_arg())
-    }
-
-    /// Its watcher reports the death of server `pid` to Pacemaker at once.
-    fn watch(&self, pid: i32) {
-        self.inst.watch(&Watched {
-            pid,
-            comm: "ovsdb-server",
-            marker: &self.cfg.unixctl_arg(),
-            attr: &self.cfg.died_attr(),
-            log_file: &self.cfg.log_file,
-        });
+        self.inst.daemon()
     }
 
     fn node(&self) -> String {

@@ -5,9 +5,10 @@
 use std::time::Duration;
 
 use ovn_ocf::ocf::Failure;
-use ovn_ocf::{guard, lease, pacemaker, process};
+use ovn_ocf::{guard, lease, pacemaker};
 
 use super::Server;
+use crate::framework::daemon;
 
 impl Server<'_> {
     /// Claims the owner record for `node` (the guard's decision, logged), or refuses with
@@ -35,8 +36,6 @@ impl Server<'_> {
     /// Starts the keeper that renews our claim (token) while we serve.
     pub(super) fn spawn_keeper(&self, node: &str, token: &str) -> Result<i32, Failure> {
         self.inst.ensure_dirs()?;
-        let exe = std::env::current_exe()
-            .map_err(|e| Failure::generic(format!("cannot find our own binary: {e}")))?;
         let k = lease::Keeper {
             record: lease::record_path(&self.cfg.db_file),
             node: node.to_string(),
@@ -44,18 +43,14 @@ impl Server<'_> {
             pidfile: self.cfg.pidfile(),
             marker: self.cfg.unixctl_arg(),
         };
-        let env: Vec<(String, String)> = std::env::vars()
-            .filter(|(k, _)| k.starts_with("HA_") || k == "OCF_RESOURCE_INSTANCE")
-            .collect();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let child = process::spawn_daemon(
-            &exe.display().to_string(),
-            &lease::keeper_args(&k),
-            &env,
-            &self.cfg.log_file,
-        )
-        .map_err(|e| Failure::context(e, "cannot start the lease keeper"))?;
-        let pid = child.id() as i32;
+        let keep_env = |k: &str| k.starts_with("HA_") || k == "OCF_RESOURCE_INSTANCE";
+        let pid = daemon::spawn_helper(&lease::keeper_args(&k), keep_env, &self.cfg.log_file)
+            .map_err(|f| {
+                Failure::new(
+                    f.status,
+                    format!("cannot start the lease keeper: {}", f.reason),
+                )
+            })?;
         log::info!(
             "lease keeper pid={pid} renews {} every {} ms",
             k.record.display(),

@@ -44,7 +44,7 @@ impl Server<'_> {
                     st.role = Some(Role::Serving);
                     self.publish(&mut st, promoted_score);
                     self.inst.save(&st)?;
-                    self.watch(d.pid);
+                    self.inst.watch(d.pid);
                     return Ok(());
                 }
                 Health::Broken(why) => {
@@ -97,7 +97,7 @@ impl Server<'_> {
                 st.remotes = remotes;
                 self.publish(&mut st, promoted_score);
                 self.inst.save(&st)?;
-                self.watch(pid);
+                self.inst.watch(pid);
                 Ok(())
             }
             Err(f) => {
