@@ -78,6 +78,42 @@ pub struct ParamSpec {
     pub longdesc: &'static str,
 }
 
+impl ParamSpec {
+    /// An optional parameter that may be the same in every resource; `.required()` and
+    /// `.unique()` say otherwise.
+    pub const fn new(
+        name: &'static str,
+        kind: Kind,
+        default: Default,
+        shortdesc: &'static str,
+        longdesc: &'static str,
+    ) -> ParamSpec {
+        ParamSpec {
+            name,
+            kind,
+            default,
+            required: false,
+            unique: false,
+            shortdesc,
+            longdesc,
+        }
+    }
+
+    pub const fn required(self) -> ParamSpec {
+        ParamSpec {
+            required: true,
+            ..self
+        }
+    }
+
+    pub const fn unique(self) -> ParamSpec {
+        ParamSpec {
+            unique: true,
+            ..self
+        }
+    }
+}
+
 /// An action as advertised in meta-data.
 #[derive(Debug, Clone, Copy)]
 pub struct ActionSpec {
