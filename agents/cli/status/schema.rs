@@ -1,0 +1,103 @@
+//! The schema of `ovn-ocf status --json` (README documents it field by field).
+
+use super::*;
+
+/// What `--json` prints.
+#[derive(Debug, Serialize)]
+pub struct Status {
+    pub cluster: Cluster,
+    pub resources: Vec<Resource>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Cluster {
+    /// Pacemaker answered (`crm_mon` worked).
+    pub running: bool,
+    /// This node's name, as the agents name it (Pacemaker's, else the host name).
+    pub node: String,
+    /// Why Pacemaker's view is missing or partial; null when complete.
+    pub error: Option<String>,
+    /// The designated controller, when known.
+    pub dc: Option<String>,
+    pub nodes: Vec<NodeState>,
+    /// Set when `CIB_file` is in the environment: the tools read that file, not a live
+    /// cluster.
+    pub cib_file: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NodeState {
+    pub name: String,
+    pub online: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Resource {
+    /// The primitive's id in the CIB; null for a state file the CIB does not explain.
+    pub resource: Option<String>,
+    /// The clone and group around it.
+    pub clone: Option<String>,
+    pub group: Option<String>,
+    /// `ovsdb-server` or `ovn-northd`.
+    pub agent: String,
+    /// `nb` or `sb` (ovsdb-server), null otherwise.
+    pub db: Option<&'static str>,
+    pub db_file: Option<String>,
+    /// Where `db_file` came from: `cib`, `option`, `process`, `keeper` or `default`.
+    pub db_file_from: Option<&'static str>,
+    pub state_file: Option<String>,
+    /// The role the agent recorded on this node: `serving`, `standby`, or null (no state).
+    pub role: Option<&'static str>,
+    /// The daemon's pid (pidfile checked against /proc), null when none runs.
+    pub pid: Option<i32>,
+    /// What the daemon says: ovsdb-server `active`/`backup`, ovn-northd
+    /// `active`/`standby`/`paused`; null when not asked or no answer.
+    pub daemon_status: Option<String>,
+    /// TCP sockets the daemon listens on (from /proc): `127.0.0.1:6641`, `[::]:6641`.
+    pub listeners: Vec<String>,
+    /// Listeners the agent opened (ovsdb remotes, from its state file).
+    pub remotes: Vec<String>,
+    /// The owner record beside the database (ovsdb-server only).
+    pub lease: Option<Lease>,
+    /// The newest repair run (often `clean`) and the newest that changed the file.
+    pub last_repair: Option<Repair>,
+    pub last_change: Option<Repair>,
+    /// The one line the agent keeps about its last repair on this node (also in
+    /// `crm_mon -A`).
+    pub repair_line: Option<String>,
+    /// Backups of this database kept in `backup_dir` (ovsdb-server only).
+    pub backups: Option<usize>,
+    pub backup_dir: Option<String>,
+    /// What Pacemaker says; null without a cluster or for a resource the CIB does not
+    /// have.
+    pub pacemaker: Option<ResourceView>,
+    /// What does not add up, in words (empty when all is well).
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Lease {
+    pub owner: String,
+    /// When `owner` claimed it (seconds since the epoch) and how long ago.
+    pub since: u64,
+    pub held_s: u64,
+    /// Milliseconds since its last renewal (the keeper renews every 500 ms).
+    pub renewed_ms_ago: Option<u64>,
+    pub seq: u64,
+    pub record: String,
+    /// The keeper this node's agent started, and whether it still runs.
+    pub keeper_pid: Option<i32>,
+    pub keeper_alive: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Repair {
+    pub outcome: String,
+    /// The run's UTC stamp (`20261124T083000.123Z`, also in the file names).
+    pub time: String,
+    pub age_s: Option<u64>,
+    /// What the run found: `clean`, `torn-tail`, `corrupt`, `missing`, ...
+    pub found: Option<String>,
+    pub backup: Option<String>,
+    pub report: String,
+}
