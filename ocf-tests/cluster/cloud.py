@@ -18,7 +18,8 @@ its project_id):
         A network NAME with subnet CIDR and a security group NAME-sg letting ICMP in (get or
         create: the same names are reused); prints "<net id> <subnet id> <sg id>".
     cloud.py vm-port URL PROJECT NAME NET_ID SUBNET_ID SG_ID HOST
-        A port NAME for a VM on compute HOST (binding:host_id, device_owner compute:nova);
+        A port NAME for a VM on compute HOST (binding:host_id unless HOST is "",
+        device_owner compute:nova);
         prints "<port id> <mac> <ip> <prefix length> <gateway>".
     cloud.py port-status URL PORT_ID WANT SECS
         Until the port's status is WANT (e.g. ACTIVE: Neutron saw ovn-controller bind it,
@@ -41,19 +42,21 @@ ends them):
         `ovs-ofctl dump-aggregate BRIDGE` every INTERVAL seconds (OVS_RUNDIR from the
         environment); logs "<epoch> <flow count>" or "<epoch> -1" when it could not ask.
 
-    cloud.py report NAME T0 T1 BEFORE PINGLOG FLOWLOG CTL_PID CTL_EXITFILE
+    cloud.py report NAME T0 T1 BEFORE PINGLOG FLOWLOG CTL_PID CTL_EXITFILE [SB]
         Machine-readable lines for the window [T0, T1] (epochs; T1 "-" = now), one per
         subject, key=value separated by spaces:
           CLOUD_PINGS window=NAME secs=.. sent=.. lost=.. pending=.. longest_gap=..
           CLOUD_FLOWS window=NAME before=.. min=.. max=.. last=.. samples=.. failed=..
                       below_before_secs=..
-          CLOUD_CONTROLLER window=NAME pid=.. alive=0|1 exit=..|-
+          CLOUD_CONTROLLER window=NAME pid=.. alive=0|1 exit=..|- sb=SB
         sent: echo requests sent in the window; lost: those without a reply within
         REPLY_WAIT (1 s); pending: sent less than that before now, not answered yet;
         longest_gap: the longest time between two replies in the window (the last reply
         before T0 and now count as ends). before: the flow count before the window (BEFORE,
         or the last sample before T0 when BEFORE is "-"); below_before_secs: how long the
-        samples in the window stayed below it. failed: samples that could not ask.
+        samples in the window stayed below it. failed: samples that could not ask. SB:
+        ovn-controller's connection to the SB as the caller saw it at the report (connected,
+        not-connected, ...; "-": not asked).
 """
 
 import concurrent.futures
@@ -207,7 +210,7 @@ def cmd_vm_port(url, project, name, net_id, subnet_id, sg_id, host):
                       security_groups=[sg_id], admin_state_up=True,
                       device_owner="compute:nova", device_id=f"vm-{name}",
                       fixed_ips=[{"subnet_id": subnet_id}],
-                      **{"binding:host_id": host})
+                      **({"binding:host_id": host} if host else {}))
     ip = port["fixed_ips"][0]["ip_address"]
     print(port["id"], port["mac_address"], ip, sub["cidr"].split("/")[1], sub["gateway_ip"])
 
@@ -352,7 +355,7 @@ def proc_alive(pid):
         return False
 
 
-def cmd_report(name, t0, t1, before, pinglog, flowlog, ctl_pid, ctl_exitfile):
+def cmd_report(name, t0, t1, before, pinglog, flowlog, ctl_pid, ctl_exitfile, sb="-"):
     now = time.time()
     t0 = float(t0)
     t1 = now if t1 == "-" else float(t1)
@@ -408,7 +411,7 @@ def cmd_report(name, t0, t1, before, pinglog, flowlog, ctl_pid, ctl_exitfile):
             ex = f.read().strip() or "-"
     except FileNotFoundError:
         ex = "-"
-    print(f"CLOUD_CONTROLLER window={name} pid={ctl_pid or '-'} alive={alive} exit={ex}")
+    print(f"CLOUD_CONTROLLER window={name} pid={ctl_pid or '-'} alive={alive} exit={ex} sb={sb}")
 
 
 # ------------------------------------------------------------------------------ main

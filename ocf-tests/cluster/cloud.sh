@@ -13,6 +13,8 @@
 #                                ovn-controller (Neutron says ACTIVE), pinging each other
 #                                every 0.2 s from then on; the flow count on br-int sampled
 #                                every 0.5 s from then on
+#   cloud.sh port NAME           one more port on vm-net through the API (bound to nothing);
+#                                prints "PORT name=NAME id=ID secs=S" (S: the API call)
 #   cloud.sh sample-start [NAME] open window NAME (default w): its start and the flow count
 #                                before it
 #   cloud.sh sample-stop [NAME]  close window NAME; prints its report
@@ -20,7 +22,10 @@
 #                                since `vms`), machine-readable lines:
 #       CLOUD_PINGS window=NAME secs=S sent=N lost=N pending=N longest_gap=S
 #       CLOUD_FLOWS window=NAME before=N min=N max=N last=N samples=N failed=N below_before_secs=S
-#       CLOUD_CONTROLLER window=NAME pid=N alive=0|1 exit=N|-
+#       CLOUD_CONTROLLER window=NAME pid=N alive=0|1 exit=N|- sb=connected|not-connected|-
+#                                (sb: ovn-controller's SB connection at the report)
+#   cloud.sh demo                up + populate + vms unless the VMs run already; then what
+#                                to look at (for `make demo CLOUD=1`)
 #   cloud.sh status              hosts, daemons (pid, alive), VMs, the report since `vms`
 #   cloud.sh exec HOST CMD...    CMD in host ctl, cmp1, vm1 or vm2 (cmp1: OVS_RUNDIR and
 #                                OVN_RUNDIR set, so ovs-vsctl, ovs-ofctl, ovn-appctl work)
@@ -419,6 +424,16 @@ cmd_vms() {
     say "VMS $(since "$t0") s: vm1, vm2 on br-int of $CHASSIS; pinging every 0.2 s, flows sampled every 0.5 s; $(flow_count) flows"
 }
 
+cmd_port() {
+    [ $# = 1 ] || die "usage: port NAME"
+    local net sub sg t0 id
+    read -r net sub sg <<<"$(napi vm-net "$API" "$PROJECT" vm-net "$VM_CIDR")"
+    [ -n "$sg" ] || die "no vm-net"
+    t0=$(now)
+    read -r id _ <<<"$(napi vm-port "$API" "$PROJECT" "$1" "$net" "$sub" "$sg" "")" || die "port $1 not created"
+    echo "PORT name=$1 id=$id secs=$(since "$t0")"
+}
+
 # ----------------------------------------------------------------------------- report
 
 # The last flow count sampled (-1: none yet or could not ask).
@@ -448,11 +463,14 @@ cmd_sample-stop() {
 }
 
 cmd_report() {
-    local name=${1:-all} t0 before t1
+    local name=${1:-all} t0 before t1 sb=-
     [ -f "$CD/windows/$name" ] || die "no window $name"
     read -r t0 before t1 <"$CD/windows/$name"
+    if live ovn-controller >/dev/null; then
+        sb=$(cmp timeout 3 ovn-appctl -t ovn-controller connection-status 2>/dev/null | tr -dc 'a-z-') || sb=-
+    fi
     "$PY" "$CP" report "$name" "$t0" "${t1:--}" "$before" "$CD/log/pings.log" \
-        "$CD/log/flows.log" "$(live ovn-controller || echo -)" "$CD/cmp1/ovn-controller.exit"
+        "$CD/log/flows.log" "$(live ovn-controller || echo -)" "$CD/cmp1/ovn-controller.exit" "${sb:--}"
 }
 
 cmd_status() {
@@ -467,6 +485,24 @@ cmd_status() {
     done
     [ ! -s "$CD/vms" ] || sed 's/^/VM /' "$CD/vms"
     [ ! -f "$CD/windows/all" ] || cmd_report all
+}
+
+cmd_demo() {
+    if [ ! -f "$CD/windows/all" ]; then
+        [ ! -e "$CD" ] || cmd_down
+        "$0" up
+        "$0" populate
+        "$0" vms
+    fi
+    cmd_report all
+    cat <<EOF
+the cloud:         $0 status
+pings and flows:   $0 report     (since the VMs started; sample-start/-stop NAME: a window)
+a VM:              $0 exec vm1 ping $(awk '$1 == "vm2" { print $4 }' "$CD/vms")
+the data path:     $0 exec cmp1 ovs-ofctl dump-flows br-int
+Neutron:           $0 api GET ports
+tear down:         $0 down   (before cluster.sh down)
+EOF
 }
 
 cmd_exec() {
@@ -551,7 +587,7 @@ cmd_down() {
 cmd=$1
 shift
 case $cmd in
-up | down | populate | vms | sample-start | sample-stop | report | status | exec | api)
+up | down | populate | vms | port | sample-start | sample-stop | report | status | exec | api | demo)
     "cmd_$cmd" "$@" ;;
 *) die "unknown command $cmd (run without arguments for help)" ;;
 esac
