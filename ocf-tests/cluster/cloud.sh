@@ -493,6 +493,7 @@ cmd_demo() {
         "$0" up
         "$0" populate
         "$0" vms
+        sleep 2   # a few samples for the first report
     fi
     cmd_report all
     cat <<EOF
