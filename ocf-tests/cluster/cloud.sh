@@ -5,7 +5,8 @@
 #
 #   cloud.sh up                  controller (MariaDB, neutron-server ML2/OVN, noauth) and
 #                                compute (ovsdb-server, ovs-vswitchd netdev, ovn-controller);
-#                                needs a cluster serving NB and SB on the VIP
+#                                needs a cluster serving NB and SB on the VIP; a failed up
+#                                tears down and keeps the logs in WORKDIR.failed
 #   cloud.sh populate            networks, subnets, ports, routers, security groups through
 #                                the Neutron API, sized by CLOUD_SIZE (below); prints a
 #                                POPULATE line with the time it took
@@ -345,6 +346,7 @@ cmd_up() {
     if ip netns list | grep -qE "^($CTL|$CMP|$ID-vm[0-9]+)\b"; then die "cloud netns exist; run: $0 down"; fi
     at_exit up_failed
     t0=$(now)
+    rm -rf --one-file-system "$CD.failed"   # the logs of an earlier failed up
     mkdir -p "$CD/pids" "$CD/log" "$CD/windows"
     chmod 0700 "$CD"
     write_configs
