@@ -4,6 +4,8 @@
 #   make bench     measure against OVN's ovndb-servers.ocf, write BENCHMARKS.md
 #   make fuzz      the fuzz targets at scale (FUZZ_CASES, default 200000 per target)
 #   make soak      SOAK_N (50) failovers in one namespace cluster; its section of BENCHMARKS.md
+#   make demo      a 2-node cluster in namespaces with the agents (CLOUD=1: and a small cloud)
+#   make cloud-smoke  shape A with a real Neutron and ovn-controller; no ping may be lost
 
 PREFIX   ?= /usr/local
 OCF_ROOT ?= /usr/lib/ocf
@@ -20,7 +22,7 @@ AGENTS   := ovsdb-server ovn-northd
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 
-.PHONY: all build deps install uninstall test bench fuzz soak readme clean demo demo-down cluster-smoke
+.PHONY: all build deps install uninstall test bench fuzz soak readme clean demo demo-down cluster-smoke cloud-smoke
 
 all: build
 
@@ -62,6 +64,8 @@ fuzz: build
 	OVN_OCF_FUZZ_CASES=$(or $(FUZZ_CASES),200000) $(CARGO) test --release --locked $(CARGO_TARGET) --test fuzz -- --test-threads=$(or $(TEST_THREADS),2)
 
 # A 2-node Pacemaker cluster in namespaces on this machine, shape A from README.md.
+# CLOUD=1 adds a small real cloud around it (ocf-tests/cluster/cloud.sh: Neutron,
+# ovn-controller, two VMs pinging each other; its packages are installed the first time).
 demo: deps install
 	ocf-tests/cluster/cluster.sh crm-xml >/dev/null 2>&1 || \
 	  { ocf-tests/cluster/cluster.sh down && ocf-tests/cluster/cluster.sh up; }
@@ -75,9 +79,18 @@ demo: deps install
 	echo "power it off:      ocf-tests/cluster/cluster.sh exec $$other stonith_admin --fence $$active" && \
 	echo "a client:          ocf-tests/cluster/cluster.sh client ovn-sbctl --db=tcp:198.51.100.100:6642 show" && \
 	echo "tear down:         make demo-down"
+	@if [ "$(CLOUD)" = 1 ]; then ocf-tests/cloud-deps.sh && ocf-tests/cluster/cloud.sh demo; fi
 
 demo-down:
+	-ocf-tests/cluster/cloud.sh down
 	ocf-tests/cluster/cluster.sh down
+
+# Shape A with the cloud around it (installs the cloud's packages the first time): steady
+# and standby windows lose no ping, keep the flows and ovn-controller. Not in make test
+# (Neutron takes minutes to come up here).
+cloud-smoke: deps install
+	ocf-tests/cloud-deps.sh
+	ocf-tests/cluster/cloud-smoke.sh
 
 # The failover scenarios (ocf-tests/cluster/scenarios.sh), each with its failover time:
 # standby, kill -9 and SIGSTOP of the daemons, fence, corosync kill, torn tail + fence;

@@ -20,6 +20,12 @@ if [ -n "$missing" ]; then
     apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends $missing >/dev/null
 fi
 
+# Optional: the small real cloud of ocf-tests/cluster/cloud.sh (Neutron, MariaDB, Open
+# vSwitch, ovn-controller; ~90 s the first time), only with CLOUD=1.
+if [ "${CLOUD:-0}" = 1 ]; then
+    "$(dirname "$0")/cloud-deps.sh"
+fi
+
 # Debian's ovn-central does not start anything here (no systemd), but make sure no
 # packaged ovsdb-server/northd was started by the install on a systemd machine.
 command -v cargo >/dev/null 2>&1 || {
