@@ -1,5 +1,6 @@
-//! The agent framework: what every agent does the same way. The [`Agent`] trait holds the
-//! actions; [`run`] decodes the parameters once, answers probes and stops of a bad
+//! The agent framework: what every agent does the same way. [`Agent`] is an agent's
+//! configuration (table, decoding, system checks, its instance on this node), [`Actions`]
+//! what it does to a [`Resource`]; [`run`] decodes the parameters once, answers probes and stops of a bad
 //! configuration, and dispatches one action; [`main`] turns its outcome into the exit
 //! code and exit reason (through `ocf::finish`, the one place that does). [`Instance`] is
 //! one resource on this node (state file, attributes, promotion score), [`daemon`]
