@@ -192,11 +192,12 @@ fn ocf_tester(db: &str, promotable: bool) {
         "listen_address",
         "port",
     ];
-    // A fresh SB is created on start, so the SB gate runs a real northd against a real NB.
+    // The SB served before and is missing: it is created on start and the SB gate runs a
+    // real northd against a real NB.
     let nb = Res::new("nb");
     if db == "sb" {
         nb.expect("start", 0);
-        r.with_gate(&nb);
+        r.with_gate(&nb).served_before();
         params.extend(["sb_gate", "gate_nb_connection"]);
     }
     ocf_tester_on("ovsdb-server", &r, &params, promotable);

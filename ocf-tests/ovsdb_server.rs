@@ -774,9 +774,10 @@ fn monitor_fails_when_the_lease_keeper_is_gone() {
 
 #[test]
 fn start_does_not_open_when_its_lease_keeper_died_meanwhile() {
-    // The repair hook (run while the DB is created) kills the keeper: the start must not
-    // open the listeners on a claim nobody renews.
+    // The repair hook (run while a lost DB is created) kills the keeper: the start must
+    // not open the listeners on a claim nobody renews.
     let mut r = Res::new("nb");
+    r.served_before();
     let record = r.db_file().with_file_name(".ovnnb_db.db.owner");
     let hook = r.path("kill-keeper.sh");
     std::fs::write(

@@ -504,7 +504,8 @@ fn hook_runs_with_remotes_closed_and_only_after_a_change() {
     let mut r = Res::new("nb");
     let hook = hook_script(&r, 0, 0);
     r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
-    let o = r.expect("start", 0); // the DB is missing: created, so the hook is due
+    r.served_before();
+    let o = r.expect("start", 0); // the DB that served is missing: created, so the hook is due
     assert!(
         o.stderr.contains("repair_hook stdout: hello-from-hook"),
         "hook output in the log: {}",
@@ -551,11 +552,38 @@ fn hook_runs_with_remotes_closed_and_only_after_a_change() {
     );
 }
 
+/// The seed's hook configured from the first day (issue: the very first start ran the
+/// rebuild before Neutron or the SB existed, and failed): a database that never served
+/// here is new, not lost. Once it has served, losing it owes the rebuild again.
+#[test]
+fn first_start_of_a_new_deployment_rebuilds_nothing() {
+    let mut r = Res::new("nb");
+    let hook = hook_script(&r, 3, 0); // would fail the start if it ran
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    let o = r.expect("start", 0);
+    assert!(hook_runs(&r).is_empty(), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("outcome=new"),
+        "the log says new: {}",
+        o.stderr
+    );
+    let marker = r.db_file().with_file_name(".ovnnb_db.db.rebuild-pending");
+    assert!(!marker.exists(), "no rebuild is owed");
+    r.expect("stop", 0);
+    // The same database lost later: created again, and the (failing) hook is due.
+    std::fs::remove_file(r.db_file()).unwrap();
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("repair_hook"), "{}", o.stderr);
+    assert!(marker.exists(), "the owed rebuild is recorded");
+}
+
 #[test]
 fn failed_hook_fails_start_and_is_redone_on_retry() {
     let mut r = Res::new("nb");
     let hook = hook_script(&r, 3, 0);
     r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.served_before();
     let o = r.run("start");
     assert_eq!(o.code, 1, "{}", o.stderr);
     let reason = o.reason().unwrap();
@@ -592,6 +620,7 @@ fn hook_past_its_timeout_is_killed() {
     let hook = hook_script(&r, 0, 60);
     r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
     r.set("OCF_RESKEY_repair_hook_timeout", "1");
+    r.served_before();
     let o = r.run("start");
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(
@@ -619,6 +648,7 @@ fn hook_left_behind_by_a_killed_start_is_ended_by_stop() {
     let mut r = Res::new("nb");
     let hook = hook_script(&r, 0, 300);
     r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.served_before();
     let mut start = std::process::Command::new(&r.agent);
     start
         .arg("start")
@@ -681,7 +711,8 @@ fn sb_gate_waits_for_northd_to_recompute() {
     // A hook proves the order: at hook time the SB is still closed.
     let hook = hook_script(&sb, 0, 0);
     sb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
-    sb.expect("start", 0); // missing SB: created, so the gate runs
+    sb.served_before();
+    sb.expect("start", 0); // the SB that served is missing: created, so the gate runs
     let r = sb
         .client_transact(
             r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["external_ids"]}"#,
@@ -722,7 +753,7 @@ fn sb_gate_waits_for_northd_to_recompute() {
 fn sb_gate_without_nb_fails_and_keeps_the_rebuild_owed() {
     let nb = Res::new("nb"); // never started: its socket does not exist
     let mut sb = Res::new("sb");
-    sb.with_gate(&nb);
+    sb.with_gate(&nb).served_before();
     let o = sb.run_with("start", &[("OCF_RESKEY_CRM_meta_timeout", "5000")]);
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.reason().unwrap().contains("SB gate"), "{}", o.stderr);

@@ -134,15 +134,17 @@ fn serving_resources_one_repaired_without_a_cluster() {
         let lease = &x["lease"];
         assert_eq!(lease["owner"], node.as_str(), "{ctx}");
         assert_eq!(lease["keeper_alive"], true, "{ctx}");
-        assert!(lease["renewed_ms_ago"].as_u64().unwrap() < 2500, "{ctx}");
-        assert!(lease["held_s"].as_u64().unwrap() < 600, "{ctx}");
+        // Ages are shown, never asserted (no timed assertions: the machine is shared).
+        assert!(lease["renewed_ms_ago"].is_u64(), "{ctx}");
+        assert!(lease["held_s"].is_u64(), "{ctx}");
         assert_eq!(x["pacemaker"], Value::Null);
         assert_eq!(x["problems"], serde_json::json!([]), "{ctx}");
     }
 
-    // NB was created at its first start: a report, no backup (nothing to keep).
+    // NB was created at its first start (a new database): a report, no backup (nothing
+    // to keep).
     let x = row(&st, &nb_run, "ovnnb_db");
-    assert_eq!(x["last_repair"]["outcome"], "created");
+    assert_eq!(x["last_repair"]["outcome"], "new");
     assert_eq!(x["last_repair"]["backup"], Value::Null);
     assert_eq!(x["backups"], 0);
 
@@ -158,7 +160,7 @@ fn serving_resources_one_repaired_without_a_cluster() {
     assert_eq!(last["found"], "torn-tail", "{ctx}");
     assert_eq!(last["backup"], bak.as_str(), "{ctx}");
     assert!(Path::new(last["report"].as_str().unwrap()).is_file());
-    assert!(last["age_s"].as_u64().unwrap() < 600);
+    assert!(last["age_s"].is_u64());
     assert_eq!(x["last_change"]["report"], last["report"]);
     assert!(x["repair_line"].as_str().unwrap().starts_with("cut "));
 

@@ -70,10 +70,10 @@ fn kill9_is_reported_once(r: &Res, shim: &PcmkShim, state: &Path, instance: &str
     let pid = r.server_pid().expect("daemon runs");
     assert_eq!(watchers(state).len(), 1, "one watcher per resource");
     shim.clear();
-    let t0 = Instant::now();
     r.signal("KILL");
+    // Bounded so a missing report fails instead of hanging; how fast it comes is measured
+    // by the cluster scenarios and make bench, never asserted here.
     wait_for("crm_resource --fail", 10, || !fail_calls(shim).is_empty());
-    let took = t0.elapsed();
     // The watcher exits once it has reported.
     wait_for("watcher gone after its report", 10, || {
         watchers(state).is_empty()
@@ -82,10 +82,6 @@ fn kill9_is_reported_once(r: &Res, shim: &PcmkShim, state: &Path, instance: &str
         fail_calls(shim),
         vec![format!("crm_resource --fail -r {instance} -N {NODE}")],
         "reported once, naming the resource and the node"
-    );
-    assert!(
-        took < Duration::from_secs(2),
-        "reported {took:?} after the kill"
     );
     // What died, for crm_mon -A.
     assert!(
@@ -108,14 +104,8 @@ fn kill9_is_reported_once(r: &Res, shim: &PcmkShim, state: &Path, instance: &str
     );
     let probe = r.probe().code;
     assert!(probe == 7 || probe == 9, "probe: {probe}");
-    // Pacemaker's recovery: stop (fast: the daemon is gone), start. Neither reports.
-    let t0 = Instant::now();
+    // Pacemaker's recovery: stop (the daemon is gone), start. Neither reports.
     r.expect("stop", 0);
-    assert!(
-        t0.elapsed() < Duration::from_secs(2),
-        "stop of a dead daemon took {:?}",
-        t0.elapsed()
-    );
     r.expect("monitor", 7);
     assert_eq!(fail_calls(shim).len(), 1, "{:?}", fail_calls(shim));
 }

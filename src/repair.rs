@@ -203,18 +203,26 @@ pub struct Report {
     pub backup_sha1: Option<String>,
     pub report: Option<String>,
     pub dry_run: bool,
+    /// The file was missing and no report of an earlier run exists in the backup
+    /// directory: a new deployment's first start, created and owing no rebuild.
+    pub new_database: bool,
 }
 
 impl Report {
-    /// True when the database lost records or was created: northd must recompute SB.
+    /// True when the database lost records or was created in place of one that
+    /// existed: northd must recompute SB, the repair hook rebuild NB.
     pub fn lost_data(&self) -> bool {
-        self.steps
-            .iter()
-            .any(|s| matches!(s, Step::Create | Step::Recreate | Step::Cut { .. }))
+        !self.new_database
+            && self
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::Create | Step::Recreate | Step::Cut { .. }))
     }
 
+    /// True when the file was changed in a way a rebuild must make good (a new
+    /// deployment's first database is not: there was nothing to lose).
     pub fn changed(&self) -> bool {
-        !self.steps.is_empty()
+        !self.new_database && !self.steps.is_empty()
     }
 
     /// One line for a node attribute and the log.
@@ -374,6 +382,12 @@ pub fn run(opts: &Options, deadline: Deadline) -> Result<Report, Error> {
     let installed = dbfile::schema_file_id(&opts.schema).map_err(read_err(&opts.schema))?;
     let found = dbfile::inspect(db, None).map_err(read_err(db))?;
     let steps = plan(db, &found, &installed, opts.policy)?;
+    // A missing file that never served here (no report of an earlier run beside the
+    // others) is a new deployment, not a loss.
+    let new_database = found.verdict == Verdict::Missing
+        && crate::repair_history::list(&opts.backup_dir, db)
+            .reports
+            .is_empty();
     let now = std::time::SystemTime::now();
     let stamp = crate::ocf::time::utc_stamp(now);
     let name = db
@@ -388,12 +402,17 @@ pub fn run(opts: &Options, deadline: Deadline) -> Result<Report, Error> {
         schema: found.schema.clone(),
         installed_schema: installed,
         policy: opts.policy,
-        outcome: outcome_word(&steps),
+        outcome: if new_database {
+            "new".into()
+        } else {
+            outcome_word(&steps)
+        },
         steps: steps.clone(),
         backup: None,
         backup_sha1: None,
         report: None,
         dry_run: opts.dry_run,
+        new_database,
     };
     if opts.dry_run {
         return Ok(report);

@@ -179,6 +179,25 @@ impl Res {
         PathBuf::from(&self.env["OCF_RESKEY_db_file"])
     }
 
+    /// Makes this a database that served before: the report of an earlier run in its
+    /// backup directory, as the agent leaves one on every start. A missing file is then
+    /// one that was lost (created, and a rebuild is owed), not a new deployment's first.
+    pub fn served_before(&self) -> &Self {
+        let db = self.db_file();
+        let dir = match self.env.get("OCF_RESKEY_backup_dir") {
+            Some(d) => PathBuf::from(d),
+            None => db.with_file_name("ovn-ocf-backups"),
+        };
+        std::fs::create_dir_all(&dir).unwrap();
+        let name = db.file_name().unwrap().to_str().unwrap();
+        std::fs::write(
+            dir.join(format!("{name}.20260101T000000.000Z.report.json")),
+            "{\"outcome\":\"clean\"}\n",
+        )
+        .unwrap();
+        self
+    }
+
     pub fn run_dir(&self) -> PathBuf {
         PathBuf::from(&self.env["OCF_RESKEY_run_dir"])
     }
