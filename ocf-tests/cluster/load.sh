@@ -134,7 +134,9 @@ benchmarks_insert() {
 
 # --------------------------------------------------------------------------- sampling
 
-# "sb nb northd" utime+stime ticks of the three processes on NODE, "-" for one gone.
+# "sb nb northd sbwait": utime+stime ticks (10 ms) of the three processes on NODE, and the
+# SB's time spent waiting for a CPU while runnable (/proc/PID/schedstat, in 10 ms); "-" for
+# one gone.
 ticks() {
     local p out=()
     for p in "$SB_PID" "$NB_PID" "$NORTHD_PID"; do
@@ -142,6 +144,8 @@ ticks() {
             awk '{ sub(/.*\) /, ""); print $12 + $13 }')")
         [ -n "${out[-1]}" ] || out[-1]=-
     done
+    out+=("$("$C" exec "$NODE" cat "/proc/$SB_PID/schedstat" 2>/dev/null | awk '{ printf "%.0f", $2 / 1e7 }')")
+    [ -n "${out[-1]}" ] || out[-1]=-
     echo "${out[*]}"
 }
 
@@ -161,8 +165,9 @@ sample_loop() {
             BEGIN { split(p, P, " "); split(c, Q, " "); printf "%.0f", b - t0
                     for (i = 1; i <= 3; i++)
                         if (P[i] == "-" || Q[i] == "-") printf "\tgone"; else printf "\t%.0f", (Q[i] - P[i]) / (b - a)
-                    printf "\t%s\t%s\n", w, f }' >>"$WORK/samples.tsv"
-        tail -n 1 "$WORK/samples.tsv" | awk -F'\t' '{ printf "t=%ss SB %s%% NB %s%% northd %s%% on %s, failed actions %s\n", $1, $2, $3, $4, $5, $6 }' |
+                    printf "\t%s\t%s", w, f
+                    if (P[4] == "-" || Q[4] == "-") printf "\tgone\n"; else printf "\t%.0f\n", (Q[4] - P[4]) / (b - a) }' >>"$WORK/samples.tsv"
+        tail -n 1 "$WORK/samples.tsv" | awk -F'\t' '{ printf "t=%ss SB %s%% (+%s%% waiting for a CPU) NB %s%% northd %s%% on %s, failed actions %s\n", $1, $2, $7, $3, $4, $5, $6 }' |
             while read -r l; do say "$l"; done
         t_prev=$t_now prev=$cur
     done
@@ -182,7 +187,8 @@ report() {
     read -r SB_MIN SB_MED SB_P90 SB_MAX < <(cut -f2 "$WORK/samples.tsv" | grep -v gone | stats)
     read -r NB_MIN NB_MED _ NB_MAX < <(cut -f3 "$WORK/samples.tsv" | grep -v gone | stats)
     read -r ND_MIN ND_MED _ ND_MAX < <(cut -f4 "$WORK/samples.tsv" | grep -v gone | stats)
-    sb_cpu=$(awk -F'\t' '{ printf "%s%s", (NR > 1 ? " " : ""), $2 }' "$WORK/samples.tsv")
+    read -r RQ_MIN RQ_MED _ RQ_MAX < <(awk -F'\t' '$2 != "gone" && $7 != "gone" { print $2 + $7 }' "$WORK/samples.tsv" | stats)
+    sb_cpu=$(awk -F'\t' '{ printf "%s%s+%s", (NR > 1 ? " " : ""), $2, $7 }' "$WORK/samples.tsv")
     j() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "?"))' "$lg" "$1"; }
     cat <<EOF
 ## Load: no false failover
@@ -205,6 +211,7 @@ deletes them: ovn-northd recomputes and the SB pushes the change to every monito
 | failovers (group placement changes) | $N_MOVES |
 | NB / SB / ovn-northd restarted (pid changed) | $PID_CHANGES |
 | SB ovsdb-server CPU % ($SAMPLE s samples: min / median / p90 / max) | $SB_MIN / $SB_MED / $SB_P90 / $SB_MAX |
+| SB ovsdb-server runnable % (ran + waited for a CPU: min / median / max) | $RQ_MIN / $RQ_MED / $RQ_MAX |
 | NB ovsdb-server CPU % (min / median / max) | $NB_MIN / $NB_MED / $NB_MAX |
 | ovn-northd CPU % (min / median / max) | $ND_MIN / $ND_MED / $ND_MAX |
 | SB monitors answered late (> 0.5 s; the agent logs each, the others took less) | $LATE_N (durations $LATE_STATS s) |
@@ -216,7 +223,8 @@ deletes them: ovn-northd recomputes and the SB pushes the change to every monito
 | NB bursts, NB transactions acked / failed | $(j bursts), $(j nb_acked) / $(j nb_failed) |
 | writer: acknowledged SB writes, all in the SB afterwards | $ACKS |
 
-SB ovsdb-server CPU % per sample (100 % = one core; the machine has $(nproc)):
+SB ovsdb-server per $SAMPLE s sample, CPU % + % of the time it was runnable but waited for a
+CPU (100 % = one core; the machine has $(nproc), shared with other work):
 $sb_cpu
 
 EOF
