@@ -163,6 +163,11 @@ impl Progress {
         };
         self.last = s;
         self.runnable += u32::from(s.state == 'R');
+        self.settled()
+    }
+
+    /// What waiting cannot change (stopped, gone), if the samples so far say so.
+    pub fn settled(&self) -> Option<Activity> {
         match self.verdict() {
             a @ (Activity::Stopped(_) | Activity::Gone) => Some(a),
             _ => None,
@@ -497,6 +502,11 @@ mod tests {
 
     #[test]
     fn hung_is_stopped_or_not_running() {
+        assert_eq!(
+            Progress::new(sample('T', 1, 1)).settled(),
+            Some(Activity::Stopped('T'))
+        );
+        assert_eq!(Progress::new(sample('R', 1, 1)).settled(), None);
         // SIGSTOP while busy: stopped at once, whatever CPU time it used before.
         let mut p = Progress::new(sample('R', 100, 10));
         assert_eq!(

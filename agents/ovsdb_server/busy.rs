@@ -67,11 +67,12 @@ impl Patience {
             self.progress.as_ref().map(Progress::verdict),
             self.late_since,
         ) {
-            (Some(Activity::Busy { ticks, runnable }), Some(t)) => {
+            (Some(Activity::Busy { ticks, runnable }), Some(t)) if t.elapsed() >= PATIENCE => {
                 let secs = t.elapsed().as_secs_f64().max(0.001);
                 let pct = ticks as f64 / TICKS_PER_SEC as f64 / secs * 100.0;
                 format!("{pct:.0} % CPU, runnable in {runnable} samples")
             }
+            (Some(Activity::Busy { .. }), _) => "runnable".into(),
             _ => "no CPU time".into(),
         }
     }
@@ -94,12 +95,7 @@ impl Patience {
             let sample = CpuSample::read(self.pid);
             let early = match (&mut self.progress, sample) {
                 (Some(p), s) => p.observe(s),
-                (None, Some(s)) => {
-                    let mut p = Progress::new(s);
-                    let a = p.observe(Some(s));
-                    self.progress = Some(p);
-                    a
-                }
+                (None, Some(s)) => self.progress.insert(Progress::new(s)).settled(),
                 (None, None) => Some(Activity::Gone),
             };
             if let Some(a) = early {
