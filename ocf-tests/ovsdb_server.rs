@@ -175,6 +175,65 @@ fn unanswering_control_socket_times_out() {
     );
 }
 
+/// Sends one transaction inserting `rows` logical switches on the NB's local socket and
+/// returns the open connection without waiting: ovsdb-server then computes for seconds
+/// (100,000 rows: ~7 s on a loaded 2-core machine) without answering its control socket,
+/// as a server under load does between two turns of its main loop.
+fn make_busy(r: &Res, rows: usize) -> std::os::unix::net::UnixStream {
+    use std::io::Write;
+    let ops: Vec<serde_json::Value> = (0..rows)
+        .map(|i| {
+            serde_json::json!({"op": "insert", "table": "Logical_Switch",
+                               "row": {"name": format!("busy{i}")}})
+        })
+        .collect();
+    let mut params = vec![serde_json::json!("OVN_Northbound")];
+    params.extend(ops);
+    let req = serde_json::json!({"id": 1, "method": "transact", "params": params});
+    let sock = r.run_dir().join(format!("{}.sock", r.base()));
+    let mut s = std::os::unix::net::UnixStream::connect(sock).unwrap();
+    s.write_all(&serde_json::to_vec(&req).unwrap()).unwrap();
+    s
+}
+
+/// Issue 14 item 3: a server that is busy (running, its CPU time growing) but answers its
+/// control socket later than the monitor's deadline is not hung: monitor answers running,
+/// with a warning, instead of a failure that would fail it over.
+#[test]
+fn busy_server_is_running_not_hung() {
+    let r = Res::new("nb");
+    r.expect("start", 0);
+    let _busy = make_busy(&r, 150_000);
+    let o = r.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("busy"), "the slow path ran: {}", o.stderr);
+    r.expect("stop", 0);
+}
+
+/// A busy server that is then stopped (SIGSTOP) while monitor waits for it is hung: an
+/// error as soon as monitor sees it stopped, not a busy server.
+#[test]
+fn sigstop_while_busy_is_hung() {
+    let r = Res::new("nb");
+    r.expect("start", 0);
+    let _busy = make_busy(&r, 150_000);
+    let o = std::thread::scope(|s| {
+        let mon = s.spawn(|| r.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "20000")]));
+        std::thread::sleep(std::time::Duration::from_millis(1000));
+        r.signal("STOP");
+        mon.join().unwrap()
+    });
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.reason().is_some_and(|x| x.contains("stopped")),
+        "{}",
+        o.stderr
+    );
+    let pid = r.server_pid().unwrap();
+    r.expect("stop", 0);
+    r.wait_server_gone(pid);
+}
+
 fn port_taken_fails_with_reason(db: &str) {
     let r = Res::new(db);
     let _holder = TcpListener::bind(("127.0.0.1", r.port)).unwrap();

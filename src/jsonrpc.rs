@@ -326,6 +326,16 @@ impl Client {
         requests: &[(&str, Value)],
         deadline: Deadline,
     ) -> Result<Vec<Result<Value, Error>>, Error> {
+        let mut pending = self.send_many(requests, deadline)?;
+        self.wait_many(&mut pending, deadline)
+    }
+
+    /// The first half of [`Client::call_many`]: sends the requests in one write.
+    pub fn send_many(
+        &mut self,
+        requests: &[(&str, Value)],
+        deadline: Deadline,
+    ) -> Result<Pending, Error> {
         let first = self.next_id;
         let mut batch = Vec::new();
         for (method, params) in requests {
@@ -335,22 +345,37 @@ impl Client {
             serde_json::to_writer(&mut batch, &req).expect("a serde_json::Value always serializes");
         }
         self.send_bytes(&batch, deadline)?;
-        let mut replies: Vec<Option<Result<Value, Error>>> =
-            requests.iter().map(|_| None).collect();
-        while replies.iter().any(Option::is_none) {
+        Ok(Pending {
+            first,
+            methods: requests.iter().map(|(m, _)| m.to_string()).collect(),
+            replies: requests.iter().map(|_| None).collect(),
+        })
+    }
+
+    /// The second half of [`Client::call_many`]: collects the replies of `pending`, in
+    /// order. On [`Error::Timeout`] nothing is lost (replies already in and a partial
+    /// message stay), so a caller may wait again with a later deadline.
+    pub fn wait_many(
+        &mut self,
+        pending: &mut Pending,
+        deadline: Deadline,
+    ) -> Result<Vec<Result<Value, Error>>, Error> {
+        let first = pending.first;
+        let end = first + pending.replies.len() as u64;
+        while pending.replies.iter().any(Option::is_none) {
             let msg = self.receive(deadline)?;
             match classify(&msg) {
                 Incoming::Reply { id, result, error }
-                    if (first..self.next_id).contains(&id)
-                        && replies[(id - first) as usize].is_none() =>
+                    if (first..end).contains(&id)
+                        && pending.replies[(id - first) as usize].is_none() =>
                 {
-                    let method = requests[(id - first) as usize].0;
-                    replies[(id - first) as usize] = Some(if error.is_null() {
+                    let i = (id - first) as usize;
+                    pending.replies[i] = Some(if error.is_null() {
                         Ok(result.clone())
                     } else {
                         Err(Error::Remote {
                             endpoint: self.endpoint.clone(),
-                            method: method.to_string(),
+                            method: pending.methods[i].clone(),
                             error: match error {
                                 Value::String(s) => s.clone(),
                                 other => other.to_string(),
@@ -371,11 +396,20 @@ impl Client {
                 }
             }
         }
-        Ok(replies
-            .into_iter()
-            .map(|r| r.expect("all replies in"))
+        Ok(pending
+            .replies
+            .iter_mut()
+            .map(|r| r.take().expect("all replies in"))
             .collect())
     }
+}
+
+/// Requests sent by [`Client::send_many`] whose replies are still awaited.
+#[derive(Debug)]
+pub struct Pending {
+    first: u64,
+    methods: Vec<String>,
+    replies: Vec<Option<Result<Value, Error>>>,
 }
 
 fn truncate(s: &str) -> String {
@@ -549,6 +583,25 @@ mod tests {
             )
             .unwrap();
         assert!(matches!(&r[0], Err(Error::Remote { method, .. }) if method == "a"));
+        assert_eq!(r[1].as_ref().unwrap(), "two");
+    }
+
+    /// A reply that arrives after a first wait timed out, split across the timeout, is
+    /// still collected by the next wait.
+    #[test]
+    fn wait_many_resumes_after_a_timeout() {
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let mut c = client_on(a);
+        let short = || Deadline::after(Duration::from_millis(30));
+        let mut p = c
+            .send_many(&[("a", json!([])), ("b", json!([]))], short())
+            .unwrap();
+        b.write_all(br#"{"id":1,"result":"one","error":null}{"id":2,"res"#)
+            .unwrap();
+        assert!(c.wait_many(&mut p, short()).unwrap_err().is_timeout());
+        b.write_all(br#"ult":"two","error":null}"#).unwrap();
+        let r = c.wait_many(&mut p, short()).unwrap();
+        assert_eq!(r[0].as_ref().unwrap(), "one");
         assert_eq!(r[1].as_ref().unwrap(), "two");
     }
 

@@ -12,7 +12,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::jsonrpc::{Client, Endpoint, Error};
+use crate::jsonrpc::{Client, Endpoint, Error, Pending};
 use crate::ocf::Deadline;
 
 /// A connection to a daemon's unixctl socket.
@@ -43,10 +43,25 @@ impl Unixctl {
         cmds: &[&str],
         deadline: Deadline,
     ) -> Result<Vec<Result<String, Error>>, Error> {
+        let mut pending = self.send_commands(cmds, deadline)?;
+        self.wait_commands(&mut pending, deadline)
+    }
+
+    /// [`Unixctl::commands`] in two halves, for a caller that waits in steps: sends them.
+    pub fn send_commands(&mut self, cmds: &[&str], deadline: Deadline) -> Result<Pending, Error> {
         let reqs: Vec<(&str, Value)> = cmds.iter().map(|c| (*c, json!([]))).collect();
+        self.client.send_many(&reqs, deadline)
+    }
+
+    /// Their answers; on a timeout, may be called again with a later deadline.
+    pub fn wait_commands(
+        &mut self,
+        pending: &mut Pending,
+        deadline: Deadline,
+    ) -> Result<Vec<Result<String, Error>>, Error> {
         Ok(self
             .client
-            .call_many(&reqs, deadline)?
+            .wait_many(pending, deadline)?
             .into_iter()
             .map(|r| r.map(text))
             .collect())

@@ -1,5 +1,5 @@
 //! Daemon processes: spawning one detached from the agent, finding it again by pidfile and
-//! /proc, telling whether it is alive, hung or gone, and stopping it TERM → KILL inside a
+//! /proc, telling whether it is alive, busy, hung or gone, and stopping it TERM → KILL inside a
 //! deadline. Reads /proc; forks nothing except the daemon itself.
 //!
 //! Only signals a PID after checking /proc says it is the daemon we mean (command name and
@@ -89,6 +89,105 @@ pub fn parse_stat(stat: &str) -> Option<(String, char)> {
     let comm = stat.get(open + 1..close)?.to_string();
     let state = stat.get(close + 1..)?.trim_start().chars().next()?;
     Some((comm, state))
+}
+
+/// A process's state and CPU time at one moment, from /proc/PID/stat: what tells a busy
+/// daemon (runnable, its CPU time growing) from a hung one (stopped, or not running).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CpuSample {
+    pub state: char,
+    /// utime + stime, in clock ticks (USER_HZ: 100 a second on Linux).
+    pub ticks: u64,
+}
+
+/// Clock ticks a second in /proc/PID/stat (USER_HZ, fixed at 100 for user space).
+pub const TICKS_PER_SEC: u64 = 100;
+
+impl CpuSample {
+    pub fn read(pid: i32) -> Option<CpuSample> {
+        parse_cpu(&std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?)
+    }
+}
+
+/// State (field 3) and utime + stime (fields 14 and 15) of a /proc/PID/stat line; the
+/// fields are counted after the comm's last ')'.
+pub fn parse_cpu(stat: &str) -> Option<CpuSample> {
+    let close = stat.rfind(')')?;
+    let f: Vec<&str> = stat.get(close + 1..)?.split_whitespace().collect();
+    let state = f.first()?.chars().next()?;
+    let utime: u64 = f.get(11)?.parse().ok()?;
+    let stime: u64 = f.get(12)?.parse().ok()?;
+    Some(CpuSample {
+        state,
+        ticks: utime + stime,
+    })
+}
+
+/// What a daemon that does not answer was doing meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activity {
+    /// Busy: its CPU time grew by `ticks`, or it was seen runnable (state R) in
+    /// `runnable` samples: it makes progress and will answer when it gets there.
+    Busy { ticks: u64, runnable: u32 },
+    /// Stopped by a signal or traced (state T/t): it cannot answer until continued.
+    Stopped(char),
+    /// Neither ran nor was runnable (blocked in state S or D: a deadlock, a stuck disk).
+    Idle(char),
+    /// Gone, or a zombie.
+    Gone,
+}
+
+/// The samples of one daemon taken while it did not answer, classified into an
+/// [`Activity`]. Fed by the caller (one /proc read a step); decides nothing by time.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    first: CpuSample,
+    last: CpuSample,
+    runnable: u32,
+}
+
+impl Progress {
+    pub fn new(first: CpuSample) -> Progress {
+        Progress {
+            first,
+            last: first,
+            runnable: u32::from(first.state == 'R'),
+        }
+    }
+
+    /// Feeds the next sample (`None`: the process is gone). Answers at once what waiting
+    /// cannot change: stopped, gone.
+    pub fn observe(&mut self, s: Option<CpuSample>) -> Option<Activity> {
+        let Some(s) = s else {
+            return Some(Activity::Gone);
+        };
+        self.last = s;
+        self.runnable += u32::from(s.state == 'R');
+        self.settled()
+    }
+
+    /// What waiting cannot change (stopped, gone), if the samples so far say so.
+    pub fn settled(&self) -> Option<Activity> {
+        match self.verdict() {
+            a @ (Activity::Stopped(_) | Activity::Gone) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// What the samples so far say: the last state decides stopped and gone; otherwise
+    /// busy if it ran (CPU time grew) or was runnable, idle if neither.
+    pub fn verdict(&self) -> Activity {
+        let ticks = self.last.ticks.saturating_sub(self.first.ticks);
+        match self.last.state {
+            'T' | 't' => Activity::Stopped(self.last.state),
+            'Z' | 'X' | 'x' => Activity::Gone,
+            _ if ticks > 0 || self.runnable > 0 => Activity::Busy {
+                ticks,
+                runnable: self.runnable,
+            },
+            st => Activity::Idle(st),
+        }
+    }
 }
 
 /// Live processes whose environment holds exactly `entry` ("NAME=value"), from
@@ -343,6 +442,94 @@ pub fn tcp_listeners(pid: i32) -> Vec<Listener> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// /proc/PID/stat lines as the kernel writes them (ovsdb-server 3.1 here), the state
+    /// and utime/stime changed per case.
+    fn stat(state: char, utime: u64, stime: u64) -> String {
+        format!(
+            "4242 (ovsdb-server) {state} 1 4242 4242 0 -1 4194624 3418 0 0 0 {utime} {stime} 0 0 20 0 1 0 7790 22302720 2765 18446744073709551615 1 1 0 0 0 0 0 4096 24583 0 0 0 17 1 0 0 0 0 0"
+        )
+    }
+
+    fn sample(state: char, utime: u64, stime: u64) -> CpuSample {
+        parse_cpu(&stat(state, utime, stime)).unwrap()
+    }
+
+    #[test]
+    fn cpu_sample_from_stat() {
+        assert_eq!(
+            sample('R', 120, 30),
+            CpuSample {
+                state: 'R',
+                ticks: 150
+            }
+        );
+        // A comm with spaces and a ')' does not shift the fields.
+        let odd = stat('S', 7, 3).replace("(ovsdb-server)", "(a) b (c)");
+        assert_eq!(
+            parse_cpu(&odd),
+            Some(CpuSample {
+                state: 'S',
+                ticks: 10
+            })
+        );
+        assert_eq!(parse_cpu("4242 (ovsdb-server) S 1 2"), None, "truncated");
+        assert_eq!(parse_cpu(""), None);
+    }
+
+    #[test]
+    fn busy_is_cpu_time_growing_or_runnable() {
+        let mut p = Progress::new(sample('S', 100, 10));
+        assert_eq!(p.observe(Some(sample('S', 180, 20))), None);
+        assert_eq!(
+            p.verdict(),
+            Activity::Busy {
+                ticks: 90,
+                runnable: 0
+            }
+        );
+        // Runnable all along but starved of CPU (an overloaded machine): busy, not hung.
+        let mut p = Progress::new(sample('R', 100, 10));
+        p.observe(Some(sample('R', 100, 10)));
+        assert_eq!(
+            p.verdict(),
+            Activity::Busy {
+                ticks: 0,
+                runnable: 2
+            }
+        );
+    }
+
+    #[test]
+    fn hung_is_stopped_or_not_running() {
+        assert_eq!(
+            Progress::new(sample('T', 1, 1)).settled(),
+            Some(Activity::Stopped('T'))
+        );
+        assert_eq!(Progress::new(sample('R', 1, 1)).settled(), None);
+        // SIGSTOP while busy: stopped at once, whatever CPU time it used before.
+        let mut p = Progress::new(sample('R', 100, 10));
+        assert_eq!(
+            p.observe(Some(sample('T', 300, 10))),
+            Some(Activity::Stopped('T'))
+        );
+        assert_eq!(p.verdict(), Activity::Stopped('T'));
+        let mut p = Progress::new(sample('S', 5, 5));
+        assert_eq!(
+            p.observe(Some(sample('t', 5, 5))),
+            Some(Activity::Stopped('t'))
+        );
+        // Blocked and not running (a deadlock; a disk that does not answer).
+        let mut p = Progress::new(sample('S', 100, 10));
+        assert_eq!(p.observe(Some(sample('S', 100, 10))), None);
+        assert_eq!(p.observe(Some(sample('D', 100, 10))), None);
+        assert_eq!(p.verdict(), Activity::Idle('D'));
+        // Gone or a zombie.
+        let mut p = Progress::new(sample('S', 1, 1));
+        assert_eq!(p.observe(None), Some(Activity::Gone));
+        let mut p = Progress::new(sample('R', 1, 1));
+        assert_eq!(p.observe(Some(sample('Z', 9, 9))), Some(Activity::Gone));
+    }
 
     #[test]
     fn stat_with_odd_comm() {

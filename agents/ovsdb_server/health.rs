@@ -1,5 +1,6 @@
 //! What monitor finds and what it answers: depth 0 (alive, not stopped, control socket
-//! answers, active, our listeners configured; no child process), depth 10 (a read
+//! answers, active, our listeners configured; no child process; a late answer from a busy
+//! server waited for, busy.rs), depth 10 (a read
 //! transaction, the listener bound), depth 20 (the file's records verify, its storage has
 //! space). Monitor observes; the only thing it changes is a promotion score that is wrong.
 
@@ -14,6 +15,7 @@ use ovn_ocf::state::Role;
 use ovn_ocf::{dbfile, lease, ovn};
 
 use super::Server;
+use super::busy::{Late, Patience};
 
 /// What monitor found.
 #[derive(Debug)]
@@ -76,20 +78,38 @@ impl Server<'_> {
             ));
         }
         let dl = self.cx.deadline;
-        let mut ctl = match Unixctl::connect(&self.cfg.ctl(), dl) {
-            Ok(c) => c,
-            Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
-        };
-        // One round trip: the role and the listeners.
+        // One round trip: the role and the listeners. A late answer is waited for while
+        // the server is busy (busy.rs); the fast path is the same connect and round trip.
         let cmds: &[&str] = if remotes.is_empty() {
             &["ovsdb-server/sync-status"]
         } else {
             &["ovsdb-server/sync-status", "ovsdb-server/list-remotes"]
         };
-        let mut answers = match ctl.commands(cmds, dl) {
+        let mut patience = Patience::new(d.pid, "ovsdb-server");
+        let asked = patience
+            .wait(dl, |slice| Unixctl::connect(&self.cfg.ctl(), slice))
+            .and_then(|mut ctl| {
+                let mut pending = ctl
+                    .send_commands(cmds, dl)
+                    .map_err(|e| Late::Failed(format!("ovsdb-server pid {}: {e}", d.pid)))?;
+                patience.wait(dl, |slice| ctl.wait_commands(&mut pending, slice))
+            });
+        let mut answers = match asked {
             Ok(a) => a.into_iter(),
-            Err(e) => return Health::Broken(format!("ovsdb-server pid {}: {e}", d.pid)),
+            Err(Late::Busy(why)) => {
+                log::warn!("{why}; reported running");
+                return Health::Serving;
+            }
+            Err(Late::Failed(why)) => return Health::Broken(why),
         };
+        if patience.was_late() {
+            log::warn!(
+                "ovsdb-server pid {} answered its control socket late, after {:.1} s ({}): busy, not hung",
+                d.pid,
+                patience.elapsed().as_secs_f64(),
+                patience.cpu()
+            );
+        }
         match answers.next() {
             Some(Ok(s)) => match ovsdb::parse_sync_status(&s) {
                 SyncState::Active => {}

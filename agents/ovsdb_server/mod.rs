@@ -10,8 +10,10 @@
 //! One file per concern, each extending [`Server`] (one action on one resource):
 //! `params` (the table), `config` (typed configuration), `serving` (serve and shut down),
 //! `ownership` (owner record, lease keeper), `rebuild` (repair, rebuild marker, hook),
-//! `sb_gate`, `remotes` (listeners, Connection table), `health` (monitor).
+//! `sb_gate`, `remotes` (listeners, Connection table), `health` (monitor), `busy` (a late
+//! control socket: busy or hung).
 
+mod busy;
 mod config;
 mod health;
 mod ownership;

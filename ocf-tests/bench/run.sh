@@ -18,10 +18,10 @@
 #
 # This script: checks the knobs, installs what is missing, builds with `make build` (the
 # binary `make install` installs), runs the figures, then writes the report: a header,
-# every figure's section, and the soak section (`make soak`), carried over from the
-# current BENCHMARKS.md unchanged. The report replaces BENCHMARKS.md only when every
-# figure succeeded; the first that fails stops the run. Raw data (hyperfine JSON, strace
-# logs) stays in target/bench/.
+# every figure's section, and the soak and load sections (`make soak`, `make load`),
+# carried over from the current BENCHMARKS.md unchanged. The report replaces
+# BENCHMARKS.md only when every figure succeeded; the first that fails stops the run. Raw
+# data (hyperfine JSON, strace logs) stays in target/bench/.
 #
 # Knobs (env): OURS_RUNS (300), OURS_WARMUP (20), INC_RUNS (100), INC_WARMUP (5),
 #              TRACE_CALLS (5, traced calls per agent for the children count),
@@ -137,11 +137,15 @@ main() {
     SECTIONS+=("$DIR/failover.md")
 
     cat "$DIR/header.md" "${SECTIONS[@]}" >"$report"
-    # `make soak`'s section (ocf-tests/cluster/soak.sh --benchmarks) is not measured here:
-    # carry it over from the current BENCHMARKS.md as it is, markers included.
-    if [[ -f $OUT ]] && grep -qxF '<!-- BEGIN soak -->' "$OUT" && grep -qxF '<!-- END soak -->' "$OUT"; then
-        sed -n '/^<!-- BEGIN soak -->$/,/^<!-- END soak -->$/p' "$OUT" >>"$report"
-    fi
+    # `make soak`'s and `make load`'s sections (ocf-tests/cluster/soak.sh and load.sh
+    # --benchmarks) are not measured here: carry them over from the current BENCHMARKS.md
+    # as they are, markers included.
+    local kept
+    for kept in soak load; do
+        if [[ -f $OUT ]] && grep -qxF "<!-- BEGIN $kept -->" "$OUT" && grep -qxF "<!-- END $kept -->" "$OUT"; then
+            sed -n "/^<!-- BEGIN $kept -->\$/,/^<!-- END $kept -->\$/p" "$OUT" >>"$report"
+        fi
+    done
 
     mv "$report" "$OUT.tmp.$$"
     mv "$OUT.tmp.$$" "$OUT"
