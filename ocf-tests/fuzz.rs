@@ -776,8 +776,8 @@ proptest! {
 }
 
 /// Memory is bounded: an unterminated message past MAX_MESSAGE is an error, at the limit
-/// it still waits. (Fed in two big pieces: the decoder re-parses its whole buffer on
-/// every call, so feeding 64 MiB in small reads is quadratic — see the report.)
+/// it still waits. (Fed in two big pieces to keep the test quick; the decoder scans each
+/// byte once, so small reads would cost the same per byte.)
 #[test]
 fn jsonrpc_unterminated_input_is_bounded() {
     for (open, fill) in [(&b"{\"result\":\""[..], b'a'), (b"[", b' ')] {
