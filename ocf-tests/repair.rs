@@ -817,3 +817,48 @@ fn stop_ends_a_leftover_gate_northd() {
     assert!(status.success() || status.signal().is_some(), "{status}");
     assert!(!dir.exists(), "the gate's files are cleaned up");
 }
+
+/// `ovn-ocf check` on a big file: a progress line on a terminal (a pty, through
+/// util-linux's `script`), erased before the verdict; nothing on stderr otherwise.
+#[test]
+fn check_shows_progress_on_a_terminal_only() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("big.db");
+    let mut b = ovn_ocf::dbfile::encode_record(
+        br#"{"name":"OVN_Northbound","version":"7.3.0","tables":{}}"#,
+    );
+    let body = format!(r#"{{"T":{{"r":{{"x":"{}"}}}}}}"#, "a".repeat(1 << 20));
+    let rec = ovn_ocf::dbfile::encode_record(body.as_bytes());
+    while b.len() < 65 << 20 {
+        b.extend_from_slice(&rec);
+    }
+    std::fs::write(&file, &b).unwrap();
+    let f = file.to_str().unwrap();
+    let plain = cli(&["check", f]);
+    assert_eq!(plain.code, 0, "{plain:?}");
+    assert!(
+        plain.stderr.is_empty(),
+        "not a terminal: {:?}",
+        plain.stderr
+    );
+
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIP the terminal half: no `script` (util-linux)");
+        return;
+    }
+    let mut c = Command::new("script");
+    c.args(["-qec", &format!("{BIN} check {f}"), "/dev/null"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null());
+    let tty = run_watched(c, Duration::from_secs(120));
+    assert_eq!(tty.code, 0, "{tty:?}");
+    let out = &tty.stdout;
+    assert!(out.starts_with("\rverifying: "), "{out:?}");
+    assert!(out.contains(" of 65 MiB ("), "{out:?}");
+    let verdict = out.find(&format!("{f}: clean")).expect("the verdict");
+    assert!(
+        out[..verdict].ends_with("\r\x1b[K"),
+        "erased first: {out:?}"
+    );
+}

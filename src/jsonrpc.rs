@@ -72,53 +72,124 @@ impl std::fmt::Display for Endpoint {
     }
 }
 
-/// Splits a byte stream into JSON values. Bytes of an incomplete value stay buffered
-/// until more arrive; anything that can never become JSON is an error.
+/// Splits a byte stream into JSON-RPC messages (JSON objects or arrays, as RFC 7047 sends
+/// them). Bytes of an incomplete message stay buffered until more arrive; each byte is
+/// scanned once, for the brackets that frame a message, and a framed message is parsed
+/// once: linear in its size however it is cut into reads. A message that does not start
+/// with `{` or `[`, or is not JSON once framed, is an error.
 #[derive(Debug, Default)]
 pub struct Decoder {
     buf: Vec<u8>,
+    /// Where the message being framed starts in `buf` (what is before is consumed).
+    start: usize,
+    /// The next byte of `buf` to scan.
+    scan: usize,
+    /// Brackets open in the message being framed; 0 between messages.
+    depth: usize,
+    /// Scanning inside a string, and just after a backslash there.
+    in_string: bool,
+    escaped: bool,
 }
 
 /// The most a single message may grow to before we call the peer broken (64 MiB).
 pub const MAX_MESSAGE: usize = 64 << 20;
+/// serde_json's recursion limit: a message nested this deep can never parse.
+const MAX_DEPTH: usize = 128;
 
 impl Decoder {
     pub fn feed(&mut self, bytes: &[u8]) {
+        if self.start > 0 {
+            // Drop what is consumed: at most the rest of the last read is moved.
+            self.buf.drain(..self.start);
+            self.scan -= self.start;
+            self.start = 0;
+        }
         self.buf.extend_from_slice(bytes);
     }
 
     /// The next complete value, `Ok(None)` if more bytes are needed.
     pub fn next_value(&mut self) -> Result<Option<Value>, String> {
-        let start = self
-            .buf
-            .iter()
-            .position(|b| !b.is_ascii_whitespace())
-            .unwrap_or(self.buf.len());
-        if start == self.buf.len() {
-            self.buf.clear();
-            return Ok(None);
-        }
-        let mut it = serde_json::Deserializer::from_slice(&self.buf[start..]).into_iter::<Value>();
-        match it.next() {
-            Some(Ok(v)) => {
-                let used = start + it.byte_offset();
-                self.buf.drain(..used);
-                Ok(Some(v))
+        if self.depth == 0 {
+            let Some(skip) = self.buf[self.start..]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+            else {
+                self.buf.clear();
+                (self.start, self.scan) = (0, 0);
+                return Ok(None);
+            };
+            self.start += skip;
+            self.scan = self.start;
+            if !matches!(self.buf[self.start], b'{' | b'[') {
+                let e = serde_json::from_slice::<Value>(&self.buf[self.start..])
+                    .err()
+                    .filter(|e| !e.is_eof())
+                    .map_or_else(
+                        || "a message is not a JSON object".to_string(),
+                        |e| e.to_string(),
+                    );
+                return Err(e);
             }
-            Some(Err(e)) if e.is_eof() => {
-                if self.buf.len() > MAX_MESSAGE {
-                    Err(format!("message larger than {MAX_MESSAGE} bytes"))
-                } else {
-                    Ok(None)
+        }
+        let mut end = None;
+        let mut i = self.scan;
+        while i < self.buf.len() {
+            let b = self.buf[i];
+            i += 1;
+            if self.in_string {
+                if self.escaped {
+                    self.escaped = false;
+                } else if b == b'\\' {
+                    self.escaped = true;
+                } else if b == b'"' {
+                    self.in_string = false;
                 }
+                continue;
             }
-            Some(Err(e)) => Err(e.to_string()),
-            None => Ok(None),
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    if self.depth >= MAX_DEPTH {
+                        // serde_json says why (its recursion limit, or an earlier error).
+                        return Err(serde_json::from_slice::<Value>(&self.buf[self.start..i])
+                            .err()
+                            .filter(|e| !e.is_eof())
+                            .map_or_else(
+                                || format!("nested deeper than {MAX_DEPTH}"),
+                                |e| e.to_string(),
+                            ));
+                    }
+                }
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        end = Some(i);
+                        break;
+                    }
+                }
+                _ => {}
+            }
         }
+        self.scan = i;
+        let Some(end) = end else {
+            if self.buf.len() - self.start > MAX_MESSAGE {
+                return Err(format!("message larger than {MAX_MESSAGE} bytes"));
+            }
+            return Ok(None);
+        };
+        let v = serde_json::from_slice(&self.buf[self.start..end]).map_err(|e| e.to_string());
+        self.start = end;
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            (self.start, self.scan) = (0, 0);
+        }
+        v.map(Some)
     }
 
+    /// Bytes received and not yet returned as a value.
     pub fn buffered(&self) -> usize {
-        self.buf.len()
+        self.buf.len() - self.start
     }
 }
 

@@ -247,6 +247,16 @@ fn hex(b: &[u8]) -> String {
 /// Copies `src` byte-exact into `dir` (temp → fsync → rename → fsync dir) and checks the
 /// copy against the original. Returns the backup path and its SHA-1.
 pub fn backup(src: &Path, dir: &Path, name: &str) -> Result<(PathBuf, String), Error> {
+    backup_with_progress(src, dir, name, &mut |_, _| {})
+}
+
+/// [`backup`], telling `progress` how many bytes of the comparison are done, of how many.
+pub fn backup_with_progress(
+    src: &Path,
+    dir: &Path,
+    name: &str,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(PathBuf, String), Error> {
     let err = |source| Error::Backup {
         db: src.display().to_string(),
         dir: dir.display().to_string(),
@@ -279,7 +289,10 @@ pub fn backup(src: &Path, dir: &Path, name: &str) -> Result<(PathBuf, String), E
     );
     let (mut ba, mut bb) = (vec![0u8; 1 << 20], vec![0u8; 1 << 20]);
     let mut h = Sha1::new();
+    let total = a.metadata().map_or(0, |m| m.len());
+    let mut done = 0u64;
     loop {
+        progress(done, total);
         let n = read_full(&mut a, &mut ba).map_err(|source| Error::Read {
             path: src.display().to_string(),
             source,
@@ -292,6 +305,7 @@ pub fn backup(src: &Path, dir: &Path, name: &str) -> Result<(PathBuf, String), E
             return Ok((dst, hex(&h.finalize())));
         }
         h.update(&bb[..m]);
+        done += m as u64;
     }
 }
 
@@ -374,13 +388,24 @@ fn copy_prefix(src: &Path, dst: &Path, keep: u64) -> std::io::Result<()> {
 
 /// Runs the whole pipeline on `opts.db_file`. With `dry_run`, plans and reports only.
 pub fn run(opts: &Options, deadline: Deadline) -> Result<Report, Error> {
+    run_with_progress(opts, deadline, &mut |_, _, _| {})
+}
+
+/// [`run`], telling `progress` what it reads (a few words), how many bytes of it are done
+/// and of how many: the verification, the backup's comparison, the second verification.
+pub fn run_with_progress(
+    opts: &Options,
+    deadline: Deadline,
+    progress: &mut dyn FnMut(&str, u64, u64),
+) -> Result<Report, Error> {
     let db = &opts.db_file;
     let read_err = |path: &Path| {
         let path = path.display().to_string();
         move |source| Error::Read { path, source }
     };
     let installed = dbfile::schema_file_id(&opts.schema).map_err(read_err(&opts.schema))?;
-    let found = dbfile::inspect(db, None).map_err(read_err(db))?;
+    let found = dbfile::inspect_with_progress(db, None, &mut |n, of| progress("verifying", n, of))
+        .map_err(read_err(db))?;
     let steps = plan(db, &found, &installed, opts.policy)?;
     // A missing file that never served here (no report of an earlier run beside the
     // others) is a new deployment, not a loss.
@@ -420,7 +445,12 @@ pub fn run(opts: &Options, deadline: Deadline) -> Result<Report, Error> {
     if !steps.is_empty() {
         // 1. The original, byte-exact, before anything else.
         if found.verdict != Verdict::Missing {
-            let (path, sha) = backup(db, &opts.backup_dir, &format!("{name}.{stamp}.bak"))?;
+            let (path, sha) = backup_with_progress(
+                db,
+                &opts.backup_dir,
+                &format!("{name}.{stamp}.bak"),
+                &mut |n, of| progress("checking the backup", n, of),
+            )?;
             log::info!(
                 "backed up {} to {} sha1={sha}",
                 db.display(),
@@ -443,7 +473,10 @@ pub fn run(opts: &Options, deadline: Deadline) -> Result<Report, Error> {
         }
         let built = build(opts, db, &steps, &tmp, &tmp2, deadline);
         let result = built.and_then(|file| {
-            let check = dbfile::inspect(&file, None).map_err(read_err(&file))?;
+            let check = dbfile::inspect_with_progress(&file, None, &mut |n, of| {
+                progress("verifying the repaired file", n, of)
+            })
+            .map_err(read_err(&file))?;
             if !check.verdict.is_clean() {
                 return Err(Error::Unverified {
                     path: file.display().to_string(),

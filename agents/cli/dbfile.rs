@@ -10,11 +10,15 @@ use ovn_ocf::ovn::Db;
 use ovn_ocf::repair::{self, Policy};
 
 use super::Exit;
+use super::progress::Progress;
 use crate::framework::Agent;
 use crate::ovsdb_server;
 
 pub(super) fn check(file: &Path, json: bool) -> Exit {
-    let i = match dbfile::inspect(file, None) {
+    let mut p = Progress::stderr();
+    let i = dbfile::inspect_with_progress(file, None, &mut |n, of| p.update("verifying", n, of));
+    p.finish();
+    let i = match i {
         Ok(i) => i,
         Err(e) => {
             eprintln!("ovn-ocf: cannot read {}: {e}", file.display());
@@ -83,7 +87,14 @@ pub(super) fn repair(
         ovsdb_tool,
         dry_run,
     };
-    match repair::run(&opts, Deadline::after(Duration::from_secs(24 * 3600))) {
+    let mut p = Progress::stderr();
+    let done = repair::run_with_progress(
+        &opts,
+        Deadline::after(Duration::from_secs(24 * 3600)),
+        &mut |what, n, of| p.update(what, n, of),
+    );
+    p.finish();
+    match done {
         Ok(report) => {
             println!(
                 "{}",

@@ -6,6 +6,7 @@
 
 mod dbfile;
 mod man;
+mod progress;
 mod status;
 
 use std::path::PathBuf;

@@ -10,7 +10,7 @@
 # Knobs (env), checked by check_knobs: OURS_RUNS (300), OURS_WARMUP (20), INC_RUNS (100),
 # INC_WARMUP (5), TRACE_CALLS (5, traced calls per agent for the children count),
 # NORTHD_RUNS (30), NORTHD_WARMUP (3) for promote and cold start, BIGDB_MIB (1024, size
-# of the generated database), CHECK_RUNS (5), SHOWLOG_RUNS (3), REPAIR_RUNS (3),
+# of the generated database), SMALLDB_MIB (300, size of the small-records one), CHECK_RUNS (5), SHOWLOG_RUNS (3), REPAIR_RUNS (3),
 # FAILOVER_RUNS (3, per trigger and agent; more in failover.sh).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -36,6 +36,7 @@ TRACE_CALLS=${TRACE_CALLS:-5}
 NORTHD_RUNS=${NORTHD_RUNS:-30}
 NORTHD_WARMUP=${NORTHD_WARMUP:-3}
 BIGDB_MIB=${BIGDB_MIB:-1024}
+SMALLDB_MIB=${SMALLDB_MIB:-300}
 CHECK_RUNS=${CHECK_RUNS:-5}
 SHOWLOG_RUNS=${SHOWLOG_RUNS:-3}
 REPAIR_RUNS=${REPAIR_RUNS:-3}
@@ -55,9 +56,9 @@ check_knobs() {
         if ! [[ ${!k} =~ ^[0-9]+$ ]] || ((${!k} < 2)); then die "$k=${!k}: need an integer >= 2"; fi
     done
     [[ $NORTHD_WARMUP =~ ^[0-9]+$ ]] || die "NORTHD_WARMUP=$NORTHD_WARMUP: need an integer >= 0"
-    if ! [[ $BIGDB_MIB =~ ^[0-9]+$ ]] || ((BIGDB_MIB < 16)); then
-        die "BIGDB_MIB=$BIGDB_MIB: need an integer >= 16"
-    fi
+    for k in BIGDB_MIB SMALLDB_MIB; do
+        if ! [[ ${!k} =~ ^[0-9]+$ ]] || ((${!k} < 16)); then die "$k=${!k}: need an integer >= 16"; fi
+    done
     if ! [[ ${FAILOVER_RUNS:-3} =~ ^[0-9]+$ ]] || ((${FAILOVER_RUNS:-3} < 1)); then
         die "FAILOVER_RUNS=$FAILOVER_RUNS: need an integer >= 1"
     fi

@@ -1,13 +1,14 @@
 #!/bin/bash
 # Figure 3 of `make bench`: `ovn-ocf check` against `ovsdb-tool show-log` on a ~1 GiB
-# database of real transactions, and `ovn-ocf repair` of a torn copy.
+# database of real transactions, and `ovn-ocf repair` of a torn copy; then `check`
+# against `openssl sha1` and `show-log` on a ~300 MiB database of small (~250-byte) records.
 #
 #   ocf-tests/bench/repair.sh [--report FILE]   (appends its section; default stdout)
 #
-# Generates the database once with Debian's ovsdb-server (unix socket in the temp
+# Generates each database once with Debian's ovsdb-server (unix socket in the temp
 # directory only) and keeps it in target/bench/ for later runs; the generating server,
 # the torn copies and the backups go on exit, whatever happens.
-# Knobs: BIGDB_MIB, CHECK_RUNS, SHOWLOG_RUNS, REPAIR_RUNS (see lib.sh).
+# Knobs: BIGDB_MIB, SMALLDB_MIB, CHECK_RUNS, SHOWLOG_RUNS, REPAIR_RUNS (see lib.sh).
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -17,10 +18,12 @@ SAY=repair
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NB_SCHEMA=/usr/share/ovn/ovn-nb.ovsschema
-BIGDB=""           # the generated database, kept across runs
+BIGDB=""           # the generated database being worked on, kept across runs
+DB_KIND=big        # which one: big (large records) or small (~250-byte records)
 GEN_PID=""         # the ovsdb-server writing it, while it runs
 GEN_SETS=4         # Address_Set rows per transaction
 GEN_ADDRS=4000     # addresses per row
+GEN_PAD=8          # filler characters in each small record's description
 REPAIR_DIR=""      # torn copy and backups, removed afterwards
 
 # The generator: drives a real ovsdb-server over its unix socket until the database file
@@ -88,10 +91,76 @@ print(n)
 PY
 )
 
+# The small-records generator: one row, one small transaction after another. Each
+# updates the row's external_ids (a revision number and a short description), so each
+# record is one diff of about 250 bytes, header included. Up to 64 transactions in
+# flight. Prints the number of transactions committed (the row's insert included).
+GEN_SMALL_PY=$(
+    cat <<'PY'
+import json, os, socket, sys
+sock_path, db_file = sys.argv[1], sys.argv[2]
+target, pad = int(sys.argv[3]), int(sys.argv[4])
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(60)
+s.connect(sock_path)
+dec = json.JSONDecoder()
+buf = ""
+def message():
+    global buf
+    while True:
+        b = buf.lstrip()
+        if b:
+            try:
+                v, end = dec.raw_decode(b)
+                buf = b[end:]
+                return v
+            except ValueError:
+                pass
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            sys.exit("ovsdb-server closed the connection")
+        buf += chunk.decode()
+def reply():
+    while True:
+        m = message()
+        if m.get("method") == "echo":
+            s.sendall(json.dumps({"id": m["id"], "result": m["params"], "error": None}).encode())
+            continue
+        if m.get("error") is not None or any(r and "error" in r for r in m["result"]):
+            sys.exit("transaction %s failed: %s" % (m.get("id"), json.dumps(m)[:300]))
+        return
+s.sendall(json.dumps({"id": "row", "method": "transact", "params": ["OVN_Northbound",
+    {"op": "insert", "table": "Logical_Switch", "row": {"name": "bench"}}]}).encode())
+reply()
+n = inflight = 0
+filler = "x" * pad
+while n % 1000 or os.path.getsize(db_file) < target:
+    s.sendall(json.dumps({"id": n, "method": "transact", "params": ["OVN_Northbound",
+        {"op": "update", "table": "Logical_Switch", "where": [["name", "==", "bench"]],
+         "row": {"external_ids": ["map", [["neutron:revision", str(n)],
+                                          ["neutron:description", "%s %d" % (filler, n)]]]}}]}).encode())
+    n += 1
+    inflight += 1
+    if inflight == 64:
+        reply()
+        inflight -= 1
+while inflight:
+    reply()
+    inflight -= 1
+print(n + 1)
+PY
+)
+
 # What the cached database was made from: a different value means generate again.
-bigdb_signature() {
-    printf 'generator=%s target=%s sets=%s addrs=%s server=%s schema=%s\n' \
-        "$(sha1sum <<<"$GEN_PY" | cut -c1-12)" "$((BIGDB_MIB << 20))" "$GEN_SETS" "$GEN_ADDRS" \
+db_signature() {
+    if [[ $DB_KIND == small ]]; then
+        printf 'generator=%s target=%s pad=%s' \
+            "$(sha1sum <<<"$GEN_SMALL_PY" | cut -c1-12)" "$((SMALLDB_MIB << 20))" "$GEN_PAD"
+    else
+        printf 'generator=%s target=%s sets=%s addrs=%s' \
+            "$(sha1sum <<<"$GEN_PY" | cut -c1-12)" "$((BIGDB_MIB << 20))" "$GEN_SETS" "$GEN_ADDRS"
+    fi
+    printf ' server=%s schema=%s\n' \
         "$(ovsdb-server --version | head -1 | awk '{ print $NF }')" \
         "$(sha1sum "$NB_SCHEMA" | cut -c1-12)"
 }
@@ -99,9 +168,9 @@ bigdb_signature() {
 # gen_value KEY: a value from the cached database's .gen file.
 gen_value() { sed -n "s/^$1=//p" "$BIGDB.gen" 2>/dev/null; }
 
-bigdb_valid() {
+db_valid() {
     [[ -s $BIGDB && -s $BIGDB.gen ]] || return 1
-    [[ $(gen_value signature) == "$(bigdb_signature)" ]] || return 1
+    [[ $(gen_value signature) == "$(db_signature)" ]] || return 1
     [[ $(stat -c %s "$BIGDB") == "$(gen_value size)" ]] || return 1
     say "verifying the cached $BIGDB"
     "$BIN" check "$BIGDB" >/dev/null 2>&1
@@ -120,13 +189,20 @@ repair_cleanup() {
 }
 
 # Writes BIGDB with Debian's ovsdb-server: ovsdb-tool create, then transactions over a
-# unix socket in the temp directory (no other remote), until the file is BIGDB_MIB MiB.
-generate_bigdb() {
-    local partial=$BIGDB.partial dir=$TMP/gen t0 t1 txns records size
+# unix socket in the temp directory (no other remote), until the file is BIGDB_MIB MiB
+# (SMALLDB_MIB with DB_KIND=small).
+generate_db() {
+    local partial=$BIGDB.partial dir=$TMP/gen t0 t1 txns records size mib gen args
+    if [[ $DB_KIND == small ]]; then
+        mib=$SMALLDB_MIB gen=$GEN_SMALL_PY args=("$GEN_PAD")
+    else
+        mib=$BIGDB_MIB gen=$GEN_PY args=("$GEN_SETS" "$GEN_ADDRS")
+    fi
+    rm -rf "$dir"
     rm -f "$BIGDB" "$BIGDB.gen" "$partial" "$(dirname "$BIGDB")/.$(basename "$BIGDB").partial.~lock~"
     mkdir -p "$dir"
     ovsdb-tool create "$partial" "$NB_SCHEMA"
-    say "generating a ${BIGDB_MIB} MiB NB database: ovsdb-server on $partial, punix only"
+    say "generating a ${mib} MiB NB database ($DB_KIND records): ovsdb-server on $partial, punix only"
     /usr/sbin/ovsdb-server "$partial" --remote="punix:$dir/nb.sock" --unixctl="$dir/nb.ctl" \
         --no-chdir -vconsole:off -vfile:info --log-file="$dir/ovsdb-server.log" \
         </dev/null >/dev/null 2>&1 &
@@ -138,8 +214,8 @@ generate_bigdb() {
         sleep 0.05
     done
     t0=$(date +%s.%N)
-    txns=$(timeout --foreground 900 "$PY" -c "$GEN_PY" "$dir/nb.sock" "$partial" "$((BIGDB_MIB << 20))" \
-        "$GEN_SETS" "$GEN_ADDRS") || die "the generator failed (see above; server log $dir/ovsdb-server.log)"
+    txns=$(timeout --foreground 900 "$PY" -c "$gen" "$dir/nb.sock" "$partial" "$((mib << 20))" \
+        "${args[@]}") || die "the generator failed (see above; server log $dir/ovsdb-server.log)"
     t1=$(date +%s.%N)
     stop_ours "$GEN_PID" "$partial"
     wait "$GEN_PID" 2>/dev/null || true
@@ -152,7 +228,7 @@ generate_bigdb() {
     size=$(stat -c %s "$partial")
     mv "$partial" "$BIGDB"
     {
-        printf 'signature=%s\n' "$(bigdb_signature)"
+        printf 'signature=%s\n' "$(db_signature)"
         printf 'size=%s\nrecords=%s\ntransactions=%s\n' "$size" "$records" "$txns"
         printf 'generated=%s\nseconds=%s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" \
             "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", b - a }')"
@@ -171,7 +247,7 @@ section_repair() {
     REPAIR_DIR=$RAW/repair-work
     at_exit repair_cleanup
     rm -rf "$REPAIR_DIR"
-    if bigdb_valid; then cached=1; fi
+    if db_valid; then cached=1; fi
     # Room: a torn copy, its backup and the repaired temp file (3×), plus the database
     # itself if it must be generated, plus 512 MiB.
     avail=$(df -B1 --output=avail "$RAW" | tail -1 | tr -dc '0-9')
@@ -191,7 +267,7 @@ EOF
         reused="reused from an earlier run (generated $(gen_value generated) in $(gen_value seconds) s)"
         say "reusing $BIGDB"
     else
-        generate_bigdb
+        generate_db
         reused="generated in this run, in $(gen_value seconds) s"
     fi
     size=$(gen_value size) records=$(gen_value records) txns=$(gen_value transactions)
@@ -304,7 +380,7 @@ transaction shows the server never compacted it. Kept in
 Targets: \`ovn-ocf check\` at least 1 GB/s **$g_speed**; at least 10× \`ovsdb-tool show-log\`
 **$g_ratio**. GB is 10⁹ bytes; throughput is the file size over the mean wall time, process
 start included. \`check\` verifies every record's length and SHA-1 in one streaming pass
-(4 MiB buffer); \`show-log\` parses every record's JSON, which is why it is slower. The two
+(read 512 KiB at a time, hashed on every CPU); \`show-log\` parses every record's JSON, which is why it is slower. The two
 reference rows bound what a verifier can do here: \`check\` took
 $(awk -v c="$c_mean" -v s="$sha_mean" 'BEGIN { printf "%.2f", c / s }')× the time OpenSSL's SHA-1 needs for the same bytes, and reading them
 from the page cache is a small share of either, so hashing is where its time goes.
@@ -343,6 +419,91 @@ the spread between runs.
 EOF
 }
 
+# hmed JSON: a hyperfine run's median, seconds.
+hmed() { hstat "$1" median; }
+
+# `ovn-ocf check` on a database of small records, against the cost of SHA-1 alone
+# (`openssl sha1` over the same bytes) and `ovsdb-tool show-log`: per-record work (one
+# header parse, one SHA-1 finalisation each) that the big file does not exercise.
+section_small() {
+    local avail need cached=0 reused size records txns
+    DB_KIND=small
+    BIGDB=$RAW/nb-small-${SMALLDB_MIB}m.db
+    if db_valid; then cached=1; fi
+    avail=$(df -B1 --output=avail "$RAW" | tail -1 | tr -dc '0-9')
+    need=$(((SMALLDB_MIB << 20) * (cached ? 0 : 2) + (512 << 20)))
+    if ((avail < need)); then
+        say "SKIPPING the small-records check: $((avail >> 20)) MiB free, need $((need >> 20)) MiB"
+        cat >>"$REPORT" <<EOF
+## Verifying a ${SMALLDB_MIB} MiB database of small records
+
+**Skipped in this run**: $((avail >> 20)) MiB free on the file system of \`target/bench/\`,
+$((need >> 20)) MiB needed.
+
+EOF
+        return 0
+    fi
+    if ((cached)); then
+        reused="reused from an earlier run (generated $(gen_value generated) in $(gen_value seconds) s)"
+        say "reusing $BIGDB"
+    else
+        generate_db
+        reused="generated in this run, in $(gen_value seconds) s"
+    fi
+    size=$(gen_value size) records=$(gen_value records) txns=$(gen_value transactions)
+    say "warming the page cache: reading $BIGDB"
+    cat "$BIGDB" >/dev/null
+    local j=$RAW/small.json
+    say "timing on $BIGDB: check, openssl sha1, dd (${CHECK_RUNS} runs each), show-log (${SHOWLOG_RUNS} runs)"
+    timeout 600 hyperfine -N --style basic --export-json "$j.check" --warmup 1 --runs "$CHECK_RUNS" \
+        -n "ovn-ocf check" "$BIN check $BIGDB" >&2
+    timeout 600 hyperfine -N --style basic --export-json "$j.sha1" --warmup 1 --runs "$CHECK_RUNS" \
+        -n "openssl sha1" "openssl sha1 $BIGDB" >&2
+    timeout 600 hyperfine -N --style basic --export-json "$j.read" --warmup 1 --runs "$CHECK_RUNS" \
+        -n "dd" "dd if=$BIGDB of=/dev/null bs=4M" >&2
+    timeout 900 hyperfine -N --style basic --export-json "$j.showlog" --warmup 0 --runs "$SHOWLOG_RUNS" \
+        -n "ovsdb-tool show-log" "ovsdb-tool show-log $BIGDB" >&2
+    [[ $(exit_codes "$j.check") == 0 ]] || die "ovn-ocf check $BIGDB did not exit 0 in every run"
+    local k row rows="" c_med sha_med g_speed g_sha
+    for k in check sha1 showlog read; do
+        case $k in
+        check) row='`ovn-ocf check FILE`' ;;
+        sha1) row='reference: `openssl sha1 FILE` (SHA-1 alone)' ;;
+        showlog) row='`ovsdb-tool show-log FILE` (output to /dev/null)' ;;
+        read) row='reference: `dd if=FILE of=/dev/null bs=4M` (reading alone)' ;;
+        esac
+        rows+="| $row | $(fmt_s "$(hmed "$j.$k")") s | $(fmt_s "$(hstat "$j.$k" mean)" "$(hstat "$j.$k" stddev)") s | $(fmt_s "$(hstat "$j.$k" min)")–$(fmt_s "$(hstat "$j.$k" max)") s | $(gbps "$size" "$(hmed "$j.$k")") GB/s |"$'\n'
+    done
+    c_med=$(hmed "$j.check") sha_med=$(hmed "$j.sha1")
+    g_speed=$(awk -v b="$size" -v c="$c_med" 'BEGIN { print (b / c >= 1e9 ? "met" : "NOT met") }')
+    g_sha=$(awk -v s="$sha_med" -v c="$c_med" 'BEGIN { print (c <= s ? "met" : "NOT met") }')
+    cat >>"$REPORT" <<EOF
+## Verifying a ${SMALLDB_MIB} MiB database of small records
+
+The database: $(awk -v b="$size" 'BEGIN { printf "%.0f MB (%.0f MiB)", b / 1e6, b / 1048576 }'), $records records of $(awk -v b="$size" -v n="$records" 'BEGIN { printf "%.0f", b / n }') bytes on average, header included
+($txns transactions after the schema), written by Debian's ovsdb-server itself as above:
+one \`Logical_Switch\` row, then one small transaction after another, each updating its
+\`external_ids\` (a revision number and a short description), so each record is one diff;
+up to 64 transactions in flight. Kept in \`target/bench/$(basename "$BIGDB")\`: $reused.
+Here the per-record work (a header parse, a SHA-1 finalisation, about one 64-byte block
+of padding per record) weighs as much as the bytes; \`openssl sha1\` hashes the file as
+one message, the least SHA-1 work these bytes can cost on one thread.
+
+| command (page cache warm) | median | mean ± σ | min–max | throughput (median) |
+|---|---:|---:|---:|---:|
+${rows}| ratio (\`openssl sha1\` / check) | $(ratio "$sha_med" "$c_med") | | | |
+| ratio (show-log / check) | $(ratio "$(hmed "$j.showlog")" "$c_med") | | | |
+
+Targets: \`ovn-ocf check\` at least 1 GB/s **$g_speed**; at least \`openssl sha1\`'s throughput on the
+same file **$g_sha**. \`check\` reads 512 KiB at a time and scans the record headers on
+one thread; the records are hashed in batches of 4 MiB on $(nproc) threads (one per CPU, at most 4)
+while the next bytes are read, the earliest damaged record winning. \`hyperfine -N\`: check, openssl and dd ${CHECK_RUNS} runs each after 1
+warm-up, show-log ${SHOWLOG_RUNS} runs; every check run exited 0.
+
+EOF
+}
+
 
 figure_start "$@"
 section_repair
+section_small

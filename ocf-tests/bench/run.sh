@@ -26,7 +26,8 @@
 # Knobs (env): OURS_RUNS (300), OURS_WARMUP (20), INC_RUNS (100), INC_WARMUP (5),
 #              TRACE_CALLS (5, traced calls per agent for the children count),
 #              NORTHD_RUNS (30), NORTHD_WARMUP (3) for promote and cold start,
-#              BIGDB_MIB (1024, size of the generated database), CHECK_RUNS (5),
+#              BIGDB_MIB (1024, size of the generated database), SMALLDB_MIB (300, the
+#              one of small records), CHECK_RUNS (5),
 #              SHOWLOG_RUNS (3), REPAIR_RUNS (3), FAILOVER_RUNS (3, per trigger and agent),
 #              FAILOVER_LIMIT (120 s a failover may take), FAILOVER_CLUSTER (bench, the
 #              namespace cluster's name; see failover.sh).
@@ -88,6 +89,7 @@ Everything below was measured on this host in one run:
    ovsdb-servers;
 2. ovn-northd: promote of a paused hot standby against a cold start, and its monitor;
 3. \`ovn-ocf check\` against \`ovsdb-tool show-log\` on a ${BIGDB_MIB} MiB database, and \`ovn-ocf repair\`;
+   \`check\` against \`openssl sha1\` on a ${SMALLDB_MIB} MiB database of small records;
 4. failover time after kill -9 and after power-off, ovn-ocf against \`ovndb-servers.ocf\`,
    in a namespace Pacemaker cluster on this host (\`ocf-tests/cluster/\`).
 
