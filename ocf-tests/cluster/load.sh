@@ -104,6 +104,8 @@ load_finish() {
     fi
     rm -rf "$WORK"
 }
+# The closing line "load: N passed, M failed" (one test: its exit status is the result).
+tally_at_exit --one
 at_exit load_finish
 
 # The load generator's python process, by the pid it wrote (in the client netns).
