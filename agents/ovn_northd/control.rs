@@ -54,12 +54,21 @@ impl Northd<'_> {
 
     /// Which databases northd is not connected to, as reasons; empty when both are.
     pub(super) fn disconnected(&self, pid: i32) -> Result<Vec<String>, Failure> {
+        self.disconnected_by(pid, self.cx.deadline)
+    }
+
+    /// [`Self::disconnected`], each question answered by `deadline`.
+    pub(super) fn disconnected_by(
+        &self,
+        pid: i32,
+        deadline: Deadline,
+    ) -> Result<Vec<String>, Failure> {
         let mut out = vec![];
         for (cmd, name, remote) in [
             ("nb-connection-status", "Northbound", &self.cfg.nb),
             ("sb-connection-status", "Southbound", &self.cfg.sb),
         ] {
-            let s = self.ask(pid, cmd)?;
+            let s = self.ask_until(pid, cmd, deadline)?;
             if s.trim() != "connected" {
                 out.push(format!("{name} database {remote} ({})", s.trim()));
             }

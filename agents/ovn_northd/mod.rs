@@ -12,6 +12,8 @@ mod control;
 mod monitor;
 mod params;
 
+use std::time::Duration;
+
 use ovn_ocf::ocf::{ActionResult, Failure, OcfStatus};
 use ovn_ocf::pacemaker;
 use ovn_ocf::process::{self, ProcInfo};
@@ -57,16 +59,28 @@ impl Northd<'_> {
             env: &[("OVN_RUNDIR", run_dir.as_str())],
             log_file: &self.cfg.log_file,
         };
+        // What it last said about its connections: a question the deadline cuts short
+        // must not hide which database it could not reach.
+        let mut seen: Option<String> = None;
         let (child, ()) = daemon::spawn_ready(&d, self.cx.deadline, daemon::EVERY, |pid| {
             if process::read_pidfile(&self.cfg.pidfile()) != Some(pid)
                 || !self.cfg.ctl(pid).exists()
             {
                 return Ready::NotYet("its control socket did not answer".into());
             }
-            match self.disconnected(pid) {
+            // One slow answer must not use up the rest of the action's time.
+            let ask_by = self.cx.deadline.cap(Duration::from_secs(1));
+            match self.disconnected_by(pid, ask_by) {
                 Ok(d) if d.is_empty() => Ready::Yes(()),
-                Ok(d) => Ready::NotYet(format!("not connected to the {}", d.join(" nor the "))),
-                Err(f) => Ready::NotYet(f.reason),
+                Ok(d) => {
+                    let why = format!("not connected to the {}", d.join(" nor the "));
+                    seen = Some(why.clone());
+                    Ready::NotYet(why)
+                }
+                Err(f) => Ready::NotYet(match &seen {
+                    Some(why) => format!("{why} (then: {})", f.reason),
+                    None => f.reason,
+                }),
             }
         })?;
         let pid = child.id() as i32;
