@@ -32,8 +32,6 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-BEGIN_MARK='<!-- BEGIN load -->'
-END_MARK='<!-- END load -->'
 
 COMMAND=
 for v in LOAD_MINUTES LOAD_SECONDS LOAD_CONTROLLERS LOAD_SWITCHES LOAD_PORTS LOAD_BURST_EVERY OVNOCF_CLUSTER; do
@@ -95,7 +93,7 @@ load_finish() {
         report >"$WORK/section.md"
         cat "$WORK/section.md" >&2
         [ -z "$REPORT" ] || { cp "$WORK/section.md" "$REPORT"; say "report written to $REPORT"; }
-        [ -z "$BENCH" ] || benchmarks_insert "$WORK/section.md" "$BENCH"
+        [ -z "$BENCH" ] || benchmarks_section load "$WORK/section.md" "$BENCH"
         RC=0
         say "PASS: no false failover under load"
     else
@@ -114,24 +112,6 @@ lg_stop() {
     pid=$(cat "$WORK/loadgen.pid" 2>/dev/null) || return 0
     [ -n "$pid" ] && grep -q loadgen.py "/proc/$pid/cmdline" 2>/dev/null && kill "$pid" 2>/dev/null
     rm -f "$WORK/loadgen.pid"
-}
-
-# FILE PATH: FILE between the load markers of PATH (the markers appended when absent).
-benchmarks_insert() {
-    local file=$1 path=$2 tmp
-    [ -f "$path" ] || : >"$path"
-    tmp=$(mktemp "$path.load.XXXXXX")
-    if grep -qxF "$BEGIN_MARK" "$path" && grep -qxF "$END_MARK" "$path"; then
-        awk -v f="$file" -v b="$BEGIN_MARK" -v e="$END_MARK" '
-            $0 == b && !done { print; while ((getline l < f) > 0) print l; skip = 1; done = 1; next }
-            $0 == e && skip { skip = 0 }
-            !skip' "$path" >"$tmp"
-    else
-        { cat "$path"; [ -z "$(tail -n 1 "$path")" ] || echo; echo "$BEGIN_MARK"; cat "$file"; echo "$END_MARK"; } >"$tmp"
-    fi
-    chmod --reference="$path" "$tmp"
-    mv "$tmp" "$path"
-    say "the load section of $path replaced"
 }
 
 # --------------------------------------------------------------------------- sampling

@@ -55,8 +55,6 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
-BEGIN_MARK='<!-- BEGIN soak -->'
-END_MARK='<!-- END soak -->'
 
 # The exact command, for the report: the knobs that were set, then the command line.
 COMMAND=
@@ -80,29 +78,14 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-# FILE PATH: replaces the lines between the soak markers in PATH by FILE (markers kept);
-# appends both markers and FILE at the end of PATH (created if missing) when absent.
-benchmarks_insert() {
-    local file=$1 path=$2 tmp
-    [ -f "$path" ] || : >"$path"
-    tmp=$(mktemp "$path.soak.XXXXXX")
-    if grep -qxF "$BEGIN_MARK" "$path" && grep -qxF "$END_MARK" "$path"; then
-        awk -v f="$file" -v b="$BEGIN_MARK" -v e="$END_MARK" '
-            $0 == b && !done { print; while ((getline l < f) > 0) print l; skip = 1; done = 1; next }
-            $0 == e && skip { skip = 0 }
-            !skip' "$path" >"$tmp"
-    else
-        { cat "$path"; [ -z "$(tail -n 1 "$path")" ] || echo; echo "$BEGIN_MARK"; cat "$file"; echo "$END_MARK"; } >"$tmp"
-    fi
-    chmod --reference="$path" "$tmp"
-    mv "$tmp" "$path"
-    echo "soak: the soak section of $path replaced by $file" >&2
-}
+# benchmarks_section (the shared library): the --from path needs it before lib.sh.
+# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
+. "$HERE/../lib/harness.sh"
 
 if [ -n "$FROM" ]; then
     [ -n "$BENCH" ] || usage
     [ -f "$FROM" ] || { echo "soak: $FROM: no such file" >&2; exit 2; }
-    benchmarks_insert "$FROM" "$BENCH"
+    benchmarks_section soak "$FROM" "$BENCH"
     exit 0
 fi
 
@@ -156,7 +139,7 @@ soak_finish() {
     if [ -n "$REPORT" ]; then report >"$REPORT" && say "report written to $REPORT"; fi
     if [ -n "$BENCH" ]; then
         if [ "$FAILED" = 0 ]; then
-            report >"$WORK/section.md" && benchmarks_insert "$WORK/section.md" "$BENCH"
+            report >"$WORK/section.md" && benchmarks_section soak "$WORK/section.md" "$BENCH"
         else
             say "the soak failed: $BENCH not changed"
         fi

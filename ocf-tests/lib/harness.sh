@@ -77,6 +77,30 @@ harness_exit() {
     exit "$RC"
 }
 
+# ------------------------------------------------------------------------ BENCHMARKS.md
+
+# benchmarks_section NAME FILE PATH: FILE goes between PATH's lines "<!-- BEGIN NAME -->"
+# and "<!-- END NAME -->" (markers kept); both are appended at the end when absent (PATH
+# created if missing). How make soak and make load put their sections into BENCHMARKS.md
+# (bench/run.sh carries them over).
+benchmarks_section() {
+    local name=$1 file=$2 path=$3 tmp
+    local begin="<!-- BEGIN $name -->" end="<!-- END $name -->"
+    [ -f "$path" ] || : >"$path"
+    tmp=$(mktemp "$path.$name.XXXXXX")
+    if grep -qxF "$begin" "$path" && grep -qxF "$end" "$path"; then
+        awk -v f="$file" -v b="$begin" -v e="$end" '
+            $0 == b && !done { print; while ((getline l < f) > 0) print l; skip = 1; done = 1; next }
+            $0 == e && skip { skip = 0 }
+            !skip' "$path" >"$tmp"
+    else
+        { cat "$path"; [ -z "$(tail -n 1 "$path")" ] || echo; echo "$begin"; cat "$file"; echo "$end"; } >"$tmp"
+    fi
+    chmod --reference="$path" "$tmp"
+    mv "$tmp" "$path"
+    say "the $name section of $path replaced by $file"
+}
+
 # --------------------------------------------------------------------------- results
 
 PASSED=0
