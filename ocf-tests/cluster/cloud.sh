@@ -75,23 +75,8 @@ HOST_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 # ----------------------------------------------------------------------------- helpers
 
-# "pid starttime" of a live, non-zombie process, or nothing (as in cluster.sh).
-proc_id() {
-    local stat rest
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    rest=${stat##*) }
-    # shellcheck disable=SC2086 # split into /proc/PID/stat's fields on purpose
-    set -- $rest
-    case $1 in Z | X) return 1 ;; esac
-    shift 19
-    echo "$1"
-}
-# The pid recorded under NAME if that very process still lives.
-live() {
-    local pid start
-    [ -f "$CD/pids/$1" ] && read -r pid start <"$CD/pids/$1" || return 1
-    [ -n "$pid" ] && [ "$(proc_id "$pid" || true)" = "$start" ] && echo "$pid"
-}
+# The pid recorded under NAME if that very process still lives (harness.sh's live_pid).
+live() { live_pid "$CD/pids/$1"; }
 # NAME PID: record PID (with its start time) under NAME.
 record() {
     local start

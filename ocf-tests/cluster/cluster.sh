@@ -57,23 +57,6 @@ BR=$ID-br
 CLI=$ID-cli
 NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
-# "pid starttime" of a live, non-zombie process, or nothing.
-proc_id() {
-    local stat rest
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-    rest=${stat##*) }
-    # shellcheck disable=SC2086 # split into /proc/PID/stat's fields on purpose
-    set -- $rest
-    case $1 in Z | X) return 1 ;; esac
-    shift 19
-    echo "$1"
-}
-# The PID recorded in FILE ("pid starttime") if that very process still lives.
-live_pid() {
-    local pid start
-    [ -f "$1" ] && read -r pid start <"$1" || return 1
-    [ -n "$pid" ] && [ "$(proc_id "$pid" || true)" = "$start" ] && echo "$pid"
-}
 
 nodes() { cat "$RUN/nodes" 2>/dev/null || true; }
 node_ip() { echo "$SUBNET.$((10 + ${1#node}))"; }

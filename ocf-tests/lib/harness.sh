@@ -77,6 +77,28 @@ harness_exit() {
     exit "$RC"
 }
 
+# ------------------------------------------------------------------------- processes
+
+# Processes a script started are recorded as "pid starttime" and ended only while that
+# very process lives (a recycled PID is never signalled).
+# "pid starttime" of a live, non-zombie process, or nothing.
+proc_id() {
+    local stat rest
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    rest=${stat##*) }
+    # shellcheck disable=SC2086 # split into /proc/PID/stat's fields on purpose
+    set -- $rest
+    case $1 in Z | X) return 1 ;; esac
+    shift 19
+    echo "$1"
+}
+# The PID recorded in FILE ("pid starttime") if that very process still lives.
+live_pid() {
+    local pid start
+    [ -f "$1" ] && read -r pid start <"$1" || return 1
+    [ -n "$pid" ] && [ "$(proc_id "$pid" || true)" = "$start" ] && echo "$pid"
+}
+
 # ------------------------------------------------------------------------ BENCHMARKS.md
 
 # benchmarks_section NAME FILE PATH: FILE goes between PATH's lines "<!-- BEGIN NAME -->"
