@@ -962,6 +962,20 @@ fn nb_rebuild_runs_in_the_sb_start_with_both_databases() {
         nb.client_transact(&select_sets()).is_err(),
         "still closed while waiting"
     );
+    let st = Command::new(BIN)
+        .args([
+            "status",
+            "--json",
+            "--run-dir",
+            nb.run_dir().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let st = String::from_utf8_lossy(&st.stdout);
+    assert!(
+        st.contains("waiting for its rebuild"),
+        "ovn-ocf status says why: {st}"
+    );
 
     let o = sb.expect("start", 0);
     let out = std::fs::read_to_string(sb.path("sync.out")).unwrap();
