@@ -940,6 +940,14 @@ fn nb_rebuild_runs_in_the_sb_start_with_both_databases() {
     sb.with_gate(&nb).set("PATH", &shim.path_env());
     let hook = sync_hook(&sb, nb.port, sb.port, false);
     nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    // The SB found there says northd processed nb_cfg 1000 of the NB before the loss; the
+    // rebuilt NB starts again from 0. The gate's barrier must still wait for northd.
+    sb.set("OCF_RESKEY_sb_gate", "false");
+    sb.expect("start", 0);
+    sb.local_transact(r#"{"op":"insert","table":"SB_Global","row":{"nb_cfg":1000}}"#)
+        .unwrap();
+    sb.expect("stop", 0);
+    sb.with_gate(&nb);
 
     let o = nb.expect("start", 0);
     assert!(
