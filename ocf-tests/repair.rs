@@ -862,3 +862,162 @@ fn check_shows_progress_on_a_terminal_only() {
         "erased first: {out:?}"
     );
 }
+
+// --------------------------------------------- a clean file shorter than it served
+
+/// A DB served by the agent, stopped cleanly, then cut after its schema record in place
+/// (an operator's truncation, or a tail the page cache lost): every record verifies, yet
+/// it lost all its rows. The next start backs it up, keeps it, says so, and owes the
+/// rebuild a cut owes: the NB's repair_hook runs before any client connects.
+#[test]
+fn a_clean_nb_shorter_than_it_served_is_a_loss() {
+    let mut r = Res::new("nb");
+    let failing = hook_script(&r, 3, 0);
+    r.set("OCF_RESKEY_repair_hook", failing.to_str().unwrap());
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=new"), "{}", o.stderr);
+    for i in 0..3 {
+        r.client_transact(&write_ops(&format!("r{i}"))).unwrap();
+    }
+    r.expect("stop", 0);
+    // What the stop left beside the database: the file as it served, to the byte.
+    let file = r.db_file();
+    let served = std::fs::metadata(&file).unwrap();
+    let rel = r.released().expect(".ovnnb_db.db.served");
+    assert_eq!(rel["served"]["size"], served.len(), "{rel}");
+    assert_eq!(rel["served"]["ino"], inode(&file), "{rel}");
+    assert!(r.owner_record().is_none(), "the owner record is gone");
+    let left = truncate_to_schema(&file);
+    assert_eq!(inode(&file), rel["served"]["ino"], "cut in place");
+    assert!(show_log(&file).ok, "every record verifies");
+    // `ovn-ocf check`: clean, and says what it served.
+    let c = cli(&["check", file.to_str().unwrap()]);
+    assert_eq!(c.code, 0, "{c:?}");
+    assert!(
+        c.stdout
+            .contains(&format!("served last at {} bytes", served.len()))
+            && c.stdout.contains("its tail is lost"),
+        "{}",
+        c.stdout
+    );
+    // The start: a loss, the hook due (it fails here: the rebuild stays owed).
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("repair_hook"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("outcome=shorter-than-served"),
+        "{}",
+        o.stderr
+    );
+    let report = r.newest_report();
+    assert_eq!(report["outcome"], "shorter-than-served");
+    assert_eq!(report["found"]["kind"], "clean");
+    assert_eq!(report["served"]["size"], served.len());
+    assert_eq!(report["size"], left.len() as u64);
+    assert_eq!(
+        report["steps"][0],
+        serde_json::json!({"step": "shorter-than-served", "served": served.len(), "found": left.len()})
+    );
+    let backup = report["backup"].as_str().expect("a backup");
+    assert_eq!(
+        std::fs::read(backup).unwrap(),
+        left,
+        "the evidence, byte-exact"
+    );
+    let marker = file.with_file_name(".ovnnb_db.db.rebuild-pending");
+    let owed: serde_json::Value = serde_json::from_slice(&std::fs::read(&marker).unwrap()).unwrap();
+    assert_eq!(owed["outcome"], "shorter-than-served");
+    assert_eq!(owed["lost_data"], true);
+    let runs = hook_runs(&r);
+    assert!(
+        runs[0].starts_with("run outcome=shorter-than-served db=nb"),
+        "{runs:?}"
+    );
+    assert_eq!(runs[1], "port closed");
+    assert!(r.server_pid().is_none());
+    // The retry rebuilds, then serves.
+    let good = hook_script(&r, 0, 0);
+    r.set("OCF_RESKEY_repair_hook", good.to_str().unwrap());
+    r.expect("start", 0);
+    let runs = hook_runs(&r);
+    assert!(
+        runs[runs.len() - 2].starts_with("run outcome=shorter-than-served"),
+        "{runs:?}"
+    );
+    assert!(!marker.exists());
+    // The file it served since is the one to compare with: stopped and started, clean.
+    r.expect("stop", 0);
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=clean"), "{}", o.stderr);
+    assert_eq!(hook_runs(&r).len(), runs.len(), "no rebuild owed");
+}
+
+/// The same for SB: the SB gate recomputes it from NB before it opens.
+#[test]
+fn a_clean_sb_shorter_than_it_served_is_gated() {
+    let nb = Res::new("nb");
+    nb.expect("start", 0);
+    nb.local_transact(r#"{"op":"insert","table":"Logical_Switch","row":{"name":"short-ls"}}"#)
+        .unwrap();
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let o = sb.expect("start", 0);
+    assert!(o.stderr.contains("outcome=new"), "{}", o.stderr);
+    for i in 0..3 {
+        sb.client_transact(&write_ops(&format!("r{i}"))).unwrap();
+    }
+    sb.expect("stop", 0);
+    let left = truncate_to_schema(&sb.db_file());
+    shim.clear();
+    let o = sb.expect("start", 0);
+    assert!(
+        o.stderr.contains("outcome=shorter-than-served"),
+        "{}",
+        o.stderr
+    );
+    let report = sb.newest_report();
+    assert_eq!(report["outcome"], "shorter-than-served");
+    assert_eq!(
+        std::fs::read(report["backup"].as_str().unwrap()).unwrap(),
+        left
+    );
+    let calls = shim.calls();
+    assert!(
+        calls.contains(&"attrd_updater -n ovn-ocf-sb-gate -U waiting".to_string()),
+        "the SB gate ran: {calls:?}"
+    );
+    let dp = sb
+        .client_transact(
+            r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["external_ids"]}"#,
+        )
+        .unwrap();
+    assert!(
+        dp.to_string().contains("short-ls"),
+        "the first thing clients see is the recomputed SB: {dp}"
+    );
+}
+
+/// "New deployment" holds: a missing file with no earlier report and nothing that says it
+/// served is new. Once it served, losing it is a loss, even with the reports gone.
+#[test]
+fn a_missing_file_that_served_is_a_loss_without_any_report() {
+    let mut r = Res::new("nb");
+    let hook = hook_script(&r, 3, 0); // fails the start if it runs
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=new"), "{}", o.stderr);
+    r.expect("stop", 0);
+    assert!(r.released().is_some());
+    std::fs::remove_dir_all(r.db_file().with_file_name("ovn-ocf-backups")).unwrap();
+    std::fs::remove_file(r.db_file()).unwrap();
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("repair_hook"), "{}", o.stderr);
+    assert!(
+        r.db_file()
+            .with_file_name(".ovnnb_db.db.rebuild-pending")
+            .exists()
+    );
+}

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ovn_ocf::ocf::Failure;
-use ovn_ocf::{fsutil, process, repair, runner};
+use ovn_ocf::{fsutil, lease, process, repair, runner};
 
 use super::{HookWhen, Server};
 
@@ -30,9 +30,13 @@ pub fn rebuild_marker(db_file: &Path) -> PathBuf {
 
 impl Server<'_> {
     /// The one "prepare database" step before the database serves: the repair pipeline
-    /// (verify every record; back up, cut, create or convert as needed; report).
-    pub(super) fn prepare_database(&self) -> Result<repair::Report, Failure> {
-        let report = repair::run(&self.cfg.repair_options(), self.cx.deadline)?;
+    /// (verify every record; back up, cut, create or convert as needed; a clean file
+    /// shorter than it `served` is a loss; report).
+    pub(super) fn prepare_database(
+        &self,
+        served: Option<lease::Served>,
+    ) -> Result<repair::Report, Failure> {
+        let report = repair::run(&self.cfg.repair_options(served), self.cx.deadline)?;
         log::info!(
             "repair db_file={} found=\"{}\" outcome={} backup={} report={}",
             self.cfg.db_file.display(),
