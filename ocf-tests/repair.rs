@@ -1021,3 +1021,89 @@ fn a_missing_file_that_served_is_a_loss_without_any_report() {
             .exists()
     );
 }
+
+// ------------------------------------------------------------ what a damaged NB held
+
+/// A real NB written by ovn-nbctl through Debian's ovsdb-server, then damaged in the
+/// middle: `dbrows::live_rows` replays every record that verifies, also after the damage,
+/// where the repair keeps only the prefix before it.
+#[test]
+fn live_rows_of_a_damaged_nb() {
+    use ovn_ocf::dbrows::live_rows;
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("ovnnb_db.db");
+    create_db(&file, NB_SCHEMA);
+    let tables = ["Logical_Switch", "Logical_Switch_Port", "Logical_Router"];
+    let dl = || ovn_ocf::ocf::Deadline::after(Duration::from_secs(60));
+    {
+        let s = RawServer::start(&file);
+        let nbctl = |args: &[&str]| {
+            let o = Command::new("ovn-nbctl")
+                .arg(format!("--db=unix:{}", s.sock().display()))
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "ovn-nbctl {args:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        };
+        nbctl(&["init"]);
+        for i in 0..4 {
+            nbctl(&["ls-add", &format!("sw{i}")]);
+        }
+        for p in 0..3 {
+            nbctl(&["lsp-add", "sw0", &format!("sw0-p{p}")]);
+        }
+        nbctl(&["lr-add", "lr0"]);
+        nbctl(&["lr-add", "lr1"]);
+        nbctl(&["ls-del", "sw3"]);
+        nbctl(&["lsp-del", "sw0-p2"]);
+        // What the server holds is what the records replay to.
+        let clean = live_rows(&file, &tables, dl()).unwrap();
+        for t in tables {
+            assert_eq!(clean.rows[t], s.count("nb", t), "{t}: {clean:?}");
+        }
+    }
+    let clean = live_rows(&file, &tables, dl()).unwrap();
+    let counts = |r: &ovn_ocf::dbrows::LiveRows| tables.map(|t| r.rows[t]);
+    assert_eq!(counts(&clean), [3, 2, 2], "{clean:?}");
+    assert!(clean.schema);
+    assert_eq!((clean.skipped_records, clean.skipped_bytes), (0, 0));
+    let original = std::fs::read(&file).unwrap();
+    let ends = record_ends(&original);
+    assert_eq!(clean.records as usize, ends.len() - 1);
+    // The record that added sw1, in the middle of the file, damaged in its body.
+    let k = (1..ends.len())
+        .find(|&k| {
+            String::from_utf8_lossy(&original[ends[k - 1]..ends[k]]).contains(r#""name":"sw1""#)
+        })
+        .expect("the record of ls-add sw1");
+    let mut damaged = original.clone();
+    let at = (ends[k - 1] + ends[k]) / 2 + 20;
+    damaged[at] ^= 0x08;
+    std::fs::write(&file, &damaged).unwrap();
+    let inspected = ovn_ocf::dbfile::inspect(&file, None).unwrap();
+    assert_eq!(inspected.verdict.kind(), "corrupt");
+    assert_eq!(inspected.verdict.intact_bytes(), ends[k - 1] as u64);
+    let r = live_rows(&file, &tables, dl()).unwrap();
+    assert_eq!(counts(&r), [2, 2, 2], "sw1 alone is lost: {r:?}");
+    assert_eq!((r.skipped_records, r.records), (1, clean.records - 1));
+    assert_eq!(r.skipped_bytes, (ends[k] - ends[k - 1]) as u64);
+    // The prefix the repair keeps held less: what a rebuild must bring back.
+    let prefix = ovn_ocf::dbrows::live_rows_in(&damaged[..ends[k - 1]], &tables, dl()).unwrap();
+    assert_eq!(counts(&prefix), [1, 0, 0], "{prefix:?}");
+    // Garbage over the header of lr-add lr0's record as well: found again after it.
+    let j = (1..ends.len())
+        .find(|&j| {
+            String::from_utf8_lossy(&original[ends[j - 1]..ends[j]]).contains(r#""name":"lr0""#)
+        })
+        .expect("the record of lr-add lr0");
+    damaged[ends[j - 1]..ends[j - 1] + 8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
+    std::fs::write(&file, &damaged).unwrap();
+    let r = live_rows(&file, &tables, dl()).unwrap();
+    assert_eq!(counts(&r), [2, 2, 1], "{r:?}");
+    assert_eq!(r.records, clean.records - 2);
+}

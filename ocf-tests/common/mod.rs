@@ -665,6 +665,20 @@ impl RawServer {
     pub fn names(&self, db: &str) -> Vec<String> {
         set_names(&self.transact(db, &select_sets()))
     }
+
+    /// Its unix socket (for ovn-nbctl --db=unix:...).
+    pub fn sock(&self) -> &Path {
+        &self.sock
+    }
+
+    /// How many rows `table` of `db` holds, as the server says.
+    pub fn count(&self, db: &str, table: &str) -> u64 {
+        let r = self.transact(
+            db,
+            &format!(r#"{{"op":"select","table":"{table}","where":[],"columns":["_uuid"]}}"#),
+        );
+        r[0]["rows"].as_array().map_or(0, |a| a.len() as u64)
+    }
 }
 
 impl Drop for RawServer {
