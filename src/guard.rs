@@ -315,8 +315,15 @@ pub fn release(db_file: &Path, me: &str, served: bool) -> Result<(), Error> {
         Ok(Some(r)) if r.node == me => {
             let rel = served_at_release(&r, served, Served::of(db_file));
             // Before the record goes: a stop cut short between the two leaves both, and
-            // the record (ours, carrying the same) wins.
+            // the record (ours, carrying the same) wins. One that already says the same
+            // is left as it is (a start that failed before serving writes nothing new).
             let kept = match rel {
+                Some(served)
+                    if lease::read_released(db_file)
+                        .is_ok_and(|old| old.is_some_and(|o| o.served == served)) =>
+                {
+                    Ok(())
+                }
                 Some(served) => lease::store_released(
                     db_file,
                     &Released {
@@ -597,8 +604,14 @@ mod tests {
             .unwrap()
             .set_len(10)
             .unwrap();
+        let left = std::fs::read(lease::released_path(&db)).unwrap();
         release(&db, "n2", false).unwrap();
         assert_eq!(lease::read_released(&db).unwrap().unwrap().served.size, 150);
+        assert_eq!(
+            std::fs::read(lease::released_path(&db)).unwrap(),
+            left,
+            "the same said again is not written again"
+        );
         // A node that took over a lost node's record learns that record's.
         let mut dead = rec("n3");
         dead.served = Some(served(42, 4242));
