@@ -1369,3 +1369,89 @@ fn a_rebuild_is_checked_against_the_backup_past_the_damage() {
     nb.expect("stop", 0);
     sb.expect("stop", 0);
 }
+
+fn datapaths(sb: &Res) -> Vec<(String, String, i64)> {
+    let r = sb
+        .local_transact(
+            r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["_uuid","external_ids","tunnel_key"]}"#,
+        )
+        .unwrap();
+    let mut v: Vec<(String, String, i64)> = r[0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let name = row["external_ids"][1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p[0] == "name")
+                .map(|p| p[1].as_str().unwrap().to_string())
+                .unwrap_or_default();
+            (
+                name,
+                row["_uuid"][1].as_str().unwrap().to_string(),
+                row["tunnel_key"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+/// The sync util recreates every logical switch under a new row UUID; northd joins SB's
+/// datapaths to NB by those UUIDs and would number them all anew (every ovn-controller
+/// then reinstalls its flows). The gate carries SB's datapaths over by name first: the
+/// same Datapath_Binding rows, the same tunnel keys.
+#[test]
+fn a_rebuilt_nb_keeps_the_datapaths_and_their_tunnel_keys() {
+    let mut nb = Res::new("nb");
+    nb.expect("start", 0);
+    for name in ["net-1", "net-2"] {
+        nb.client_transact(&format!(
+            r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"{name}"}}}}"#
+        ))
+        .unwrap();
+    }
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    sb.expect("start", 0);
+    let northd = Res::northd(&nb, &sb);
+    northd.expect("start", 0);
+    let end = Instant::now() + Duration::from_secs(60);
+    let before = loop {
+        let d = datapaths(&sb);
+        if d.len() == 2 {
+            break d;
+        }
+        assert!(Instant::now() < end, "northd never computed SB: {d:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    northd.expect("stop", 0);
+    sb.expect("stop", 0);
+    nb.expect("stop", 0);
+    // NB lost; the hook makes the same switches anew, as the sync util would.
+    std::fs::remove_file(nb.db_file()).unwrap();
+    let hook = sb.path("recreate.sh");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\nfor n in net-1 net-2; do ovsdb-client transact \"$OVN_OCF_NB_CONNECTION\" '[\"OVN_Northbound\",{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"row\":{\"name\":\"'$n'\"}}]' >/dev/null || exit 7; done\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    let o = nb.expect("start", 0);
+    assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
+    let o = sb.expect("start", 0);
+    assert_eq!(datapaths(&sb), before, "the same rows and tunnel keys");
+    assert!(
+        o.stderr.contains("2 of 2 datapaths carried over"),
+        "{}",
+        o.stderr
+    );
+    nb.expect("monitor", 0);
+    sb.expect("stop", 0);
+    nb.expect("stop", 0);
+}

@@ -132,6 +132,11 @@ impl Datum {
     pub fn set_of_named(name: &str) -> Datum {
         Datum(json!(["set", [["named-uuid", name]]]))
     }
+    /// A string-to-string map (`external_ids`, `options`).
+    pub fn string_map(m: &BTreeMap<String, String>) -> Datum {
+        let pairs: Vec<Value> = m.iter().map(|(k, v)| json!([k, v])).collect();
+        Datum(json!(["map", pairs]))
+    }
 }
 
 impl Op {
@@ -186,6 +191,25 @@ impl Row {
     }
     pub fn string(&self, column: &str) -> Option<&str> {
         self.0.get(column)?.as_str()
+    }
+    /// A string-to-string map column (`["map", [[k, v], ...]]`); empty when absent.
+    pub fn string_map(&self, column: &str) -> BTreeMap<String, String> {
+        let pairs = match self
+            .0
+            .get(column)
+            .and_then(Value::as_array)
+            .map(Vec::as_slice)
+        {
+            Some([tag, Value::Array(pairs)]) if tag == "map" => pairs.as_slice(),
+            _ => &[],
+        };
+        pairs
+            .iter()
+            .filter_map(|p| match p.as_array()?.as_slice() {
+                [Value::String(k), Value::String(v)] => Some((k.clone(), v.clone())),
+                _ => None,
+            })
+            .collect()
     }
     /// `_uuid`, as the protocol's `["uuid", "..."]`.
     pub fn uuid(&self) -> Option<&str> {

@@ -3,12 +3,13 @@
 //! Northbound database (the nb_cfg barrier). The node attribute `ovn-ocf-sb-gate` says
 //! "waiting" meanwhile.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ovn_ocf::jsonrpc::Endpoint;
 use ovn_ocf::ocf::Failure;
 use ovn_ocf::ovn::{self, Db};
-use ovn_ocf::ovsdb::Ovsdb;
+use ovn_ocf::ovsdb::{Datum, Op, Ovsdb};
 use ovn_ocf::{pacemaker, process};
 
 use super::Server;
@@ -32,11 +33,91 @@ impl Server<'_> {
         if let Err(e) = pacemaker::set_node_attr(GATE_ATTR, Some("waiting"), dl) {
             log::warn!("cannot set node attribute {GATE_ATTR}: {e}");
         }
+        if nb_rebuilt && let Err(e) = self.carry_datapaths() {
+            // Not fatal: northd then numbers the datapaths anew (a blip, not a loss).
+            log::warn!(
+                "SB gate: cannot carry the datapaths over to the rebuilt NB: {}",
+                e.reason
+            );
+        }
         let result = self.gate_barrier();
         if let Err(e) = pacemaker::set_node_attr(GATE_ATTR, None, dl) {
             log::warn!("cannot clear node attribute {GATE_ATTR}: {e}");
         }
         result
+    }
+
+    /// A rebuilt NB has the same logical switches and routers under new row UUIDs (the
+    /// sync util creates them anew), and northd joins SB's Datapath_Binding rows to NB by
+    /// those UUIDs (`external_ids:logical-switch` / `logical-router`): left alone, it
+    /// deletes every datapath and creates it again with new tunnel keys, and every
+    /// ovn-controller reinstalls its flows (pings lost). So, before the gate's northd
+    /// runs, each binding whose NB row is gone is pointed at the NB row of the same name,
+    /// when exactly one has it: northd keeps the binding, its tunnel key and its ports'.
+    fn carry_datapaths(&self) -> Result<(), Failure> {
+        let dl = self.cx.deadline;
+        let mut nb = Ovsdb::connect(&self.cfg.gate_nb, dl)?;
+        let nb_schema = Db::Nb.schema_name();
+        let mut by_name: BTreeMap<(&str, String), Vec<String>> = BTreeMap::new();
+        let mut uuids = std::collections::BTreeSet::new();
+        for (key, table) in [
+            ("logical-switch", "Logical_Switch"),
+            ("logical-router", "Logical_Router"),
+        ] {
+            for row in nb.select(nb_schema, Op::select(table, &["_uuid", "name"]), dl)? {
+                let (Some(u), Some(n)) = (row.uuid(), row.string("name")) else {
+                    continue;
+                };
+                uuids.insert(u.to_string());
+                by_name
+                    .entry((key, n.to_string()))
+                    .or_default()
+                    .push(u.to_string());
+            }
+        }
+        let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
+        let sb_schema = Db::Sb.schema_name();
+        let bindings = sb.select(
+            sb_schema,
+            Op::select("Datapath_Binding", &["_uuid", "external_ids"]),
+            dl,
+        )?;
+        let mut ops = Vec::new();
+        for b in &bindings {
+            let Some(row) = b.uuid() else { continue };
+            let mut ext = b.string_map("external_ids");
+            let Some(key) = ["logical-switch", "logical-router"]
+                .into_iter()
+                .find(|k| ext.contains_key(*k))
+            else {
+                continue;
+            };
+            if uuids.contains(&ext[key]) {
+                continue;
+            }
+            let Some(name) = ext.get("name").cloned() else {
+                continue;
+            };
+            if let Some([new]) = by_name.get(&(key, name)).map(Vec::as_slice) {
+                ext.insert(key.to_string(), new.clone());
+                ops.push(
+                    Op::update(
+                        "Datapath_Binding",
+                        &[("external_ids", Datum::string_map(&ext))],
+                    )
+                    .where_uuid(row),
+                );
+            }
+        }
+        if !ops.is_empty() {
+            sb.transact(sb_schema, &ops, dl)?;
+        }
+        log::info!(
+            "SB gate: {} of {} datapaths carried over to the rebuilt NB's logical switches and routers (tunnel keys kept)",
+            ops.len(),
+            bindings.len()
+        );
+        Ok(())
     }
 
     /// Bumps NB's nb_cfg, runs the gate's ovn-northd against NB and the local SB, and
