@@ -93,6 +93,9 @@ fn cases(canary: &str) -> Vec<(String, String)> {
     for bad in ["0", "1001", "ten", "-5"] {
         v.push(("backup_keep".into(), bad.into()));
     }
+    for bad in ["-1", "1048577", "64M", "1.5", "lots", "--opt"] {
+        v.push(("storage_low_mb".into(), bad.into()));
+    }
     for bad in ["sometimes", "after_change", "ALWAYS"] {
         v.push(("repair_hook_when".into(), bad.into()));
     }

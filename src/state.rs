@@ -1,6 +1,7 @@
 //! An agent's memory between actions on one node: the role it was asked for and the last
 //! promotion score and node attributes it wrote, so that those CIB writes happen only on
-//! change. Lives in the run dir (tmpfs: gone after a reboot, which is right).
+//! change; for a database, what its monitor found of its storage and its last compaction.
+//! Lives in the run dir (tmpfs: gone after a reboot, which is right).
 //!
 //! Written temp → fsync → rename; a missing or unreadable file reads as "stopped".
 
@@ -40,6 +41,47 @@ pub struct State {
     /// (NB's rebuild, run in the SB's start).
     #[serde(default)]
     pub awaiting_rebuild: bool,
+    /// What the monitor last found of the database's storage, and its last compaction.
+    #[serde(default)]
+    pub storage: StorageMemo,
+}
+
+/// The monitor's memory of the database's storage (ovsdb-server resources).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageMemo {
+    /// The margin (`storage_low_mb`, bytes) the monitor judges by, for `ovn-ocf status`.
+    #[serde(default)]
+    pub margin: Option<u64>,
+    /// The free bytes the node attribute names (refreshed only when they moved a lot, so
+    /// that the attribute is not rewritten at every monitor); 0 when none is shown.
+    #[serde(default)]
+    pub shown_free: u64,
+    /// The last compaction the agent asked ovsdb-server for.
+    #[serde(default)]
+    pub compaction: Option<Compaction>,
+}
+
+/// One `ovsdb-server/compact` the agent asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Compaction {
+    /// When it was asked (ms since the epoch) and the same as a UTC stamp.
+    pub at_ms: u64,
+    pub stamp: String,
+    /// The database file's size and the free space then.
+    pub file_before: u64,
+    pub free_before: u64,
+    pub outcome: CompactionOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "result")]
+pub enum CompactionOutcome {
+    /// ovsdb-server answered it had compacted: the file and the free space after.
+    Done { file_after: u64, free_after: u64 },
+    /// ovsdb-server answered with an error (e.g. no room for the new file).
+    Failed { error: String },
+    /// No answer before the monitor's deadline: still compacting, or done since.
+    Pending,
 }
 
 impl State {
@@ -86,5 +128,40 @@ mod tests {
         assert_eq!(State::load(&p), Some(s));
         std::fs::write(&p, b"{not json").unwrap();
         assert_eq!(State::load(&p), None);
+    }
+
+    #[test]
+    fn storage_memo_round_trips_and_older_files_read() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("s.json");
+        // A state file written before the storage memo existed.
+        std::fs::write(&p, br#"{"role":"serving","score":null,"attrs":{}}"#).unwrap();
+        let old = State::load(&p).unwrap();
+        assert_eq!(old.storage, StorageMemo::default());
+        let mut s = old;
+        for outcome in [
+            CompactionOutcome::Done {
+                file_after: 1,
+                free_after: 2,
+            },
+            CompactionOutcome::Failed {
+                error: "No space left on device".into(),
+            },
+            CompactionOutcome::Pending,
+        ] {
+            s.storage = StorageMemo {
+                margin: Some(64 << 20),
+                shown_free: 3,
+                compaction: Some(Compaction {
+                    at_ms: 4,
+                    stamp: "20261130T000000.000Z".into(),
+                    file_before: 5,
+                    free_before: 6,
+                    outcome,
+                }),
+            };
+            s.save(&p).unwrap();
+            assert_eq!(State::load(&p).as_ref(), Some(&s));
+        }
     }
 }

@@ -23,7 +23,7 @@ use ovn_ocf::crm_status::{self, CibResource, CrmMon, ResourceView};
 use ovn_ocf::ocf::Deadline;
 use ovn_ocf::ovsdb::{SyncState, Unixctl, parse_sync_status};
 use ovn_ocf::process::{self, ProcInfo};
-use ovn_ocf::state::State;
+use ovn_ocf::state::{CompactionOutcome, State};
 use ovn_ocf::{dbfile, guard, lease, pacemaker, repair_history, runner};
 
 use observe::*;

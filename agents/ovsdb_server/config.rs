@@ -60,6 +60,8 @@ pub struct Config {
     pub repair_policy: repair::Policy,
     pub backup_dir: PathBuf,
     pub backup_keep: usize,
+    /// `storage_low_mb` in bytes: free space below the file's size plus this is low.
+    pub storage_low: u64,
     pub repair_hook: Option<Vec<String>>,
     pub repair_hook_when: HookWhen,
     pub repair_hook_timeout: Duration,
@@ -115,6 +117,7 @@ impl Agent for Config {
             repair_policy: v.get("repair_policy")?,
             backup_dir: v.get("backup_dir")?,
             backup_keep: v.get::<i64>("backup_keep")? as usize,
+            storage_low: (v.get::<i64>("storage_low_mb")? as u64) << 20,
             repair_hook: v.opt("repair_hook")?,
             repair_hook_when: v.get("repair_hook_when")?,
             repair_hook_timeout: Duration::from_secs(v.get::<i64>("repair_hook_timeout")? as u64),
@@ -242,6 +245,12 @@ impl Config {
 
     pub fn repair_attr(&self) -> String {
         format!("ovn-ocf-{}-repair", self.db.key())
+    }
+
+    /// The node attribute that says the database's storage is low or full (unset when
+    /// there is room).
+    pub fn storage_attr(&self) -> String {
+        format!("ovn-ocf-{}-storage", self.db.key())
     }
 
     /// The repair pipeline's options; `served`: the file as it last served (the claim's).
@@ -383,6 +392,38 @@ mod tests {
         );
         assert!(cfg(&[("db", "nb"), ("log_file", "/x"), ("db_file", "/x")]).is_err());
         assert!(cfg(&[("db", "nb"), ("inactivity_probe", "5000")]).is_ok());
+    }
+    #[test]
+    fn storage_low_mb_is_a_margin_in_mib() {
+        assert_eq!(cfg(&[("db", "sb")]).unwrap().storage_low, 64 << 20);
+        assert_eq!(
+            cfg(&[("db", "sb"), ("storage_low_mb", "0")])
+                .unwrap()
+                .storage_low,
+            0
+        );
+        assert_eq!(
+            cfg(&[("db", "nb"), ("storage_low_mb", "1048576")])
+                .unwrap()
+                .storage_low,
+            1 << 40
+        );
+        assert_eq!(
+            cfg(&[("db", "sb")]).unwrap().storage_attr(),
+            "ovn-ocf-sb-storage"
+        );
+        for bad in [
+            "-1",
+            "1048577",
+            "64M",
+            "1.5",
+            "lots",
+            "99999999999999999999",
+        ] {
+            let f = cfg(&[("db", "nb"), ("storage_low_mb", bad)]).unwrap_err();
+            assert_eq!(f.status, ovn_ocf::ocf::OcfStatus::ErrConfigured, "{bad}");
+            assert!(f.reason.contains("storage_low_mb"), "{bad}: {}", f.reason);
+        }
     }
     #[test]
     fn table_is_consistent() {

@@ -1,14 +1,15 @@
 //! What monitor finds and what it answers: depth 0 (alive, not stopped, control socket
 //! answers, active, our listeners configured; no child process; a late answer from a busy
 //! server waited for, busy.rs), depth 10 (a read
-//! transaction, the listener bound), depth 20 (the file's records verify, its storage has
-//! space). Monitor observes; the only thing it changes is a promotion score that is wrong.
+//! transaction, the listener bound), depth 20 (the file's records verify). At every depth
+//! a serving database's storage is measured (storage.rs). Monitor observes; what it
+//! changes: a promotion score that is wrong, and, when the storage runs low, a
+//! compaction asked of ovsdb-server and the storage attribute (on change).
 
-use std::path::Path;
 use std::time::Duration;
 
 use ovn_ocf::jsonrpc::Endpoint;
-use ovn_ocf::ocf::{ActionResult, Failure, OcfStatus};
+use ovn_ocf::ocf::{Action, ActionResult, Failure, OcfStatus};
 use ovn_ocf::ovsdb::{self, Ovsdb, SyncState, Unixctl};
 use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::Role;
@@ -58,13 +59,31 @@ impl Server<'_> {
                 "its lease keeper pid {k} is gone: the owner record is no longer renewed, so a node cut off from this one could take the database over"
             ));
         }
+        let serving = matches!(health, Health::Serving);
         let status =
             monitor_status(health, self.cx.meta.promotable, st.role).map_err(|mut f| {
                 f.reason = format!("{} ({})", f.reason, self.cfg.db_file.display());
                 f
             })?;
+        // A probe only looks; a recurring monitor of a serving database also watches its
+        // storage (no child process unless the attribute changes).
+        let mut full = None;
+        if serving && !self.cx.meta.is_probe(Action::Monitor) {
+            let before = st.clone();
+            full = self.watch_storage(&mut st);
+            if st != before
+                && let Err(f) = self.inst.save(&st)
+            {
+                log::warn!("{}", f.reason);
+            }
+        }
         self.inst.monitor_score(st, status);
-        Ok(status)
+        match full {
+            // Full storage: running (a failover would mount the same storage), but
+            // degraded, so that Pacemaker lists it with the reason (docs/ARCHITECTURE.md).
+            Some(why) => Err(Failure::new(degraded(status), why)),
+            None => Ok(status),
+        }
     }
 
     pub(super) fn health(&self, remotes: &[String]) -> Health {
@@ -75,8 +94,7 @@ impl Server<'_> {
     }
 
     /// Depth 0: alive, not stopped, unixctl answers, active, `remotes` configured.
-    /// Depth 10: + a read transaction and our listener bound. Depth 20: + file verifies,
-    /// storage has space.
+    /// Depth 10: + a read transaction and our listener bound. Depth 20: + file verifies.
     pub(super) fn health_of(&self, d: &ProcInfo, remotes: &[String]) -> Health {
         if d.stopped() {
             return Health::Broken(format!(
@@ -188,17 +206,17 @@ impl Server<'_> {
         } else if !v.is_clean() {
             return Err(format!("{} does not verify: {v:?}", db.display()));
         }
-        let dir = db.parent().unwrap_or(Path::new("/"));
-        let st = nix::sys::statvfs::statvfs(dir)
-            .map_err(|e| format!("statvfs {}: {e}", dir.display()))?;
-        let free = st.blocks_available() as u64 * st.fragment_size() as u64;
-        if free < 1 << 20 {
-            return Err(format!(
-                "storage of {} is full ({free} bytes free)",
-                db.display()
-            ));
-        }
         Ok(())
+    }
+}
+
+/// The answer for a server that runs but whose storage is full: Pacemaker (2.1.5, as
+/// Debian 12 has it) treats OCF_DEGRADED as running and OCF_DEGRADED_PROMOTED as
+/// promoted (no fail count, no recovery) and lists the monitor as a failed action.
+pub(super) fn degraded(status: OcfStatus) -> OcfStatus {
+    match status {
+        OcfStatus::RunningPromoted => OcfStatus::DegradedPromoted,
+        _ => OcfStatus::Degraded,
     }
 }
 
@@ -266,5 +284,16 @@ mod tests {
             let got = monitor_status(h, promotable, role).map_err(|f| f.status);
             assert_eq!(got, want, "{label}");
         }
+    }
+
+    #[test]
+    fn full_storage_is_degraded_in_the_role_it_runs() {
+        assert_eq!(degraded(OcfStatus::Success), OcfStatus::Degraded);
+        assert_eq!(
+            degraded(OcfStatus::RunningPromoted),
+            OcfStatus::DegradedPromoted
+        );
+        assert_eq!(OcfStatus::Degraded.code(), 190);
+        assert_eq!(OcfStatus::DegradedPromoted.code(), 191);
     }
 }

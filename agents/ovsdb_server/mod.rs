@@ -12,7 +12,8 @@
 //! `ownership` (owner record, lease keeper), `rebuild` (repair, rebuild marker, hook),
 //! `nb_rebuild` (NB's rebuild, run in the SB's start once both serve locally),
 //! `sb_gate`, `remotes` (listeners, Connection table), `health` (monitor), `busy` (a late
-//! control socket: busy or hung).
+//! control socket: busy or hung), `storage` (free space while serving: compaction, the
+//! storage attribute).
 
 mod busy;
 mod config;
@@ -24,6 +25,7 @@ mod rebuild;
 mod remotes;
 mod sb_gate;
 mod serving;
+pub mod storage;
 
 use std::time::Duration;
 
@@ -59,7 +61,8 @@ impl Server<'_> {
     }
 
     /// The score (promotable clones) and the node attributes `crm_mon -A` shows: the
-    /// role, and the last repair while the resource runs here.
+    /// role, and the last repair while the resource runs here; the storage attribute
+    /// (the monitor's to set) goes when the database no longer serves here.
     fn publish(&self, st: &mut State, score: Option<i32>) {
         let role = if st.awaiting_rebuild && st.role.is_some() {
             Some("waiting-for-rebuild")
@@ -67,12 +70,19 @@ impl Server<'_> {
             pacemaker::role_word(st.role)
         };
         let repair = st.role.and(st.repair.clone());
+        let storage_attr = self.cfg.storage_attr();
+        let storage = if st.role == Some(Role::Serving) {
+            st.attrs.get(&storage_attr).cloned()
+        } else {
+            None
+        };
         self.inst.publish(
             st,
             score,
             &[
                 (&self.cfg.role_attr(), role),
                 (&self.cfg.repair_attr(), repair.as_deref()),
+                (&storage_attr, storage.as_deref()),
             ],
         );
     }
@@ -111,8 +121,11 @@ impl Actions for Server<'_> {
 
     fn stop(&self) -> ActionResult {
         self.shut_down()?;
-        self.inst
-            .forget(&[&self.cfg.role_attr(), &self.cfg.repair_attr()]);
+        self.inst.forget(&[
+            &self.cfg.role_attr(),
+            &self.cfg.repair_attr(),
+            &self.cfg.storage_attr(),
+        ]);
         Ok(OcfStatus::Success)
     }
 

@@ -1,4 +1,4 @@
-//! Observing one resource on this node: its state file, daemon, listeners, lease, last
+//! Observing one resource on this node: its state file, daemon, listeners, storage, lease, last
 //! repair and backups, read only.
 
 use super::*;
@@ -49,6 +49,7 @@ pub(super) fn empty_row(t: &Target) -> Resource {
         repair_line: None,
         backups: None,
         backup_dir: None,
+        storage: None,
         pacemaker: None,
         problems: t.problems.clone(),
     }
@@ -170,6 +171,9 @@ pub(super) fn observe_ovsdb(
         )),
         _ => {}
     }
+    if daemon.is_some() {
+        observe_storage(row, cfg, st.as_ref(), now_ms);
+    }
     let record = lease::record_path(&cfg.db_file);
     let keeper = st.as_ref().and_then(|s| s.keeper);
     let keeper_alive = keeper.is_some_and(|k| lease::is_keeper(k, &record));
@@ -218,6 +222,72 @@ pub(super) fn observe_ovsdb(
     row.backup_dir = Some(cfg.backup_dir.display().to_string());
     row.last_repair = h.last_run().map(|s| repair_of(s, now_s));
     row.last_change = h.last_change().map(|s| repair_of(s, now_s));
+}
+
+/// The storage of a database served here: measured now (as the agent's monitor does),
+/// with what the agent last wrote and its last compaction.
+pub(super) fn observe_storage(
+    row: &mut Resource,
+    cfg: &ovsdb_server::Config,
+    st: Option<&State>,
+    now_ms: u64,
+) {
+    use ovsdb_server::storage::{self, Level, human};
+    let space = match storage::measure(&cfg.db_file) {
+        Ok(s) => s,
+        Err(e) => {
+            row.problems
+                .push(format!("cannot measure the database's storage: {e}"));
+            return;
+        }
+    };
+    // The margin the agent's monitor judges by (the CIB's, or the default, before one).
+    let margin = st.and_then(|s| s.storage.margin).unwrap_or(cfg.storage_low);
+    let level = storage::level(space, margin);
+    let memo = st.and_then(|s| s.storage.compaction.as_ref());
+    let last = memo.map(|c| {
+        let (result, after, error) = match &c.outcome {
+            CompactionOutcome::Done { file_after, .. } => ("done", Some(*file_after), None),
+            CompactionOutcome::Failed { error } => ("failed", None, Some(error.clone())),
+            CompactionOutcome::Pending => ("pending", None, None),
+        };
+        LastCompaction {
+            time: c.stamp.clone(),
+            age_s: now_ms.saturating_sub(c.at_ms) / 1000,
+            result,
+            file_before_bytes: c.file_before,
+            file_after_bytes: after,
+            error,
+        }
+    });
+    let compaction = memo
+        .map(|c| format!("; {}", storage::describe(c)))
+        .unwrap_or_default();
+    match level {
+        Level::Ok => {}
+        Level::Low => row.problems.push(format!(
+            "storage low: {} free of {}, below the file's {} + storage_low_mb {}{compaction}",
+            human(space.free),
+            human(space.total),
+            human(space.file),
+            human(margin)
+        )),
+        Level::Full => row.problems.push(format!(
+            "storage full: {} free of {} (the file is {}): ovsdb-server refuses writes and serves reads{compaction}; make room or grow the filesystem",
+            human(space.free),
+            human(space.total),
+            human(space.file)
+        )),
+    }
+    row.storage = Some(Storage {
+        state: level.word(),
+        free_bytes: space.free,
+        total_bytes: space.total,
+        db_file_bytes: space.file,
+        low_below_bytes: storage::low_below(space, margin),
+        attribute: st.and_then(|s| s.attrs.get(&cfg.storage_attr()).cloned()),
+        last_compaction: last,
+    });
 }
 
 pub(super) fn observe_northd(row: &mut Resource, cfg: &ovn_northd::Config) {

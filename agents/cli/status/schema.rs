@@ -68,6 +68,8 @@ pub struct Resource {
     /// Backups of this database kept in `backup_dir` (ovsdb-server only).
     pub backups: Option<usize>,
     pub backup_dir: Option<String>,
+    /// The database's storage while an ovsdb-server serves it here; null otherwise.
+    pub storage: Option<Storage>,
     /// What Pacemaker says; null without a cluster or for a resource the CIB does not
     /// have.
     pub pacemaker: Option<ResourceView>,
@@ -100,4 +102,36 @@ pub struct Repair {
     pub found: Option<String>,
     pub backup: Option<String>,
     pub report: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Storage {
+    /// `ok`, `low` (below `low_below_bytes`: the agent has ovsdb-server compact) or `full`
+    /// (below 1 MiB: ovsdb-server refuses writes).
+    pub state: &'static str,
+    /// Free on db_file's filesystem (as root can use it), its size, the file's size.
+    pub free_bytes: u64,
+    pub total_bytes: u64,
+    pub db_file_bytes: u64,
+    /// The file's size plus `storage_low_mb`.
+    pub low_below_bytes: u64,
+    /// The node attribute `ovn-ocf-<db>-storage` as the agent last wrote it here (null:
+    /// none written, there was room).
+    pub attribute: Option<String>,
+    /// The last compaction the agent asked for on this node.
+    pub last_compaction: Option<LastCompaction>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LastCompaction {
+    /// When it was asked (UTC stamp) and how long ago.
+    pub time: String,
+    pub age_s: u64,
+    /// `done`, `failed` or `pending` (no answer before the monitor's deadline).
+    pub result: &'static str,
+    pub file_before_bytes: u64,
+    /// When done: the file's size after it.
+    pub file_after_bytes: Option<u64>,
+    /// When failed: ovsdb-server's words.
+    pub error: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! The status for people: one line about the cluster, one row per resource, then what
-//! a row has no room for (database file, the last change and its backup, failed actions,
-//! problems). Renders a `Status`; gathers nothing.
+//! a row has no room for (database file, its storage, the last change and its backup, failed
+//! actions, problems). Renders a `Status`; gathers nothing.
 
 use super::{Resource, Status};
 
@@ -217,6 +217,26 @@ fn details(r: &Resource) -> Vec<String> {
             l.owner,
             duration(l.held_s)
         ));
+    }
+    if let Some(s) = &r.storage {
+        let size = crate::ovsdb_server::storage::human;
+        let mut line = format!(
+            "storage: {}, {} free of {}, the file {} (low below {})",
+            s.state,
+            size(s.free_bytes),
+            size(s.total_bytes),
+            size(s.db_file_bytes),
+            size(s.low_below_bytes)
+        );
+        if let Some(c) = &s.last_compaction {
+            line.push_str(&format!(
+                "; last compaction {} at {} ({} ago)",
+                c.result,
+                c.time,
+                duration(c.age_s)
+            ));
+        }
+        d.push(line);
     }
     if let Some(c) = r.last_change.as_ref().or(r.last_repair.as_ref()) {
         let found = c
