@@ -39,6 +39,7 @@ node_since() { "$C" exec "$1" tail -c +"$(($3 + 1))" "$2"; }
 WRITER_LOG=
 WRITER_PID=   # the python process (in the client netns), from its pidfile
 WRITER_WRAP=  # our background job running `cluster.sh client ...`
+WRITER_INTO=${WRITER_INTO:-chassis}   # what it writes: writer.py's --into
 
 # Starts the writer and waits for its first acknowledged transaction (30 s).
 writer_start() {
@@ -46,7 +47,7 @@ writer_start() {
     WRITER_LOG=$WORK/acks.log
     : >"$WRITER_LOG"
     rm -f "$WRITER_LOG.pid"
-    "$C" client python3 "$W" write "$WRITER_LOG" "$WRITER_LOG.pid" </dev/null &
+    "$C" client python3 "$W" write "$WRITER_LOG" "$WRITER_LOG.pid" --into "$WRITER_INTO" </dev/null &
     WRITER_WRAP=$!
     while [ ! -s "$WRITER_LOG.pid" ] || [ ! -s "$WRITER_LOG" ]; do
         past "$t0" 30 && { bad "writer: no acknowledged SB transaction within 30 s"; return 1; }
@@ -103,7 +104,7 @@ writer_first_ack() {
 ACKS=
 ack_check() {
     local out n missing names
-    out=$("$C" client python3 "$W" check "$WRITER_LOG") || true
+    out=$("$C" client python3 "$W" check "$WRITER_LOG" --into "$WRITER_INTO") || true
     read -r n missing names <<<"$out"
     if [ "${missing:-x}" != 0 ]; then
         bad "acknowledged SB transactions lost: ${missing:-?} of ${n:-?} (${names:-$out})"
@@ -120,7 +121,7 @@ LOST=
 ack_count() {
     local out n missing
     : >"$1"
-    out=$("$C" client python3 "$W" check "$WRITER_LOG" --missing "$1") || true
+    out=$("$C" client python3 "$W" check "$WRITER_LOG" --missing "$1" --into "$WRITER_INTO") || true
     read -r n missing _ <<<"$out"
     if ! [[ ${n:-x} =~ ^[0-9]+$ && ${missing:-x} =~ ^[0-9]+$ ]]; then
         bad "acknowledged SB transactions not checked: $out"
