@@ -18,9 +18,9 @@ its project_id):
     cloud.py vm-net URL PROJECT NAME CIDR
         A network NAME with subnet CIDR and a security group NAME-sg letting ICMP in (get or
         create: the same names are reused); prints "<net id> <subnet id> <sg id>".
-    cloud.py vm-port URL PROJECT NAME NET_ID SUBNET_ID SG_ID HOST
+    cloud.py vm-port URL PROJECT NAME NET_ID SUBNET_ID SG_ID HOST [--timeout S]
         A port NAME for a VM on compute HOST (binding:host_id unless HOST is "",
-        device_owner compute:nova);
+        device_owner compute:nova), each API call answering within S seconds (60);
         prints "<port id> <mac> <ip> <prefix length> <gateway>".
     cloud.py port-status URL PORT_ID WANT SECS
         Until the port's status is WANT (e.g. ACTIVE: Neutron saw ovn-controller bind it,
@@ -208,8 +208,8 @@ def cmd_vm_net(url, project, name, cidr):
     print(net["id"], sub["id"], sg["id"])
 
 
-def cmd_vm_port(url, project, name, net_id, subnet_id, sg_id, host):
-    api = Api(url)
+def cmd_vm_port(url, project, name, net_id, subnet_id, sg_id, host, timeout="60"):
+    api = Api(url, timeout=float(timeout))
     sub = api.call("GET", f"subnets/{subnet_id}")["subnet"]
     port = api.create("port", name=name, network_id=net_id, project_id=project,
                       security_groups=[sg_id], admin_state_up=True,
