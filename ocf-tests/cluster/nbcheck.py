@@ -10,13 +10,13 @@ Stdlib only; the OVSDB client is writer.py's.
         of a table are sorted. Written to OUT as JSON; prints "NB_DUMP rows=N" and the
         count of each table that has rows.
     nbcheck.py compare BEFORE AFTER
-        Prints "NB_EQUAL rows=N ignored=..." or "NB_DIFF ..." with what differs (rows only
-        before, only after, and for named rows the columns that differ); exit 1 on a
-        difference. Both leave out IGNORED below and say so.
+        Prints "NB_EQUAL rows=N ...; ignored: ..." or "NB_DIFF ..." with what differs (rows
+        only before, only after, and for named rows the columns that differ); exit 1 on a
+        difference. Both name what the dumps left out.
     nbcheck.py wait-equal BEFORE OUT SECS
-        (client netns) Dumps the NB to OUT until it compares equal to BEFORE (at most SECS;
-        northd and ovn-controller write some columns back after a failover); prints the
-        last comparison and "NB_WAITED secs=S"; exit 1 if it never did.
+        (client netns) Dumps the NB to OUT (and OUT.raw) until it compares equal to BEFORE
+        (at most SECS: northd writes some columns back after a failover); prints the last
+        comparison and "NB_WAITED secs=S"; exit 1 if it never did.
     nbcheck.py has DUMP TABLE NAME...
         Every NAME is a row of TABLE in DUMP; prints "NB_HAS n of m" and the missing ones;
         exit 1 if one is missing.
@@ -37,14 +37,20 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import writer  # noqa: E402  (the OVSDB JSON-RPC client)
 
-# What a comparison leaves out, and why. Neutron's sync util regenerates these instead
-# of restoring them (shared/CLOUD-LAB.md: the NB rebuilt by neutron-ovn-db-sync-util
-# against the one before the wipe):
-#   Logical_Switch external_ids:neutron:revision_number  the Neutron DB's value; the NB
-#       before could hold a stale one
-#   DHCP_Options options:server_mac                       generated at random
+# What a comparison leaves out, and why: the fields Neutron's sync util regenerates
+# instead of restoring. (table, column) -> keys; table "*": every table.
+#   external_ids:neutron:revision_number  Neutron's bookkeeping of which revision of its
+#       object a row was last written from (its maintenance task compares it with the
+#       Neutron DB's). The sync util writes the Neutron DB's revision into a row it creates
+#       and leaves the one of a row it finds in sync, while neutron-server does not bump it
+#       in NB on every change of the object: shared/CLOUD-LAB.md saw it differ on
+#       Logical_Switch; cloud-scenarios.sh on Logical_Router (0 before, 3 after a
+#       rebuild from nothing: Neutron's router revision after its interfaces were added)
+#       and on a router interface's Logical_Switch_Port (3 before, 2 after a rebuild that
+#       kept an older copy of that row in the intact prefix; 2 -> 3 when rebuilt whole).
+#   DHCP_Options options:server_mac        generated at random (the lab).
 IGNORED_KEYS = {
-    ("Logical_Switch", "external_ids"): {"neutron:revision_number"},
+    ("*", "external_ids"): {"neutron:revision_number"},
     ("DHCP_Options", "options"): {"server_mac"},
 }
 # Not Neutron's rows: NB_Global is the NB's own bookkeeping (northd's and Neutron's
@@ -57,8 +63,8 @@ CLOUD_TABLES = ("Logical_Switch", "Logical_Switch_Port", "Logical_Router",
 
 
 def ignored_text():
-    keys = ", ".join(f"{t} {c}:{k}" for (t, c), ks in sorted(IGNORED_KEYS.items())
-                     for k in sorted(ks))
+    keys = ", ".join(f"{'every table' if t == '*' else t} {c}:{k}"
+                     for (t, c), ks in sorted(IGNORED_KEYS.items()) for k in sorted(ks))
     return f"{keys}; tables {','.join(sorted(IGNORED_TABLES))}"
 
 
@@ -124,7 +130,7 @@ def canonical(db):
             if col in ("_uuid", "_version"):
                 continue
             v = value(v)
-            drop = IGNORED_KEYS.get((t, col))
+            drop = IGNORED_KEYS.get((t, col), set()) | IGNORED_KEYS.get(("*", col), set())
             if drop and isinstance(v, dict):
                 v = {k: x for k, x in v.items() if k not in drop}
             out[col] = v
@@ -148,11 +154,18 @@ def counts(canon):
     return " ".join(f"{t}={len(rows)}" for t, rows in canon.items())
 
 
+def save(path, db):
+    """The comparable form to PATH, the rows as read (UUIDs and all) to PATH.raw."""
+    canon = canonical(db)
+    for p, data in ((path + ".raw", db), (path, canon)):
+        with open(p + ".tmp", "w") as f:
+            json.dump(data, f, sort_keys=True)
+        os.rename(p + ".tmp", p)
+    return canon
+
+
 def cmd_dump(path):
-    canon = canonical(fetch())
-    with open(path + ".tmp", "w") as f:
-        json.dump(canon, f, sort_keys=True)
-    os.rename(path + ".tmp", path)
+    canon = save(path, fetch())
     print(f"NB_DUMP rows={sum(len(r) for r in canon.values())} {counts(canon)}")
     return 0
 
@@ -227,9 +240,7 @@ def cmd_wait_equal(before, out, secs):
     text = "NB not read"
     while True:
         try:
-            canon = canonical(fetch())
-            with open(out, "w") as f:
-                json.dump(canon, f, sort_keys=True)
+            canon = save(out, fetch())
             ok, text = compare_text(before, canon)
             if ok:
                 print(text)
