@@ -50,7 +50,8 @@
 # Environment: OVNOCF_CLUSTER (as cluster.sh), OVNOCF_CLOUD_DIR (work dir, default
 # /var/tmp/ovn-ocf-cloud.$OVNOCF_CLUSTER: config files, data, logs, pids), CLOUD_SIZE
 # small (default: 3 networks, 20 ports, 1 router) | medium (20, 200, 1) | large (100, 1000,
-# 3), or CLOUD_NETWORKS/CLOUD_PORTS/CLOUD_ROUTERS. Packages: ocf-tests/cloud-deps.sh.
+# 3), or CLOUD_NETWORKS/CLOUD_PORTS/CLOUD_ROUTERS, CLOUD_NEUTRON_DEBUG (True: neutron-server
+# logs at debug level). Packages: ocf-tests/cloud-deps.sh.
 #
 # Config files are generated into the work dir and passed with --config-file (plus an
 # empty --config-dir): nothing under /etc/neutron is written or read. Every daemon's pid
@@ -174,7 +175,7 @@ notify_nova_on_port_data_changes = False
 dhcp_agent_notification = False
 allow_overlapping_ips = True
 use_stderr = False
-debug = False
+debug = ${CLOUD_NEUTRON_DEBUG:-False}
 
 [database]
 connection = mysql+pymysql://neutron:$DB_PASS@$CTL_IP/neutron
