@@ -5,6 +5,7 @@ mod common;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -821,7 +822,14 @@ fn lease_fenced_owner_is_taken_over_at_once() {
 fn monitor_fails_when_the_lease_keeper_is_gone() {
     let r = Res::new("nb");
     r.expect("start", 0);
-    kill_pid("KILL", keeper_pid(&r));
+    let keeper = keeper_pid(&r);
+    kill_pid("KILL", keeper);
+    // kill(2) returns before the process is gone; a busy machine shows the gap.
+    let end = Instant::now() + Duration::from_secs(30);
+    while proc_state(keeper).is_some_and(|s| s != 'Z') {
+        assert!(Instant::now() < end, "keeper pid {keeper} survived SIGKILL");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let o = r.expect("monitor", 1);
     assert!(o.reason().unwrap().contains("lease keeper"), "{}", o.stderr);
     r.expect("stop", 0);
@@ -851,7 +859,8 @@ fn start_does_not_open_when_its_lease_keeper_died_meanwhile() {
         .args(["755", hook.to_str().unwrap()])
         .status()
         .unwrap();
-    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
     let o = r.run("start");
     assert_eq!(o.code, 1, "{}", o.stderr);
     assert!(o.reason().unwrap().contains("lease keeper"), "{}", o.stderr);

@@ -503,7 +503,8 @@ fn hook_runs(r: &Res) -> Vec<String> {
 fn hook_runs_with_remotes_closed_and_only_after_a_change() {
     let mut r = Res::new("nb");
     let hook = hook_script(&r, 0, 0);
-    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
     r.served_before();
     let o = r.expect("start", 0); // the DB that served is missing: created, so the hook is due
     assert!(
@@ -559,7 +560,8 @@ fn hook_runs_with_remotes_closed_and_only_after_a_change() {
 fn first_start_of_a_new_deployment_rebuilds_nothing() {
     let mut r = Res::new("nb");
     let hook = hook_script(&r, 3, 0); // would fail the start if it ran
-    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
     let o = r.expect("start", 0);
     assert!(hook_runs(&r).is_empty(), "{}", o.stderr);
     assert!(
@@ -582,7 +584,8 @@ fn first_start_of_a_new_deployment_rebuilds_nothing() {
 fn failed_hook_fails_start_and_is_redone_on_retry() {
     let mut r = Res::new("nb");
     let hook = hook_script(&r, 3, 0);
-    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
     r.served_before();
     let o = r.run("start");
     assert_eq!(o.code, 1, "{}", o.stderr);
@@ -647,7 +650,8 @@ fn hook_left_behind_by_a_killed_start_is_ended_by_stop() {
     // would run on, and could write into the DB of the next start.
     let mut r = Res::new("nb");
     let hook = hook_script(&r, 0, 300);
-    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
     r.served_before();
     let mut start = std::process::Command::new(&r.agent);
     start
@@ -861,4 +865,215 @@ fn check_shows_progress_on_a_terminal_only() {
         out[..verdict].ends_with("\r\x1b[K"),
         "erased first: {out:?}"
     );
+}
+
+/// A hook that needs both databases, as neutron-ovn-db-sync-util does: it records what it
+/// could reach, inserts a logical switch into NB (unless `does_nothing`) and exits 0.
+fn sync_hook(r: &Res, nb_port: u16, sb_port: u16, does_nothing: bool) -> PathBuf {
+    let out = r.path("sync.out");
+    let script = r.path("sync.sh");
+    let write = if does_nothing {
+        String::new()
+    } else {
+        r#"ovsdb-client transact "$OVN_OCF_NB_CONNECTION" '["OVN_Northbound",{"op":"insert","table":"Logical_Switch","row":{"name":"rebuilt-ls"}}]' >/dev/null || exit 7"#.to_string()
+    };
+    let body = format!(
+        r#"#!/bin/sh
+echo "db=$OVN_OCF_DB outcome=$OVN_OCF_REPAIR_OUTCOME nb=$OVN_OCF_NB_CONNECTION sb=$OVN_OCF_SB_CONNECTION" >> {out}
+for c in "$OVN_OCF_NB_CONNECTION" "$OVN_OCF_SB_CONNECTION"; do
+  if ovsdb-client list-dbs "$c" >/dev/null 2>&1; then echo "reached $c" >> {out}; else echo "unreachable $c" >> {out}; fi
+done
+for p in {nb_port} {sb_port}; do
+  if ovsdb-client list-dbs tcp:127.0.0.1:$p >/dev/null 2>&1; then echo "port $p open" >> {out}; else echo "port $p closed" >> {out}; fi
+done
+{write}
+exit 0
+"#,
+        out = out.display(),
+    );
+    std::fs::write(&script, body).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+/// An NB that held `ls-kept` and `ls-lost`, its last record torn: the kept prefix holds
+/// one logical switch.
+fn nb_with_torn_cloud(nb: &Res) {
+    nb.expect("start", 0);
+    for name in ["ls-kept", "ls-lost"] {
+        nb.client_transact(&format!(
+            r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"{name}"}}}}"#
+        ))
+        .unwrap();
+    }
+    nb.expect("stop", 0);
+    let bytes = std::fs::read(nb.db_file()).unwrap();
+    let ends = record_ends(&bytes);
+    std::fs::write(nb.db_file(), &bytes[..ends[ends.len() - 2] + 10]).unwrap();
+}
+
+fn switch_names(r: &Res) -> Vec<String> {
+    let rows = r
+        .client_transact(
+            r#"{"op":"select","table":"Logical_Switch","where":[],"columns":["name"]}"#,
+        )
+        .unwrap();
+    rows[0]["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The seed's rebuild with a tool that needs NB and SB (issue: the sync util as NB's hook
+/// failed "Could not retrieve schema" because SB starts after NB): NB's start serves NB
+/// locally and leaves the hook to the SB's start, which runs it once both serve locally,
+/// then the SB gate; NB's listeners open at its next monitor, after the SB's.
+#[test]
+fn nb_rebuild_runs_in_the_sb_start_with_both_databases() {
+    let mut nb = Res::new("nb");
+    nb_with_torn_cloud(&nb);
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let hook = sync_hook(&sb, nb.port, sb.port, false);
+    nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+
+    let o = nb.expect("start", 0);
+    assert!(
+        o.stderr.contains("serves on its local socket only"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        !sb.path("sync.out").exists(),
+        "NB's start must not run the hook"
+    );
+    assert!(
+        nb.client_transact(&select_sets()).is_err(),
+        "NB's listener stays closed"
+    );
+    let request = nb.run_dir().join("ovnnb_db.rebuild");
+    assert!(request.exists());
+    nb.expect("monitor", 0);
+    assert!(
+        nb.client_transact(&select_sets()).is_err(),
+        "still closed while waiting"
+    );
+    let st = Command::new(BIN)
+        .args([
+            "status",
+            "--json",
+            "--run-dir",
+            nb.run_dir().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let st = String::from_utf8_lossy(&st.stdout);
+    assert!(
+        st.contains("waiting for its rebuild"),
+        "ovn-ocf status says why: {st}"
+    );
+
+    let o = sb.expect("start", 0);
+    let out = std::fs::read_to_string(sb.path("sync.out")).unwrap();
+    assert!(out.starts_with("db=nb outcome=cut "), "{out}");
+    assert_eq!(
+        out.matches("reached unix:").count(),
+        2,
+        "both local sockets: {out}"
+    );
+    assert!(
+        out.contains(&format!("port {} closed", nb.port))
+            && out.contains(&format!("port {} closed", sb.port)),
+        "no listener open while the hook runs: {out}"
+    );
+    let gate = o.stderr.find("SB gate: ovn-northd").expect("the gate ran");
+    let hook_ran = o
+        .stderr
+        .find("running its repair_hook")
+        .expect("the hook ran");
+    assert!(hook_ran < gate, "hook before gate: {}", o.stderr);
+    // The gate's northd recomputed SB from the rebuilt NB before SB opened.
+    let dps = sb
+        .client_transact(
+            r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["external_ids"]}"#,
+        )
+        .unwrap()
+        .to_string();
+    assert!(dps.contains("rebuilt-ls"), "{dps}");
+    assert!(
+        !nb.db_file()
+            .with_file_name(".ovnnb_db.db.rebuild-pending")
+            .exists(),
+        "the rebuild is no longer owed"
+    );
+
+    // NB opens at its next monitor.
+    nb.expect("monitor", 0);
+    let names = switch_names(&nb);
+    assert!(
+        names.contains(&"rebuilt-ls".to_string()) && names.contains(&"ls-kept".to_string()),
+        "{names:?}"
+    );
+    assert!(!request.exists());
+    nb.expect("monitor", 0);
+    sb.expect("stop", 0);
+    nb.expect("stop", 0);
+}
+
+/// The sync util exits 0 when it could not sync anything (it logs its configuration
+/// errors): an NB left without the logical switches its kept records hold fails the SB's
+/// start and NB's monitor, each with the reason, and the rebuild stays owed.
+#[test]
+fn a_rebuild_that_leaves_nb_empty_fails() {
+    let mut nb = Res::new("nb");
+    nb_with_torn_cloud(&nb);
+    // The hook "does nothing" to a database whose kept prefix is then emptied by the
+    // hook itself: the sync util in repair mode deletes what Neutron does not know.
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let hook = sb.path("empty.sh");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\novsdb-client transact \"$OVN_OCF_NB_CONNECTION\" '[\"OVN_Northbound\",{\"op\":\"delete\",\"table\":\"Logical_Switch\",\"where\":[]}]' >/dev/null\nexit 0\n",
+    )
+    .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    nb.expect("start", 0);
+    let o = sb.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap();
+    assert!(
+        reason.contains("rebuilding the Northbound database") && reason.contains("held 1"),
+        "{reason}"
+    );
+    assert!(
+        sb.client_transact(&select_sets()).is_err(),
+        "SB never opened"
+    );
+    let o = nb.run("monitor");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(
+        o.reason().unwrap().contains("rebuild failed"),
+        "{}",
+        o.stderr
+    );
+    assert!(
+        nb.client_transact(&select_sets()).is_err(),
+        "NB never opened"
+    );
+    assert!(
+        nb.db_file()
+            .with_file_name(".ovnnb_db.db.rebuild-pending")
+            .exists(),
+        "the rebuild is still owed"
+    );
+    nb.expect("stop", 0);
+    sb.expect("stop", 0);
 }

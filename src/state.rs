@@ -36,6 +36,10 @@ pub struct State {
     /// The lease keeper renewing this node's owner record while it serves.
     #[serde(default)]
     pub keeper: Option<i32>,
+    /// Serving with the listeners closed until a rebuild another resource runs is done
+    /// (NB's rebuild, run in the SB's start).
+    #[serde(default)]
+    pub awaiting_rebuild: bool,
 }
 
 impl State {

@@ -28,8 +28,15 @@ pub(super) enum Health {
 impl Server<'_> {
     /// The monitor action.
     pub(super) fn check(&self) -> ActionResult {
-        let st = self.inst.state();
+        let mut st = self.inst.state();
         let mut health = self.health(st.remotes.as_slice());
+        if matches!(health, Health::Serving)
+            && st.awaiting_rebuild
+            && let Some(d) = self.daemon()
+            && let Err(f) = self.finish_rebuild(&mut st, &d)
+        {
+            health = Health::Broken(f.reason);
+        }
         if matches!(health, Health::Gone)
             && st.role == Some(Role::Serving)
             && let Some(what) = self.inst.death_reported()

@@ -10,12 +10,14 @@
 //! One file per concern, each extending [`Server`] (one action on one resource):
 //! `params` (the table), `config` (typed configuration), `serving` (serve and shut down),
 //! `ownership` (owner record, lease keeper), `rebuild` (repair, rebuild marker, hook),
+//! `nb_rebuild` (NB's rebuild, run in the SB's start once both serve locally),
 //! `sb_gate`, `remotes` (listeners, Connection table), `health` (monitor), `busy` (a late
 //! control socket: busy or hung).
 
 mod busy;
 mod config;
 mod health;
+mod nb_rebuild;
 mod ownership;
 mod params;
 mod rebuild;
@@ -59,7 +61,11 @@ impl Server<'_> {
     /// The score (promotable clones) and the node attributes `crm_mon -A` shows: the
     /// role, and the last repair while the resource runs here.
     fn publish(&self, st: &mut State, score: Option<i32>) {
-        let role = pacemaker::role_word(st.role);
+        let role = if st.awaiting_rebuild && st.role.is_some() {
+            Some("waiting-for-rebuild")
+        } else {
+            pacemaker::role_word(st.role)
+        };
         let repair = st.role.and(st.repair.clone());
         self.inst.publish(
             st,

@@ -101,8 +101,35 @@ impl Server<'_> {
 
     /// The environment entry that marks a repair hook of this database (and finds one a
     /// killed start left behind).
-    fn hook_connection(&self) -> String {
+    pub(super) fn hook_connection(&self) -> String {
         format!("unix:{}", self.cfg.sock().display())
+    }
+
+    /// Whether `repair_hook` is owed this start (`repair_hook_when`).
+    pub(super) fn hook_due(&self, report: &Rebuild) -> bool {
+        self.cfg.repair_hook.is_some()
+            && match self.cfg.repair_hook_when {
+                HookWhen::Never => false,
+                HookWhen::Always => true,
+                HookWhen::AfterChange => report.changed,
+            }
+    }
+
+    /// The hook's environment: the database it rebuilds and why.
+    pub(super) fn hook_env(&self, report: &Rebuild) -> Vec<(String, String)> {
+        vec![
+            ("OVN_OCF_DB".into(), self.cfg.db.key().into()),
+            (
+                "OVN_OCF_DB_FILE".into(),
+                self.cfg.db_file.display().to_string(),
+            ),
+            ("OVN_OCF_DB_CONNECTION".into(), self.hook_connection()),
+            ("OVN_OCF_REPAIR_OUTCOME".into(), report.outcome.clone()),
+            (
+                "OVN_OCF_REPAIR_REPORT".into(),
+                report.report.clone().unwrap_or_default(),
+            ),
+        ]
     }
 
     /// Runs `repair_hook` (argv, no shell) while only the local socket is open.
@@ -110,65 +137,69 @@ impl Server<'_> {
         let Some(argv) = &self.cfg.repair_hook else {
             return Ok(());
         };
-        let due = match self.cfg.repair_hook_when {
-            HookWhen::Never => false,
-            HookWhen::Always => true,
-            HookWhen::AfterChange => report.changed,
-        };
-        if !due {
+        if !self.hook_due(report) {
             return Ok(());
         }
-        let conn = self.hook_connection();
-        let db_file = self.cfg.db_file.display().to_string();
-        let env = [
-            ("OVN_OCF_DB", self.cfg.db.key()),
-            ("OVN_OCF_DB_FILE", db_file.as_str()),
-            ("OVN_OCF_DB_CONNECTION", conn.as_str()),
-            ("OVN_OCF_REPAIR_OUTCOME", report.outcome.as_str()),
-            (
-                "OVN_OCF_REPAIR_REPORT",
-                report.report.as_deref().unwrap_or(""),
-            ),
-        ];
-        let limit = self.cfg.repair_hook_timeout;
         log::info!("running repair_hook {argv:?} outcome={}", report.outcome);
-        match runner::run(&argv[0], &argv[1..], &env, self.cx.deadline.cap(limit)) {
-            Ok(out) => {
-                for line in String::from_utf8_lossy(&out.stdout).lines() {
-                    log::info!("repair_hook stdout: {line}");
-                }
-                for line in String::from_utf8_lossy(&out.stderr).lines() {
-                    log::info!("repair_hook stderr: {line}");
-                }
-                if out.success() {
-                    Ok(())
-                } else {
-                    Err(Failure::generic(format!(
-                        "repair_hook {} failed ({})",
-                        argv[0],
-                        out.describe()
-                    )))
-                }
-            }
-            Err(runner::Error::Timeout { .. }) => Err(Failure::generic(format!(
-                "repair_hook {} did not finish within {}s (or the action's timeout) and was killed",
-                argv[0],
-                limit.as_secs()
-            ))),
-            Err(e) => Err(Failure::context(e, "repair_hook")),
-        }
+        run_hook_argv(
+            argv,
+            &self.hook_env(report),
+            self.cfg.repair_hook_timeout,
+            self.cx.deadline,
+        )
     }
 
     /// A repair hook of a start the agent was killed in (Pacemaker's timeout) runs on in
     /// its own process group: found by the connection in its environment, and killed.
     pub(super) fn kill_hook_leftovers(&self) {
-        let mark = format!("OVN_OCF_DB_CONNECTION={}", self.hook_connection());
-        for pid in process::with_env_entry(&mark) {
+        // NB's hook run by this SB's start names the SB as OVN_OCF_SB_CONNECTION.
+        let marks = [
+            format!("OVN_OCF_DB_CONNECTION={}", self.hook_connection()),
+            format!("OVN_OCF_SB_CONNECTION={}", self.hook_connection()),
+        ];
+        for pid in marks.iter().flat_map(|m| process::with_env_entry(m)) {
             log::warn!("killing leftover repair_hook process pid={pid}");
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(pid),
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
+    }
+}
+
+/// Runs a repair hook's argv (no shell) with `env`, for at most `limit` and the action's
+/// deadline; its output goes into the agent's log; a non-zero exit or a kill on the
+/// deadline is the action's failure.
+pub(super) fn run_hook_argv(
+    argv: &[String],
+    env: &[(String, String)],
+    limit: std::time::Duration,
+    deadline: ovn_ocf::ocf::Deadline,
+) -> Result<(), Failure> {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    match runner::run(&argv[0], &argv[1..], &env, deadline.cap(limit)) {
+        Ok(out) => {
+            for line in String::from_utf8_lossy(&out.stdout).lines() {
+                log::info!("repair_hook stdout: {line}");
+            }
+            for line in String::from_utf8_lossy(&out.stderr).lines() {
+                log::info!("repair_hook stderr: {line}");
+            }
+            if out.success() {
+                Ok(())
+            } else {
+                Err(Failure::generic(format!(
+                    "repair_hook {} failed ({})",
+                    argv[0],
+                    out.describe()
+                )))
+            }
+        }
+        Err(runner::Error::Timeout { .. }) => Err(Failure::generic(format!(
+            "repair_hook {} did not finish within {}s (or the action's timeout) and was killed",
+            argv[0],
+            limit.as_secs()
+        ))),
+        Err(e) => Err(Failure::context(e, "repair_hook")),
     }
 }

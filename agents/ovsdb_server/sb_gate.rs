@@ -22,8 +22,10 @@ pub const GATE_ATTR: &str = "ovn-ocf-sb-gate";
 const POLL: Duration = Duration::from_millis(20);
 
 impl Server<'_> {
-    pub(super) fn sb_gate(&self, report: &Rebuild) -> Result<(), Failure> {
-        if self.cfg.db != Db::Sb || !self.cfg.sb_gate || !report.lost_data {
+    /// Runs when SB lost records, or when NB was rebuilt in this start (`nb_rebuilt`): SB's
+    /// logical flows then come from the NB before the loss.
+    pub(super) fn sb_gate(&self, report: &Rebuild, nb_rebuilt: bool) -> Result<(), Failure> {
+        if self.cfg.db != Db::Sb || !self.cfg.sb_gate || !(report.lost_data || nb_rebuilt) {
             return Ok(());
         }
         let dl = self.cx.deadline.cap(Duration::from_secs(10));

@@ -23,6 +23,16 @@ impl Server<'_> {
         if let Some(d) = self.daemon() {
             match self.health_of(&d, &st.remotes) {
                 Health::Serving => {
+                    if st.awaiting_rebuild {
+                        // NB waiting for the rebuild the SB's start runs: nothing to redo.
+                        log::info!(
+                            "ovsdb-server pid {} serves {} locally, waiting for its rebuild",
+                            d.pid,
+                            self.cfg.db_file.display()
+                        );
+                        self.inst.watch(d.pid);
+                        return Ok(());
+                    }
                     if st.remotes.is_empty() {
                         // Running with its listeners closed (started by hand, or a start
                         // cut short): open them now, unless a rebuild is still owed.
@@ -76,25 +86,41 @@ impl Server<'_> {
             let report = self.prepare_database()?;
             repaired = Some(report.summary());
             let rebuild = self.rebuild_due(&report)?;
+            self.drop_request();
             let pid = self.spawn_server()?;
-            // Remotes stay closed until the hook and the SB gate are done.
-            self.run_hook(&rebuild)
-                .and_then(|()| self.sb_gate(&rebuild))
-                .and_then(|()| self.rebuild_done(&rebuild))
-                .and_then(|()| self.lease_held(&node, &token, keeper))
-                .and_then(|()| self.open_remotes(pid))
-                .map(|remotes| (pid, remotes))
-                .inspect_err(|_| {
-                    if let Err(e) = process::terminate(pid, self.cx.deadline) {
-                        log::warn!("cannot stop ovsdb-server pid {pid}: {e}");
-                    }
-                })
+            // Remotes stay closed until the hooks and the SB gate are done; an NB whose
+            // hook needs SB too keeps them closed until the SB's start has run it.
+            let open = || {
+                if self.defers_hook(&rebuild) {
+                    self.request_rebuild(pid, &rebuild)?;
+                    self.lease_held(&node, &token, keeper)?;
+                    return Ok(None);
+                }
+                let mut nb = self.pending_nb_rebuild()?;
+                if let Some((path, req)) = nb.as_mut() {
+                    self.run_nb_rebuild(path, req)?;
+                }
+                self.run_hook(&rebuild)?;
+                self.sb_gate(&rebuild, nb.is_some())?;
+                if let Some((path, req)) = nb.as_mut() {
+                    self.nb_rebuild_done(path, req)?;
+                }
+                self.rebuild_done(&rebuild)?;
+                self.lease_held(&node, &token, keeper)?;
+                self.open_remotes(pid).map(Some)
+            };
+            open().map(|remotes| (pid, remotes)).inspect_err(|_| {
+                if let Err(e) = process::terminate(pid, self.cx.deadline) {
+                    log::warn!("cannot stop ovsdb-server pid {pid}: {e}");
+                }
+            })
         })();
         st.repair = repaired.or(st.repair.take());
         match result {
             Ok((pid, remotes)) => {
                 st.role = Some(Role::Serving);
-                st.remotes = remotes;
+                st.awaiting_rebuild = remotes.is_none();
+                st.remotes = remotes.unwrap_or_default();
                 self.publish(&mut st, promoted_score);
                 self.inst.save(&st)?;
                 self.inst.watch(pid);
@@ -159,6 +185,7 @@ impl Server<'_> {
         self.inst.end_watchers();
         self.stop_gate_leftover()?;
         self.kill_hook_leftovers();
+        self.drop_request();
         // The keeper first: a record no longer renewed is harmless, a keeper renewing a
         // record we are about to remove is not.
         self.stop_keepers();

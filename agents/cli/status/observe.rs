@@ -125,6 +125,12 @@ pub(super) fn observe_ovsdb(
         row.role = pacemaker::role_word(st.role);
         row.remotes = st.remotes.clone();
         row.repair_line = st.repair.clone();
+        if st.awaiting_rebuild {
+            row.problems.push(
+                "listeners closed: waiting for its rebuild, which the Southbound resource's start runs"
+                    .into(),
+            );
+        }
     }
     if let Some(d) = &daemon {
         row.pid = Some(d.pid);
