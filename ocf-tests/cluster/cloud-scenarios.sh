@@ -106,7 +106,7 @@ recipe_items() {
 # Writes README's config files (paths under WORK, the cloud's DB address and password)
 # and runs its pcs commands on a node, as an operator would; the group restarts.
 apply_recipe() {
-    local items db host pass etc=$WORK/etc-ovn-ocf kind rest path="" node n=0 c
+    local items db host pass etc=$WORK/etc-ovn-ocf line kind rest path="" node n=0 c
     items=$(recipe_items)
     if ! grep -q '^FILE ' <<<"$items" || ! grep -q '^PCS ' <<<"$items"; then
         bad "no recipe neutron-sync (files and pcs commands) in $README"
@@ -122,7 +122,13 @@ apply_recipe() {
         kind=${line%% *} rest=${line#* }
         [ "$kind" != "$line" ] || rest=""
         case $kind in
-        FILE) path=$rest; : >"$path"; say "recipe: writing $path" ;;
+        FILE)
+            path=$rest
+            # Nothing is written outside WORK (the host's /etc is never touched).
+            case $path in "$etc"/*) ;; *) bad "recipe file $path: not under /etc/ovn-ocf/"; return 1 ;; esac
+            : >"$path"
+            say "recipe: writing $path"
+            ;;
         LINE) printf '%s\n' "$rest" >>"$path" ;;
         esac
     done <<<"$items"
@@ -183,6 +189,11 @@ loss_trigger() {
         DAMAGE=$("$C" exec "$FO_FROM" python3 "$NBC" damage "$f" "${CLOUD_CUT_AT:-0.25}") ||
             { bad "cannot damage $f on $FO_FROM: $DAMAGE"; return 1; }
         say "$DAMAGE"
+        local lsp
+        lsp=$(kv Logical_Switch_Port "$DAMAGE")
+        # The point of b1: the intact prefix must hold only part of the cloud.
+        [ "${lsp%/*}" -lt "${lsp#*/}" ] 2>/dev/null ||
+            WHY+="the damaged NB record leaves a prefix holding Logical_Switch_Port $lsp, not part of the cloud (CLOUD_CUT_AT); "
         DAMAGE="NB record $(kv record "$DAMAGE") of $(kv records "$DAMAGE") damaged, the prefix holding Logical_Switch_Port $(kv Logical_Switch_Port "$DAMAGE"), Logical_Switch $(kv Logical_Switch "$DAMAGE")"
         ;;
     nb-missing | sb-missing)
