@@ -36,6 +36,8 @@
 #   cloud.sh exec HOST CMD...    CMD in host ctl, cmp1, vm1 or vm2 (cmp1: OVS_RUNDIR and
 #                                OVN_RUNDIR set, so ovs-vsctl, ovs-ofctl, ovn-appctl work)
 #   cloud.sh api METHOD PATH [JSON]   one Neutron API call (from the controller host)
+#   cloud.sh log NAME            the log of daemon NAME (neutron-server, mariadbd,
+#                                ovn-controller, ovs-vswitchd, ovsdb-server)
 #   cloud.sh db                  the Neutron DB as a cluster node reaches it (for a
 #                                repair_hook running the sync util there): "DB host=IP
 #                                port=3306 user=neutron password=PASS"
@@ -544,6 +546,11 @@ print(json.dumps(cloud.Api(sys.argv[2]).call(sys.argv[3], sys.argv[4],
 
 cmd_db() { echo "DB host=$CTL_IP port=3306 user=neutron password=$DB_PASS"; }
 
+cmd_log() {
+    [ $# = 1 ] || die "usage: log NAME"
+    cat "$CD/log/$1.log"
+}
+
 # ------------------------------------------------------------------------------- down
 
 # NAME SIG SECS: signal NAME's recorded process, wait for it to go (then KILL).
@@ -610,7 +617,7 @@ cmd_down() {
 cmd=$1
 shift
 case $cmd in
-up | down | populate | vms | port | sample-start | sample-stop | report | status | exec | api | db | demo)
+up | down | populate | vms | port | sample-start | sample-stop | report | status | exec | api | db | log | demo)
     "cmd_$cmd" "$@" ;;
 *) die "unknown command $cmd (run without arguments for help)" ;;
 esac
