@@ -26,7 +26,7 @@
 #   cloud.sh sample-stop [NAME]  close window NAME; prints its report
 #   cloud.sh report [NAME]       the report of window NAME (until now if still open; "all":
 #                                since `vms`), machine-readable lines:
-#       CLOUD_PINGS window=NAME secs=S sent=N lost=N pending=N longest_gap=S
+#       CLOUD_PINGS window=NAME secs=S sent=N lost=N pending=N longest_gap=S lost_at=T,..
 #       CLOUD_FLOWS window=NAME before=N min=N max=N last=N samples=N failed=N below_before_secs=S
 #       CLOUD_CONTROLLER window=NAME pid=N alive=0|1 exit=N|- sb=connected|not-connected|-
 #                                (sb: ovn-controller's SB connection at the report)

@@ -359,7 +359,7 @@ cloud_verdict() {
     p=$(grep '^CLOUD_PINGS' <<<"$1") f=$(grep '^CLOUD_FLOWS' <<<"$1") c=$(grep '^CLOUD_CONTROLLER' <<<"$1")
     CLOUD_WHY=
     [ "$(kv sent "$p")" -gt 0 ] 2>/dev/null || CLOUD_WHY+="no ping sent; "
-    [ "$(kv lost "$p")" = 0 ] || CLOUD_WHY+="$(kv lost "$p") pings lost; "
+    [ "$(kv lost "$p")" = 0 ] || CLOUD_WHY+="$(kv lost "$p") pings lost (sent at $(kv lost_at "$p") UTC); "
     [ "$(kv min "$f")" -ge "$(kv before "$f")" ] 2>/dev/null ||
         CLOUD_WHY+="flows fell to $(kv min "$f") from $(kv before "$f") (for $(kv below_before_secs "$f") s); "
     [ "$(kv alive "$c")" = 1 ] || CLOUD_WHY+="ovn-controller not alive (exit $(kv exit "$c")); "

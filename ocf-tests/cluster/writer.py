@@ -35,6 +35,11 @@ that much before the next attempt.
         which it was seen. Exit 1 after SECS.
     writer.py nb-cfg
         Prints "NB_Global.nb_cfg SB_Global.nb_cfg" read through the VIP.
+    writer.py tunnel-keys
+        Prints "KEYS" and, sorted, "dp:NAME=KEY" for every Datapath_Binding (NAME: its
+        external_ids:name, else its logical switch or router) and "pb:PORT=KEY" for every
+        Port_Binding, read through the VIP: what ovn-northd numbered, which
+        ovn-controller's flows carry.
 """
 
 import json
@@ -320,9 +325,25 @@ def cmd_nb_cfg():
     return 0
 
 
+def cmd_tunnel_keys():
+    global TIMEOUT
+    TIMEOUT = 10.0
+    dps, pbs = one_transact("sb", [select("Datapath_Binding", ["tunnel_key", "external_ids"]),
+                                   select("Port_Binding", ["tunnel_key", "logical_port"])])
+    keys = []
+    for r in dps["rows"]:
+        ext = dict(r["external_ids"][1])
+        name = ext.get("name") or ext.get("logical-switch") or ext.get("logical-router") or "?"
+        keys.append("dp:%s=%s" % (name, r["tunnel_key"]))
+    keys += ["pb:%s=%s" % (r["logical_port"], r["tunnel_key"]) for r in pbs["rows"]]
+    print(" ".join(["KEYS"] + sorted(keys)))
+    return 0
+
+
 def main(argv):
     cmds = {"write": cmd_write, "first-ack": cmd_first_ack, "gap": cmd_gap, "check": cmd_check,
-            "recovered": cmd_recovered, "ls-datapath": cmd_ls_datapath, "nb-cfg": cmd_nb_cfg}
+            "recovered": cmd_recovered, "ls-datapath": cmd_ls_datapath, "nb-cfg": cmd_nb_cfg,
+            "tunnel-keys": cmd_tunnel_keys}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2
