@@ -28,7 +28,8 @@
 # and b2 an SB writer (writer.py --into sb-global) commits through the VIP all along and
 # every transaction it saw acknowledged must be in the SB afterwards; c loses the SB by
 # design (the writer is stopped for it). Each starts and ends with everything on one node
-# and the other one standing by (the powered-off node is powered on again).
+# and the other one standing by (the powered-off node is powered on again, but after the
+# last one).
 #
 # One RESULT line per scenario with its figures (the cloud's CLOUD_* lines and the NB
 # comparison are printed above it; what the data path went through is in it too: whether
@@ -152,7 +153,7 @@ apply_recipe() {
 
 # ---------------------------------------------------------------------------- scenarios
 
-SCN='' LOSS='' WHY='' DETAIL='' DAMAGE='' REPAIR='' NBTEXT='' MARK='' D_SCN='' D_T0='' D_RESULT=''
+SCN='' LAST='' LOSS='' WHY='' DETAIL='' DAMAGE='' REPAIR='' NBTEXT='' MARK='' D_SCN='' D_T0='' D_RESULT=''
 CTL_PID=          # ovn-controller's pid when the cloud came up: the same one all along
 ACKED_PORTS=()    # Neutron ports whose creation was acknowledged before a trigger
 
@@ -163,7 +164,7 @@ controller_sb() { "$K" exec cmp1 timeout 3 ovn-appctl -t ovn-controller connecti
 # nb-missing, sb-missing. Sets DETAIL, and WHY for what the data path, NB or the Neutron
 # writes did not keep (non-zero only when the failover itself failed).
 cloud_scenario() {
-    local from out id acks=fo_acks final=fo_final wait=fo_wait
+    local from out id acks=fo_acks final=fo_final wait=fo_wait back=fo_back
     SCN=$1 LOSS=$2 WHY='' DAMAGE='' REPAIR='' NBTEXT=''
     from=$(settle --standby) || return 1
     # A Neutron write acknowledged before the trigger: it must be in NB afterwards.
@@ -178,8 +179,10 @@ cloud_scenario() {
     CTL_MARK=$("$K" log ovn-controller | wc -c)
     "$K" sample-start "$SCN" 2>/dev/null
     if [ "$LOSS" = sb-missing ]; then acks=: final=no_failures wait=sb_back; fi
+    # The node powered off comes back for the next scenario (none after the last).
+    [ "$SCN" != "$LAST" ] || back=:
     FO_TRIGGER=loss_trigger FO_WAIT=$wait FO_CHECK=cloud_check FO_ACKS=$acks FO_FINAL=$final \
-        failover fence-off "$from" || return 1
+        FO_BACK=$back failover fence-off "$from" || return 1
     local back="SB writer acknowledged again" writes="SB writer: all $ACKS acknowledged transactions in the SB"
     if [ "$LOSS" = sb-missing ]; then
         back="SB answered through the VIP"
@@ -431,7 +434,9 @@ if ! setup; then
 else
     say "$DETAIL"
 fi
-for s in ${CLOUD_SCENARIOS:-a c b1 b2}; do
+CLOUD_SCENARIOS=${CLOUD_SCENARIOS:-a c b1 b2}
+LAST=${CLOUD_SCENARIOS##* }
+for s in $CLOUD_SCENARIOS; do
     case $s in
     a) scenario cloud-a-fence cloud_scenario a none ;;
     c)
