@@ -469,6 +469,7 @@ fn check_case(
         policy: Policy::KeepPrefix,
         ovsdb_tool: "/usr/bin/ovsdb-tool".into(),
         dry_run: false,
+        served: None,
     };
     let report = repair::run(&opts, Deadline::after(Duration::from_secs(60)))
         .map_err(|e| format!("repair: {e}"))?;

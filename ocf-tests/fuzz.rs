@@ -212,8 +212,20 @@ fn check_any(b: &[u8], chunks: &[usize]) -> Result<Inspection, TestCaseError> {
         name: "OVN_Northbound".into(),
         version: "7.3.0".into(),
     };
+    let shorter = repair::Compared::Shorter {
+        served: b.len() as u64 + 1,
+        found: b.len() as u64,
+    };
     for policy in [Policy::KeepPrefix, Policy::Refuse] {
-        let _ = repair::plan(std::path::Path::new("/x/nb.db"), &whole, &installed, policy);
+        for compared in [repair::Compared::Unknown, shorter] {
+            let _ = repair::plan(
+                std::path::Path::new("/x/nb.db"),
+                &whole,
+                &installed,
+                policy,
+                compared,
+            );
+        }
     }
     let _ = v.describe();
     Ok(whole)
@@ -637,6 +649,7 @@ fn regression_schema_record_without_newline_is_not_ovsdb() {
             &i,
             &installed,
             Policy::KeepPrefix,
+            repair::Compared::Unknown,
         )
         .unwrap();
         assert_eq!(steps, vec![repair::Step::Recreate]);

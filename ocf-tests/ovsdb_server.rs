@@ -867,3 +867,116 @@ fn start_does_not_open_when_its_lease_keeper_died_meanwhile() {
     assert!(r.server_pid().is_none());
     assert!(!record.exists(), "the claim is released");
 }
+
+/// A power-off of the serving node: ovsdb-server and its lease keeper die at once, the
+/// owner record stays, and the page cache's tail never reached the disk (here: the file
+/// cut after its schema record, in place). The survivor takes the record over once its
+/// lease lapses and learns from it what served: a loss, backed up, rebuilt. beta mounts
+/// the filesystem from another device than alpha: the same file by its inode.
+#[test]
+fn takeover_after_a_power_off_finds_the_lost_tail() {
+    let mut pair = SplitPair::new("nb");
+    pair.a.expect("start", 0);
+    for i in 0..5 {
+        pair.a
+            .client_transact(&write_ops(&format!("r{i}")))
+            .unwrap();
+    }
+    let (ino, size) = pair.a.wait_keeper_recorded();
+    let server = pair.a.server_pid().unwrap();
+    // The keeper first: it would end by itself once its server is gone.
+    kill_pid("KILL", pair.a.keeper_pid());
+    kill_pid("KILL", server);
+    pair.a.wait_server_gone(server);
+    let mut b = pair.beta();
+    let hook = b.path("hook.sh");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\necho \"$OVN_OCF_REPAIR_OUTCOME\" >> {}\n",
+            b.path("hook.out").display()
+        ),
+    )
+    .unwrap();
+    std::process::Command::new("chmod")
+        .args(["755", hook.to_str().unwrap()])
+        .status()
+        .unwrap();
+    b.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
+    let left = truncate_to_schema(&b.db_file());
+    assert_eq!(inode(&b.db_file()), ino);
+    let o = b.expect("start", 0);
+    assert!(o.stderr.contains("was not renewed"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("outcome=shorter-than-served"),
+        "{}",
+        o.stderr
+    );
+    let report = b.newest_report();
+    assert_eq!(report["outcome"], "shorter-than-served");
+    assert_eq!(report["served"]["size"], size);
+    assert_eq!(report["size"], left.len() as u64);
+    assert_eq!(
+        std::fs::read(report["backup"].as_str().unwrap()).unwrap(),
+        left
+    );
+    assert_eq!(
+        std::fs::read_to_string(b.path("hook.out")).unwrap(),
+        "shorter-than-served\n",
+        "the rebuild ran"
+    );
+    b.expect("monitor", 0);
+    b.expect("stop", 0);
+    pair.a.expect("stop", 0);
+}
+
+/// ovsdb-server's online compaction renames a new, smaller file in: not a loss, whether
+/// the keeper saw the new file (a clean stop) or not (a power-off right after it).
+#[test]
+fn a_compacted_file_is_not_a_loss() {
+    let r = Res::new("nb");
+    r.expect("start", 0);
+    // Rows written and deleted again: the compacted file is much smaller.
+    for i in 0..30 {
+        r.client_transact(&write_ops(&format!("r{i}"))).unwrap();
+    }
+    r.client_transact(r#"{"op":"delete","table":"Address_Set","where":[]}"#)
+        .unwrap();
+    let file = r.db_file();
+    let (ino, size) = r.wait_keeper_recorded();
+    // The keeper frozen: its record keeps the file as it was before the compaction.
+    let keeper = r.keeper_pid();
+    kill_pid("STOP", keeper);
+    ovs_appctl(&r.run_dir().join("ovnnb_db.ctl"), &["ovsdb-server/compact"]);
+    let now = std::fs::metadata(&file).unwrap();
+    assert_ne!(inode(&file), ino, "compaction renames a new file in");
+    assert!(now.len() < size, "{} < {size}", now.len());
+    assert_eq!(r.owner_record().unwrap()["served"]["ino"], ino);
+    // Power-off right after it.
+    let server = r.server_pid().unwrap();
+    kill_pid("KILL", keeper);
+    kill_pid("KILL", server);
+    r.wait_server_gone(server);
+    // The next start (here, on the same node: the record is its own) finds the record
+    // naming the old file.
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=clean"), "{}", o.stderr);
+    assert!(o.stderr.contains("compacted or replaced"), "{}", o.stderr);
+    // Compacted while serving, then a clean stop: what it left is the new file.
+    for i in 0..30 {
+        r.client_transact(&write_ops(&format!("s{i}"))).unwrap();
+    }
+    r.client_transact(r#"{"op":"delete","table":"Address_Set","where":[]}"#)
+        .unwrap();
+    ovs_appctl(&r.run_dir().join("ovnnb_db.ctl"), &["ovsdb-server/compact"]);
+    r.expect("stop", 0);
+    let rel = r.released().unwrap();
+    assert_eq!(rel["served"]["ino"], inode(&file), "{rel}");
+    assert_eq!(
+        rel["served"]["size"],
+        std::fs::metadata(&file).unwrap().len()
+    );
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=clean"), "{}", o.stderr);
+}

@@ -940,6 +940,14 @@ fn nb_rebuild_runs_in_the_sb_start_with_both_databases() {
     sb.with_gate(&nb).set("PATH", &shim.path_env());
     let hook = sync_hook(&sb, nb.port, sb.port, false);
     nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
+    // The SB found there says northd processed nb_cfg 1000 of the NB before the loss; the
+    // rebuilt NB starts again from 0. The gate's barrier must still wait for northd.
+    sb.set("OCF_RESKEY_sb_gate", "false");
+    sb.expect("start", 0);
+    sb.local_transact(r#"{"op":"insert","table":"SB_Global","row":{"nb_cfg":1000}}"#)
+        .unwrap();
+    sb.expect("stop", 0);
+    sb.with_gate(&nb);
 
     let o = nb.expect("start", 0);
     assert!(
@@ -1073,6 +1081,290 @@ fn a_rebuild_that_leaves_nb_empty_fails() {
             .with_file_name(".ovnnb_db.db.rebuild-pending")
             .exists(),
         "the rebuild is still owed"
+    );
+    nb.expect("stop", 0);
+    sb.expect("stop", 0);
+}
+
+// --------------------------------------------- a clean file shorter than it served
+
+/// A DB served by the agent, stopped cleanly, then cut after its schema record in place
+/// (an operator's truncation, or a tail the page cache lost): every record verifies, yet
+/// it lost all its rows. The next start backs it up, keeps it, says so, and owes the
+/// rebuild a cut owes: the NB's repair_hook runs before any client connects.
+#[test]
+fn a_clean_nb_shorter_than_it_served_is_a_loss() {
+    let mut r = Res::new("nb");
+    let failing = hook_script(&r, 3, 0);
+    r.set("OCF_RESKEY_repair_hook", failing.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=new"), "{}", o.stderr);
+    for i in 0..3 {
+        r.client_transact(&write_ops(&format!("r{i}"))).unwrap();
+    }
+    r.expect("stop", 0);
+    // What the stop left beside the database: the file as it served, to the byte.
+    let file = r.db_file();
+    let served = std::fs::metadata(&file).unwrap();
+    let rel = r.released().expect(".ovnnb_db.db.served");
+    assert_eq!(rel["served"]["size"], served.len(), "{rel}");
+    assert_eq!(rel["served"]["ino"], inode(&file), "{rel}");
+    assert!(r.owner_record().is_none(), "the owner record is gone");
+    let left = truncate_to_schema(&file);
+    assert_eq!(inode(&file), rel["served"]["ino"], "cut in place");
+    assert!(show_log(&file).ok, "every record verifies");
+    // `ovn-ocf check`: clean, and says what it served.
+    let c = cli(&["check", file.to_str().unwrap()]);
+    assert_eq!(c.code, 0, "{c:?}");
+    assert!(
+        c.stdout
+            .contains(&format!("served last at {} bytes", served.len()))
+            && c.stdout.contains("its tail is lost"),
+        "{}",
+        c.stdout
+    );
+    // The start: a loss, the hook due (it fails here: the rebuild stays owed).
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("repair_hook"), "{}", o.stderr);
+    assert!(
+        o.stderr.contains("outcome=shorter-than-served"),
+        "{}",
+        o.stderr
+    );
+    let report = r.newest_report();
+    assert_eq!(report["outcome"], "shorter-than-served");
+    assert_eq!(report["found"]["kind"], "clean");
+    assert_eq!(report["served"]["size"], served.len());
+    assert_eq!(report["size"], left.len() as u64);
+    assert_eq!(
+        report["steps"][0],
+        serde_json::json!({"step": "shorter-than-served", "served": served.len(), "found": left.len()})
+    );
+    let backup = report["backup"].as_str().expect("a backup");
+    assert_eq!(
+        std::fs::read(backup).unwrap(),
+        left,
+        "the evidence, byte-exact"
+    );
+    let marker = file.with_file_name(".ovnnb_db.db.rebuild-pending");
+    let owed: serde_json::Value = serde_json::from_slice(&std::fs::read(&marker).unwrap()).unwrap();
+    assert_eq!(owed["outcome"], "shorter-than-served");
+    assert_eq!(owed["lost_data"], true);
+    let runs = hook_runs(&r);
+    assert!(
+        runs[0].starts_with("run outcome=shorter-than-served db=nb"),
+        "{runs:?}"
+    );
+    assert_eq!(runs[1], "port closed");
+    assert!(r.server_pid().is_none());
+    // The retry rebuilds, then serves.
+    let good = hook_script(&r, 0, 0);
+    r.set("OCF_RESKEY_repair_hook", good.to_str().unwrap());
+    r.expect("start", 0);
+    let runs = hook_runs(&r);
+    assert!(
+        runs[runs.len() - 2].starts_with("run outcome=shorter-than-served"),
+        "{runs:?}"
+    );
+    assert!(!marker.exists());
+    // The file it served since is the one to compare with: stopped and started, clean.
+    r.expect("stop", 0);
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=clean"), "{}", o.stderr);
+    assert_eq!(hook_runs(&r).len(), runs.len(), "no rebuild owed");
+}
+
+/// The same for SB: the SB gate recomputes it from NB before it opens.
+#[test]
+fn a_clean_sb_shorter_than_it_served_is_gated() {
+    let nb = Res::new("nb");
+    nb.expect("start", 0);
+    nb.local_transact(r#"{"op":"insert","table":"Logical_Switch","row":{"name":"short-ls"}}"#)
+        .unwrap();
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let o = sb.expect("start", 0);
+    assert!(o.stderr.contains("outcome=new"), "{}", o.stderr);
+    for i in 0..3 {
+        sb.client_transact(&write_ops(&format!("r{i}"))).unwrap();
+    }
+    sb.expect("stop", 0);
+    let left = truncate_to_schema(&sb.db_file());
+    shim.clear();
+    let o = sb.expect("start", 0);
+    assert!(
+        o.stderr.contains("outcome=shorter-than-served"),
+        "{}",
+        o.stderr
+    );
+    let report = sb.newest_report();
+    assert_eq!(report["outcome"], "shorter-than-served");
+    assert_eq!(
+        std::fs::read(report["backup"].as_str().unwrap()).unwrap(),
+        left
+    );
+    let calls = shim.calls();
+    assert!(
+        calls.contains(&"attrd_updater -n ovn-ocf-sb-gate -U waiting".to_string()),
+        "the SB gate ran: {calls:?}"
+    );
+    let dp = sb
+        .client_transact(
+            r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["external_ids"]}"#,
+        )
+        .unwrap();
+    assert!(
+        dp.to_string().contains("short-ls"),
+        "the first thing clients see is the recomputed SB: {dp}"
+    );
+}
+
+/// "New deployment" holds: a missing file with no earlier report and nothing that says it
+/// served is new. Once it served, losing it is a loss, even with the reports gone.
+#[test]
+fn a_missing_file_that_served_is_a_loss_without_any_report() {
+    let mut r = Res::new("nb");
+    let hook = hook_script(&r, 3, 0); // fails the start if it runs
+    r.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap())
+        .set("OCF_RESKEY_repair_hook_needs_sb", "false");
+    let o = r.expect("start", 0);
+    assert!(o.stderr.contains("outcome=new"), "{}", o.stderr);
+    r.expect("stop", 0);
+    assert!(r.released().is_some());
+    std::fs::remove_dir_all(r.db_file().with_file_name("ovn-ocf-backups")).unwrap();
+    std::fs::remove_file(r.db_file()).unwrap();
+    let o = r.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("repair_hook"), "{}", o.stderr);
+    assert!(
+        r.db_file()
+            .with_file_name(".ovnnb_db.db.rebuild-pending")
+            .exists()
+    );
+}
+
+// ------------------------------------------------------------ what a damaged NB held
+
+/// A real NB written by ovn-nbctl through Debian's ovsdb-server, then damaged in the
+/// middle: `dbrows::live_rows` replays every record that verifies, also after the damage,
+/// where the repair keeps only the prefix before it.
+#[test]
+fn live_rows_of_a_damaged_nb() {
+    use ovn_ocf::dbrows::live_rows;
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("ovnnb_db.db");
+    create_db(&file, NB_SCHEMA);
+    let tables = ["Logical_Switch", "Logical_Switch_Port", "Logical_Router"];
+    let dl = || ovn_ocf::ocf::Deadline::after(Duration::from_secs(60));
+    {
+        let s = RawServer::start(&file);
+        let nbctl = |args: &[&str]| {
+            let o = Command::new("ovn-nbctl")
+                .arg(format!("--db=unix:{}", s.sock().display()))
+                .args(args)
+                .stdin(Stdio::null())
+                .output()
+                .unwrap();
+            assert!(
+                o.status.success(),
+                "ovn-nbctl {args:?}: {}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        };
+        nbctl(&["init"]);
+        for i in 0..4 {
+            nbctl(&["ls-add", &format!("sw{i}")]);
+        }
+        for p in 0..3 {
+            nbctl(&["lsp-add", "sw0", &format!("sw0-p{p}")]);
+        }
+        nbctl(&["lr-add", "lr0"]);
+        nbctl(&["lr-add", "lr1"]);
+        nbctl(&["ls-del", "sw3"]);
+        nbctl(&["lsp-del", "sw0-p2"]);
+        // What the server holds is what the records replay to.
+        let clean = live_rows(&file, &tables, dl()).unwrap();
+        for t in tables {
+            assert_eq!(clean.rows[t], s.count("nb", t), "{t}: {clean:?}");
+        }
+    }
+    let clean = live_rows(&file, &tables, dl()).unwrap();
+    let counts = |r: &ovn_ocf::dbrows::LiveRows| tables.map(|t| r.rows[t]);
+    assert_eq!(counts(&clean), [3, 2, 2], "{clean:?}");
+    assert!(clean.schema);
+    assert_eq!((clean.skipped_records, clean.skipped_bytes), (0, 0));
+    let original = std::fs::read(&file).unwrap();
+    let ends = record_ends(&original);
+    assert_eq!(clean.records as usize, ends.len() - 1);
+    // The record that added sw1, in the middle of the file, damaged in its body.
+    let k = (1..ends.len())
+        .find(|&k| {
+            String::from_utf8_lossy(&original[ends[k - 1]..ends[k]]).contains(r#""name":"sw1""#)
+        })
+        .expect("the record of ls-add sw1");
+    let mut damaged = original.clone();
+    let at = (ends[k - 1] + ends[k]) / 2 + 20;
+    damaged[at] ^= 0x08;
+    std::fs::write(&file, &damaged).unwrap();
+    let inspected = ovn_ocf::dbfile::inspect(&file, None).unwrap();
+    assert_eq!(inspected.verdict.kind(), "corrupt");
+    assert_eq!(inspected.verdict.intact_bytes(), ends[k - 1] as u64);
+    let r = live_rows(&file, &tables, dl()).unwrap();
+    assert_eq!(counts(&r), [2, 2, 2], "sw1 alone is lost: {r:?}");
+    assert_eq!((r.skipped_records, r.records), (1, clean.records - 1));
+    assert_eq!(r.skipped_bytes, (ends[k] - ends[k - 1]) as u64);
+    // The prefix the repair keeps held less: what a rebuild must bring back.
+    let prefix = ovn_ocf::dbrows::live_rows_in(&damaged[..ends[k - 1]], &tables, dl()).unwrap();
+    assert_eq!(counts(&prefix), [1, 0, 0], "{prefix:?}");
+    // Garbage over the header of lr-add lr0's record as well: found again after it.
+    let j = (1..ends.len())
+        .find(|&j| {
+            String::from_utf8_lossy(&original[ends[j - 1]..ends[j]]).contains(r#""name":"lr0""#)
+        })
+        .expect("the record of lr-add lr0");
+    damaged[ends[j - 1]..ends[j - 1] + 8].copy_from_slice(b"\0\0\0\0\0\0\0\0");
+    std::fs::write(&file, &damaged).unwrap();
+    let r = live_rows(&file, &tables, dl()).unwrap();
+    assert_eq!(counts(&r), [2, 2, 1], "{r:?}");
+    assert_eq!(r.records, clean.records - 2);
+}
+
+/// Damage early in NB leaves a kept prefix without a single logical switch; what the file
+/// held is read from its backup past the damage, so a hook that exits 0 and rebuilds
+/// nothing is still caught.
+#[test]
+fn a_rebuild_is_checked_against_the_backup_past_the_damage() {
+    let mut nb = Res::new("nb");
+    nb.expect("start", 0);
+    for name in ["ls-a", "ls-b", "ls-c"] {
+        nb.client_transact(&format!(
+            r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"{name}"}}}}"#
+        ))
+        .unwrap();
+    }
+    nb.expect("stop", 0);
+    let mut bytes = std::fs::read(nb.db_file()).unwrap();
+    let at = bytes
+        .windows(6)
+        .position(|w| w == b"\"ls-a\"")
+        .expect("ls-a's record");
+    bytes[at + 2] = b'X';
+    std::fs::write(nb.db_file(), &bytes).unwrap();
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    nb.set("OCF_RESKEY_repair_hook", "/bin/true");
+    nb.expect("start", 0);
+    let o = sb.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap();
+    assert!(
+        reason.contains("held 2") && reason.contains("the backup"),
+        "{reason}"
     );
     nb.expect("stop", 0);
     sb.expect("stop", 0);

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::io::ErrorKind;
 
 use crate::fsutil;
-use crate::lease::{self, OwnerRecord, record_path};
+use crate::lease::{self, OwnerRecord, Released, Served, record_path};
 use crate::ocf::Deadline;
 use crate::pacemaker::Member;
 
@@ -122,6 +122,14 @@ pub fn read(db_file: &Path) -> Result<Option<OwnerRecord>, Error> {
     }
 }
 
+/// What `claim` did: how it took the record, and what it learned of the file's last serve
+/// (the record it replaced, or what a clean stop left), for the repair to compare with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub decision: Decision,
+    pub served: Option<Served>,
+}
+
 /// What `claim` may ask about the cluster, asked only when another node's record is found.
 pub struct Probe<M, F> {
     /// The membership (`crm_node -l`).
@@ -134,13 +142,16 @@ pub struct Probe<M, F> {
 }
 
 /// Checks the storage and the record, and writes our record with `token` (in place, so a
-/// keeper of an earlier claim sees it replaced). Returns how the record was taken.
+/// keeper of an earlier claim sees it replaced). Returns how the record was taken and what
+/// served last: the replaced record's (ours or a lost node's), or, when there was none,
+/// what a clean stop left (`.<file>.served`). The new record carries it on until its
+/// keeper sees this claim's server serve.
 pub fn claim<M, F>(
     db_file: &Path,
     me: &str,
     token: &str,
     probe: Probe<M, F>,
-) -> Result<Decision, Error>
+) -> Result<Claimed, Error>
 where
     M: FnOnce() -> Result<Vec<Member>, String>,
     F: FnOnce(&str) -> Option<u64>,
@@ -238,6 +249,21 @@ where
         }
         Decision::Take | Decision::Unknown { .. } => {}
     }
+    // A record tells what served last (an unreadable one tells nothing); without one, what
+    // a clean stop left.
+    let served = match (&raw, &record) {
+        (Some(_), r) => r.as_ref().and_then(|r| r.served),
+        (None, _) => match lease::read_released(db_file) {
+            Ok(r) => r.map(|r| r.served),
+            Err(e) => {
+                log::warn!(
+                    "cannot read {}: {e}; what served last is unknown",
+                    lease::released_path(db_file).display()
+                );
+                None
+            }
+        },
+    };
     let rec = OwnerRecord {
         node: me.to_string(),
         db_file: db_file.display().to_string(),
@@ -245,6 +271,8 @@ where
         token: token.to_string(),
         seq: 0,
         renewed_ms: lease::now_ms(),
+        served,
+        served_by_claim: false,
     };
     lease::store(&path, &rec).map_err(io)?;
     // Read back what the device holds: a taker that wrote at the same moment wins or we do.
@@ -253,7 +281,7 @@ where
         .as_deref()
         .and_then(lease::decode)
     {
-        Some(r) if r.node == me && r.token == token => Ok(decision),
+        Some(r) if r.node == me && r.token == token => Ok(Claimed { decision, served }),
         other => Err(Error::Lease {
             record: shown,
             detail: format!(
@@ -264,10 +292,57 @@ where
     }
 }
 
-/// Removes our record (and only ours). Missing storage or record is fine.
-pub fn release(db_file: &Path, me: &str) -> Result<(), Error> {
+/// What served last, at a release of `rec`: the file as it is now if this claim's server
+/// served it (`served`, the caller's word, or its keeper saw it: its final size after the
+/// keeper's last look; a compaction's new file), else what the claim inherited (a start
+/// that failed before serving has not served the file it left, which may be the very one
+/// that lost its tail). `now`: the file now.
+pub fn served_at_release(rec: &OwnerRecord, served: bool, now: Option<Served>) -> Option<Served> {
+    match (rec.served, now) {
+        (_, Some(n)) if served || rec.served_by_claim => Some(n),
+        (Some(s), _) => Some(s),
+        // Nothing known: the file as it is (no worse than knowing nothing).
+        (None, n) => n,
+    }
+}
+
+/// Removes our record (and only ours), leaving what served last beside the database
+/// (`.<file>.served`, see [`served_at_release`]) for the next start. `served`: an
+/// ovsdb-server of this claim served the file (the caller ran it). Missing storage or
+/// record is fine.
+pub fn release(db_file: &Path, me: &str, served: bool) -> Result<(), Error> {
     match read(db_file) {
         Ok(Some(r)) if r.node == me => {
+            let rel = served_at_release(&r, served, Served::of(db_file));
+            // Before the record goes: a stop cut short between the two leaves both, and
+            // the record (ours, carrying the same) wins. One that already says the same
+            // is left as it is (a start that failed before serving writes nothing new).
+            let kept = match rel {
+                Some(served)
+                    if lease::read_released(db_file)
+                        .is_ok_and(|old| old.is_some_and(|o| o.served == served)) =>
+                {
+                    Ok(())
+                }
+                Some(served) => lease::store_released(
+                    db_file,
+                    &Released {
+                        node: me.to_string(),
+                        db_file: db_file.display().to_string(),
+                        released_ms: lease::now_ms(),
+                        served,
+                    },
+                ),
+                None => lease::remove_released(db_file),
+            };
+            if let Err(e) = kept {
+                // The stop goes on: what served is then unknown to the next start, as it
+                // was before such files existed.
+                log::warn!(
+                    "cannot write {}: {e}; the next start cannot compare the file with what served",
+                    lease::released_path(db_file).display()
+                );
+            }
             let path = record_path(db_file);
             fsutil::remove_durable(&path).map_err(|source| Error::Io {
                 path: path.display().to_string(),
@@ -292,6 +367,8 @@ mod tests {
             token: String::new(),
             seq: 0,
             renewed_ms: 0,
+            served: None,
+            served_by_claim: false,
         }
     }
     fn m(name: &str, online: bool) -> Member {
@@ -359,28 +436,36 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let db = d.path().join("ovnnb_db.db");
         let unasked = || probe(Err("membership must not be asked".into()), never);
-        assert_eq!(claim(&db, "n1", "t1", unasked()).unwrap(), Decision::Take);
+        assert_eq!(
+            claim(&db, "n1", "t1", unasked()).unwrap().decision,
+            Decision::Take
+        );
         let r = read(&db).unwrap().unwrap();
         assert_eq!((r.node.as_str(), r.token.as_str()), ("n1", "t1"));
         // Our own record: taken again with the new token (an old keeper then steps down).
-        assert_eq!(claim(&db, "n1", "t2", unasked()).unwrap(), Decision::Take);
+        assert_eq!(
+            claim(&db, "n1", "t2", unasked()).unwrap().decision,
+            Decision::Take
+        );
         assert_eq!(read(&db).unwrap().unwrap().token, "t2");
         let e = claim(&db, "n2", "u", probe(Ok(vec![m("n1", true)]), never)).unwrap_err();
         assert!(matches!(e, Error::HeldBy { .. }), "{e}");
         let e = claim(&db, "n2", "u", probe(Err("no cluster".into()), never)).unwrap_err();
         assert!(e.to_string().contains("no cluster"));
-        release(&db, "n2").unwrap();
+        release(&db, "n2", false).unwrap();
         assert!(
             read(&db).unwrap().is_some(),
             "n2 must not remove n1's record"
         );
         // n1 lost, nobody renews its record: taken over after the window.
         assert!(matches!(
-            claim(&db, "n2", "u", probe(Ok(vec![m("n1", false)]), never)).unwrap(),
+            claim(&db, "n2", "u", probe(Ok(vec![m("n1", false)]), never))
+                .unwrap()
+                .decision,
             Decision::TakeOver { .. }
         ));
         assert_eq!(read(&db).unwrap().unwrap().node, "n2");
-        release(&db, "n2").unwrap();
+        release(&db, "n2", false).unwrap();
         assert!(read(&db).unwrap().is_none());
         let gone = d.path().join("nodir").join("x.db");
         assert!(matches!(
@@ -424,7 +509,9 @@ mod tests {
         let since = read(&db).unwrap().unwrap().since;
         assert!(since < u64::MAX);
         assert!(matches!(
-            claim(&db, "n2", "u", unwatchable(|_| Some(u64::MAX))).unwrap(),
+            claim(&db, "n2", "u", unwatchable(|_| Some(u64::MAX)))
+                .unwrap()
+                .decision,
             Decision::TakeOver { .. }
         ));
         // Fenced before it claimed (an old fence): the lease is watched first.
@@ -441,15 +528,111 @@ mod tests {
                 "u",
                 probe(Ok(vec![m("n1", false)]), |_| Some(50))
             )
-            .unwrap(),
+            .unwrap()
+            .decision,
             Decision::TakeOver { .. }
         ));
         // An unreadable record is someone's: watched, then taken over, never trusted.
         std::fs::write(&path, b"garbage").unwrap();
         assert!(matches!(
-            claim(&db, "n2", "u", probe(Err("not asked".into()), never)).unwrap(),
+            claim(&db, "n2", "u", probe(Err("not asked".into()), never))
+                .unwrap()
+                .decision,
             Decision::TakeOver { .. }
         ));
         assert_eq!(read(&db).unwrap().unwrap().token, "u");
+    }
+
+    fn served(ino: u64, size: u64) -> Served {
+        Served { dev: 7, ino, size }
+    }
+
+    #[test]
+    fn what_served_at_a_release() {
+        let mut r = rec("n1");
+        let now = Some(served(2, 10));
+        // Nothing known: the file as it is.
+        assert_eq!(served_at_release(&r, false, now), now);
+        assert_eq!(served_at_release(&r, false, None), None);
+        // Inherited, never served by this claim (a start that failed before serving):
+        // kept, also when the file is now shorter (it may be the one that lost its tail).
+        r.served = Some(served(2, 99));
+        assert_eq!(served_at_release(&r, false, now), Some(served(2, 99)));
+        // Served by this claim (its keeper saw it, or the caller ran the server): the file
+        // as it is now (its final size, a compaction's new inode, a shorter file the repair
+        // accepted); a file gone keeps the last look.
+        assert_eq!(served_at_release(&r, true, now), now);
+        r.served_by_claim = true;
+        assert_eq!(served_at_release(&r, false, now), now);
+        assert_eq!(
+            served_at_release(&r, false, Some(served(3, 1))),
+            Some(served(3, 1))
+        );
+        assert_eq!(served_at_release(&r, true, None), Some(served(2, 99)));
+    }
+
+    #[test]
+    fn what_served_goes_from_claim_to_release_to_the_next_claim() {
+        let d = tempfile::tempdir().unwrap();
+        let db = d.path().join("ovnnb_db.db");
+        let unasked = || probe(Err("membership must not be asked".into()), never);
+        assert_eq!(claim(&db, "n1", "t1", unasked()).unwrap().served, None);
+        std::fs::write(&db, vec![b'x'; 100]).unwrap();
+        // The keeper's look while the server serves (what lease::keep writes).
+        let path = record_path(&db);
+        let mut r = read(&db).unwrap().unwrap();
+        r.served = lease::Served::of(&db);
+        r.served_by_claim = true;
+        lease::store(&path, &r).unwrap();
+        // The server appends after the keeper's last look; a clean stop keeps the final size.
+        std::fs::write(&db, vec![b'x'; 150]).unwrap();
+        release(&db, "n1", false).unwrap();
+        assert!(read(&db).unwrap().is_none(), "the record is gone");
+        let rel = lease::read_released(&db).unwrap().unwrap();
+        assert_eq!((rel.node.as_str(), rel.served.size), ("n1", 150));
+        // The next claim (any node) learns it and carries it in its record, not as its own.
+        let c = claim(&db, "n2", "u1", unasked()).unwrap();
+        assert_eq!(c.decision, Decision::Take);
+        assert_eq!(c.served, lease::Served::of(&db));
+        let r = read(&db).unwrap().unwrap();
+        assert_eq!((r.served, r.served_by_claim), (c.served, false));
+        // That start fails before serving, after the file lost its tail: the release keeps
+        // what served, not the shorter file.
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&db)
+            .unwrap()
+            .set_len(10)
+            .unwrap();
+        let left = std::fs::read(lease::released_path(&db)).unwrap();
+        release(&db, "n2", false).unwrap();
+        assert_eq!(lease::read_released(&db).unwrap().unwrap().served.size, 150);
+        assert_eq!(
+            std::fs::read(lease::released_path(&db)).unwrap(),
+            left,
+            "the same said again is not written again"
+        );
+        // A node that took over a lost node's record learns that record's.
+        let mut dead = rec("n3");
+        dead.served = Some(served(42, 4242));
+        dead.served_by_claim = true;
+        lease::store(&path, &dead).unwrap();
+        let c = claim(&db, "n1", "t2", probe(Ok(vec![m("n3", false)]), never)).unwrap();
+        assert!(matches!(c.decision, Decision::TakeOver { .. }));
+        assert_eq!(c.served, Some(served(42, 4242)));
+        // An unreadable record tells nothing (not what a stop left long before).
+        std::fs::write(&path, b"garbage").unwrap();
+        let c = claim(&db, "n1", "t3", probe(Err("not asked".into()), never)).unwrap();
+        assert_eq!(c.served, None);
+        // Nothing known at a release: the file as it is.
+        release(&db, "n1", false).unwrap();
+        assert_eq!(lease::read_released(&db).unwrap().unwrap().served.size, 10);
+        // A start that served the shorter file (the repair accepted it, the rebuild is
+        // owed elsewhere) before the keeper looked: the caller says so.
+        let mut r = rec("n1");
+        r.served = Some(served(Served::of(&db).unwrap().ino, 5000));
+        lease::store(&path, &r).unwrap();
+        release(&db, "n1", true).unwrap();
+        assert_eq!(lease::read_released(&db).unwrap().unwrap().served.size, 10);
     }
 }

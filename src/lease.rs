@@ -44,6 +44,48 @@ pub struct OwnerRecord {
     pub seq: u64,
     #[serde(default)]
     pub renewed_ms: u64,
+    /// The database file as it last served: what a keeper saw while its ovsdb-server ran,
+    /// or, until then, what the claim before this one left (see `served_by_claim`). None:
+    /// nothing known (a record of an older agent, or a database that never served).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub served: Option<Served>,
+    /// `served` is this claim's own (its keeper saw its ovsdb-server serve the file), not
+    /// inherited from the claim before.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub served_by_claim: bool,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// The database file as it served: its identity and size, from `stat` of its path (not of
+/// an open file: ovsdb-server's compaction renames a new file in, and the record follows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Served {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+}
+
+impl Served {
+    /// `stat` of `path`; None when there is no such file (or it cannot be read).
+    pub fn of(path: &Path) -> Option<Served> {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(path).ok()?;
+        m.is_file().then(|| Served {
+            dev: m.dev(),
+            ino: m.ino(),
+            size: m.len(),
+        })
+    }
+
+    /// Whether `other` is the same file. The inode decides: another node mounts the same
+    /// filesystem from another device (or the same device under another number), so the
+    /// device may differ for the very same file; a compaction renames a new inode in.
+    pub fn same_file(&self, other: &Served) -> bool {
+        self.ino == other.ino
+    }
 }
 
 /// `<dir>/.<file>.owner`, beside the DB on the same storage.
@@ -53,6 +95,64 @@ pub fn record_path(db_file: &Path) -> PathBuf {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     db_file.with_file_name(format!(".{name}.owner"))
+}
+
+/// `<dir>/.<file>.served`, beside the DB: what a clean stop leaves once it removed the
+/// owner record (the file as it last served), for the next start to compare with.
+pub fn released_path(db_file: &Path) -> PathBuf {
+    let name = db_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db_file.with_file_name(format!(".{name}.served"))
+}
+
+/// What a clean stop left beside the database: the node, when, and the file as it served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Released {
+    pub node: String,
+    pub db_file: String,
+    /// Wall clock of the release, ms since the epoch (for operators).
+    pub released_ms: u64,
+    pub served: Served,
+}
+
+/// Writes `.<file>.served` (temp → fsync → rename).
+pub fn store_released(db_file: &Path, rel: &Released) -> std::io::Result<()> {
+    let mut json = serde_json::to_vec(rel).map_err(std::io::Error::other)?;
+    json.push(b'\n');
+    fsutil::write_atomic(&released_path(db_file), &json, 0o644)
+}
+
+/// Reads `.<file>.served`: None when there is none; an unreadable one is logged and
+/// counts as none (nothing known, as before such files existed).
+pub fn read_released(db_file: &Path) -> std::io::Result<Option<Released>> {
+    let path = released_path(db_file);
+    match std::fs::read(&path) {
+        Ok(b) => Ok(serde_json::from_slice(&b).map_or_else(
+            |e| {
+                log::warn!("{} is unreadable ({e}); ignoring it", path.display());
+                None
+            },
+            Some,
+        )),
+        Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes `.<file>.served` durably (a missing one is fine).
+pub fn remove_released(db_file: &Path) -> std::io::Result<()> {
+    fsutil::remove_durable(&released_path(db_file))
+}
+
+/// The file as it last served, as this node can tell: the owner record's when there is
+/// one (an unreadable record tells nothing), else what a clean stop left.
+pub fn last_served(db_file: &Path) -> std::io::Result<Option<Served>> {
+    match read_block(&record_path(db_file))? {
+        Some(b) => Ok(decode(&b).and_then(|r| r.served)),
+        None => Ok(read_released(db_file)?.map(|r| r.served)),
+    }
 }
 
 /// Size of the record on storage.
@@ -316,6 +416,15 @@ pub fn keep(k: &Keeper) -> Ended {
                     Some(mut rec) if rec.node == k.node && rec.token == k.token => {
                         rec.seq += 1;
                         rec.renewed_ms = now_ms();
+                        // What serves: the file at its path now (a compaction renames a
+                        // new one in). Only while our ovsdb-server runs: before, during
+                        // the repair, the file has not served yet.
+                        if server.is_some()
+                            && let Some(now) = Served::of(Path::new(&rec.db_file))
+                        {
+                            rec.served = Some(now);
+                            rec.served_by_claim = true;
+                        }
                         if let Err(e) = store_in_place(&k.record, &rec) {
                             log::warn!("lease keeper: cannot renew {}: {e}", k.record.display());
                         }
@@ -398,6 +507,8 @@ mod tests {
             token: "t1".into(),
             seq: 0,
             renewed_ms: 0,
+            served: None,
+            served_by_claim: false,
         }
     }
 
@@ -413,6 +524,104 @@ mod tests {
         // A record written before leases existed (no token, seq, renewed_ms) still reads.
         let old = br#"{"node":"node2","db_file":"/srv/ovn/x.db","since":5}"#;
         assert_eq!(decode(old).unwrap().node, "node2");
+    }
+
+    #[test]
+    fn served_fields_encode_and_old_records_decode() {
+        // Without what served, the record is the one older agents wrote, byte for byte.
+        let plain = rec("node1");
+        let text = String::from_utf8(encode(&plain).unwrap()).unwrap();
+        assert!(!text.contains("served"), "{text}");
+        // With it, it round-trips.
+        let mut r = rec("node1");
+        r.served = Some(Served {
+            dev: 2049,
+            ino: 131_074,
+            size: 1 << 40,
+        });
+        r.served_by_claim = true;
+        let b = encode(&r).unwrap();
+        assert_eq!(b.len(), BLOCK);
+        assert_eq!(decode(&b), Some(r.clone()));
+        // A record of an older agent (no served fields) reads as "nothing known".
+        let old = br#"{"node":"n","db_file":"/x.db","since":5,"token":"t","seq":9,"renewed_ms":7}"#;
+        let o = decode(old).unwrap();
+        assert_eq!((o.served, o.served_by_claim, o.seq), (None, false, 9));
+        // An older agent reading ours ignores what it does not know (serde's default).
+        #[derive(serde::Deserialize)]
+        struct OldRecord {
+            node: String,
+            seq: u64,
+        }
+        let o: OldRecord = serde_json::from_slice(&b).unwrap();
+        assert_eq!((o.node.as_str(), o.seq), ("node1", 0));
+        // A served field that is not one is no record (counts as unreadable, never as
+        // "nothing served").
+        let bad = br#"{"node":"n","db_file":"/x.db","since":5,"served":{"dev":1}}"#;
+        assert_eq!(decode(bad), None);
+    }
+
+    #[test]
+    fn served_of_a_path_follows_a_rename() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("x.db");
+        assert_eq!(Served::of(&p), None);
+        std::fs::write(&p, b"12345").unwrap();
+        let a = Served::of(&p).unwrap();
+        assert_eq!(a.size, 5);
+        let tmp = d.path().join("x.db.tmp");
+        std::fs::write(&tmp, b"12").unwrap();
+        std::fs::rename(&tmp, &p).unwrap();
+        let b = Served::of(&p).unwrap();
+        assert_eq!(b.size, 2);
+        assert!(!a.same_file(&b), "a new inode renamed in is another file");
+        // The device does not decide (another node's mount of the same filesystem).
+        let other_mount = Served {
+            dev: a.dev + 1,
+            ..a
+        };
+        assert!(a.same_file(&other_mount));
+        assert_eq!(
+            Served::of(d.path()),
+            None,
+            "a directory is no database file"
+        );
+    }
+
+    #[test]
+    fn released_file_and_last_served() {
+        let d = tempfile::tempdir().unwrap();
+        let db = d.path().join("ovnnb_db.db");
+        assert_eq!(last_served(&db).unwrap(), None);
+        let s = Served {
+            dev: 1,
+            ino: 2,
+            size: 3,
+        };
+        let rel = Released {
+            node: "n1".into(),
+            db_file: db.display().to_string(),
+            released_ms: 4,
+            served: s,
+        };
+        store_released(&db, &rel).unwrap();
+        assert_eq!(read_released(&db).unwrap(), Some(rel));
+        assert_eq!(last_served(&db).unwrap(), Some(s));
+        // An owner record wins over what a stop left, also when it knows nothing.
+        let rp = record_path(&db);
+        store(&rp, &rec("n2")).unwrap();
+        assert_eq!(last_served(&db).unwrap(), None);
+        let mut r = rec("n2");
+        r.served = Some(Served { size: 9, ..s });
+        store(&rp, &r).unwrap();
+        assert_eq!(last_served(&db).unwrap().unwrap().size, 9);
+        // Unreadable: nothing known.
+        std::fs::remove_file(&rp).unwrap();
+        std::fs::write(released_path(&db), b"{oops").unwrap();
+        assert_eq!(read_released(&db).unwrap(), None);
+        remove_released(&db).unwrap();
+        remove_released(&db).unwrap();
+        assert!(!released_path(&db).exists());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 pub mod crm_status;
 pub mod dbfile;
+pub mod dbrows;
 pub mod fsutil;
 pub mod guard;
 pub mod jsonrpc;

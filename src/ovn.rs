@@ -54,17 +54,23 @@ impl Db {
     }
 }
 
-/// Bumps NB_Global.nb_cfg (creating the row in an empty database); returns the new value,
-/// the one SB_Global.nb_cfg reaches once ovn-northd has processed this Northbound.
-pub fn bump_nb_cfg(nb: &mut Ovsdb, deadline: Deadline) -> Result<i64, Error> {
+/// Bumps NB_Global.nb_cfg past `past` (creating the row in an empty database); returns
+/// the new value, the one SB_Global.nb_cfg reaches once ovn-northd has processed this
+/// Northbound. `past` is SB's nb_cfg: a rebuilt NB starts again at 0 while the SB it
+/// finds still says what northd processed of the NB before, and a barrier below that
+/// would pass before northd did anything. A mutation, so that a client bumping nb_cfg at
+/// the same time (Neutron does) is added to, never overwritten.
+pub fn bump_nb_cfg(nb: &mut Ovsdb, past: i64, deadline: Deadline) -> Result<i64, Error> {
     let db = Db::Nb.schema_name();
     let table = Db::Nb.global_table();
     let read = Op::select(table, &["nb_cfg"]);
-    let have_row = !nb.select(db, read.clone(), deadline)?.is_empty();
-    let write = if have_row {
-        Op::add(table, "nb_cfg", 1)
-    } else {
-        Op::insert(table, &[("nb_cfg", Datum::int(1))])
+    let current = nb.select(db, read.clone(), deadline)?;
+    let write = match current.first() {
+        Some(row) => {
+            let have = row.int("nb_cfg").unwrap_or(0);
+            Op::add(table, "nb_cfg", past.saturating_sub(have).max(0) + 1)
+        }
+        None => Op::insert(table, &[("nb_cfg", Datum::int(past.max(0) + 1))]),
     };
     let r = nb.transact(db, &[write, read], deadline)?;
     Ok(r.get(1)

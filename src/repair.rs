@@ -6,7 +6,9 @@
 //! the original goes byte-exact into the backup directory first (fsynced, verified), the
 //! repaired file is built beside the database, verified, fsynced and renamed into place.
 //! It never produces an empty database silently: creating one is an outcome of its own,
-//! reported, and the repair hook is there to rebuild it.
+//! reported, and the repair hook is there to rebuild it. Nor does it serve a clean file
+//! silently that is shorter than it was when it last served (`Options::served`): a lost
+//! tail every record of which verifies is a loss, backed up and reported like a cut.
 
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -16,6 +18,7 @@ use sha1::{Digest, Sha1};
 
 use crate::dbfile::{self, Inspection, SchemaId, Verdict};
 use crate::fsutil;
+use crate::lease::Served;
 use crate::ocf::Deadline;
 use crate::runner;
 
@@ -100,6 +103,10 @@ pub enum Step {
     },
     /// Convert to the installed schema.
     Convert { from: String, to: String },
+    /// A clean file shorter than the same file (inode) was when it last served: its tail
+    /// is lost (a power cut before the page cache reached the disk, or a truncation).
+    /// Backed up and kept as it is (it is all there is); owes the rebuild a cut owes.
+    ShorterThanServed { served: u64, found: u64 },
 }
 
 /// What a run did, in one word: `clean`, `created`, `recreated`, `cut`, `converted`,
@@ -115,17 +122,55 @@ pub fn outcome_word(steps: &[Step]) -> String {
             Step::Recreate => "recreated",
             Step::Cut { .. } => "cut",
             Step::Convert { .. } => "converted",
+            Step::ShorterThanServed { .. } => "shorter-than-served",
         })
         .collect::<Vec<_>>()
         .join("+")
 }
 
-/// Decides what to do; pure.
+/// The file now against what served last (see [`compare_served`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compared {
+    /// Nothing known of an earlier serve, or no file now.
+    Unknown,
+    /// The file that served (its inode), as long as it was or longer.
+    AsServed,
+    /// The file that served, shorter than it was: its tail is lost.
+    Shorter { served: u64, found: u64 },
+    /// Another file (inode) than the one that served: ovsdb-server's compaction renames
+    /// a new file in, the repair does too, an operator may put one there. Not a loss.
+    Replaced { served: u64, found: u64 },
+}
+
+/// Compares the file now with the file as it last served; pure. Same inode and shorter
+/// is a loss; another inode is another file (see [`Served::same_file`]).
+pub fn compare_served(served: Option<&Served>, now: Option<&Served>) -> Compared {
+    let (Some(s), Some(n)) = (served, now) else {
+        return Compared::Unknown;
+    };
+    if !s.same_file(n) {
+        Compared::Replaced {
+            served: s.size,
+            found: n.size,
+        }
+    } else if n.size < s.size {
+        Compared::Shorter {
+            served: s.size,
+            found: n.size,
+        }
+    } else {
+        Compared::AsServed
+    }
+}
+
+/// Decides what to do; pure. `compared`: the file against what served last; a clean file
+/// shorter than it served is a loss (a damaged one is cut, a loss already).
 pub fn plan(
     db: &Path,
     found: &Inspection,
     installed: &SchemaId,
     policy: Policy,
+    compared: Compared,
 ) -> Result<Vec<Step>, Error> {
     let dbs = db.display().to_string();
     let refuse = |v: &Verdict| {
@@ -145,7 +190,11 @@ pub fn plan(
             refuse(v)?;
             return Ok(vec![Step::Recreate]);
         }
-        Verdict::Clean { .. } => vec![],
+        Verdict::Clean { .. } => match compared {
+            // Not refused by repair_policy=refuse: nothing in the file is changed.
+            Compared::Shorter { served, found } => vec![Step::ShorterThanServed { served, found }],
+            _ => vec![],
+        },
         v @ (Verdict::TornTail { .. } | Verdict::Corrupt { .. }) => {
             refuse(v)?;
             vec![Step::Cut {
@@ -185,6 +234,9 @@ pub struct Options {
     pub policy: Policy,
     pub ovsdb_tool: String,
     pub dry_run: bool,
+    /// The file as it last served (the owner record's, or what a clean stop left beside
+    /// the database); None: nothing known, no comparison.
+    pub served: Option<Served>,
 }
 
 /// What a run found and did: written as JSON, one file per run.
@@ -203,9 +255,12 @@ pub struct Report {
     pub backup_sha1: Option<String>,
     pub report: Option<String>,
     pub dry_run: bool,
-    /// The file was missing and no report of an earlier run exists in the backup
-    /// directory: a new deployment's first start, created and owing no rebuild.
+    /// The file was missing, nothing says it served (`served`) and no report of an
+    /// earlier run exists in the backup directory: a new deployment's first start,
+    /// created and owing no rebuild.
     pub new_database: bool,
+    /// The file as it last served, as the run was told (`Options::served`).
+    pub served: Option<Served>,
 }
 
 impl Report {
@@ -213,14 +268,20 @@ impl Report {
     /// existed: northd must recompute SB, the repair hook rebuild NB.
     pub fn lost_data(&self) -> bool {
         !self.new_database
-            && self
-                .steps
-                .iter()
-                .any(|s| matches!(s, Step::Create | Step::Recreate | Step::Cut { .. }))
+            && self.steps.iter().any(|s| {
+                matches!(
+                    s,
+                    Step::Create
+                        | Step::Recreate
+                        | Step::Cut { .. }
+                        | Step::ShorterThanServed { .. }
+                )
+            })
     }
 
-    /// True when the file was changed in a way a rebuild must make good (a new
-    /// deployment's first database is not: there was nothing to lose).
+    /// True when the file was changed, or found shorter than it served, in a way a rebuild
+    /// must make good (a new deployment's first database is not: there was nothing to
+    /// lose).
     pub fn changed(&self) -> bool {
         !self.new_database && !self.steps.is_empty()
     }
@@ -229,11 +290,14 @@ impl Report {
     pub fn summary(&self) -> String {
         let mut s = format!("{} {}", self.outcome, self.time);
         for st in &self.steps {
-            if let Step::Cut {
-                records, dropped, ..
-            } = st
-            {
-                s.push_str(&format!(" kept={records} records, dropped={dropped} bytes"));
+            match st {
+                Step::Cut {
+                    records, dropped, ..
+                } => s.push_str(&format!(" kept={records} records, dropped={dropped} bytes")),
+                Step::ShorterThanServed { served, found } => {
+                    s.push_str(&format!(" served={served} bytes, found={found} bytes"))
+                }
+                _ => {}
             }
         }
         s
@@ -404,12 +468,17 @@ pub fn run_with_progress(
         move |source| Error::Read { path, source }
     };
     let installed = dbfile::schema_file_id(&opts.schema).map_err(read_err(&opts.schema))?;
+    // The file's identity before it is read: nothing else writes it meanwhile.
+    let identity = Served::of(db);
     let found = dbfile::inspect_with_progress(db, None, &mut |n, of| progress("verifying", n, of))
         .map_err(read_err(db))?;
-    let steps = plan(db, &found, &installed, opts.policy)?;
-    // A missing file that never served here (no report of an earlier run beside the
-    // others) is a new deployment, not a loss.
+    let compared = compare_served(opts.served.as_ref(), identity.as_ref());
+    log_compared(db, opts.served.as_ref(), identity.as_ref(), compared);
+    let steps = plan(db, &found, &installed, opts.policy, compared)?;
+    // A missing file that never served (nothing says it served, no report of an earlier
+    // run beside the others) is a new deployment, not a loss.
     let new_database = found.verdict == Verdict::Missing
+        && opts.served.is_none()
         && crate::repair_history::list(&opts.backup_dir, db)
             .reports
             .is_empty();
@@ -438,6 +507,7 @@ pub fn run_with_progress(
         report: None,
         dry_run: opts.dry_run,
         new_database,
+        served: opts.served,
     };
     if opts.dry_run {
         return Ok(report);
@@ -464,6 +534,19 @@ pub fn run_with_progress(
                 ".bak",
                 opts.backup_keep,
             );
+        }
+        // A file found shorter than it served is kept as it is: nothing to build unless
+        // another step changes it.
+        if steps
+            .iter()
+            .all(|s| matches!(s, Step::ShorterThanServed { .. }))
+        {
+            log::warn!(
+                "{} lost its tail and is kept as it is (backed up): {}",
+                db.display(),
+                report.summary()
+            );
+            return Ok(write_report(opts, &name, &stamp, report));
         }
         // 2. The new file, built beside the database.
         let tmp = fsutil::temp_path(db);
@@ -500,7 +583,41 @@ pub fn run_with_progress(
         result?;
         log::warn!("repaired {}: {}", db.display(), report.summary());
     }
-    // 4. The report, one per run.
+    Ok(write_report(opts, &name, &stamp, report))
+}
+
+/// Says what the comparison with the last serve found, when it found something.
+fn log_compared(db: &Path, served: Option<&Served>, now: Option<&Served>, c: Compared) {
+    let (Some(s), Some(n)) = (served, now) else {
+        return;
+    };
+    match c {
+        Compared::Shorter { served, found } => log::warn!(
+            "{} is {found} bytes, shorter than the {served} bytes it served (inode {}): its tail is lost",
+            db.display(),
+            n.ino
+        ),
+        Compared::Replaced { served, found } if found < served => log::info!(
+            "{} is another file than the one that served (inode {} of {served} bytes, now inode {} of {found} bytes): compacted or replaced, not a loss",
+            db.display(),
+            s.ino,
+            n.ino
+        ),
+        _ => {}
+    }
+    if s.same_file(n) && s.dev != n.dev {
+        log::info!(
+            "{}: inode {} served on device {:#x}, is on device {:#x} here (another node's mount of the same filesystem)",
+            db.display(),
+            n.ino,
+            s.dev,
+            n.dev
+        );
+    }
+}
+
+/// 4. The report, one per run.
+fn write_report(opts: &Options, name: &str, stamp: &str, mut report: Report) -> Report {
     let report_path = opts.backup_dir.join(format!("{name}.{stamp}.report.json"));
     report.report = Some(report_path.display().to_string());
     let json = serde_json::to_vec_pretty(&report).expect("report serializes");
@@ -520,7 +637,7 @@ pub fn run_with_progress(
             report.report = None;
         }
     }
-    Ok(report)
+    report
 }
 
 /// Produces the repaired file; returns its path (one of the two temp names).
@@ -556,6 +673,8 @@ fn build(
                 copy_prefix(db, tmp, *keep).map_err(write_err(tmp))?;
                 current = tmp.to_path_buf();
             }
+            // Kept as it is.
+            Step::ShorterThanServed { .. } => {}
             Step::Convert { .. } => {
                 let out = if current == tmp { tmp2 } else { tmp };
                 tool(
@@ -611,17 +730,32 @@ mod tests {
                     Some("7.0.0")
                 ),
                 &inst,
-                kp
+                kp,
+                Compared::Unknown
             )
             .unwrap(),
             vec![]
         );
         assert_eq!(
-            plan(db, &found(Verdict::Missing, None), &inst, Policy::Refuse).unwrap(),
+            plan(
+                db,
+                &found(Verdict::Missing, None),
+                &inst,
+                Policy::Refuse,
+                Compared::Unknown
+            )
+            .unwrap(),
             vec![Step::Create]
         );
         assert_eq!(
-            plan(db, &found(Verdict::Empty, None), &inst, kp).unwrap(),
+            plan(
+                db,
+                &found(Verdict::Empty, None),
+                &inst,
+                kp,
+                Compared::Unknown
+            )
+            .unwrap(),
             vec![Step::Recreate]
         );
         let torn = found(
@@ -632,7 +766,7 @@ mod tests {
             Some("6.3.0"),
         );
         assert_eq!(
-            plan(db, &torn, &inst, kp).unwrap(),
+            plan(db, &torn, &inst, kp, Compared::Unknown).unwrap(),
             vec![
                 Step::Cut {
                     keep: 600,
@@ -646,11 +780,17 @@ mod tests {
             ]
         );
         assert!(matches!(
-            plan(db, &torn, &inst, Policy::Refuse),
+            plan(db, &torn, &inst, Policy::Refuse, Compared::Unknown),
             Err(Error::Refused { .. })
         ));
         assert!(matches!(
-            plan(db, &found(Verdict::Clustered, None), &inst, kp),
+            plan(
+                db,
+                &found(Verdict::Clustered, None),
+                &inst,
+                kp,
+                Compared::Unknown
+            ),
             Err(Error::Clustered { .. })
         ));
         let mut other = found(
@@ -662,7 +802,7 @@ mod tests {
         );
         other.schema.as_mut().unwrap().name = "OVN_Southbound".into();
         assert!(matches!(
-            plan(db, &other, &inst, kp),
+            plan(db, &other, &inst, kp, Compared::Unknown),
             Err(Error::WrongSchema { .. })
         ));
         // A newer schema than installed is served as it is.
@@ -677,7 +817,8 @@ mod tests {
                     Some("7.1.0")
                 ),
                 &inst,
-                kp
+                kp,
+                Compared::Unknown
             )
             .unwrap(),
             vec![]
@@ -721,5 +862,221 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, vec!["nb.db.20260103.bak", "nb.db.20260104.bak"]);
+    }
+
+    fn at(ino: u64, size: u64) -> Served {
+        Served { dev: 1, ino, size }
+    }
+
+    #[test]
+    fn comparing_with_what_served() {
+        use Compared::*;
+        assert_eq!(compare_served(None, Some(&at(1, 5))), Unknown);
+        assert_eq!(compare_served(Some(&at(1, 5)), None), Unknown);
+        assert_eq!(compare_served(Some(&at(1, 5)), Some(&at(1, 5))), AsServed);
+        assert_eq!(compare_served(Some(&at(1, 5)), Some(&at(1, 9))), AsServed);
+        assert_eq!(
+            compare_served(Some(&at(1, 5)), Some(&at(1, 4))),
+            Shorter {
+                served: 5,
+                found: 4
+            }
+        );
+        // Another inode, smaller: a compaction renamed it in; not a loss.
+        assert_eq!(
+            compare_served(Some(&at(1, 5)), Some(&at(2, 1))),
+            Replaced {
+                served: 5,
+                found: 1
+            }
+        );
+        // The same inode through another device (another node's mount) is the same file.
+        let elsewhere = Served { dev: 9, ..at(1, 4) };
+        assert!(matches!(
+            compare_served(Some(&at(1, 5)), Some(&elsewhere)),
+            Shorter { .. }
+        ));
+    }
+
+    #[test]
+    fn a_clean_file_shorter_than_served_is_a_loss() {
+        let db = Path::new("/srv/ovn/nb.db");
+        let inst = id("7.0.0");
+        let clean = |v: &str| {
+            found(
+                Verdict::Clean {
+                    records: 1,
+                    bytes: 1000,
+                },
+                Some(v),
+            )
+        };
+        let shorter = Compared::Shorter {
+            served: 5000,
+            found: 1000,
+        };
+        let steps = plan(db, &clean("7.0.0"), &inst, Policy::KeepPrefix, shorter).unwrap();
+        let loss = Step::ShorterThanServed {
+            served: 5000,
+            found: 1000,
+        };
+        assert_eq!(steps, vec![loss.clone()]);
+        assert_eq!(outcome_word(&steps), "shorter-than-served");
+        // refuse changes nothing, and this changes nothing in the file: not refused.
+        assert_eq!(
+            plan(db, &clean("7.0.0"), &inst, Policy::Refuse, shorter).unwrap(),
+            vec![loss.clone()]
+        );
+        // Older schema too: both.
+        let both = plan(db, &clean("6.0.0"), &inst, Policy::KeepPrefix, shorter).unwrap();
+        assert_eq!(outcome_word(&both), "shorter-than-served+converted");
+        // A damaged file is cut, a loss already; the comparison adds nothing.
+        let torn = found(
+            Verdict::TornTail {
+                records: 1,
+                offset: 600,
+            },
+            Some("7.0.0"),
+        );
+        assert_eq!(
+            outcome_word(&plan(db, &torn, &inst, Policy::KeepPrefix, shorter).unwrap()),
+            "cut"
+        );
+        // Compacted, or as served: nothing to do.
+        for c in [
+            Compared::AsServed,
+            Compared::Replaced {
+                served: 5000,
+                found: 10,
+            },
+        ] {
+            assert_eq!(
+                plan(db, &clean("7.0.0"), &inst, Policy::KeepPrefix, c).unwrap(),
+                vec![]
+            );
+        }
+        let mut report = Report {
+            time: "T".into(),
+            db_file: db.display().to_string(),
+            size: 1000,
+            found: clean("7.0.0").verdict,
+            schema: None,
+            installed_schema: inst,
+            policy: Policy::KeepPrefix,
+            steps: vec![loss],
+            outcome: "shorter-than-served".into(),
+            backup: None,
+            backup_sha1: None,
+            report: None,
+            dry_run: false,
+            new_database: false,
+            served: Some(at(1, 5000)),
+        };
+        assert!(report.changed() && report.lost_data());
+        assert_eq!(
+            report.summary(),
+            "shorter-than-served T served=5000 bytes, found=1000 bytes"
+        );
+        report.steps.clear();
+        assert!(!report.changed() && !report.lost_data());
+    }
+
+    #[test]
+    fn a_run_backs_up_and_keeps_a_file_shorter_than_served() {
+        let d = tempfile::tempdir().unwrap();
+        let schema = d.path().join("s.ovsschema");
+        std::fs::write(&schema, br#"{"name":"S","version":"1.0.0","tables":{}}"#).unwrap();
+        let db = d.path().join("s.db");
+        let first = dbfile::encode_record(br#"{"name":"S","version":"1.0.0","tables":{}}"#);
+        let mut bytes = first.clone();
+        for i in 0..3 {
+            bytes.extend(dbfile::encode_record(
+                format!(r#"{{"T":{{"{i}":{{}}}}}}"#).as_bytes(),
+            ));
+        }
+        std::fs::write(&db, &bytes).unwrap();
+        let served = Served::of(&db);
+        let opts = Options {
+            db_file: db.clone(),
+            schema,
+            backup_dir: d.path().join("b"),
+            backup_keep: 10,
+            policy: Policy::KeepPrefix,
+            ovsdb_tool: "/nonexistent/ovsdb-tool".into(),
+            dry_run: false,
+            served,
+        };
+        let dl = Deadline::after(std::time::Duration::from_secs(30));
+        assert_eq!(run(&opts, dl).unwrap().outcome, "clean");
+        // Truncated to its schema record, in place (the same inode).
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&db)
+            .unwrap()
+            .set_len(first.len() as u64)
+            .unwrap();
+        let dry = run(
+            &Options {
+                dry_run: true,
+                ..opts.clone()
+            },
+            dl,
+        )
+        .unwrap();
+        assert_eq!(dry.outcome, "shorter-than-served");
+        assert!(dry.backup.is_none());
+        let r = run(&opts, dl).unwrap();
+        assert_eq!(r.outcome, "shorter-than-served");
+        assert_eq!(
+            r.steps,
+            vec![Step::ShorterThanServed {
+                served: bytes.len() as u64,
+                found: first.len() as u64
+            }]
+        );
+        assert!(r.lost_data() && r.changed() && !r.new_database);
+        assert_eq!(r.served, served);
+        assert_eq!(std::fs::read(r.backup.as_ref().unwrap()).unwrap(), first);
+        assert_eq!(std::fs::read(&db).unwrap(), first, "kept as it is");
+        assert_eq!(Served::of(&db).unwrap().ino, served.unwrap().ino);
+        let json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(r.report.as_ref().unwrap()).unwrap()).unwrap();
+        assert_eq!(json["outcome"], "shorter-than-served");
+        assert_eq!(json["served"]["size"], bytes.len() as u64);
+        assert_eq!(json["size"], first.len() as u64);
+        // The same bytes renamed in (a compaction's new inode): another file, clean.
+        let tmp = d.path().join("s.db.new");
+        std::fs::write(&tmp, &first).unwrap();
+        std::fs::rename(&tmp, &db).unwrap();
+        assert_eq!(run(&opts, dl).unwrap().outcome, "clean");
+        // Nothing known: as before.
+        let r = run(
+            &Options {
+                served: None,
+                ..opts.clone()
+            },
+            dl,
+        )
+        .unwrap();
+        assert_eq!(r.outcome, "clean");
+        // Missing: what served says it is a loss even with no earlier report.
+        let fresh = Options {
+            backup_dir: d.path().join("none"),
+            db_file: d.path().join("gone.db"),
+            dry_run: true,
+            ..opts.clone()
+        };
+        let r = run(&fresh, dl).unwrap();
+        assert!(!r.new_database && r.lost_data(), "{}", r.outcome);
+        assert_eq!(r.outcome, "created");
+        let r = run(
+            &Options {
+                served: None,
+                ..fresh
+            },
+            dl,
+        )
+        .unwrap();
+        assert!(r.new_database && !r.lost_data());
     }
 }

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ovn_ocf::dbfile::{self, Verdict};
+use ovn_ocf::lease;
 use ovn_ocf::ocf::Deadline;
 use ovn_ocf::ovn::Db;
 use ovn_ocf::repair::{self, Policy};
@@ -25,8 +26,11 @@ pub(super) fn check(file: &Path, json: bool) -> Exit {
             return Exit::Unusable;
         }
     };
+    let served = last_served(file);
     if json {
-        println!("{}", serde_json::to_string_pretty(&i).expect("serializes"));
+        let mut v = serde_json::to_value(&i).expect("serializes");
+        v["served"] = serde_json::to_value(served).expect("serializes");
+        println!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
     } else {
         let schema = i
             .schema
@@ -34,12 +38,41 @@ pub(super) fn check(file: &Path, json: bool) -> Exit {
             .map(|s| format!(" ({} {})", s.name, s.version))
             .unwrap_or_default();
         println!("{}: {}{schema}", file.display(), i.verdict.describe());
+        if let Some(s) = served {
+            let now = lease::Served::of(file);
+            let how = match repair::compare_served(Some(&s), now.as_ref()) {
+                repair::Compared::Shorter { .. } => {
+                    "; the file is shorter now: its tail is lost (the agent backs it up and rebuilds)"
+                }
+                repair::Compared::Replaced { .. } => {
+                    "; another file (inode) now: compacted or replaced"
+                }
+                _ => "",
+            };
+            println!(
+                "{}: served last at {} bytes (inode {}){how}",
+                file.display(),
+                s.size,
+                s.ino
+            );
+        }
     }
     match i.verdict {
         Verdict::Clean { .. } => Exit::Ok,
         Verdict::TornTail { .. } | Verdict::Corrupt { .. } => Exit::Failed,
         _ => Exit::Unusable,
     }
+}
+
+/// The file as it last served, from the owner record or what a clean stop left beside it.
+fn last_served(file: &Path) -> Option<lease::Served> {
+    lease::last_served(file).unwrap_or_else(|e| {
+        eprintln!(
+            "ovn-ocf: cannot read what {} served last: {e}",
+            file.display()
+        );
+        None
+    })
 }
 
 /// The installed schema for a file, from its own schema name (the agent's defaults).
@@ -78,6 +111,7 @@ pub(super) fn repair(
         );
         return Exit::Failed;
     }
+    let served = last_served(&file);
     let opts = repair::Options {
         db_file: file,
         schema,
@@ -86,6 +120,7 @@ pub(super) fn repair(
         policy,
         ovsdb_tool,
         dry_run,
+        served,
     };
     let mut p = Progress::stderr();
     let done = repair::run_with_progress(

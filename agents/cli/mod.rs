@@ -63,7 +63,8 @@ enum Cmd {
         #[arg(long, conflicts_with = "page")]
         list: bool,
     },
-    /// Verify every record of a standalone ovsdb file (read only).
+    /// Verify every record of a standalone ovsdb file (read only), and say the size it
+    /// served last when its owner record or a clean stop left it.
     /// Exit 0 clean, 1 damaged (torn tail or corrupt record), 2 unusable or unreadable.
     Check {
         file: PathBuf,
@@ -72,8 +73,9 @@ enum Cmd {
         json: bool,
     },
     /// Repair a standalone ovsdb file as the agent would before serving it: back up the
-    /// original byte-exact, keep the intact records, create or convert as needed, print
-    /// the report. Never while an ovsdb-server serves the file.
+    /// original byte-exact, keep the intact records, create or convert as needed (a clean
+    /// file shorter than it served is backed up and reported), print the report. Never
+    /// while an ovsdb-server serves the file.
     /// Exit 0 done (or nothing to do), 1 refused or failed.
     Repair {
         file: PathBuf,

@@ -11,7 +11,7 @@ use ovn_ocf::jsonrpc::Endpoint;
 use ovn_ocf::ocf::Failure;
 use ovn_ocf::ocf::params::{AgentSpec, ChoiceParam, Values};
 use ovn_ocf::ovn::Db;
-use ovn_ocf::repair;
+use ovn_ocf::{lease, repair};
 
 use super::params::SPEC;
 use crate::framework::{Agent, Ctx, DaemonSpec, Instance, require_files, require_program};
@@ -244,7 +244,8 @@ impl Config {
         format!("ovn-ocf-{}-repair", self.db.key())
     }
 
-    pub fn repair_options(&self) -> repair::Options {
+    /// The repair pipeline's options; `served`: the file as it last served (the claim's).
+    pub fn repair_options(&self, served: Option<lease::Served>) -> repair::Options {
         repair::Options {
             db_file: self.db_file.clone(),
             schema: self.schema.clone(),
@@ -253,6 +254,7 @@ impl Config {
             policy: self.repair_policy,
             ovsdb_tool: self.ovsdb_tool.clone(),
             dry_run: false,
+            served,
         }
     }
 

@@ -23,7 +23,7 @@ use ovn_ocf::ovn::Db;
 use ovn_ocf::ovsdb::{Op, Ovsdb};
 use ovn_ocf::process::ProcInfo;
 use ovn_ocf::state::State;
-use ovn_ocf::{fsutil, lease};
+use ovn_ocf::{dbrows, fsutil, lease};
 
 use super::Server;
 use super::rebuild::{Rebuild, rebuild_marker, run_hook_argv};
@@ -116,14 +116,21 @@ impl Server<'_> {
     pub(super) fn request_rebuild(&self, pid: i32, r: &Rebuild) -> Result<(), Failure> {
         let argv = self.cfg.repair_hook.clone().unwrap_or_default();
         let local = cloud_rows(&Endpoint::Unix(self.cfg.sock()), self.cx.deadline)?;
+        let (rows_before, rows_from) = match self.backup_rows(r) {
+            Some((n, from)) if n > local => (n, from),
+            _ => (
+                local,
+                format!("the records kept of {}", self.cfg.db_file.display()),
+            ),
+        };
         let req = Request {
             nb_pid: pid,
             argv,
             timeout_s: self.cfg.repair_hook_timeout.as_secs(),
             env: self.hook_env(r),
             marker: rebuild_marker(&self.cfg.db_file),
-            rows_before: local,
-            rows_from: format!("the records kept of {}", self.cfg.db_file.display()),
+            rows_before,
+            rows_from,
             requested_ms: lease::now_ms(),
             status: Status::Pending,
         };
@@ -135,6 +142,26 @@ impl Server<'_> {
             path.display()
         );
         Ok(())
+    }
+
+    /// What the file held as found (its byte-exact backup), from every record that
+    /// verifies on its own, past the damage too: more than the kept prefix says.
+    fn backup_rows(&self, r: &Rebuild) -> Option<(u64, String)> {
+        let backup = r.backup.as_deref()?;
+        match dbrows::live_rows(
+            Path::new(backup),
+            &CLOUD_TABLES,
+            self.cx.deadline.share(0.2),
+        ) {
+            Ok(l) => Some((
+                l.rows.values().sum(),
+                format!("the backup {backup} ({} records that verify)", l.records),
+            )),
+            Err(e) => {
+                log::warn!("cannot count the rows of the backup {backup}: {e}");
+                None
+            }
+        }
     }
 
     /// NB's stop: a request of ours must not outlive the server it names.

@@ -12,8 +12,9 @@ use crate::framework::daemon;
 
 impl Server<'_> {
     /// Claims the owner record for `node` (the guard's decision, logged), or refuses with
-    /// the guard's reason (split brain, storage missing, a lease still renewed).
-    pub(super) fn claim(&self, node: &str, token: &str) -> Result<(), Failure> {
+    /// the guard's reason (split brain, storage missing, a lease still renewed). Returns
+    /// what the file was when it last served, for the repair to compare with.
+    pub(super) fn claim(&self, node: &str, token: &str) -> Result<Option<lease::Served>, Failure> {
         let dl = self.cx.deadline;
         let probe = guard::Probe {
             members: || {
@@ -25,12 +26,17 @@ impl Server<'_> {
             window: lease::WINDOW,
             deadline: dl,
         };
-        let d = guard::claim(&self.cfg.db_file, node, token, probe)?;
+        let c = guard::claim(&self.cfg.db_file, node, token, probe)?;
         log::info!(
-            "owner record for {}: {d:?} by {node}",
-            self.cfg.db_file.display()
+            "owner record for {}: {:?} by {node}; served last: {}",
+            self.cfg.db_file.display(),
+            c.decision,
+            c.served.map_or_else(
+                || "unknown".into(),
+                |s| format!("{} bytes (inode {}, device {:#x})", s.size, s.ino, s.dev)
+            )
         );
-        Ok(())
+        Ok(c.served)
     }
 
     /// Starts the keeper that renews our claim (token) while we serve.

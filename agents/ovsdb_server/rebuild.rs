@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use ovn_ocf::ocf::Failure;
-use ovn_ocf::{fsutil, process, repair, runner};
+use ovn_ocf::{fsutil, lease, process, repair, runner};
 
 use super::{HookWhen, Server};
 
@@ -17,6 +17,9 @@ pub(super) struct Rebuild {
     pub changed: bool,
     pub lost_data: bool,
     pub report: Option<String>,
+    /// The byte-exact copy of the file as found, when the repair changed it.
+    #[serde(default)]
+    pub backup: Option<String>,
 }
 
 /// `.<db file>.rebuild-pending`, beside the database.
@@ -30,9 +33,13 @@ pub fn rebuild_marker(db_file: &Path) -> PathBuf {
 
 impl Server<'_> {
     /// The one "prepare database" step before the database serves: the repair pipeline
-    /// (verify every record; back up, cut, create or convert as needed; report).
-    pub(super) fn prepare_database(&self) -> Result<repair::Report, Failure> {
-        let report = repair::run(&self.cfg.repair_options(), self.cx.deadline)?;
+    /// (verify every record; back up, cut, create or convert as needed; a clean file
+    /// shorter than it `served` is a loss; report).
+    pub(super) fn prepare_database(
+        &self,
+        served: Option<lease::Served>,
+    ) -> Result<repair::Report, Failure> {
+        let report = repair::run(&self.cfg.repair_options(served), self.cx.deadline)?;
         log::info!(
             "repair db_file={} found=\"{}\" outcome={} backup={} report={}",
             self.cfg.db_file.display(),
@@ -55,6 +62,7 @@ impl Server<'_> {
                 changed: true,
                 lost_data: report.lost_data(),
                 report: report.report.clone(),
+                backup: report.backup.clone(),
             };
             let json = serde_json::to_vec(&r).expect("a Rebuild serializes");
             fsutil::write_atomic(&marker, &json, 0o644).map_err(|e| {
@@ -82,6 +90,7 @@ impl Server<'_> {
                 changed: false,
                 lost_data: false,
                 report: report.report.clone(),
+                backup: None,
             }),
             Err(e) => Err(Failure::local_io(
                 format!("cannot read {}: {e}", marker.display()),

@@ -43,8 +43,13 @@ impl Server<'_> {
     /// waits until SB_Global.nb_cfg reaches the bumped value; then stops that northd.
     fn gate_barrier(&self) -> Result<(), Failure> {
         let dl = self.cx.deadline;
+        let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
+            .map_err(|e| Failure::context(e, "SB gate"))?;
+        let sb_before = ovn::sb_nb_cfg(&mut sb, dl)
+            .map_err(|e| Failure::context(e, "SB gate: cannot read SB_Global.nb_cfg"))?
+            .unwrap_or(0);
         let target = Ovsdb::connect(&self.cfg.gate_nb, dl)
-            .and_then(|mut nb| ovn::bump_nb_cfg(&mut nb, dl))
+            .and_then(|mut nb| ovn::bump_nb_cfg(&mut nb, sb_before, dl))
             .map_err(|e| {
                 Failure::context(
                     e,
@@ -74,8 +79,6 @@ impl Server<'_> {
             env: &[("OVN_RUNDIR", &run_dir)],
             log_file: &log_file,
         };
-        let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
-            .map_err(|e| Failure::context(e, "SB gate"))?;
         let mut started = None;
         let result = daemon::spawn_ready(&d, dl, POLL, |pid| {
             if started.replace(pid).is_none() {

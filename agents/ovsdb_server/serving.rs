@@ -72,24 +72,26 @@ impl Server<'_> {
         self.stop_keepers();
         st.keeper = None;
         let token = lease::new_token();
-        self.claim(&node, &token)?;
+        let served = self.claim(&node, &token)?;
         let keeper = match self.spawn_keeper(&node, &token) {
             Ok(pid) => pid,
             Err(f) => {
-                let _ = guard::release(&self.cfg.db_file, &node);
+                let _ = guard::release(&self.cfg.db_file, &node, false);
                 return Err(f);
             }
         };
         st.keeper = Some(keeper);
         let mut repaired = None;
+        let mut spawned = false;
         let result = (|| {
-            let report = self.prepare_database()?;
+            let report = self.prepare_database(served)?;
             repaired = Some(report.summary());
             let rebuild = self.rebuild_due(&report)?;
             self.drop_request();
             let pid = self.spawn_server()?;
             // Remotes stay closed until the hooks and the SB gate are done; an NB whose
             // hook needs SB too keeps them closed until the SB's start has run it.
+            spawned = true;
             let open = || {
                 if self.defers_hook(&rebuild) {
                     self.request_rebuild(pid, &rebuild)?;
@@ -129,7 +131,9 @@ impl Server<'_> {
             Err(f) => {
                 self.stop_keepers();
                 st.keeper = None;
-                if let Err(e) = guard::release(&self.cfg.db_file, &node) {
+                // A server that ran served the file as it is now (a loss it was found
+                // with is owed by the rebuild marker).
+                if let Err(e) = guard::release(&self.cfg.db_file, &node, spawned) {
                     log::warn!("cannot release owner record: {e}");
                 }
                 let score = st.score;
@@ -189,7 +193,8 @@ impl Server<'_> {
         // The keeper first: a record no longer renewed is harmless, a keeper renewing a
         // record we are about to remove is not.
         self.stop_keepers();
-        if let Some(d) = self.daemon() {
+        let daemon = self.daemon();
+        if let Some(d) = &daemon {
             let st = self.inst.state();
             let dl = self.cx.deadline;
             if !d.stopped()
@@ -214,7 +219,9 @@ impl Server<'_> {
             }
         }
         let node = self.node();
-        guard::release(&self.cfg.db_file, &node)
+        // The server stopped here served the file under our claim: as it is now is what
+        // it served.
+        guard::release(&self.cfg.db_file, &node, daemon.is_some())
             .map_err(|e| Failure::context(e, "cannot release owner record"))?;
         self.inst.stopped_watching();
         Ok(())

@@ -665,6 +665,20 @@ impl RawServer {
     pub fn names(&self, db: &str) -> Vec<String> {
         set_names(&self.transact(db, &select_sets()))
     }
+
+    /// Its unix socket (for ovn-nbctl --db=unix:...).
+    pub fn sock(&self) -> &Path {
+        &self.sock
+    }
+
+    /// How many rows `table` of `db` holds, as the server says.
+    pub fn count(&self, db: &str, table: &str) -> u64 {
+        let r = self.transact(
+            db,
+            &format!(r#"{{"op":"select","table":"{table}","where":[],"columns":["_uuid"]}}"#),
+        );
+        r[0]["rows"].as_array().map_or(0, |a| a.len() as u64)
+    }
 }
 
 impl Drop for RawServer {
@@ -703,4 +717,123 @@ pub fn create_db(file: &Path, schema: &str) {
 pub fn proc_state(pid: i32) -> Option<char> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     stat.rsplit_once(')')?.1.trim_start().chars().next()
+}
+
+// ------------------------------------------------------- what a database file served
+
+impl Res {
+    /// The owner record beside the database, as JSON, if there is one.
+    pub fn owner_record(&self) -> Option<serde_json::Value> {
+        let name = self
+            .db_file()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let b = std::fs::read(self.db_file().with_file_name(format!(".{name}.owner"))).ok()?;
+        serde_json::from_slice(&b).ok()
+    }
+
+    /// What a clean stop left beside the database (`.<db file>.served`), as JSON.
+    pub fn released(&self) -> Option<serde_json::Value> {
+        let name = self
+            .db_file()
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let b = std::fs::read(self.db_file().with_file_name(format!(".{name}.served"))).ok()?;
+        Some(serde_json::from_slice(&b).unwrap())
+    }
+
+    /// Waits (bounded: a failure, never a timing assertion) until the lease keeper has
+    /// recorded the database file at its present size and inode.
+    pub fn wait_keeper_recorded(&self) -> (u64, u64) {
+        use std::os::unix::fs::MetadataExt;
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            let m = std::fs::metadata(self.db_file()).unwrap();
+            let rec = self.owner_record().unwrap_or_default();
+            if rec["served"]["size"] == m.len() && rec["served"]["ino"] == m.ino() {
+                return (m.ino(), m.len());
+            }
+            assert!(
+                Instant::now() < end,
+                "the keeper never recorded {} bytes (inode {}): {rec}",
+                m.len(),
+                m.ino()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The lease keeper's pid, from the state file.
+    pub fn keeper_pid(&self) -> i32 {
+        let st: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(
+                self.run_dir()
+                    .join(format!("{}.ovn-ocf.state", self.base())),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        st["keeper"].as_i64().expect("a keeper pid in the state") as i32
+    }
+
+    /// The newest repair report in the default backup directory.
+    pub fn newest_report(&self) -> serde_json::Value {
+        let dir = self.db_file().with_file_name("ovn-ocf-backups");
+        let mut reports: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".report.json"))
+            .collect();
+        reports.sort();
+        let newest = reports.last().expect("a report");
+        serde_json::from_slice(&std::fs::read(newest).unwrap()).unwrap()
+    }
+}
+
+/// Cuts `file` in place (the same inode) after its first record, the schema, as a lost
+/// page-cache tail or an operator's truncation leaves it; returns what is left. The record
+/// is parsed here, independently of the code under test.
+pub fn truncate_to_schema(file: &Path) -> Vec<u8> {
+    let bytes = std::fs::read(file).unwrap();
+    let nl = bytes.iter().position(|b| *b == b'\n').unwrap();
+    let header = std::str::from_utf8(&bytes[..nl]).unwrap();
+    let len: usize = header.split(' ').nth(2).unwrap().parse().unwrap();
+    let end = nl + 1 + len;
+    assert!(
+        end < bytes.len(),
+        "{} holds its schema only",
+        file.display()
+    );
+    let f = std::fs::OpenOptions::new().write(true).open(file).unwrap();
+    f.set_len(end as u64).unwrap();
+    f.sync_all().unwrap();
+    bytes[..end].to_vec()
+}
+
+/// The inode of `file`.
+pub fn inode(file: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(file).unwrap().ino()
+}
+
+/// `ovs-appctl -t CTL ARGS...`, asserted to succeed; its stdout.
+pub fn ovs_appctl(ctl: &Path, args: &[&str]) -> String {
+    let o = Command::new("ovs-appctl")
+        .arg("-t")
+        .arg(ctl)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "ovs-appctl {args:?}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    String::from_utf8_lossy(&o.stdout).into_owned()
 }
