@@ -183,12 +183,12 @@ cloud_scenario() {
     [ "$SCN" != "$LAST" ] || back=:
     FO_TRIGGER=loss_trigger FO_WAIT=$wait FO_CHECK=cloud_check FO_ACKS=$acks FO_FINAL=$final \
         FO_BACK=$back failover fence-off "$from" || return 1
-    local back="SB writer acknowledged again" writes="SB writer: all $ACKS acknowledged transactions in the SB"
+    local answer="SB writer acknowledged again" writes="SB writer: all $ACKS acknowledged transactions in the SB"
     if [ "$LOSS" = sb-missing ]; then
-        back="SB answered through the VIP"
+        answer="SB answered through the VIP"
         writes="SB writer not run: the SB is lost by design"
     fi
-    DETAIL="${DAMAGE:+$DAMAGE; }power-off $FO_FROM → $back after $FO s, all on $FO_NEW after $FO_ALL s${REPAIR:+; $REPAIR}; $CLOUD_DETAIL; $DATAPATH; $NBTEXT; ${#ACKED_PORTS[@]} Neutron ports acknowledged before their trigger all in NB; $writes"
+    DETAIL="${DAMAGE:+$DAMAGE; }power-off $FO_FROM → $answer after $FO s, all on $FO_NEW after $FO_ALL s${REPAIR:+; $REPAIR}; $CLOUD_DETAIL; $DATAPATH; $NBTEXT; ${#ACKED_PORTS[@]} Neutron ports acknowledged before their trigger all in NB; $writes"
 }
 
 # The loss, then the power-off (fo_trigger); for d, the API call right after it.
