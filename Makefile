@@ -8,6 +8,8 @@
 #                  its section of BENCHMARKS.md
 #   make demo      a 2-node cluster in namespaces with the agents (CLOUD=1: and a small cloud)
 #   make cloud-smoke  shape A with a real Neutron and ovn-controller; no ping may be lost
+#   make cloud-scenarios  the same cloud through power-offs with NB or SB lost (make test
+#                  runs it)
 
 PREFIX   ?= /usr/local
 OCF_ROOT ?= /usr/lib/ocf
@@ -24,7 +26,7 @@ AGENTS   := ovsdb-server ovn-northd
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 
-.PHONY: all build deps install uninstall test bench fuzz soak load readme clean demo demo-down cluster-smoke cloud-smoke
+.PHONY: all build deps install uninstall test bench fuzz soak load readme clean demo demo-down cluster-smoke cloud-smoke cloud-scenarios
 
 all: build
 
@@ -49,8 +51,12 @@ uninstall:
 # through ocf-tester, crm_resource and pcs (so the system install comes first), the .deb
 # and RPM (built, the .deb installed and purged: packaging/test.sh), and the
 # failover scenarios in a namespace cluster (shapes A and B, a split brain, a migration,
-# and `make load`'s short run: 60 s of 100 simulated ovn-controllers, no false failover).
+# and `make load`'s short run: 60 s of 100 simulated ovn-controllers, no false failover),
+# then the seed's recovery with the real tools: a small real cloud (Neutron, its sync
+# util, ovn-controller, two VMs pinging) through power-offs of the serving node with NB or
+# SB lost (cloud-scenarios.sh; the cloud's packages are installed the first time).
 test: deps
+	ocf-tests/cloud-deps.sh
 	$(MAKE) install
 	$(CARGO) test --release --locked $(CARGO_TARGET) -- --test-threads=$(or $(TEST_THREADS),4)
 	$(MAKE) package-test
@@ -58,6 +64,7 @@ test: deps
 	ocf-tests/cluster/split-brain.sh
 	ocf-tests/cluster/migrate.sh
 	LOAD_SECONDS=60 LOAD_CONTROLLERS=100 ocf-tests/cluster/load.sh
+	ocf-tests/cluster/cloud-scenarios.sh
 
 bench: deps build
 	ocf-tests/bench/run.sh
@@ -95,6 +102,14 @@ demo-down:
 cloud-smoke: deps install
 	ocf-tests/cloud-deps.sh
 	ocf-tests/cluster/cloud-smoke.sh
+
+# The seed's recovery with the real tools (part of make test): README's shape A and its
+# recipe "Rebuild NB with Neutron's sync util" verbatim, the small real cloud around it,
+# power-offs of the serving node with nothing, the SB, or NB (damaged, missing) lost; no
+# ping lost, flows kept, ovn-controller alive, NB as before, every acknowledged write kept.
+cloud-scenarios: deps install
+	ocf-tests/cloud-deps.sh
+	ocf-tests/cluster/cloud-scenarios.sh
 
 # The failover scenarios (ocf-tests/cluster/scenarios.sh), each with its failover time:
 # standby, kill -9 and SIGSTOP of the daemons, fence, corosync kill, torn tail + fence;

@@ -18,9 +18,9 @@ its project_id):
     cloud.py vm-net URL PROJECT NAME CIDR
         A network NAME with subnet CIDR and a security group NAME-sg letting ICMP in (get or
         create: the same names are reused); prints "<net id> <subnet id> <sg id>".
-    cloud.py vm-port URL PROJECT NAME NET_ID SUBNET_ID SG_ID HOST
+    cloud.py vm-port URL PROJECT NAME NET_ID SUBNET_ID SG_ID HOST [--timeout S]
         A port NAME for a VM on compute HOST (binding:host_id unless HOST is "",
-        device_owner compute:nova);
+        device_owner compute:nova), each API call answering within S seconds (60);
         prints "<port id> <mac> <ip> <prefix length> <gateway>".
     cloud.py port-status URL PORT_ID WANT SECS
         Until the port's status is WANT (e.g. ACTIVE: Neutron saw ovn-controller bind it,
@@ -46,14 +46,15 @@ ends them):
     cloud.py report NAME T0 T1 BEFORE PINGLOG FLOWLOG CTL_PID CTL_EXITFILE [SB]
         Machine-readable lines for the window [T0, T1] (epochs; T1 "-" = now), one per
         subject, key=value separated by spaces:
-          CLOUD_PINGS window=NAME secs=.. sent=.. lost=.. pending=.. longest_gap=..
+          CLOUD_PINGS window=NAME secs=.. sent=.. lost=.. pending=.. longest_gap=.. lost_at=..
           CLOUD_FLOWS window=NAME before=.. min=.. max=.. last=.. samples=.. failed=..
                       below_before_secs=..
           CLOUD_CONTROLLER window=NAME pid=.. alive=0|1 exit=..|- sb=SB
         sent: echo requests sent in the window; lost: those without a reply within
         REPLY_WAIT (1 s); pending: sent less than that before now, not answered yet;
         longest_gap: the longest time between two replies in the window (the last reply
-        before T0 and now count as ends). before: the flow count before the window (BEFORE,
+        before T0 and now count as ends); lost_at: when the first 5 lost ones were sent
+        (UTC HH:MM:SS.mmm, comma-separated; "-": none). before: the flow count before the window (BEFORE,
         or the last sample before T0 when BEFORE is "-"); below_before_secs: how long the
         samples in the window stayed below it. failed: samples that could not ask. SB:
         ovn-controller's connection to the SB as the caller saw it at the report (connected,
@@ -208,8 +209,8 @@ def cmd_vm_net(url, project, name, cidr):
     print(net["id"], sub["id"], sg["id"])
 
 
-def cmd_vm_port(url, project, name, net_id, subnet_id, sg_id, host):
-    api = Api(url)
+def cmd_vm_port(url, project, name, net_id, subnet_id, sg_id, host, timeout="60"):
+    api = Api(url, timeout=float(timeout))
     sub = api.call("GET", f"subnets/{subnet_id}")["subnet"]
     port = api.create("port", name=name, network_id=net_id, project_id=project,
                       security_groups=[sg_id], admin_state_up=True,
@@ -376,7 +377,8 @@ def cmd_report(name, t0, t1, before, pinglog, flowlog, ctl_pid, ctl_exitfile, sb
             replied[seq] = ts
     in_window = [s for s, ts in sent.items() if t0 <= ts <= t1]
     lost = pending = 0
-    for s in in_window:
+    lost_at = []
+    for s in sorted(in_window):
         r = replied.get(s)
         if r is not None and r - sent[s] <= REPLY_WAIT:
             continue
@@ -384,13 +386,14 @@ def cmd_report(name, t0, t1, before, pinglog, flowlog, ctl_pid, ctl_exitfile, sb
             pending += 1
         else:
             lost += 1
+            lost_at.append(time.strftime("%H:%M:%S", time.gmtime(sent[s])) + f".{int(sent[s] * 1000) % 1000:03d}")
     # The longest stretch without a reply, the window's ends included.
     replies = sorted(r for r in replied.values() if r <= t1)
     marks = [max([r for r in replies if r < t0], default=t0)]
     marks += [r for r in replies if r >= t0] + [t1]
     gap = max((b - a for a, b in zip(marks, marks[1:])), default=0.0)
     print(f"CLOUD_PINGS window={name} secs={t1 - t0:.2f} sent={len(in_window)} lost={lost} "
-          f"pending={pending} longest_gap={gap:.2f}")
+          f"pending={pending} longest_gap={gap:.2f} lost_at={','.join(lost_at[:5]) or '-'}")
 
     samples = [(float(ts), int(c)) for ts, c in (r for r in read_lines(flowlog) if len(r) == 2)]
     if before == "-":

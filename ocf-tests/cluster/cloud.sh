@@ -14,14 +14,19 @@
 #                                ovn-controller (Neutron says ACTIVE), pinging each other
 #                                every 0.2 s from then on; the flow count on br-int sampled
 #                                every 0.5 s from then on
-#   cloud.sh port NAME           one more port on vm-net through the API (bound to nothing);
-#                                prints "PORT name=NAME id=ID secs=S" (S: the API call)
+#   cloud.sh port NAME [--bind] [--timeout S]
+#                                one more port on vm-net through the API (bound to nothing;
+#                                the call may take S seconds, default 60); prints "PORT
+#                                name=NAME id=ID secs=S" (S: the API call). --bind: made for
+#                                compute1 and plugged into its br-int like a VM's (no
+#                                netns); then prints "BOUND name=NAME id=ID chassis=compute1
+#                                secs=S" once Neutron says ACTIVE (S: from the plugging)
 #   cloud.sh sample-start [NAME] open window NAME (default w): its start and the flow count
 #                                before it
 #   cloud.sh sample-stop [NAME]  close window NAME; prints its report
 #   cloud.sh report [NAME]       the report of window NAME (until now if still open; "all":
 #                                since `vms`), machine-readable lines:
-#       CLOUD_PINGS window=NAME secs=S sent=N lost=N pending=N longest_gap=S
+#       CLOUD_PINGS window=NAME secs=S sent=N lost=N pending=N longest_gap=S lost_at=T,..
 #       CLOUD_FLOWS window=NAME before=N min=N max=N last=N samples=N failed=N below_before_secs=S
 #       CLOUD_CONTROLLER window=NAME pid=N alive=0|1 exit=N|- sb=connected|not-connected|-
 #                                (sb: ovn-controller's SB connection at the report)
@@ -31,6 +36,11 @@
 #   cloud.sh exec HOST CMD...    CMD in host ctl, cmp1, vm1 or vm2 (cmp1: OVS_RUNDIR and
 #                                OVN_RUNDIR set, so ovs-vsctl, ovs-ofctl, ovn-appctl work)
 #   cloud.sh api METHOD PATH [JSON]   one Neutron API call (from the controller host)
+#   cloud.sh log NAME            the log of daemon NAME (neutron-server, mariadbd,
+#                                ovn-controller, ovs-vswitchd, ovsdb-server)
+#   cloud.sh db                  the Neutron DB as a cluster node reaches it (for a
+#                                repair_hook running the sync util there): "DB host=IP
+#                                port=3306 user=neutron password=PASS"
 #   cloud.sh down [--save-logs DIR]   stop everything the cloud started, by PID; remove
 #                                its netns and its work dir (idempotent)
 #
@@ -42,7 +52,8 @@
 # Environment: OVNOCF_CLUSTER (as cluster.sh), OVNOCF_CLOUD_DIR (work dir, default
 # /var/tmp/ovn-ocf-cloud.$OVNOCF_CLUSTER: config files, data, logs, pids), CLOUD_SIZE
 # small (default: 3 networks, 20 ports, 1 router) | medium (20, 200, 1) | large (100, 1000,
-# 3), or CLOUD_NETWORKS/CLOUD_PORTS/CLOUD_ROUTERS. Packages: ocf-tests/cloud-deps.sh.
+# 3), or CLOUD_NETWORKS/CLOUD_PORTS/CLOUD_ROUTERS, CLOUD_NEUTRON_DEBUG (True: neutron-server
+# logs at debug level). Packages: ocf-tests/cloud-deps.sh.
 #
 # Config files are generated into the work dir and passed with --config-file (plus an
 # empty --config-dir): nothing under /etc/neutron is written or read. Every daemon's pid
@@ -166,7 +177,7 @@ notify_nova_on_port_data_changes = False
 dhcp_agent_notification = False
 allow_overlapping_ips = True
 use_stderr = False
-debug = False
+debug = ${CLOUD_NEUTRON_DEBUG:-False}
 
 [database]
 connection = mysql+pymysql://neutron:$DB_PASS@$CTL_IP/neutron
@@ -358,6 +369,21 @@ cmd_populate() {
 
 # -------------------------------------------------------------------------------- vms
 
+# IFACE PORT_ID MAC: an OVS internal port IFACE on br-int of the compute host, bound to
+# the Neutron port PORT_ID (iface-id, as Nova's os-vif sets it); returns once its device
+# exists (10 s).
+plug() {
+    local t1
+    cmp ovs-vsctl add-port br-int "$1" -- set Interface "$1" type=internal \
+        external_ids:iface-id="$2" external_ids:attached-mac="$3" \
+        external_ids:iface-status=active external_ids:vm-id="vm-$1"
+    t1=$(now)
+    until ip -n "$CMP" link show "$1" >/dev/null 2>&1; do
+        past "$t1" 10 && die "ovs-vswitchd made no device $1"
+        sleep 0.05
+    done
+}
+
 cmd_vms() {
     local t0 t1 net sub sg i port mac ip plen gw ns dst
     [ -d "$CD" ] || die "no cloud (run: $0 up)"
@@ -372,14 +398,7 @@ cmd_vms() {
         ip netns add "$ns"
         ip -n "$ns" link set lo up
         # An OVS internal port on br-int, bound to the Neutron port, moved into the VM.
-        cmp ovs-vsctl add-port br-int "vm$i" -- set Interface "vm$i" type=internal \
-            external_ids:iface-id="$port" external_ids:attached-mac="$mac" \
-            external_ids:iface-status=active external_ids:vm-id="vm-vm$i"
-        t1=$(now)
-        until ip -n "$CMP" link show "vm$i" >/dev/null 2>&1; do
-            past "$t1" 10 && die "ovs-vswitchd made no device vm$i"
-            sleep 0.05
-        done
+        plug "vm$i" "$port" "$mac"
         ip -n "$CMP" link set "vm$i" netns "$ns"
         ip -n "$ns" link set "vm$i" address "$mac"
         ip -n "$ns" addr add "$ip/$plen" dev "vm$i"
@@ -412,13 +431,29 @@ cmd_vms() {
 }
 
 cmd_port() {
-    [ $# = 1 ] || die "usage: port NAME"
-    local net sub sg t0 id
+    local name=${1:-} bind=0 timeout=60 net sub sg t0 id mac host=""
+    [ -n "$name" ] || die "usage: port NAME [--bind] [--timeout S]"
+    shift
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --bind) bind=1 host=$CHASSIS; shift ;;
+        --timeout) timeout=$2; shift 2 ;;
+        *) die "usage: port NAME [--bind] [--timeout S]" ;;
+        esac
+    done
     read -r net sub sg <<<"$(napi vm-net "$API" "$PROJECT" vm-net "$VM_CIDR")"
     [ -n "$sg" ] || die "no vm-net"
     t0=$(now)
-    read -r id _ <<<"$(napi vm-port "$API" "$PROJECT" "$1" "$net" "$sub" "$sg" "")" || die "port $1 not created"
-    echo "PORT name=$1 id=$id secs=$(since "$t0")"
+    read -r id mac _ <<<"$(napi vm-port "$API" "$PROJECT" "$name" "$net" "$sub" "$sg" "$host" \
+        --timeout "$timeout")" || die "port $name not created"
+    [ -n "$id" ] || die "port $name not created"
+    echo "PORT name=$name id=$id secs=$(since "$t0")"
+    [ $bind = 1 ] || return 0
+    plug "$name" "$id" "$mac"
+    cmp ip link set "$name" up
+    t0=$(now)
+    napi port-status "$API" "$id" ACTIVE 60 >/dev/null || die "port $name ($id) not ACTIVE"
+    echo "BOUND name=$name id=$id chassis=$CHASSIS secs=$(since "$t0")"
 }
 
 # ----------------------------------------------------------------------------- report
@@ -509,6 +544,13 @@ print(json.dumps(cloud.Api(sys.argv[2]).call(sys.argv[3], sys.argv[4],
       json.loads(sys.argv[5]) if len(sys.argv) > 5 else None), indent=1))' "$HERE" "$API" "$@"
 }
 
+cmd_db() { echo "DB host=$CTL_IP port=3306 user=neutron password=$DB_PASS"; }
+
+cmd_log() {
+    [ $# = 1 ] || die "usage: log NAME"
+    cat "$CD/log/$1.log"
+}
+
 # ------------------------------------------------------------------------------- down
 
 # NAME SIG SECS: signal NAME's recorded process, wait for it to go (then KILL).
@@ -575,7 +617,7 @@ cmd_down() {
 cmd=$1
 shift
 case $cmd in
-up | down | populate | vms | port | sample-start | sample-stop | report | status | exec | api | demo)
+up | down | populate | vms | port | sample-start | sample-stop | report | status | exec | api | db | log | demo)
     "cmd_$cmd" "$@" ;;
 *) die "unknown command $cmd (run without arguments for help)" ;;
 esac

@@ -5,23 +5,27 @@ Speaks OVSDB JSON-RPC over TCP itself (stdlib only): every connect and every rep
 bounded by a short timeout (0.5 s), so a dead, stopped or moving server costs at most
 that much before the next attempt.
 
-    writer.py write LOG PIDFILE [--interval S]
+    writer.py write LOG PIDFILE [--interval S] [--into chassis|sb-global]
         The background writer: inserts a Chassis (+ its Encap) into the SB through the
         VIP, one transaction after the other, forever; reconnects on any error. Every
         acknowledged insert (a reply whose result has no "error" member) is appended to
         LOG as "<ack epoch> <chassis name> <epoch its connection was opened>", flushed
         per line. SIGTERM: exit. SIGUSR1: finish the transaction in flight, then pause
-        (LOG.paused exists while paused); SIGUSR2: resume.
+        (LOG.paused exists while paused); SIGUSR2: resume. --into sb-global: each
+        transaction adds the key NAME to SB_Global's external_ids instead (acknowledged
+        when it changed the one SB_Global row): for a cloud with a real ovn-controller,
+        which would build a tunnel to every Chassis; nothing reads these keys.
     writer.py first-ack LOG T0 SECS
         Waits (at most SECS) for the first ack in LOG on a connection opened after T0
         (epoch); prints "<seconds since T0> <longest gap between acks from T0 on>".
     writer.py gap LOG T0
         Prints the longest time between acks in LOG from T0 on (the last ack before T0
         counts as the start; the time since the last ack counts too).
-    writer.py check LOG [--missing FILE]
-        Every name LOG holds (read before the query) is in the SB Chassis table through
-        the VIP; prints "<n acked> <n missing> <first missing names>"; exit 1 if any is
-        missing. --missing: every missing name is written to FILE, one a line.
+    writer.py check LOG [--missing FILE] [--into chassis|sb-global]
+        Every name LOG holds (read before the query) is in the SB Chassis table (or
+        SB_Global's external_ids) through the VIP; prints "<n acked> <n missing> <first
+        missing names>"; exit 1 if any is missing. --missing: every missing name is
+        written to FILE, one a line.
     writer.py recovered DB SECS
         Transacts (a read) on DB (nb|sb) through the VIP until one fails and then one
         succeeds; prints the epoch of that success. Exit 1 after SECS.
@@ -31,6 +35,11 @@ that much before the next attempt.
         which it was seen. Exit 1 after SECS.
     writer.py nb-cfg
         Prints "NB_Global.nb_cfg SB_Global.nb_cfg" read through the VIP.
+    writer.py tunnel-keys
+        Prints "KEYS" and, sorted, "dp:NAME=KEY" for every Datapath_Binding (NAME: its
+        external_ids:name, else its logical switch or router) and "pb:PORT=KEY" for every
+        Port_Binding, read through the VIP: what ovn-northd numbered, which
+        ovn-controller's flows carry.
 """
 
 import json
@@ -154,7 +163,16 @@ def insert_chassis(name, seq):
     ]
 
 
-def cmd_write(log_path, pidfile, interval=0.1):
+def set_global_key(name):
+    return [{"op": "mutate", "table": "SB_Global", "where": [],
+             "mutations": [["external_ids", "insert", ["map", [[name, "writer"]]]]]}]
+
+
+# What one write is, and how it is read back: --into.
+WRITES = {"chassis": insert_chassis, "sb-global": lambda name, seq: set_global_key(name)}
+
+
+def cmd_write(log_path, pidfile, interval=0.1, into="chassis"):
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
     signal.signal(signal.SIGUSR1, on_pause)
@@ -183,7 +201,9 @@ def cmd_write(log_path, pidfile, interval=0.1):
                 conn = Conn("sb")
             seq += 1
             name = "%s-%d" % (tag, seq)
-            conn.transact("sb", insert_chassis(name, seq))
+            result = conn.transact("sb", WRITES[into](name, seq))
+            if into == "sb-global" and result[0].get("count") != 1:
+                raise RpcError("no SB_Global row changed: %r" % (result,))
             log.write("%.6f %s %.6f\n" % (time.time(), name, conn.opened))
             log.flush()
             time.sleep(interval)
@@ -233,12 +253,16 @@ def cmd_gap(log_path, t0):
     return 0
 
 
-def cmd_check(log_path, missing_path=None):
+def cmd_check(log_path, missing_path=None, into="chassis"):
     names = [a[1] for a in read_log(log_path)]  # read before the query
     deadline = time.monotonic() + 30
     while True:
         try:
-            rows = one_transact("sb", [select("Chassis", ["name"])])[0]["rows"]
+            if into == "sb-global":
+                rows = one_transact("sb", [select("SB_Global", ["external_ids"])])[0]["rows"]
+                rows = [{"name": k} for r in rows for k, _ in r["external_ids"][1]]
+            else:
+                rows = one_transact("sb", [select("Chassis", ["name"])])[0]["rows"]
             break
         except (OSError, RpcError, ValueError) as e:
             if time.monotonic() > deadline:
@@ -301,21 +325,42 @@ def cmd_nb_cfg():
     return 0
 
 
+def cmd_tunnel_keys():
+    global TIMEOUT
+    TIMEOUT = 10.0
+    dps, pbs = one_transact("sb", [select("Datapath_Binding", ["tunnel_key", "external_ids"]),
+                                   select("Port_Binding", ["tunnel_key", "logical_port"])])
+    keys = []
+    for r in dps["rows"]:
+        ext = dict(r["external_ids"][1])
+        name = ext.get("name") or ext.get("logical-switch") or ext.get("logical-router") or "?"
+        keys.append("dp:%s=%s" % (name, r["tunnel_key"]))
+    keys += ["pb:%s=%s" % (r["logical_port"], r["tunnel_key"]) for r in pbs["rows"]]
+    print(" ".join(["KEYS"] + sorted(keys)))
+    return 0
+
+
 def main(argv):
     cmds = {"write": cmd_write, "first-ack": cmd_first_ack, "gap": cmd_gap, "check": cmd_check,
-            "recovered": cmd_recovered, "ls-datapath": cmd_ls_datapath, "nb-cfg": cmd_nb_cfg}
+            "recovered": cmd_recovered, "ls-datapath": cmd_ls_datapath, "nb-cfg": cmd_nb_cfg,
+            "tunnel-keys": cmd_tunnel_keys}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2
-    args = argv[2:]
-    if argv[1] == "write" and "--interval" in args:
-        i = args.index("--interval")
-        interval = float(args[i + 1])
-        args = args[:i] + args[i + 2:] + [interval]
-    if argv[1] == "check" and "--missing" in args:
-        i = args.index("--missing")
-        args = args[:i] + args[i + 2:] + [args[i + 1]]
-    return cmds[argv[1]](*args)
+    args, opts = [], {}
+    rest = argv[2:]
+    while rest:
+        a = rest.pop(0)
+        if a in ("--interval", "--missing", "--into") and rest:
+            opts[{"--missing": "missing_path"}.get(a, a[2:])] = rest.pop(0)
+        else:
+            args.append(a)
+    if "interval" in opts:
+        opts["interval"] = float(opts["interval"])
+    if opts.get("into", "chassis") not in WRITES:
+        print("--into: chassis or sb-global", file=sys.stderr)
+        return 2
+    return cmds[argv[1]](*args, **opts)
 
 
 if __name__ == "__main__":
