@@ -13,9 +13,8 @@
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
-. "$HERE/../lib/harness.sh"
-C=$HERE/cluster.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"   # harness.sh, C (cluster.sh), kv, cloud_verdict
 K=$HERE/cloud.sh
 LOGS=$HERE/../../target/cloud-smoke-logs/$(date +%Y%m%dT%H%M%S)
 
@@ -31,21 +30,16 @@ teardown() {
 tally_at_exit --many
 at_exit teardown
 
-# KEY LINE: the value of KEY=... in LINE.
-val() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print $2 }'; }
-
 # NAME REPORT (the CLOUD_* lines) [EXTRA]: one RESULT line for the window.
 judge() {
-    local name=$1 rep=$2 extra=${3:-} p f c why="" detail
+    local name=$1 rep=$2 extra=${3:-}
     echo "$rep"
-    p=$(grep '^CLOUD_PINGS' <<<"$rep") f=$(grep '^CLOUD_FLOWS' <<<"$rep") c=$(grep '^CLOUD_CONTROLLER' <<<"$rep")
-    [ "$(val sent "$p")" -gt 0 ] 2>/dev/null || why+="no ping sent; "
-    [ "$(val lost "$p")" = 0 ] || why+="$(val lost "$p") pings lost; "
-    [ "$(val min "$f")" -ge "$(val before "$f")" ] 2>/dev/null || why+="flows fell to $(val min "$f") from $(val before "$f"); "
-    [ "$(val alive "$c")" = 1 ] || why+="ovn-controller not alive (exit $(val exit "$c")); "
-    [ "$(val sb "$c")" = connected ] || why+="ovn-controller's SB connection: $(val sb "$c"); "
-    detail="${extra}pings $(val sent "$p") sent, $(val lost "$p") lost, longest gap $(val longest_gap "$p") s; flows before $(val before "$f"), min $(val min "$f"); ovn-controller pid $(val pid "$c") alive, SB $(val sb "$c")"
-    if [ -z "$why" ]; then result "$name" PASS "$detail"; else result "$name" FAIL "${why}$detail"; fi
+    cloud_verdict "$rep"
+    if [ -z "$CLOUD_WHY" ]; then
+        result "$name" PASS "${extra}$CLOUD_DETAIL"
+    else
+        result "$name" FAIL "${CLOUD_WHY}${extra}$CLOUD_DETAIL"
+    fi
 }
 
 "$C" up
@@ -69,10 +63,10 @@ judge cloud-standby "$("$K" sample-stop standby)" "standby $active → group ovn
 # Neutron reaches NB through the VIP on the new node: a port created through the API is
 # a Logical_Switch_Port there.
 lsp=
-if out=$("$K" port after-standby) && id=$(val id "$out") &&
+if out=$("$K" port after-standby) && id=$(kv id "$out") &&
     lsp=$("$C" client ovn-nbctl --db="tcp:$VIP:$NB_PORT" --timeout=10 get Logical_Switch_Port "$id" name 2>&1) &&
     [ "$(tr -d '"' <<<"$lsp")" = "$id" ]; then
-    result cloud-api-after PASS "port $id created through the API in $(val secs "$out") s is in NB on $new"
+    result cloud-api-after PASS "port $id created through the API in $(kv secs "$out") s is in NB on $new"
 else
     result cloud-api-after FAIL "port through the API after the standby: ${out:-} / $lsp"
 fi

@@ -1,9 +1,10 @@
 # shellcheck shell=bash disable=SC2034 # globals are read by the sourcing script
 # The namespace cluster's part of the harness (sourced by scenarios.sh, soak.sh,
-# split-brain.sh, migrate.sh and bench/failover.sh, after ../lib/harness.sh, which it
-# sources: say/bad/die, timing, constants, the teardown trap, results): the background SB
-# writer, the acknowledged-transactions check, settling, failed actions, and the failover
-# template (failover). Every wait has a deadline; times are printed, never asserted.
+# split-brain.sh, migrate.sh, cloud-smoke.sh, cloud-scenarios.sh and bench/failover.sh,
+# after ../lib/harness.sh, which it sources: say/bad/die, timing, constants, the teardown
+# trap, results): the background SB writer, the acknowledged-transactions check, settling,
+# failed actions, the failover template (failover), and the verdict on a window of the
+# cloud (cloud_verdict). Every wait has a deadline; times are printed, never asserted.
 #
 # Needs: WORK (a directory the client netns can read and write; bad writes its reason to
 # $WORK/why), SHAPE (A or B) for settle. Optional: FO_LIMIT (seconds a failover may take
@@ -341,3 +342,26 @@ fo_back() {
 }
 
 fo_final() { ack_check && no_failures; }
+
+# -------------------------------------------------------------------------------- cloud
+
+# KEY LINE: the value of KEY=... in LINE (cloud.sh's report lines, PORT, DAMAGE, ...).
+kv() { tr ' ' '\n' <<<"$2" | awk -F= -v k="$1" '$1 == k { print substr($0, length(k) + 2) }'; }
+
+# REPORT (cloud.sh's CLOUD_* lines of one window): what a failover must leave the data
+# path: no ping lost between the VMs, the flow count on br-int never below its level
+# before the window, ovn-controller alive and connected to the SB. Sets CLOUD_WHY (what
+# was not so, each ending in "; "; empty when all was) and CLOUD_DETAIL (the figures).
+CLOUD_WHY='' CLOUD_DETAIL=''
+cloud_verdict() {
+    local p f c
+    p=$(grep '^CLOUD_PINGS' <<<"$1") f=$(grep '^CLOUD_FLOWS' <<<"$1") c=$(grep '^CLOUD_CONTROLLER' <<<"$1")
+    CLOUD_WHY=
+    [ "$(kv sent "$p")" -gt 0 ] 2>/dev/null || CLOUD_WHY+="no ping sent; "
+    [ "$(kv lost "$p")" = 0 ] || CLOUD_WHY+="$(kv lost "$p") pings lost; "
+    [ "$(kv min "$f")" -ge "$(kv before "$f")" ] 2>/dev/null ||
+        CLOUD_WHY+="flows fell to $(kv min "$f") from $(kv before "$f") (for $(kv below_before_secs "$f") s); "
+    [ "$(kv alive "$c")" = 1 ] || CLOUD_WHY+="ovn-controller not alive (exit $(kv exit "$c")); "
+    [ "$(kv sb "$c")" = connected ] || CLOUD_WHY+="ovn-controller's SB connection: $(kv sb "$c"); "
+    CLOUD_DETAIL="pings $(kv sent "$p") sent, $(kv lost "$p") lost, longest gap $(kv longest_gap "$p") s; flows before $(kv before "$f"), min $(kv min "$f"); ovn-controller pid $(kv pid "$c") alive=$(kv alive "$c") exit=$(kv exit "$c"), SB $(kv sb "$c")"
+}
