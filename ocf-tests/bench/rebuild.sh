@@ -53,7 +53,10 @@
 # the namespace cluster's and the cloud's name; never an existing one: the script
 # refuses), OVN_OCF_BIN (/usr/local/sbin/ovn-ocf), REBUILD_KEEP_LOGS=1 (logs on success
 # too). Options: --report FILE (append the markdown section; default stdout), --raw DIR
-# (default target/bench). Needs root, the cluster's packages and the cloud's
+# (default target/bench), --benchmarks PATH (also put the section into PATH between the
+# lines <!-- BEGIN rebuild --> and <!-- END rebuild -->, replacing what is there; both are
+# appended at the end when absent: how it goes into BENCHMARKS.md without a whole `make
+# bench`). Needs root, the cluster's packages and the cloud's
 # (ocf-tests/cloud-deps.sh). Teardown of cloud and cluster on every exit path.
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
@@ -83,11 +86,13 @@ CUT_AT=${REBUILD_CUT_AT:-0.25}
 AFTER=${REBUILD_AFTER:-15}
 
 REPORT=/dev/stdout
+BENCH=""
 usage() { sed -n '2,/^# Markdown backticks/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
     case $1 in
     --report) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; REPORT=$2; shift 2 ;;
     --raw) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; RAW=$2; shift 2 ;;
+    --benchmarks) [[ $# -ge 2 ]] || { usage >&2; exit 2; }; BENCH=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -590,7 +595,7 @@ write_section() {
     pkg_ovn=$(dpkg-query -W -f='${Version}' ovn-host 2>/dev/null || echo '?')
     others=$(tr ' ' '\n' <<<"$OTHERS_SEEN" | cut -d/ -f1 | tr ',' '\n' | grep -v '^none$' | grep . | sort -u | paste -sd, -) || others=""
     rustc=$(tr ' ' '\n' <<<"$OTHERS_SEEN" | cut -d/ -f2 | grep . | sort -n | tail -1) || rustc=0
-    cat >>"$REPORT" <<EOF
+    cat <<EOF
 ## NB lost at a power-off: rebuilt by Neutron's sync util before the doors open
 
 The Northbound database lost on the shared LUN by the node serving it, that node then
@@ -681,8 +686,10 @@ main() {
     for s in $SIZES; do run_size "$s"; done
     TOTAL=$(since "$t0")
     say "all sizes done in $TOTAL s"
-    write_section
+    write_section >"$WORK/section.md"
+    cat "$WORK/section.md" >>"$REPORT"
     say "section written to $REPORT"
+    [[ -z $BENCH ]] || benchmarks_section rebuild "$WORK/section.md" "$BENCH"
 }
 
 main
