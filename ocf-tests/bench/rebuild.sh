@@ -492,7 +492,7 @@ record() { # SIZE MODE RUN
 }
 OTHERS_SEEN=""
 GATE_EARLY=""   # SIZE,MODE of rounds whose SB gate barrier held at once
-DATE="" TOTAL=""
+DATE="" TOTAL="" REV=""
 
 # ------------------------------------------------------------------ per size
 
@@ -625,8 +625,7 @@ EOF
 }
 
 write_section() {
-    local s others rustc rev pkg_neutron pkg_ovn
-    rev=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
+    local s others rustc pkg_neutron pkg_ovn
     pkg_neutron=$(dpkg-query -W -f='${Version}' neutron-common 2>/dev/null || echo '?')
     pkg_ovn=$(dpkg-query -W -f='${Version}' ovn-host 2>/dev/null || echo '?')
     others=$(tr ' ' '\n' <<<"$OTHERS_SEEN" | cut -d/ -f1 | tr ',' '\n' | grep -v '^none$' | grep . | sort -u | paste -sd, -) || others=""
@@ -682,7 +681,8 @@ $(gate_note)
 Measured $DATE on this host ($(nproc) CPUs, $(awk -F': *' '/^model name/ { print $2; exit }' /proc/cpuinfo)) in $TOTAL s, the setups included. The machine was shared: the 1-minute load average at the triggers is in the
 tables$([[ -n $others ]] && echo "; other namespace clusters ran on it during this figure (\`$others\`)")$( ((rustc > 0)) && echo "; up to $rustc \`rustc\` processes were compiling at a trigger")$([[ -z $others ]] && ((rustc == 0)) && echo "; no other namespace cluster and no compiler ran at any trigger"). Times depend on that
 load: Neutron and the sync util are CPU-bound. No time is asserted; every round's doors
-had to open within its limit (the hook's timeout + 180 s). ovn-ocf at $rev.
+had to open within its limit (the hook's timeout + 180 s). ovn-ocf: \`$OVN_OCF_BIN\`, sha256
+$(sha256sum "$OVN_OCF_BIN" | cut -c1-12), the repository at $REV when the figure started.
 
 Reproduce (raw data of this run: \`${TSV#"$REPO"/}\`):
 
@@ -722,6 +722,7 @@ main() {
     local t0 s
     t0=$(now)
     DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
+    REV=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
     for s in $SIZES; do run_size "$s"; done
     TOTAL=$(since "$t0")
     say "all sizes done in $TOTAL s"
