@@ -53,7 +53,8 @@
 # the namespace cluster's and the cloud's name; never an existing one: the script
 # refuses), OVN_OCF_BIN (/usr/local/sbin/ovn-ocf), REBUILD_KEEP_LOGS=1 (logs on success
 # too). Options: --report FILE (append the markdown section; default stdout), --raw DIR
-# (default target/bench), --benchmarks PATH (also put the section into PATH between the
+# (default target/bench; a failed figure leaves the sizes it had measured in
+# DIR/rebuild-partial.md), --benchmarks PATH (also put the section into PATH between the
 # lines <!-- BEGIN rebuild --> and <!-- END rebuild -->, replacing what is there; both are
 # appended at the end when absent: how it goes into BENCHMARKS.md without a whole `make
 # bench`). Needs root, the cluster's packages and the cloud's
@@ -127,6 +128,12 @@ PROBES=()     # background probes of a round (our jobs)
 teardown() {
     local logs="" p
     for p in "${PROBES[@]}"; do kill "$p" 2>/dev/null || true; done
+    # A later size failed: what the sizes before it measured is kept, not reported.
+    if ((RC != 0)) && [[ -n $DONE ]]; then
+        TOTAL=$(since "$T_START") SIZES=$DONE
+        write_section >"$RAW/rebuild-partial.md" 2>/dev/null &&
+            say "the sizes done ($DONE) are in $RAW/rebuild-partial.md (not a section: the figure failed)"
+    fi
     if ((UP)); then
         if ((RC != 0)) || [[ ${REBUILD_KEEP_LOGS:-0} == 1 ]]; then
             logs=$RAW/rebuild-logs-${CUR:-none}-$(date +%Y%m%dT%H%M%S)
@@ -531,7 +538,9 @@ run_size() {
     say "=== $size: down"
     cluster_down
     CUR=""
+    DONE+="$size "
 }
+DONE=""   # the sizes measured
 
 # ------------------------------------------------------------------ the section
 
