@@ -581,7 +581,7 @@ size_table() {
     cat <<EOF
 ### $s: $(kv ports "${SETUP[$s,populate]}") ports
 
-$(kv networks "${SETUP[$s,populate]}") networks with a subnet each, routers: $(kv routers "${SETUP[$s,populate]}") ($(kv router_interfaces "${SETUP[$s,populate]}") interfaces), $(kv ports "${SETUP[$s,populate]}") ports through the Neutron API (\`CLOUD_SIZE=$s cloud.sh populate\`: $(kv secs "${SETUP[$s,populate]}") s), and the VMs' network with its two ports (\`cloud.sh vms\`); the API then lists $(tr ' ' '\n' <<<"${SETUP[$s,counts]#COUNTS }" | sed 's/=/ /; s/_/ /g' | paste -sd, - | sed 's/,/, /g'). ${SETUP[$s,flows]} flows on br-int. Setup (cluster, shape, cloud, populate, VMs) took ${SETUP[$s,secs]} s. ${SETUP[$s,timeouts]}.
+$(kv networks "${SETUP[$s,populate]}") networks with a subnet each, routers: $(kv routers "${SETUP[$s,populate]}") ($(kv router_interfaces "${SETUP[$s,populate]}") interfaces), $(kv ports "${SETUP[$s,populate]}") ports through the Neutron API (\`CLOUD_SIZE=$s cloud.sh populate\`: $(kv secs "${SETUP[$s,populate]}") s$([[ $(kv retried "${SETUP[$s,populate]}") -gt 0 ]] 2>/dev/null && echo ", $(kv retried "${SETUP[$s,populate]}") bulk POSTs made again after Neutron answered 500")), and the VMs' network with its two ports (\`cloud.sh vms\`); the API then lists $(tr ' ' '\n' <<<"${SETUP[$s,counts]#COUNTS }" | sed 's/=/ /; s/_/ /g' | paste -sd, - | sed 's/,/, /g'). ${SETUP[$s,flows]} flows on br-int. Setup (cluster, shape, cloud, populate, VMs) took ${SETUP[$s,secs]} s. ${SETUP[$s,timeouts]}.
 
 | ${RUNS} round(s) each, **median** (min–max) | rebuild ordering on | off: no \`repair_hook\` on ovn-nb |
 |---|---:|---:|
