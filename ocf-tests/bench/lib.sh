@@ -11,7 +11,8 @@
 # INC_WARMUP (5), TRACE_CALLS (5, traced calls per agent for the children count),
 # NORTHD_RUNS (30), NORTHD_WARMUP (3) for promote and cold start, BIGDB_MIB (1024, size
 # of the generated database), SMALLDB_MIB (300, size of the small-records one), CHECK_RUNS (5), SHOWLOG_RUNS (3), REPAIR_RUNS (3),
-# FAILOVER_RUNS (3, per trigger and agent; more in failover.sh).
+# FAILOVER_RUNS (3, per trigger and agent; more in failover.sh), REBUILD_SIZES ("medium
+# large", or none), REBUILD_RUNS (3; more in rebuild.sh).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
@@ -40,6 +41,7 @@ SMALLDB_MIB=${SMALLDB_MIB:-300}
 CHECK_RUNS=${CHECK_RUNS:-5}
 SHOWLOG_RUNS=${SHOWLOG_RUNS:-3}
 REPAIR_RUNS=${REPAIR_RUNS:-3}
+REBUILD_SIZES=${REBUILD_SIZES:-medium large}
 
 check_knobs() {
     local k
@@ -62,6 +64,11 @@ check_knobs() {
     if ! [[ ${FAILOVER_RUNS:-3} =~ ^[0-9]+$ ]] || ((${FAILOVER_RUNS:-3} < 1)); then
         die "FAILOVER_RUNS=$FAILOVER_RUNS: need an integer >= 1"
     fi
+    if ! [[ ${REBUILD_RUNS:-3} =~ ^[0-9]+$ ]] || ((${REBUILD_RUNS:-3} < 1)); then
+        die "REBUILD_RUNS=$REBUILD_RUNS: need an integer >= 1"
+    fi
+    [[ $REBUILD_SIZES == none || $REBUILD_SIZES =~ ^\ *((small|medium|large)\ *)+$ ]] ||
+        die "REBUILD_SIZES=$REBUILD_SIZES: small, medium and/or large, or none"
 }
 
 # figure_start [--report FILE]: the checks and the temp directory every figure needs;

@@ -7,7 +7,11 @@
 #   northd.sh    ovn-northd's promote against a cold start, and its monitor;
 #   repair.sh    `ovn-ocf check`/`repair` on a 1 GiB database against `ovsdb-tool show-log`;
 #   failover.sh  failover time after kill -9 and power-off, ovn-ocf against the incumbent,
-#                in the namespace cluster.
+#                in the namespace cluster;
+#   rebuild.sh   NB lost at a power-off, found by the node taking over and rebuilt by the
+#                real neutron-ovn-db-sync-util before the doors open, against the same loss
+#                with that rebuild off, in the namespace cluster with a small real cloud
+#                around it, at two cloud sizes (REBUILD_SIZES).
 # Each runs on its own too (`make build` first); see its header for what it starts and stops.
 #
 # Needs root (the monitor figure starts ovsdb-server with OVN's default run_dir
@@ -15,11 +19,14 @@
 # only then:
 #   ovn-central pacemaker-cli-utils resource-agents hyperfine strace jq iproute2 python3 openssl
 #   pacemaker corosync pcs fence-agents kmod (the namespace cluster of the failover figure)
+#   gawk, and the cloud's packages (ocf-tests/cloud-deps.sh: Neutron, MariaDB, Open vSwitch,
+#   ovn-controller) for the rebuild figure, unless REBUILD_SIZES=none
 #
 # This script: checks the knobs, installs what is missing, builds with `make build` (the
 # binary `make install` installs), runs the figures, then writes the report: a header,
 # every figure's section, and the soak and load sections (`make soak`, `make load`),
-# carried over from the current BENCHMARKS.md unchanged. The report replaces
+# carried over from the current BENCHMARKS.md unchanged (so is the rebuild figure's,
+# between its markers, with REBUILD_SIZES=none). The report replaces
 # BENCHMARKS.md only when every figure succeeded; the first that fails stops the run. Raw
 # data (hyperfine JSON, strace logs) stays in target/bench/.
 #
@@ -30,7 +37,9 @@
 #              one of small records), CHECK_RUNS (5),
 #              SHOWLOG_RUNS (3), REPAIR_RUNS (3), FAILOVER_RUNS (3, per trigger and agent),
 #              FAILOVER_LIMIT (120 s a failover may take), FAILOVER_CLUSTER (bench, the
-#              namespace cluster's name; see failover.sh).
+#              namespace cluster's name; see failover.sh), REBUILD_SIZES ("medium large":
+#              cloud.sh's sizes, ≈ 200 and ≈ 1000 ports; "none" skips the figure),
+#              REBUILD_RUNS (3, per size and mode; more in rebuild.sh).
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -41,7 +50,7 @@ SAY=bench
 
 OUT="$REPO/BENCHMARKS.md"
 PKGS=(ovn-central pacemaker-cli-utils resource-agents hyperfine strace jq iproute2 python3 openssl
-    pacemaker corosync pcs fence-agents kmod)
+    pacemaker corosync pcs fence-agents kmod gawk)
 
 # ------------------------------------------------------------------ setup
 
@@ -56,6 +65,7 @@ install_deps() {
         apt-get update -qq
         apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     fi
+    if [[ $REBUILD_SIZES != none ]]; then "$REPO/ocf-tests/cloud-deps.sh" >&2; fi
 }
 
 build() {
@@ -91,7 +101,10 @@ Everything below was measured on this host in one run:
 3. \`ovn-ocf check\` against \`ovsdb-tool show-log\` on a ${BIGDB_MIB} MiB database, and \`ovn-ocf repair\`;
    \`check\` against \`openssl sha1\` on a ${SMALLDB_MIB} MiB database of small records;
 4. failover time after kill -9 and after power-off, ovn-ocf against \`ovndb-servers.ocf\`,
-   in a namespace Pacemaker cluster on this host (\`ocf-tests/cluster/\`).
+   in a namespace Pacemaker cluster on this host (\`ocf-tests/cluster/\`);
+5. the Northbound database lost at a power-off and rebuilt by Neutron's sync util before
+   the doors open, against the same loss without that rebuild, in the namespace cluster
+   with a small real cloud around it$([[ $REBUILD_SIZES != none ]] || echo " (not measured in this run: REBUILD_SIZES=none; its section is from an earlier one)").
 
 | | |
 |---|---|
@@ -137,13 +150,22 @@ main() {
     OVN_OCF_BIN=$BIN "$BENCH_DIR/failover.sh" --report "$DIR/failover.md" --raw "$RAW" >&2 ||
         die "failover figure failed (cluster logs in $RAW/failover-logs-*)"
     SECTIONS+=("$DIR/failover.md")
+    # Between markers: REBUILD_SIZES=none carries it over, rebuild.sh --benchmarks
+    # replaces it alone.
+    if [[ $REBUILD_SIZES != none ]]; then
+        say "rebuild: namespace cluster and cloud, sizes $REBUILD_SIZES, ${REBUILD_RUNS:-3} runs per size and mode"
+        OVN_OCF_BIN=$BIN "$BENCH_DIR/rebuild.sh" --report "$DIR/rebuild.body.md" --raw "$RAW" >&2 ||
+            die "rebuild figure failed (logs in $RAW/rebuild-logs-*)"
+        { echo "<!-- BEGIN rebuild -->"; cat "$DIR/rebuild.body.md"; echo "<!-- END rebuild -->"; } >"$DIR/rebuild.md"
+        SECTIONS+=("$DIR/rebuild.md")
+    fi
 
     cat "$DIR/header.md" "${SECTIONS[@]}" >"$report"
     # `make soak`'s and `make load`'s sections (ocf-tests/cluster/soak.sh and load.sh
     # --benchmarks) are not measured here: carry them over from the current BENCHMARKS.md
-    # as they are, markers included.
+    # as they are, markers included; the rebuild figure's too when it was not measured.
     local kept
-    for kept in soak load; do
+    for kept in $([[ $REBUILD_SIZES != none ]] || echo rebuild) soak load; do
         if [[ -f $OUT ]] && grep -qxF "<!-- BEGIN $kept -->" "$OUT" && grep -qxF "<!-- END $kept -->" "$OUT"; then
             sed -n "/^<!-- BEGIN $kept -->\$/,/^<!-- END $kept -->\$/p" "$OUT" >>"$report"
         fi

@@ -11,10 +11,11 @@ its project_id):
         Creates, through the API: a security group PREFIX-web (ssh, http, icmp in), NETWORKS
         networks PREFIX-net-K with one IPv4 subnet each, ROUTERS routers with the subnets
         shared out among them as interfaces, PORTS ports spread over the networks (each in
-        the default and the web group; created in bulk, 25 per POST, N POSTs at a time). Prints one line
+        the default and the web group; created in bulk, 25 per POST, N POSTs at a time; a
+        POST Neutron fails with a 5xx is made again, 3 times at most). Prints one line
         "POPULATE networks=.. subnets=.. routers=.. router_interfaces=.. security_groups=..
-        security_group_rules=.. ports=.. secs=.. ports_secs=.." (secs: the whole populate,
-        ports_secs: the ports' part).
+        security_group_rules=.. ports=.. retried=.. secs=.. ports_secs=.." (secs: the whole
+        populate, ports_secs: the ports' part; retried: POSTs made again).
     cloud.py vm-net URL PROJECT NAME CIDR
         A network NAME with subnet CIDR and a security group NAME-sg letting ICMP in (get or
         create: the same names are reused); prints "<net id> <subnet id> <sg id>".
@@ -76,6 +77,7 @@ import urllib.parse
 
 REPLY_WAIT = 1.0
 BULK = 25  # ports per POST in populate
+RETRIES = 3  # of a bulk POST that failed with a 5xx, in populate
 
 
 def die(msg):
@@ -84,6 +86,14 @@ def die(msg):
 
 
 # ---------------------------------------------------------------------------- Neutron
+
+
+class ApiError(RuntimeError):
+    """An answer with an HTTP status the caller did not expect."""
+
+    def __init__(self, status, msg):
+        super().__init__(msg)
+        self.status = status
 
 
 class Api:
@@ -105,7 +115,7 @@ class Api:
         finally:
             conn.close()
         if resp.status not in ok:
-            raise RuntimeError(f"{method} /v2.0/{path}: {resp.status} {text[:300]}")
+            raise ApiError(resp.status, f"{method} /v2.0/{path}: {resp.status} {text[:300]}")
         return json.loads(text) if text else {}
 
     def create(self, kind, **attrs):
@@ -138,7 +148,7 @@ def cmd_populate(url, project, prefix, networks, ports, routers, parallel=4):
     api, t0 = Api(url, timeout=600), time.time()
     networks, ports, routers = int(networks), int(ports), int(routers)
     n = dict(networks=0, subnets=0, routers=0, router_interfaces=0, security_groups=0,
-             security_group_rules=0, ports=0)
+             security_group_rules=0, ports=0, retried=0)
     # The project's default group comes into being with the project's first resource.
     sg = api.create("security_group", name=f"{prefix}-web", project_id=project,
                     description="populate: ssh, http, icmp in")
@@ -174,11 +184,23 @@ def cmd_populate(url, project, prefix, networks, ports, routers, parallel=4):
 
         # Bulk creation, one POST per BULK ports (fewer requests; Neutron's own work per
         # port, mostly CPU, stays the same: ~1 s a port on a busy 2-CPU machine).
+        # A bulk POST Neutron fails with a 5xx is made again (RETRIES times at most): under
+        # load neutron-server's OVN driver can fail a port's postcommit (seen: "attempting
+        # to write bad value to column ports" with 1000 ports, 4 POSTs at a time), and ML2
+        # then deletes the whole batch.
         def port_bulk(first):
             body = [dict(name=f"{prefix}-port-{i + 1}", network_id=nets[i % len(nets)][0]["id"],
                          project_id=project, security_groups=groups, admin_state_up=True)
                     for i in range(first, min(first + BULK, ports))]
-            return len(api.call("POST", "ports", {"ports": body})["ports"])
+            for attempt in range(RETRIES + 1):
+                try:
+                    return len(api.call("POST", "ports", {"ports": body})["ports"])
+                except ApiError as e:
+                    if attempt == RETRIES or e.status < 500:
+                        raise
+                    n["retried"] += 1
+                    print(f"cloud.py: populate: {e}; again", file=sys.stderr)
+                    time.sleep(1)
 
         t_ports = time.time()
         n["ports"] = sum(pool.map(port_bulk, range(0, ports, BULK))) if nets else 0
