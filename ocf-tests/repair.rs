@@ -465,6 +465,14 @@ fn agent_with_refuse_policy_fails_and_changes_nothing() {
     assert!(r.server_pid().is_none());
 }
 
+/// Writes an executable script at `path`.
+fn script_file(path: &Path, body: &str) -> PathBuf {
+    std::fs::write(path, body).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path.to_path_buf()
+}
+
 /// A hook script that records its environment and whether the TCP port is open, writes
 /// a row through the local socket, and exits with `code` (or sleeps first).
 fn hook_script(r: &Res, code: i32, sleep: u32) -> PathBuf {
@@ -485,10 +493,7 @@ exit {code}
         schema = schema_name(&r.db),
         pid = r.path("hook.pid").display(),
     );
-    std::fs::write(&script, body).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    script_file(&script, &body)
 }
 
 fn hook_runs(r: &Res) -> Vec<String> {
@@ -891,10 +896,7 @@ exit 0
 "#,
         out = out.display(),
     );
-    std::fs::write(&script, body).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    script_file(&script, &body)
 }
 
 /// An NB that held `ls-kept` and `ls-lost`, its last record torn: the kept prefix holds
@@ -1044,14 +1046,10 @@ fn a_rebuild_that_leaves_nb_empty_fails() {
     let shim = PcmkShim::new("1 node1 member\n");
     let mut sb = Res::new("sb");
     sb.with_gate(&nb).set("PATH", &shim.path_env());
-    let hook = sb.path("empty.sh");
-    std::fs::write(
-        &hook,
+    let hook = script_file(
+        &sb.path("empty.sh"),
         "#!/bin/sh\novsdb-client transact \"$OVN_OCF_NB_CONNECTION\" '[\"OVN_Northbound\",{\"op\":\"delete\",\"table\":\"Logical_Switch\",\"where\":[]}]' >/dev/null\nexit 0\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
     nb.expect("start", 0);
     let o = sb.run("start");
@@ -1433,14 +1431,10 @@ fn a_rebuilt_nb_keeps_the_datapaths_and_their_tunnel_keys() {
     nb.expect("stop", 0);
     // NB lost; the hook makes the same switches anew, as the sync util would.
     std::fs::remove_file(nb.db_file()).unwrap();
-    let hook = sb.path("recreate.sh");
-    std::fs::write(
-        &hook,
+    let hook = script_file(
+        &sb.path("recreate.sh"),
         "#!/bin/sh\nfor n in net-1 net-2; do ovsdb-client transact \"$OVN_OCF_NB_CONNECTION\" '[\"OVN_Northbound\",{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"row\":{\"name\":\"'$n'\"}}]' >/dev/null || exit 7; done\n",
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
     let o = nb.expect("start", 0);
     assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
