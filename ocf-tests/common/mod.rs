@@ -722,29 +722,22 @@ pub fn proc_state(pid: i32) -> Option<char> {
 // ------------------------------------------------------- what a database file served
 
 impl Res {
+    /// `.<db file>.<what>`, the agent's files beside the database.
+    fn beside_db(&self, what: &str) -> PathBuf {
+        let db = self.db_file();
+        let name = db.file_name().unwrap().to_str().unwrap();
+        db.with_file_name(format!(".{name}.{what}"))
+    }
+
     /// The owner record beside the database, as JSON, if there is one.
     pub fn owner_record(&self) -> Option<serde_json::Value> {
-        let name = self
-            .db_file()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        let b = std::fs::read(self.db_file().with_file_name(format!(".{name}.owner"))).ok()?;
+        let b = std::fs::read(self.beside_db("owner")).ok()?;
         serde_json::from_slice(&b).ok()
     }
 
     /// What a clean stop left beside the database (`.<db file>.served`), as JSON.
     pub fn released(&self) -> Option<serde_json::Value> {
-        let name = self
-            .db_file()
-            .file_name()
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .to_string();
-        let b = std::fs::read(self.db_file().with_file_name(format!(".{name}.served"))).ok()?;
+        let b = std::fs::read(self.beside_db("served")).ok()?;
         Some(serde_json::from_slice(&b).unwrap())
     }
 
