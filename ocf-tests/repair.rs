@@ -1449,3 +1449,183 @@ fn a_rebuilt_nb_keeps_the_datapaths_and_their_tunnel_keys() {
     sb.expect("stop", 0);
     nb.expect("stop", 0);
 }
+
+/// Names with their tunnel keys, sorted.
+type Numbered = Vec<(String, i64)>;
+
+/// The SB's datapaths (by name) and ports with their tunnel keys.
+fn tunnel_keys(sb: &Res) -> (Numbered, Numbered) {
+    let r = sb
+        .local_transact(
+            r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["external_ids","tunnel_key"]},
+               {"op":"select","table":"Port_Binding","where":[],"columns":["logical_port","tunnel_key"]}"#,
+        )
+        .unwrap();
+    let rows = |i: usize| r[i]["rows"].as_array().unwrap().clone();
+    let mut dps: Numbered = rows(0)
+        .iter()
+        .map(|row| {
+            let name = row["external_ids"][1]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p[0] == "name")
+                .map(|p| p[1].as_str().unwrap().to_string())
+                .unwrap_or_default();
+            (name, row["tunnel_key"].as_i64().unwrap())
+        })
+        .collect();
+    let mut ports: Numbered = rows(1)
+        .iter()
+        .map(|row| {
+            (
+                row["logical_port"].as_str().unwrap().to_string(),
+                row["tunnel_key"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    dps.sort();
+    ports.sort();
+    (dps, ports)
+}
+
+fn add_switch(nb: &Res, name: &str, ports: &[&str]) {
+    let mut ops: Vec<String> = ports
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            format!(
+                r#"{{"op":"insert","table":"Logical_Switch_Port","uuid-name":"p{i}","row":{{"name":"{p}"}}}}"#
+            )
+        })
+        .collect();
+    let refs: Vec<String> = (0..ports.len())
+        .map(|i| format!(r#"["named-uuid","p{i}"]"#))
+        .collect();
+    ops.push(format!(
+        r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"{name}","ports":["set",[{}]]}}}}"#,
+        refs.join(",")
+    ));
+    nb.local_transact(&ops.join(",")).unwrap();
+}
+
+/// An SB removed while the NB survives: the gate's northd recomputes it, and before it
+/// runs the gate puts back the bindings the monitor kept beside the file, with their
+/// keys. The numbers are ones a new SB would not give (it numbers from 1): a switch and a
+/// port made one after the other, then the first of each deleted.
+#[test]
+fn a_lost_sb_gets_its_tunnel_keys_back() {
+    let nb = Res::new("nb");
+    nb.expect("start", 0);
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    sb.expect("start", 0);
+    let northd = Res::northd(&nb, &sb);
+    northd.expect("start", 0);
+    let wait_for = |dps: &[&str], ports: usize| {
+        let end = Instant::now() + Duration::from_secs(60);
+        loop {
+            let k = tunnel_keys(&sb);
+            let names: Vec<&str> = k.0.iter().map(|(n, _)| n.as_str()).collect();
+            if names == dps && k.1.len() == ports {
+                break k;
+            }
+            assert!(Instant::now() < end, "northd never computed SB: {k:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    add_switch(&nb, "net-1", &["p1"]);
+    wait_for(&["net-1"], 1);
+    add_switch(&nb, "net-2", &["p2a"]);
+    wait_for(&["net-1", "net-2"], 2);
+    nb.local_transact(
+        r#"{"op":"insert","table":"Logical_Switch_Port","uuid-name":"p","row":{"name":"p2b"}},
+           {"op":"mutate","table":"Logical_Switch","where":[["name","==","net-2"]],"mutations":[["ports","insert",["set",[["named-uuid","p"]]]]]}"#,
+    )
+    .unwrap();
+    wait_for(&["net-1", "net-2"], 3);
+    add_switch(&nb, "net-3", &["p3"]);
+    wait_for(&["net-1", "net-2", "net-3"], 4);
+    let p2a = nb
+        .local_transact(
+            r#"{"op":"select","table":"Logical_Switch_Port","where":[["name","==","p2a"]],"columns":["_uuid"]}"#,
+        )
+        .unwrap()[0]["rows"][0]["_uuid"][1]
+        .as_str()
+        .unwrap()
+        .to_string();
+    nb.local_transact(&format!(
+        r#"{{"op":"delete","table":"Logical_Switch","where":[["name","==","net-1"]]}},
+           {{"op":"mutate","table":"Logical_Switch","where":[["name","==","net-2"]],"mutations":[["ports","delete",["set",[["uuid","{p2a}"]]]]]}}"#
+    ))
+    .unwrap();
+    let before = wait_for(&["net-2", "net-3"], 2);
+    assert_eq!(
+        before,
+        (
+            vec![("net-2".to_string(), 2), ("net-3".to_string(), 3)],
+            vec![("p2b".to_string(), 2), ("p3".to_string(), 1)]
+        ),
+        "northd kept the numbers it gave"
+    );
+    // A recurring monitor keeps them beside the file.
+    let keys = sb.db_file().with_file_name(".ovnsb_db.db.tunnel-keys");
+    let o = sb.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "10000")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&keys).expect("the monitor kept the keys")).unwrap();
+    assert_eq!(saved["datapaths"].as_array().unwrap().len(), 2, "{saved}");
+    assert_eq!(saved["ports"].as_array().unwrap().len(), 2, "{saved}");
+    northd.expect("stop", 0);
+    sb.expect("stop", 0);
+    std::fs::remove_file(sb.db_file()).unwrap();
+    let o = sb.expect("start", 0);
+    assert!(
+        o.stderr
+            .contains("2 of 2 datapaths and 2 of 2 ports put back"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(tunnel_keys(&sb), before, "the same keys, before any client");
+    sb.expect("stop", 0);
+    nb.expect("stop", 0);
+}
+
+/// A missing NB file leaves no backup to count what it held: its monitor kept the count
+/// beside the file (`.ovnnb_db.db.held`), and a hook that exits 0 but rebuilds nothing
+/// is caught against it.
+#[test]
+fn a_missing_nb_is_checked_against_what_its_monitor_saw() {
+    let mut nb = Res::new("nb");
+    nb.set("OCF_RESKEY_repair_hook", "/bin/true");
+    nb.expect("start", 0);
+    for name in ["ls-a", "ls-b", "ls-c"] {
+        nb.client_transact(&format!(
+            r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"{name}"}}}}"#
+        ))
+        .unwrap();
+    }
+    let held = nb.db_file().with_file_name(".ovnnb_db.db.held");
+    let o = nb.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "10000")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let saved: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&held).expect("the monitor kept the count")).unwrap();
+    assert_eq!(saved["rows"], 3, "{saved}");
+    nb.expect("stop", 0);
+    std::fs::remove_file(nb.db_file()).unwrap();
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let o = nb.expect("start", 0);
+    assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
+    let o = sb.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap();
+    assert!(
+        reason.contains("held 3") && reason.contains(".ovnnb_db.db.held"),
+        "{reason}"
+    );
+    nb.expect("stop", 0);
+    sb.expect("stop", 0);
+}

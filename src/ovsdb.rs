@@ -114,7 +114,8 @@ pub fn parse_remotes(text: &str) -> Vec<String> {
 }
 
 /// One operation of a transaction, built by its constructors (RFC 7047 section 5.2).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(transparent)]
 pub struct Op(Value);
 
 /// A value of a row's column, as the protocol spells it (`["uuid", ...]`, `["set", ...]`).
@@ -131,6 +132,14 @@ impl Datum {
     /// A set holding the row inserted earlier in the same transaction as `name`.
     pub fn set_of_named(name: &str) -> Datum {
         Datum(json!(["set", [["named-uuid", name]]]))
+    }
+    /// A reference to an existing row.
+    pub fn uuid(u: &str) -> Datum {
+        Datum(json!(["uuid", u]))
+    }
+    /// A reference to the row inserted earlier in the same transaction as `name`.
+    pub fn named_uuid(name: &str) -> Datum {
+        Datum(json!(["named-uuid", name]))
     }
     /// A string-to-string map (`external_ids`, `options`).
     pub fn string_map(m: &BTreeMap<String, String>) -> Datum {
@@ -181,7 +190,8 @@ impl Op {
 }
 
 /// One row of a `select` result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(transparent)]
 pub struct Row(serde_json::Map<String, Value>);
 
 impl Row {
@@ -213,7 +223,11 @@ impl Row {
     }
     /// `_uuid`, as the protocol's `["uuid", "..."]`.
     pub fn uuid(&self) -> Option<&str> {
-        match self.0.get("_uuid")?.as_array()?.as_slice() {
+        self.uuid_ref("_uuid")
+    }
+    /// A column holding one row reference (`["uuid", "..."]`), as `Port_Binding.datapath`.
+    pub fn uuid_ref(&self, column: &str) -> Option<&str> {
+        match self.0.get(column)?.as_array()?.as_slice() {
             [tag, Value::String(u)] if tag == "uuid" => Some(u),
             _ => None,
         }

@@ -44,6 +44,10 @@ pub struct State {
     /// What the monitor last found of the database's storage, and its last compaction.
     #[serde(default)]
     pub storage: StorageMemo,
+    /// When a monitor last saved what the database holds beside its file (the SB's
+    /// tunnel keys, NB's count of logical switches, ports and routers), ms since the epoch.
+    #[serde(default)]
+    pub memo_ms: Option<u64>,
 }
 
 /// The monitor's memory of the database's storage (ovsdb-server resources).

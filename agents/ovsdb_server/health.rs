@@ -3,8 +3,9 @@
 //! server waited for, busy.rs), depth 10 (a read
 //! transaction, the listener bound), depth 20 (the file's records verify). At every depth
 //! a serving database's storage is measured (storage.rs). Monitor observes; what it
-//! changes: a promotion score that is wrong, and, when the storage runs low, a
-//! compaction asked of ovsdb-server and the storage attribute (on change).
+//! changes: a promotion score that is wrong; when the storage runs low, a compaction
+//! asked of ovsdb-server and the storage attribute (on change); once a minute, what the
+//! database holds, kept beside its file (memo.rs).
 
 use std::time::Duration;
 
@@ -71,6 +72,7 @@ impl Server<'_> {
         if serving && !self.cx.meta.is_probe(Action::Monitor) {
             let before = st.clone();
             full = self.watch_storage(&mut st);
+            self.watch_memo(&mut st);
             if st != before
                 && let Err(f) = self.inst.save(&st)
             {

@@ -13,11 +13,14 @@
 //! `nb_rebuild` (NB's rebuild, run in the SB's start once both serve locally),
 //! `sb_gate`, `remotes` (listeners, Connection table), `health` (monitor), `busy` (a late
 //! control socket: busy or hung), `storage` (free space while serving: compaction, the
-//! storage attribute).
+//! storage attribute), `memo` (what a serving database keeps beside its file for a
+//! start that finds it lost), `tunnel_keys` (the SB's tunnel keys, put back by the SB
+//! gate after a loss).
 
 mod busy;
 mod config;
 mod health;
+mod memo;
 mod nb_rebuild;
 mod ownership;
 mod params;
@@ -26,6 +29,7 @@ mod remotes;
 mod sb_gate;
 mod serving;
 pub mod storage;
+mod tunnel_keys;
 
 use std::time::Duration;
 
@@ -38,10 +42,12 @@ use ovn_ocf::state::State;
 use crate::framework::{Actions, AgentDef, Resource, SCORE_STANDBY};
 
 pub use config::{Config, HookWhen, Protocol, Ssl};
+pub use nb_rebuild::held_file;
 pub use params::SPEC;
 pub use rebuild::rebuild_marker;
 pub use remotes::passive_port;
 pub use sb_gate::GATE_ATTR;
+pub use tunnel_keys::keys_file;
 
 pub const AGENT: AgentDef = AgentDef::of::<Config>();
 

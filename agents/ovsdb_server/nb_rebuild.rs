@@ -89,6 +89,28 @@ fn write_request(path: &Path, r: &Request) -> Result<(), Failure> {
         .map_err(|e| Failure::local_io(format!("cannot write {}: {e}", path.display()), &e))
 }
 
+/// `.<db file>.held`, beside NB's file: how many rows of `CLOUD_TABLES` it held when
+/// its monitor last saw that change (`memo.rs`). The figure a rebuild of a missing file,
+/// which leaves no backup, is checked against.
+pub fn held_file(db_file: &Path) -> PathBuf {
+    let name = db_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db_file.with_file_name(format!(".{name}.held"))
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Held {
+    rows: u64,
+    /// When it was written (UTC).
+    stamp: String,
+}
+
+fn read_held(file: &Path) -> Option<Held> {
+    serde_json::from_slice(&std::fs::read(file).ok()?).ok()
+}
+
 /// Rows of `CLOUD_TABLES` in the database at `ep` (one select of `_uuid` each).
 fn cloud_rows(ep: &Endpoint, deadline: Deadline) -> Result<u64, Failure> {
     let mut db = Ovsdb::connect(ep, deadline)?;
@@ -116,13 +138,25 @@ impl Server<'_> {
     pub(super) fn request_rebuild(&self, pid: i32, r: &Rebuild) -> Result<(), Failure> {
         let argv = self.cfg.repair_hook.clone().unwrap_or_default();
         let local = cloud_rows(&Endpoint::Unix(self.cfg.sock()), self.cx.deadline)?;
-        let (rows_before, rows_from) = match self.backup_rows(r) {
-            Some((n, from)) if n > local => (n, from),
-            _ => (
-                local,
-                format!("the records kept of {}", self.cfg.db_file.display()),
-            ),
-        };
+        let held_file = held_file(&self.cfg.db_file);
+        let held = read_held(&held_file).map(|h| {
+            (
+                h.rows,
+                format!(
+                    "{} (what NB held at {}, as its monitor saw it)",
+                    held_file.display(),
+                    h.stamp
+                ),
+            )
+        });
+        let kept = (
+            local,
+            format!("the records kept of {}", self.cfg.db_file.display()),
+        );
+        let (rows_before, rows_from) = [self.backup_rows(r), held]
+            .into_iter()
+            .flatten()
+            .fold(kept, |best, c| if c.0 > best.0 { c } else { best });
         let req = Request {
             nb_pid: pid,
             argv,
@@ -140,6 +174,32 @@ impl Server<'_> {
             "rebuild after \"{}\" owed: the Northbound database serves on its local socket only until the Southbound resource's start has run repair_hook and the SB gate ({})",
             r.outcome,
             path.display()
+        );
+        Ok(())
+    }
+
+    /// NB with a `repair_hook`: its monitor keeps what it holds beside the file.
+    pub(super) fn keeps_held(&self) -> bool {
+        self.cfg.db == Db::Nb && self.cfg.repair_hook.is_some()
+    }
+
+    /// Writes what NB holds now beside its file, when that changed.
+    pub(super) fn save_held(&self, deadline: Deadline) -> Result<(), Failure> {
+        let rows = cloud_rows(&Endpoint::Unix(self.cfg.sock()), deadline)?;
+        let file = held_file(&self.cfg.db_file);
+        if read_held(&file).is_some_and(|h| h.rows == rows) {
+            return Ok(());
+        }
+        let held = Held {
+            rows,
+            stamp: ovn_ocf::ocf::time::utc_stamp(std::time::SystemTime::now()),
+        };
+        let json = serde_json::to_vec(&held).expect("Held serializes");
+        fsutil::write_atomic(&file, &json, 0o644)
+            .map_err(|e| Failure::local_io(format!("cannot write {}: {e}", file.display()), &e))?;
+        log::info!(
+            "NB holds {rows} logical switches, ports and routers (kept in {})",
+            file.display()
         );
         Ok(())
     }

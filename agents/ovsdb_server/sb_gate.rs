@@ -3,7 +3,6 @@
 //! Northbound database (the nb_cfg barrier). The node attribute `ovn-ocf-sb-gate` says
 //! "waiting" meanwhile.
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use ovn_ocf::jsonrpc::Endpoint;
@@ -14,6 +13,7 @@ use ovn_ocf::{pacemaker, process};
 
 use super::Server;
 use super::rebuild::Rebuild;
+use super::tunnel_keys::NbDatapaths;
 use crate::framework::daemon::{self, Daemon, Ready};
 
 /// Node attribute set while the SB gate waits for northd.
@@ -32,6 +32,15 @@ impl Server<'_> {
         let dl = self.cx.deadline.cap(Duration::from_secs(10));
         if let Err(e) = pacemaker::set_node_attr(GATE_ATTR, Some("waiting"), dl) {
             log::warn!("cannot set node attribute {GATE_ATTR}: {e}");
+        }
+        if report.lost_data
+            && let Err(e) = self.seed_tunnel_keys()
+        {
+            // Not fatal either: the keys are numbered anew.
+            log::warn!(
+                "SB gate: cannot put the kept tunnel keys back: {}",
+                e.reason
+            );
         }
         if nb_rebuilt && let Err(e) = self.carry_datapaths() {
             // Not fatal: northd then numbers the datapaths anew (a blip, not a loss).
@@ -56,25 +65,7 @@ impl Server<'_> {
     /// when exactly one has it: northd keeps the binding, its tunnel key and its ports'.
     fn carry_datapaths(&self) -> Result<(), Failure> {
         let dl = self.cx.deadline;
-        let mut nb = Ovsdb::connect(&self.cfg.gate_nb, dl)?;
-        let nb_schema = Db::Nb.schema_name();
-        let mut by_name: BTreeMap<(&str, String), Vec<String>> = BTreeMap::new();
-        let mut uuids = std::collections::BTreeSet::new();
-        for (key, table) in [
-            ("logical-switch", "Logical_Switch"),
-            ("logical-router", "Logical_Router"),
-        ] {
-            for row in nb.select(nb_schema, Op::select(table, &["_uuid", "name"]), dl)? {
-                let (Some(u), Some(n)) = (row.uuid(), row.string("name")) else {
-                    continue;
-                };
-                uuids.insert(u.to_string());
-                by_name
-                    .entry((key, n.to_string()))
-                    .or_default()
-                    .push(u.to_string());
-            }
-        }
+        let nb = NbDatapaths::read(&mut Ovsdb::connect(&self.cfg.gate_nb, dl)?, dl)?;
         let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
         let sb_schema = Db::Sb.schema_name();
         let bindings = sb.select(
@@ -92,14 +83,11 @@ impl Server<'_> {
             else {
                 continue;
             };
-            if uuids.contains(&ext[key]) {
+            if nb.uuids.contains(&ext[key]) {
                 continue;
             }
-            let Some(name) = ext.get("name").cloned() else {
-                continue;
-            };
-            if let Some([new]) = by_name.get(&(key, name)).map(Vec::as_slice) {
-                ext.insert(key.to_string(), new.clone());
+            if let Some(new) = nb.resolve(key, &ext[key], ext.get("name").map(String::as_str)) {
+                ext.insert(key.to_string(), new);
                 ops.push(
                     Op::update(
                         "Datapath_Binding",

@@ -197,6 +197,9 @@ impl Server<'_> {
         if let Some(d) = &daemon {
             let st = self.inst.state();
             let dl = self.cx.deadline;
+            if !d.stopped() {
+                self.save_memo_at_stop(!st.remotes.is_empty());
+            }
             if !d.stopped()
                 && let Ok(mut ctl) = Unixctl::connect(&self.cfg.ctl(), dl.share(0.2))
             {

@@ -390,7 +390,7 @@ log_events() {
                 u1 = ut
             }
             if ($0 ~ /after repair_hook the Northbound database holds/) {
-                r = $0; sub(/.*database holds /, "", r); sub(/ logical switches.*\(/, "/", r); sub(/ before.*/, "", r)
+                r = $0; sub(/.*database holds /, "", r); sub(/ logical switches, ports and routers \(/, "/", r); sub(/ before.*/, "", r)
                 print "rows_after=" r
             }
             if ($0 ~ /SB gate: ovn-northd pid=/) {

@@ -1,0 +1,468 @@
+//! The Southbound's tunnel keys, kept beside its file (`.<db file>.tunnel-keys`) while it
+//! serves, so that an SB recreated after a loss keeps ovn-northd's numbering.
+//!
+//! ovn-northd gives every datapath (Datapath_Binding) and every port (Port_Binding) a
+//! tunnel key, and every ovn-controller's OpenFlow flows carry those numbers. A new SB
+//! recomputed from NB is numbered from 1 again, in northd's own order: the same logical
+//! network under other numbers, so every controller rewrites its flows, and a packet in
+//! flight meanwhile can be dropped. northd keeps the key of a row it finds in the SB
+//! (it joins datapaths to NB by `external_ids:logical-switch` / `logical-router`, ports
+//! by `logical_port`), so the SB gate, before its northd runs, inserts the bindings the
+//! lost SB had, with their keys, where NB still has their switches, routers and ports;
+//! northd fills in the rest of each row.
+//!
+//! Saved by a recurring monitor of a serving SB at most once a minute and by its stop
+//! (`memo.rs`: one select of three columns of two tables over the local socket; the file
+//! is rewritten only when the keys changed). A port created since the last save gets a
+//! new key, as it would anyway. Saved only while the SB gate is on (`sb_gate`), the one
+//! that uses it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use ovn_ocf::fsutil;
+use ovn_ocf::jsonrpc::Endpoint;
+use ovn_ocf::ocf::{Deadline, Failure};
+use ovn_ocf::ovn::Db;
+use ovn_ocf::ovsdb::{Datum, Op, Ovsdb};
+use serde::{Deserialize, Serialize};
+
+use super::Server;
+
+/// The datapath kinds northd binds, as `Datapath_Binding.external_ids` keys them.
+const KINDS: [(&str, &str); 2] = [
+    ("logical-switch", "Logical_Switch"),
+    ("logical-router", "Logical_Router"),
+];
+
+/// `.<db file>.tunnel-keys`, beside the database.
+pub fn keys_file(db_file: &Path) -> PathBuf {
+    let name = db_file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    db_file.with_file_name(format!(".{name}.tunnel-keys"))
+}
+
+/// What the file holds: every datapath and port binding's key, by what northd joins on.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Keys {
+    pub datapaths: Vec<DatapathKey>,
+    pub ports: Vec<PortKey>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct DatapathKey {
+    /// `logical-switch` or `logical-router`.
+    pub kind: String,
+    /// The NB row's UUID.
+    pub nb: String,
+    /// Its name (a rebuilt NB has the same names under new UUIDs).
+    #[serde(default)]
+    pub name: Option<String>,
+    pub key: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct PortKey {
+    pub port: String,
+    /// Its datapath's NB row UUID (`DatapathKey::nb`).
+    pub datapath: String,
+    pub key: i64,
+}
+
+/// Reads the keys out of a serving SB.
+pub fn read_keys(sb: &mut Ovsdb, deadline: Deadline) -> Result<Keys, Failure> {
+    let db = Db::Sb.schema_name();
+    let bindings = sb.select(
+        db,
+        Op::select("Datapath_Binding", &["_uuid", "tunnel_key", "external_ids"]),
+        deadline,
+    )?;
+    let mut keys = Keys::default();
+    let mut nb_of = BTreeMap::new();
+    for b in &bindings {
+        let ext = b.string_map("external_ids");
+        let (Some(row), Some(key)) = (b.uuid(), b.int("tunnel_key")) else {
+            continue;
+        };
+        let Some((kind, nb)) = KINDS
+            .iter()
+            .find_map(|(k, _)| ext.get(*k).map(|nb| (*k, nb.clone())))
+        else {
+            continue;
+        };
+        nb_of.insert(row.to_string(), nb.clone());
+        keys.datapaths.push(DatapathKey {
+            kind: kind.to_string(),
+            nb,
+            name: ext.get("name").cloned(),
+            key,
+        });
+    }
+    let ports = sb.select(
+        db,
+        Op::select("Port_Binding", &["logical_port", "datapath", "tunnel_key"]),
+        deadline,
+    )?;
+    for p in &ports {
+        let (Some(port), Some(dp), Some(key)) = (
+            p.string("logical_port"),
+            p.uuid_ref("datapath"),
+            p.int("tunnel_key"),
+        ) else {
+            continue;
+        };
+        if let Some(nb) = nb_of.get(dp) {
+            keys.ports.push(PortKey {
+                port: port.to_string(),
+                datapath: nb.clone(),
+                key,
+            });
+        }
+    }
+    keys.datapaths.sort();
+    keys.ports.sort();
+    Ok(keys)
+}
+
+/// NB's logical switches and routers: their UUIDs, and the UUIDs by (kind, name).
+pub(super) struct NbDatapaths {
+    pub uuids: BTreeSet<String>,
+    pub by_name: BTreeMap<(&'static str, String), Vec<String>>,
+}
+
+impl NbDatapaths {
+    pub fn read(nb: &mut Ovsdb, deadline: Deadline) -> Result<NbDatapaths, Failure> {
+        let mut d = NbDatapaths {
+            uuids: BTreeSet::new(),
+            by_name: BTreeMap::new(),
+        };
+        for (kind, table) in KINDS {
+            let rows = nb.select(
+                Db::Nb.schema_name(),
+                Op::select(table, &["_uuid", "name"]),
+                deadline,
+            )?;
+            for row in rows {
+                let Some(u) = row.uuid() else { continue };
+                d.uuids.insert(u.to_string());
+                if let Some(n) = row.string("name") {
+                    d.by_name
+                        .entry((kind, n.to_string()))
+                        .or_default()
+                        .push(u.to_string());
+                }
+            }
+        }
+        Ok(d)
+    }
+
+    /// The NB row a binding of `kind` named `name` that pointed at `nb` belongs to now:
+    /// the same row, or else the only one of that kind with that name.
+    pub fn resolve(&self, kind: &str, nb: &str, name: Option<&str>) -> Option<String> {
+        if self.uuids.contains(nb) {
+            return Some(nb.to_string());
+        }
+        let kind = KINDS.iter().map(|(k, _)| *k).find(|k| *k == kind)?;
+        match self
+            .by_name
+            .get(&(kind, name?.to_string()))
+            .map(Vec::as_slice)
+        {
+            Some([only]) => Some(only.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// A datapath a seeded port goes into: one the SB has, or one inserted before it.
+#[derive(Clone)]
+enum Target {
+    Row(String),
+    Named(String),
+}
+
+/// The operations that put the kept bindings the SB lacks back, with their keys, where
+/// NB still has their switches, routers and ports' datapaths; and how many of each.
+fn seed_ops(
+    kept: &Keys,
+    nb: &NbDatapaths,
+    sb_bindings: &[ovn_ocf::ovsdb::Row],
+    sb_ports: &[ovn_ocf::ovsdb::Row],
+) -> (Vec<Op>, usize, usize) {
+    // What the SB has: datapaths by NB row (then also those inserted here), keys in
+    // use, ports by name.
+    let mut have_dp: BTreeMap<String, Target> = BTreeMap::new();
+    let mut used_dp_keys = BTreeSet::new();
+    for b in sb_bindings {
+        let ext = b.string_map("external_ids");
+        if let Some(k) = b.int("tunnel_key") {
+            used_dp_keys.insert(k);
+        }
+        if let (Some(row), Some(nb)) = (b.uuid(), KINDS.iter().find_map(|(k, _)| ext.get(*k))) {
+            have_dp.insert(nb.clone(), Target::Row(row.to_string()));
+        }
+    }
+    let mut have_port = BTreeSet::new();
+    let mut used_port_keys = BTreeSet::new();
+    for p in sb_ports {
+        if let Some(n) = p.string("logical_port") {
+            have_port.insert(n.to_string());
+        }
+        if let (Some(dp), Some(k)) = (p.uuid_ref("datapath"), p.int("tunnel_key")) {
+            used_port_keys.insert((dp.to_string(), k));
+        }
+    }
+    let mut ops = Vec::new();
+    // The kept datapath's NB UUID → where its ports go.
+    let mut target: BTreeMap<&str, Target> = BTreeMap::new();
+    let mut datapaths = 0;
+    for (i, d) in kept.datapaths.iter().enumerate() {
+        let Some(now) = nb.resolve(&d.kind, &d.nb, d.name.as_deref()) else {
+            continue;
+        };
+        if let Some(t) = have_dp.get(&now) {
+            target.insert(&d.nb, t.clone());
+            continue;
+        }
+        if !used_dp_keys.insert(d.key) {
+            continue;
+        }
+        let mut ext = BTreeMap::new();
+        ext.insert(d.kind.clone(), now.clone());
+        if let Some(n) = &d.name {
+            ext.insert("name".to_string(), n.clone());
+        }
+        let name = format!("dp{i}");
+        ops.push(
+            Op::insert(
+                "Datapath_Binding",
+                &[
+                    ("tunnel_key", Datum::int(d.key)),
+                    ("external_ids", Datum::string_map(&ext)),
+                ],
+            )
+            .named(&name),
+        );
+        have_dp.insert(now, Target::Named(name.clone()));
+        target.insert(&d.nb, Target::Named(name));
+        datapaths += 1;
+    }
+    let mut ports = 0;
+    let mut seeded_port_keys = BTreeSet::new();
+    for p in &kept.ports {
+        let Some(t) = target.get(p.datapath.as_str()) else {
+            continue;
+        };
+        if have_port.contains(&p.port) {
+            continue;
+        }
+        let (dp, id) = match t {
+            Target::Row(row) => (Datum::uuid(row), row.clone()),
+            Target::Named(n) => (Datum::named_uuid(n), format!("named:{n}")),
+        };
+        if used_port_keys.contains(&(id.clone(), p.key)) || !seeded_port_keys.insert((id, p.key)) {
+            continue;
+        }
+        have_port.insert(p.port.clone());
+        ops.push(Op::insert(
+            "Port_Binding",
+            &[
+                ("logical_port", Datum::string(&p.port)),
+                ("datapath", dp),
+                ("tunnel_key", Datum::int(p.key)),
+            ],
+        ));
+        ports += 1;
+    }
+    (ops, datapaths, ports)
+}
+
+impl Server<'_> {
+    pub(super) fn keeps_tunnel_keys(&self) -> bool {
+        self.cfg.db == Db::Sb && self.cfg.sb_gate
+    }
+
+    /// Writes the SB's keys beside its file when they changed; whether it wrote.
+    pub(super) fn save_tunnel_keys(&self, deadline: Deadline) -> Result<bool, Failure> {
+        let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), deadline)?;
+        let keys = read_keys(&mut sb, deadline)?;
+        let file = keys_file(&self.cfg.db_file);
+        let json = serde_json::to_vec(&keys).expect("keys serialize");
+        if std::fs::read(&file).is_ok_and(|b| b == json) {
+            return Ok(false);
+        }
+        fsutil::write_atomic(&file, &json, 0o644)
+            .map_err(|e| Failure::local_io(format!("cannot write {}: {e}", file.display()), &e))?;
+        log::info!(
+            "kept the SB's tunnel keys ({} datapaths, {} ports) in {}",
+            keys.datapaths.len(),
+            keys.ports.len(),
+            file.display()
+        );
+        Ok(true)
+    }
+
+    /// In the SB gate of an SB that lost records, before its northd runs: the kept
+    /// bindings it lacks put back with their keys. Not fatal when it cannot (northd then
+    /// numbers them anew).
+    pub(super) fn seed_tunnel_keys(&self) -> Result<(), Failure> {
+        let file = keys_file(&self.cfg.db_file);
+        let kept: Keys = match std::fs::read(&file) {
+            Ok(b) => serde_json::from_slice(&b)
+                .map_err(|e| Failure::generic(format!("{} is unreadable: {e}", file.display())))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                log::info!(
+                    "SB gate: no tunnel keys kept ({} is missing): ovn-northd numbers the datapaths and ports anew",
+                    file.display()
+                );
+                return Ok(());
+            }
+            Err(e) => {
+                return Err(Failure::local_io(
+                    format!("cannot read {}: {e}", file.display()),
+                    &e,
+                ));
+            }
+        };
+        let dl = self.cx.deadline;
+        let nb = NbDatapaths::read(&mut Ovsdb::connect(&self.cfg.gate_nb, dl)?, dl)?;
+        let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
+        let db = Db::Sb.schema_name();
+        let bindings = sb.select(
+            db,
+            Op::select("Datapath_Binding", &["_uuid", "tunnel_key", "external_ids"]),
+            dl,
+        )?;
+        let ports = sb.select(
+            db,
+            Op::select("Port_Binding", &["logical_port", "datapath", "tunnel_key"]),
+            dl,
+        )?;
+        let (ops, datapaths, ports) = seed_ops(&kept, &nb, &bindings, &ports);
+        if !ops.is_empty() {
+            sb.transact(db, &ops, dl)?;
+        }
+        log::info!(
+            "SB gate: {datapaths} of {} datapaths and {ports} of {} ports put back with the tunnel keys kept in {}",
+            kept.datapaths.len(),
+            kept.ports.len(),
+            file.display()
+        );
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(v: serde_json::Value) -> ovn_ocf::ovsdb::Row {
+        serde_json::from_value(v).unwrap()
+    }
+
+    fn kept() -> Keys {
+        Keys {
+            datapaths: vec![
+                DatapathKey {
+                    kind: "logical-switch".into(),
+                    nb: "old-1".into(),
+                    name: Some("net-1".into()),
+                    key: 7,
+                },
+                DatapathKey {
+                    kind: "logical-router".into(),
+                    nb: "r-1".into(),
+                    name: Some("router".into()),
+                    key: 3,
+                },
+                DatapathKey {
+                    kind: "logical-switch".into(),
+                    nb: "gone".into(),
+                    name: Some("net-9".into()),
+                    key: 9,
+                },
+            ],
+            ports: vec![
+                PortKey {
+                    port: "p1".into(),
+                    datapath: "old-1".into(),
+                    key: 2,
+                },
+                PortKey {
+                    port: "p9".into(),
+                    datapath: "gone".into(),
+                    key: 1,
+                },
+                PortKey {
+                    port: "lrp".into(),
+                    datapath: "r-1".into(),
+                    key: 1,
+                },
+            ],
+        }
+    }
+
+    fn nb() -> NbDatapaths {
+        let mut by_name = BTreeMap::new();
+        by_name.insert(
+            ("logical-switch", "net-1".to_string()),
+            vec!["new-1".into()],
+        );
+        by_name.insert(("logical-router", "router".to_string()), vec!["r-1".into()]);
+        NbDatapaths {
+            uuids: ["new-1".to_string(), "r-1".to_string()].into(),
+            by_name,
+        }
+    }
+
+    #[test]
+    fn an_empty_sb_gets_what_nb_still_has() {
+        let (ops, dps, ports) = seed_ops(&kept(), &nb(), &[], &[]);
+        assert_eq!((dps, ports), (2, 2));
+        let text = serde_json::to_string(&ops).unwrap();
+        // net-1 found by name under its new UUID, key kept; net-9 is gone from NB.
+        assert!(text.contains(r#"["logical-switch","new-1"]"#), "{text}");
+        assert!(text.contains(r#""tunnel_key":7"#), "{text}");
+        assert!(!text.contains("net-9") && !text.contains("p9"), "{text}");
+    }
+
+    #[test]
+    fn two_kept_datapaths_of_one_nb_row_make_one_binding() {
+        let mut k = kept();
+        // A stale duplicate of net-1 (same name, another old UUID, another key).
+        k.datapaths.push(DatapathKey {
+            kind: "logical-switch".into(),
+            nb: "old-2".into(),
+            name: Some("net-1".into()),
+            key: 8,
+        });
+        k.ports.push(PortKey {
+            port: "p-dup".into(),
+            datapath: "old-2".into(),
+            key: 5,
+        });
+        let (ops, dps, ports) = seed_ops(&k, &nb(), &[], &[]);
+        assert_eq!((dps, ports), (2, 3));
+        let text = serde_json::to_string(&ops).unwrap();
+        assert!(!text.contains(r#""tunnel_key":8"#), "{text}");
+        // Its port goes into the one binding inserted for net-1.
+        assert_eq!(text.matches(r#"["named-uuid","dp0"]"#).count(), 2, "{text}");
+    }
+
+    #[test]
+    fn what_the_sb_has_is_left_alone() {
+        let bindings = [row(serde_json::json!({
+            "_uuid": ["uuid", "sb-r"], "tunnel_key": 7,
+            "external_ids": ["map", [["logical-router", "r-1"]]]
+        }))];
+        let ports = [row(serde_json::json!({
+            "logical_port": "other", "datapath": ["uuid", "sb-r"], "tunnel_key": 1
+        }))];
+        let (ops, dps, n) = seed_ops(&kept(), &nb(), &bindings, &ports);
+        // The router is there (its ports go into its row); net-1's key 7 is taken now.
+        assert_eq!((dps, n), (0, 0), "{:?}", serde_json::to_string(&ops));
+        assert!(ops.is_empty());
+    }
+}
