@@ -1034,6 +1034,14 @@ fn nb_rebuild_runs_in_the_sb_start_with_both_databases() {
     nb.expect("stop", 0);
 }
 
+/// The SB's start fails (OCF_ERR_GENERIC) with a reason holding every one of `words`.
+fn sb_start_fails_saying(sb: &Res, words: &[&str]) {
+    let o = sb.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap();
+    assert!(words.iter().all(|w| reason.contains(w)), "{reason}");
+}
+
 /// The sync util exits 0 when it could not sync anything (it logs its configuration
 /// errors): an NB left without the logical switches its kept records hold fails the SB's
 /// start and NB's monitor, each with the reason, and the rebuild stays owed.
@@ -1052,13 +1060,7 @@ fn a_rebuild_that_leaves_nb_empty_fails() {
     );
     nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
     nb.expect("start", 0);
-    let o = sb.run("start");
-    assert_eq!(o.code, 1, "{}", o.stderr);
-    let reason = o.reason().unwrap();
-    assert!(
-        reason.contains("rebuilding the Northbound database") && reason.contains("held 1"),
-        "{reason}"
-    );
+    sb_start_fails_saying(&sb, &["rebuilding the Northbound database", "held 1"]);
     assert!(
         sb.client_transact(&select_sets()).is_err(),
         "SB never opened"
@@ -1357,15 +1359,20 @@ fn a_rebuild_is_checked_against_the_backup_past_the_damage() {
     sb.with_gate(&nb).set("PATH", &shim.path_env());
     nb.set("OCF_RESKEY_repair_hook", "/bin/true");
     nb.expect("start", 0);
-    let o = sb.run("start");
-    assert_eq!(o.code, 1, "{}", o.stderr);
-    let reason = o.reason().unwrap();
-    assert!(
-        reason.contains("held 2") && reason.contains("the backup"),
-        "{reason}"
-    );
+    sb_start_fails_saying(&sb, &["held 2", "the backup"]);
     nb.expect("stop", 0);
     sb.expect("stop", 0);
+}
+
+/// A Datapath_Binding row's `external_ids:name` (empty when it has none).
+fn ext_name(row: &serde_json::Value) -> String {
+    row["external_ids"][1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == "name")
+        .map(|p| p[1].as_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 fn datapaths(sb: &Res) -> Vec<(String, String, i64)> {
@@ -1379,13 +1386,7 @@ fn datapaths(sb: &Res) -> Vec<(String, String, i64)> {
         .unwrap()
         .iter()
         .map(|row| {
-            let name = row["external_ids"][1]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|p| p[0] == "name")
-                .map(|p| p[1].as_str().unwrap().to_string())
-                .unwrap_or_default();
+            let name = ext_name(row);
             (
                 name,
                 row["_uuid"][1].as_str().unwrap().to_string(),
@@ -1465,13 +1466,7 @@ fn tunnel_keys(sb: &Res) -> (Numbered, Numbered) {
     let mut dps: Numbered = rows(0)
         .iter()
         .map(|row| {
-            let name = row["external_ids"][1]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|p| p[0] == "name")
-                .map(|p| p[1].as_str().unwrap().to_string())
-                .unwrap_or_default();
+            let name = ext_name(row);
             (name, row["tunnel_key"].as_i64().unwrap())
         })
         .collect();
@@ -1619,13 +1614,7 @@ fn a_missing_nb_is_checked_against_what_its_monitor_saw() {
     sb.with_gate(&nb).set("PATH", &shim.path_env());
     let o = nb.expect("start", 0);
     assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
-    let o = sb.run("start");
-    assert_eq!(o.code, 1, "{}", o.stderr);
-    let reason = o.reason().unwrap();
-    assert!(
-        reason.contains("held 3") && reason.contains(".ovnnb_db.db.held"),
-        "{reason}"
-    );
+    sb_start_fails_saying(&sb, &["held 3", ".ovnnb_db.db.held"]);
     nb.expect("stop", 0);
     sb.expect("stop", 0);
 }

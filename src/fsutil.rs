@@ -7,13 +7,19 @@ use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
-/// The temp name used for `path`: hidden, beside it, unique to this process.
-pub fn temp_path(path: &Path) -> PathBuf {
+/// `<dir>/.<file>.<what>`: a hidden file beside `path`, on the same storage (the owner
+/// record, the rebuild marker and the memos beside a database).
+pub fn beside(path: &Path, what: &str) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.tmp.{}", std::process::id()))
+    path.with_file_name(format!(".{name}.{what}"))
+}
+
+/// The temp name used for `path`: hidden, beside it, unique to this process.
+pub fn temp_path(path: &Path) -> PathBuf {
+    beside(path, &format!("tmp.{}", std::process::id()))
 }
 
 /// Makes a completed rename or unlink in `dir` durable.

@@ -90,21 +90,13 @@ impl Served {
 
 /// `<dir>/.<file>.owner`, beside the DB on the same storage.
 pub fn record_path(db_file: &Path) -> PathBuf {
-    let name = db_file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    db_file.with_file_name(format!(".{name}.owner"))
+    crate::fsutil::beside(db_file, "owner")
 }
 
 /// `<dir>/.<file>.served`, beside the DB: what a clean stop leaves once it removed the
 /// owner record (the file as it last served), for the next start to compare with.
 pub fn released_path(db_file: &Path) -> PathBuf {
-    let name = db_file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    db_file.with_file_name(format!(".{name}.served"))
+    crate::fsutil::beside(db_file, "served")
 }
 
 /// What a clean stop left beside the database: the node, when, and the file as it served.

@@ -93,11 +93,7 @@ fn write_request(path: &Path, r: &Request) -> Result<(), Failure> {
 /// its monitor last saw that change (`memo.rs`). The figure a rebuild of a missing file,
 /// which leaves no backup, is checked against.
 pub fn held_file(db_file: &Path) -> PathBuf {
-    let name = db_file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    db_file.with_file_name(format!(".{name}.held"))
+    fsutil::beside(db_file, "held")
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

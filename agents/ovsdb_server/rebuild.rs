@@ -24,11 +24,7 @@ pub(super) struct Rebuild {
 
 /// `.<db file>.rebuild-pending`, beside the database.
 pub fn rebuild_marker(db_file: &Path) -> PathBuf {
-    let name = db_file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    db_file.with_file_name(format!(".{name}.rebuild-pending"))
+    fsutil::beside(db_file, "rebuild-pending")
 }
 
 impl Server<'_> {

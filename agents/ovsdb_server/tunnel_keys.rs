@@ -37,11 +37,7 @@ const KINDS: [(&str, &str); 2] = [
 
 /// `.<db file>.tunnel-keys`, beside the database.
 pub fn keys_file(db_file: &Path) -> PathBuf {
-    let name = db_file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    db_file.with_file_name(format!(".{name}.tunnel-keys"))
+    fsutil::beside(db_file, "tunnel-keys")
 }
 
 /// What the file holds: every datapath and port binding's key, by what northd joins on.
