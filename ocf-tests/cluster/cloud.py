@@ -12,7 +12,8 @@ its project_id):
         networks PREFIX-net-K with one IPv4 subnet each, ROUTERS routers with the subnets
         shared out among them as interfaces, PORTS ports spread over the networks (each in
         the default and the web group; created in bulk, 25 per POST, N POSTs at a time; a
-        POST Neutron fails with a 5xx is made again, 3 times at most). Prints one line
+        POST Neutron fails with a 5xx or a 409 is made again, 3 times at most, with only
+        the ports the API does not list yet). Prints one line
         "POPULATE networks=.. subnets=.. routers=.. router_interfaces=.. security_groups=..
         security_group_rules=.. ports=.. retried=.. secs=.. ports_secs=.." (secs: the whole
         populate, ports_secs: the ports' part; retried: POSTs made again).
@@ -188,19 +189,29 @@ def cmd_populate(url, project, prefix, networks, ports, routers, parallel=4):
         # load neutron-server's OVN driver can fail a port's postcommit (seen: "attempting
         # to write bad value to column ports" with 1000 ports, 4 POSTs at a time), and ML2
         # then deletes the whole batch.
+        # A retry sends only the ports the API does not list yet: a failed POST can
+        # leave some of its ports behind (seen: the retry of a whole batch then failed
+        # 409, "Failed to create a duplicate IPAllocation").
         def port_bulk(first):
             body = [dict(name=f"{prefix}-port-{i + 1}", network_id=nets[i % len(nets)][0]["id"],
                          project_id=project, security_groups=groups, admin_state_up=True)
                     for i in range(first, min(first + BULK, ports))]
+            want = len(body)
             for attempt in range(RETRIES + 1):
                 try:
-                    return len(api.call("POST", "ports", {"ports": body})["ports"])
+                    api.call("POST", "ports", {"ports": body})
+                    return want
                 except ApiError as e:
-                    if attempt == RETRIES or e.status < 500:
+                    if attempt == RETRIES or (e.status < 500 and e.status != 409):
                         raise
                     n["retried"] += 1
                     print(f"cloud.py: populate: {e}; again", file=sys.stderr)
                     time.sleep(1)
+                    have = {p["name"] for p in api.list("ports", project_id=project,
+                                                          fields="name")}
+                    body = [b for b in body if b["name"] not in have]
+                    if not body:
+                        return want
 
         t_ports = time.time()
         n["ports"] = sum(pool.map(port_bulk, range(0, ports, BULK))) if nets else 0
