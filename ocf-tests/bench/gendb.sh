@@ -1,0 +1,265 @@
+#!/bin/bash
+# Realistic OVN databases made with the real daemons: a Neutron-like topology written into
+# a real ovsdb-server's NB, the real ovn-northd computing the SB from it. For benches that
+# need an NB and SB of a given size (takeover time against SB size) and for tests.
+#
+#   GENDB_SIZE=small GENDB_OUT=/var/tmp/dbs ocf-tests/bench/gendb.sh
+#   make gendb GENDB_SIZE=small GENDB_OUT=/var/tmp/dbs
+#
+# Prints one line on stdout (everything else goes to stderr):
+#   GENDB size=small nb_bytes=N sb_bytes=N tenants=N switches=N ports=N routers=N acls=N
+#         lbs=N lflows=N datapaths=N port_bindings=N compact=1 secs=S cached=0|1
+# (counts from the databases themselves: switches, ports, routers, acls, lbs from NB;
+# lflows, datapaths, port_bindings from SB; secs: the generation's wall time, the original
+# one when cached=1).
+#
+# How: in a work directory, `ovsdb-tool create` of NB and SB from /usr/share/ovn's schemas,
+# a standalone ovsdb-server for each (unix sockets only), NB filled by gendb.py (JSON
+# transactions to NB's socket, one per tenant: why not ovn-nbctl, and the topology, is in
+# its docstring), then ovn-northd started against both and `ovn-nbctl --wait=sb sync` (the
+# nb_cfg barrier: northd has computed SB from all of NB); counts taken, northd and the
+# servers stopped by pid, both files compacted with `ovsdb-tool compact` (GENDB_COMPACT=1,
+# the default: what a deployment that has run a while has on disk, one snapshot record; 0
+# keeps every transaction: NB one per tenant, SB northd's), and moved to their paths.
+# Deterministic: the same parameters give the same topology (names, ids, MACs, addresses).
+#
+# A cache: beside the SB file, FILE.gendb records the parameters, the generator's and the
+# OVN/OVS versions, the schemas, the files' sizes and the summary line; when it matches and
+# both files have their recorded sizes, nothing is generated and the line is printed again
+# (cached=1). GENDB_FORCE=1 generates anyway.
+#
+# Sizes (GENDB_SIZE; tenants × switches per tenant × ports per switch, load balancers per
+# tenant), and the SB they gave on this machine (2 CPUs, OVN 23.03):
+#   tiny    4 × 2 × 10,   2 LBs   ~0.8 MB SB  (tests)
+#   small   20 × 10 × 40, 3 LBs   ~25 MB SB
+#   medium  80 × 10 × 40, 3 LBs   ~100 MB SB
+#   large   200 × 10 × 40, 3 LBs  ~250 MB SB  (extrapolated, not generated yet)
+#   xlarge  420 × 10 × 40, 3 LBs  ≥500 MB SB  (extrapolated, not generated yet)
+#
+# Knobs (env): GENDB_SIZE (tiny), GENDB_OUT (directory of the outputs; default
+# target/gendb/SIZE), GENDB_NB, GENDB_SB (the files; default GENDB_OUT/ovnnb_db.db and
+# ovnsb_db.db), GENDB_TENANTS, GENDB_SWITCHES, GENDB_PORTS (1-190), GENDB_LBS (override the
+# size's), GENDB_BACKENDS (4, per load balancer), GENDB_RULES (2, tcp port-range ACLs per
+# security group on top of its 7), GENDB_COMPACT (1), GENDB_FORCE (0), GENDB_WORK (the work
+# directory for sockets, logs and the files being made; default a new one under /tmp,
+# removed on success, its logs kept on failure), GENDB_TIMEOUT (seconds for the whole
+# generation, every wait bounded by it; default 120 + 0.1 s a port), GENDB_NICE (10: the
+# niceness of everything it runs). No root needed. The daemons it starts are stopped by pid
+# on every exit path.
+set -euo pipefail
+
+SAY=gendb
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
+. "$HERE/../lib/harness.sh"
+
+REPO=$(cd "$HERE/../.." && pwd)
+GEN_PY=$HERE/gendb.py
+PY=/usr/bin/python3   # Debian's: not a version manager's shim (0.5 s a start here)
+NB_SCHEMA=/usr/share/ovn/ovn-nb.ovsschema
+SB_SCHEMA=/usr/share/ovn/ovn-sb.ovsschema
+
+SIZE=${GENDB_SIZE:-tiny}
+case $SIZE in
+tiny) D_T=4 D_S=2 D_P=10 D_L=2 ;;
+small) D_T=20 D_S=10 D_P=40 D_L=3 ;;
+medium) D_T=80 D_S=10 D_P=40 D_L=3 ;;
+large) D_T=200 D_S=10 D_P=40 D_L=3 ;;
+xlarge) D_T=420 D_S=10 D_P=40 D_L=3 ;;
+custom) D_T=1 D_S=1 D_P=1 D_L=0 ;;
+*) die "GENDB_SIZE=$SIZE: tiny, small, medium, large, xlarge (or custom with the knobs)" ;;
+esac
+TENANTS=${GENDB_TENANTS:-$D_T}
+SWITCHES=${GENDB_SWITCHES:-$D_S}
+PORTS=${GENDB_PORTS:-$D_P}
+LBS=${GENDB_LBS:-$D_L}
+BACKENDS=${GENDB_BACKENDS:-4}
+RULES=${GENDB_RULES:-2}
+COMPACT=${GENDB_COMPACT:-1}
+FORCE=${GENDB_FORCE:-0}
+NICE=${GENDB_NICE:-10}
+for k in TENANTS SWITCHES PORTS LBS BACKENDS RULES NICE; do
+    [[ ${!k} =~ ^[0-9]+$ ]] || die "GENDB_$k=${!k}: need an integer"
+done
+((TENANTS >= 1 && SWITCHES >= 1 && PORTS >= 1 && PORTS <= 190 && NICE <= 19)) ||
+    die "need GENDB_TENANTS >= 1, GENDB_SWITCHES >= 1, 1 <= GENDB_PORTS <= 190, GENDB_NICE <= 19"
+((TENANTS * SWITCHES < 65536)) || die "fewer than 65536 switches (one /24 of 10/8 each)"
+[[ $COMPACT == [01] && $FORCE == [01] ]] || die "GENDB_COMPACT and GENDB_FORCE: 0 or 1"
+ALL_PORTS=$((TENANTS * SWITCHES * (PORTS + 1)))
+TIMEOUT=${GENDB_TIMEOUT:-$((120 + ALL_PORTS / 10))}
+if ! [[ $TIMEOUT =~ ^[0-9]+$ ]] || ((TIMEOUT == 0)); then die "GENDB_TIMEOUT=$TIMEOUT: seconds, > 0"; fi
+
+OUT=${GENDB_OUT:-$REPO/target/gendb/$SIZE}
+NB=${GENDB_NB:-$OUT/ovnnb_db.db}
+SB=${GENDB_SB:-$OUT/ovnsb_db.db}
+STAMP=$SB.gendb
+for t in ovsdb-tool ovsdb-server ovsdb-client ovn-northd ovn-nbctl "$PY"; do
+    command -v "$t" >/dev/null || die "$t not found (ovn-central and openvswitch-switch's packages)"
+done
+
+# What the files are made from: a different line means generate again.
+params() {
+    printf 'gendb tenants=%s switches=%s ports=%s lbs=%s backends=%s rules=%s compact=%s' \
+        "$TENANTS" "$SWITCHES" "$PORTS" "$LBS" "$BACKENDS" "$RULES" "$COMPACT"
+    printf ' generator=%s ovn=%s ovs=%s schemas=%s\n' \
+        "$(cat "$GEN_PY" "${BASH_SOURCE[0]}" | sha1sum | cut -c1-12)" \
+        "$(ovn-northd --version | head -1 | awk '{ print $NF }')" \
+        "$(ovsdb-server --version | head -1 | awk '{ print $NF }')" \
+        "$(cat "$NB_SCHEMA" "$SB_SCHEMA" | sha1sum | cut -c1-12)"
+}
+PARAMS=$(params)
+stamp_value() { sed -n "s/^$1=//p" "$STAMP" 2>/dev/null; }
+
+if [[ $FORCE == 0 && -s $STAMP && -s $NB && -s $SB ]] &&
+    [[ $(head -1 "$STAMP") == "$PARAMS" ]] &&
+    [[ $(stat -c %s "$NB") == "$(stamp_value nb_bytes)" && $(stat -c %s "$SB") == "$(stamp_value sb_bytes)" ]]; then
+    say "cached: $NB and $SB match $STAMP"
+    echo "$(stamp_value summary) cached=1"
+    exit 0
+fi
+
+# ------------------------------------------------------------------ the daemons, teardown
+
+DEADLINE=$((SECONDS + TIMEOUT))
+left() {
+    local l=$((DEADLINE - SECONDS))
+    ((l > 0)) || die "GENDB_TIMEOUT ($TIMEOUT s) reached"
+    echo "$l"
+}
+
+MADE_WORK=0
+if [[ -n ${GENDB_WORK:-} ]]; then
+    W=$GENDB_WORK
+    mkdir -p "$W"
+    [[ -z $(ls -A "$W") ]] || die "GENDB_WORK=$W is not empty"
+else
+    W=$(mktemp -d /tmp/ovn-ocf-gendb.XXXXXX)
+    MADE_WORK=1
+fi
+W=$(cd "$W" && pwd)
+((${#W} < 90)) || die "GENDB_WORK=$W: too long a path for unix sockets"
+DAEMONS=(northd sb nb)   # stopped in this order
+
+# stop NAME: TERM to the daemon recorded in $W/NAME.pid ("pid starttime", the very
+# process), KILL after 10 s; nothing if it is gone.
+stop() {
+    local pid
+    pid=$(live_pid "$W/$1.pid") || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for _ in $(seq 100); do
+        live_pid "$W/$1.pid" >/dev/null || { rm -f "$W/$1.pid"; return 0; }
+        sleep 0.1
+    done
+    say "$1 (pid $pid) still there 10 s after TERM: KILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$W/$1.pid"
+}
+
+cleanup() {
+    local d
+    for d in "${DAEMONS[@]}"; do stop "$d"; done
+    if [[ $RC == 0 && $MADE_WORK == 1 ]]; then
+        rm -rf "$W"
+    else
+        rm -f "$W"/*.db "$W"/.*.db.~lock~
+        [[ $RC == 0 ]] || say "logs kept in $W"
+    fi
+}
+at_exit cleanup
+
+# start NAME CMD...: CMD in the background at GENDB_NICE, its "pid starttime" recorded.
+start() {
+    local name=$1 pid id
+    shift
+    nice -n "$NICE" "$@" </dev/null >>"$W/$name.out" 2>&1 &
+    pid=$!
+    id=$(proc_id "$pid") || die "$name exited at once: $(tail -3 "$W/$name.out")"
+    echo "$pid $id" >"$W/$name.pid"
+}
+
+# wait_sock NAME: until NAME's socket $W/NAME.sock is there (NAME alive meanwhile).
+wait_sock() {
+    while [[ ! -S $W/$1.sock ]]; do
+        live_pid "$W/$1.pid" >/dev/null || die "$1 exited: $(tail -3 "$W/$1.log" 2>/dev/null)"
+        left >/dev/null
+        sleep 0.05
+    done
+}
+
+server() {
+    start "$1" ovsdb-server "$W/$1.db" --remote="punix:$W/$1.sock" --unixctl="$W/$1.ctl" \
+        --no-chdir -vconsole:off -vfile:info --log-file="$W/$1.log"
+    wait_sock "$1"
+}
+
+# kv LINE KEY: KEY's value in a "k=v k=v" line.
+kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
+
+# ------------------------------------------------------------------------------ the work
+
+T0=$EPOCHREALTIME
+say "size $SIZE: $TENANTS tenants × $SWITCHES switches × $PORTS ports, $LBS LBs a tenant, in $W (limit $TIMEOUT s)"
+rm -f "$STAMP"
+ovsdb-tool create "$W/nb.db" "$NB_SCHEMA"
+ovsdb-tool create "$W/sb.db" "$SB_SCHEMA"
+server nb
+server sb
+
+t=$EPOCHREALTIME
+FILL=$(timeout -k 5 "$(left)" nice -n "$NICE" "$PY" "$GEN_PY" fill "$W/nb.sock" \
+    "$TENANTS" "$SWITCHES" "$PORTS" "$LBS" "$BACKENDS" "$RULES") ||
+    die "filling NB failed (server log $W/nb.log)"
+FILL_S=$(secs "$t")
+say "NB filled in $FILL_S s: $FILL"
+
+t=$EPOCHREALTIME
+start northd ovn-northd --ovnnb-db="unix:$W/nb.sock" --ovnsb-db="unix:$W/sb.sock" \
+    --unixctl="$W/northd.ctl" --no-chdir -vconsole:off -vfile:info --log-file="$W/northd.log"
+l=$(left)
+timeout -k 5 "$l" ovn-nbctl --db="unix:$W/nb.sock" --timeout="$l" --wait=sb sync ||
+    die "northd did not compute SB in time (northd log $W/northd.log)"
+NORTHD_S=$(secs "$t")
+NORTHD_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$(live_pid "$W/northd.pid")/status" 2>/dev/null || echo 0)
+say "SB computed by ovn-northd in $NORTHD_S s (its peak RSS $((NORTHD_RSS / 1024)) MiB)"
+
+NBC=$(timeout -k 5 "$(left)" "$PY" "$GEN_PY" count "$W/nb.sock" OVN_Northbound \
+    Logical_Switch Logical_Switch_Port Logical_Router ACL Load_Balancer Port_Group NAT DHCP_Options)
+SBC=$(timeout -k 5 "$(left)" "$PY" "$GEN_PY" count "$W/sb.sock" OVN_Southbound \
+    Datapath_Binding Port_Binding Logical_Flow Logical_DP_Group Multicast_Group Load_Balancer)
+say "NB: $NBC"
+say "SB: $SBC"
+for d in "${DAEMONS[@]}"; do stop "$d"; done
+
+if [[ $COMPACT == 1 ]]; then
+    t=$EPOCHREALTIME
+    for d in nb sb; do
+        timeout -k 5 "$(left)" nice -n "$NICE" ovsdb-tool compact "$W/$d.db"
+    done
+    say "compacted in $(secs "$t") s"
+fi
+mkdir -p "$(dirname "$NB")" "$(dirname "$SB")"
+mv -f "$W/nb.db" "$NB"
+mv -f "$W/sb.db" "$SB"
+NB_BYTES=$(stat -c %s "$NB")
+SB_BYTES=$(stat -c %s "$SB")
+SECS=$(secs "$T0")
+SUMMARY="GENDB size=$SIZE nb_bytes=$NB_BYTES sb_bytes=$SB_BYTES tenants=$TENANTS"
+SUMMARY+=" switches=$(kv "$NBC" Logical_Switch) ports=$(kv "$NBC" Logical_Switch_Port)"
+SUMMARY+=" routers=$(kv "$NBC" Logical_Router) acls=$(kv "$NBC" ACL) lbs=$(kv "$NBC" Load_Balancer)"
+SUMMARY+=" lflows=$(kv "$SBC" Logical_Flow) datapaths=$(kv "$SBC" Datapath_Binding)"
+SUMMARY+=" port_bindings=$(kv "$SBC" Port_Binding) compact=$COMPACT secs=$SECS"
+{
+    echo "$PARAMS"
+    echo "nb_bytes=$NB_BYTES"
+    echo "sb_bytes=$SB_BYTES"
+    echo "nb_counts=$NBC"
+    echo "sb_counts=$SBC"
+    echo "fill_secs=$FILL_S"
+    echo "northd_secs=$NORTHD_S"
+    echo "northd_peak_rss_kib=$NORTHD_RSS"
+    echo "generated=$(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "summary=$SUMMARY"
+} >"$STAMP.tmp"
+mv -f "$STAMP.tmp" "$STAMP"
+say "$NB ($NB_BYTES bytes) and $SB ($SB_BYTES bytes) in $SECS s"
+echo "$SUMMARY cached=0"
