@@ -18,7 +18,7 @@
 # transactions to NB's socket, one per tenant: why not ovn-nbctl, and the topology, is in
 # its docstring), then ovn-northd started against both and `ovn-nbctl --wait=sb sync` (the
 # nb_cfg barrier: northd has computed SB from all of NB); counts taken, northd and the
-# servers stopped by pid, both files compacted with `ovsdb-tool compact` (GENDB_COMPACT=1,
+# servers stopped by pid (northd first), both files compacted by their servers (`ovsdb-server/compact`; GENDB_COMPACT=1,
 # the default: what a deployment that has run a while has on disk, one snapshot record; 0
 # keeps every transaction: NB one per tenant, SB northd's), and moved to their paths.
 # Deterministic: the same parameters give the same topology (names, ids, MACs, addresses).
@@ -62,10 +62,10 @@ SB_SCHEMA=/usr/share/ovn/ovn-sb.ovsschema
 SIZE=${GENDB_SIZE:-tiny}
 case $SIZE in
 tiny) D_T=4 D_S=2 D_P=10 D_L=2 ;;
-small) D_T=20 D_S=10 D_P=40 D_L=3 ;;
-medium) D_T=80 D_S=10 D_P=40 D_L=3 ;;
-large) D_T=200 D_S=10 D_P=40 D_L=3 ;;
-xlarge) D_T=420 D_S=10 D_P=40 D_L=3 ;;
+small) D_T=10 D_S=10 D_P=40 D_L=3 ;;
+medium) D_T=40 D_S=10 D_P=40 D_L=3 ;;
+large) D_T=100 D_S=10 D_P=40 D_L=3 ;;
+xlarge) D_T=210 D_S=10 D_P=40 D_L=3 ;;
 custom) D_T=1 D_S=1 D_P=1 D_L=0 ;;
 *) die "GENDB_SIZE=$SIZE: tiny, small, medium, large, xlarge (or custom with the knobs)" ;;
 esac
@@ -93,7 +93,7 @@ OUT=${GENDB_OUT:-$REPO/target/gendb/$SIZE}
 NB=${GENDB_NB:-$OUT/ovnnb_db.db}
 SB=${GENDB_SB:-$OUT/ovnsb_db.db}
 STAMP=$SB.gendb
-for t in ovsdb-tool ovsdb-server ovsdb-client ovn-northd ovn-nbctl "$PY"; do
+for t in ovsdb-tool ovsdb-server ovs-appctl ovn-northd ovn-nbctl "$PY"; do
     command -v "$t" >/dev/null || die "$t not found (ovn-central and openvswitch-switch's packages)"
 done
 
@@ -228,15 +228,19 @@ SBC=$(timeout -k 5 "$(left)" "$PY" "$GEN_PY" count "$W/sb.sock" OVN_Southbound \
     Datapath_Binding Port_Binding Logical_Flow Logical_DP_Group Multicast_Group Load_Balancer)
 say "NB: $NBC"
 say "SB: $SBC"
-for d in "${DAEMONS[@]}"; do stop "$d"; done
-
+stop northd
 if [[ $COMPACT == 1 ]]; then
+    # By the servers themselves, the data being in their memory (a 25 MB SB: 4.6 s here;
+    # `ovsdb-tool compact` took 17 s for 50 MB); northd stopped first, nothing written after.
     t=$EPOCHREALTIME
     for d in nb sb; do
-        timeout -k 5 "$(left)" nice -n "$NICE" ovsdb-tool compact "$W/$d.db"
+        timeout -k 5 "$(left)" ovs-appctl --timeout="$(left)" -t "$W/$d.ctl" ovsdb-server/compact ||
+            die "ovsdb-server/compact of $d failed (log $W/$d.log)"
     done
     say "compacted in $(secs "$t") s"
 fi
+stop sb
+stop nb
 mkdir -p "$(dirname "$NB")" "$(dirname "$SB")"
 mv -f "$W/nb.db" "$NB"
 mv -f "$W/sb.db" "$SB"
