@@ -192,6 +192,14 @@ server() {
     wait_sock "$1"
 }
 
+# cpu_secs NAME: the CPU time (user + system) the daemon NAME has used so far.
+cpu_secs() {
+    local stat
+    stat=$(cat "/proc/$(live_pid "$W/$1.pid")/stat" 2>/dev/null) || { echo 0; return; }
+    # utime and stime: fields 14 and 15 of /proc/PID/stat, 12 and 13 after "comm) ".
+    awk -v t="$(getconf CLK_TCK)" '{ printf "%.1f", ($12 + $13) / t }' <<<"${stat##*) }"
+}
+
 # kv LINE KEY: KEY's value in a "k=v k=v" line.
 kv() { tr ' ' '\n' <<<"$1" | sed -n "s/^$2=//p"; }
 
@@ -220,7 +228,9 @@ timeout -k 5 "$l" ovn-nbctl --db="unix:$W/nb.sock" --timeout="$l" --wait=sb sync
     die "northd did not compute SB in time (northd log $W/northd.log)"
 NORTHD_S=$(secs "$t")
 NORTHD_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$(live_pid "$W/northd.pid")/status" 2>/dev/null || echo 0)
-say "SB computed by ovn-northd in $NORTHD_S s (its peak RSS $((NORTHD_RSS / 1024)) MiB)"
+NORTHD_CPU=$(cpu_secs northd)
+SB_CPU=$(cpu_secs sb)
+say "SB computed by ovn-northd in $NORTHD_S s (CPU: northd $NORTHD_CPU s, SB server $SB_CPU s; northd's peak RSS $((NORTHD_RSS / 1024)) MiB)"
 
 NBC=$(timeout -k 5 "$(left)" "$PY" "$GEN_PY" count "$W/nb.sock" OVN_Northbound \
     Logical_Switch Logical_Switch_Port Logical_Router ACL Load_Balancer Port_Group NAT DHCP_Options)
@@ -261,6 +271,9 @@ SUMMARY+=" port_bindings=$(kv "$SBC" Port_Binding) compact=$COMPACT secs=$SECS"
     echo "fill_secs=$FILL_S"
     echo "northd_secs=$NORTHD_S"
     echo "northd_peak_rss_kib=$NORTHD_RSS"
+    echo "northd_cpu_secs=$NORTHD_CPU"
+    echo "sb_server_cpu_secs=$SB_CPU"
+    echo "load=$(cut -d' ' -f1-3 /proc/loadavg)"
     echo "generated=$(date -u '+%Y-%m-%d %H:%M UTC')"
     echo "summary=$SUMMARY"
 } >"$STAMP.tmp"
