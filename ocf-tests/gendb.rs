@@ -39,14 +39,19 @@ fn gendb(out: &Path, env: &[(&str, &str)]) -> Vec<(String, String)> {
     let mut f = lines[0].split(' ');
     assert_eq!(f.next(), Some("GENDB"), "{}", lines[0]);
     f.map(|kv| {
-        let (k, v) = kv.split_once('=').unwrap_or_else(|| panic!("{kv} in {}", lines[0]));
+        let (k, v) = kv
+            .split_once('=')
+            .unwrap_or_else(|| panic!("{kv} in {}", lines[0]));
         (k.to_string(), v.to_string())
     })
     .collect()
 }
 
 fn field<'a>(s: &'a [(String, String)], k: &str) -> &'a str {
-    &s.iter().find(|(key, _)| key == k).unwrap_or_else(|| panic!("no {k}: {s:?}")).1
+    &s.iter()
+        .find(|(key, _)| key == k)
+        .unwrap_or_else(|| panic!("no {k}: {s:?}"))
+        .1
 }
 
 /// The rows of `table` in the database file `file` (`ovsdb-tool query`, offline).
@@ -58,13 +63,23 @@ fn rows(file: &Path, db: &str, table: &str) -> Vec<Value> {
         .arg(&q)
         .output()
         .unwrap();
-    assert!(o.status.success(), "ovsdb-tool query {} {q}: {}", file.display(), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "ovsdb-tool query {} {q}: {}",
+        file.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    v[0]["rows"].as_array().unwrap_or_else(|| panic!("{table}: {v}")).clone()
+    v[0]["rows"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{table}: {v}"))
+        .clone()
 }
 
 fn strings(rows: &[Value], col: &str) -> BTreeSet<String> {
-    rows.iter().map(|r| r[col].as_str().unwrap().to_string()).collect()
+    rows.iter()
+        .map(|r| r[col].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// A map column's value for `key` (OVSDB's ["map", [[k, v], ...]]).
@@ -85,14 +100,24 @@ fn set_members(v: &Value) -> Vec<Value> {
 
 /// How many records `ovsdb-tool show-log` lists in a database file.
 fn records(file: &Path) -> u64 {
-    let o = Command::new("ovsdb-tool").arg("show-log").arg(file).output().unwrap();
+    let o = Command::new("ovsdb-tool")
+        .arg("show-log")
+        .arg(file)
+        .output()
+        .unwrap();
     assert!(o.status.success(), "ovsdb-tool show-log {}", file.display());
-    String::from_utf8_lossy(&o.stdout).lines().filter(|l| l.starts_with("record ")).count() as u64
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .filter(|l| l.starts_with("record "))
+        .count() as u64
 }
 
 #[test]
 fn tiny_nb_and_the_sb_northd_computed_from_it() {
-    let dir = tempfile::Builder::new().prefix("ovn-ocf-gendb").tempdir().unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("ovn-ocf-gendb")
+        .tempdir()
+        .unwrap();
     let out = dir.path().join("tiny");
     let s = gendb(&out, &[("GENDB_FORCE", "1")]);
     let (nb, sb) = (out.join("ovnnb_db.db"), out.join("ovnsb_db.db"));
@@ -121,37 +146,65 @@ fn tiny_nb_and_the_sb_northd_computed_from_it() {
         let a = p["addresses"].as_str().unwrap();
         assert!(a.starts_with("fa:16:3e:") && a.contains(" 10."), "{p}");
         assert_eq!(p["port_security"], p["addresses"], "{p}");
-        assert!(map_get(&p["external_ids"], "neutron:security_group_ids").is_some(), "{p}");
+        assert!(
+            map_get(&p["external_ids"], "neutron:security_group_ids").is_some(),
+            "{p}"
+        );
     }
     let pg_ports: usize = pg.iter().map(|g| set_members(&g["ports"]).len()).sum();
-    assert_eq!(pg_ports as u64, VM_PORTS, "every VM port in its tenant's port group");
+    assert_eq!(
+        pg_ports as u64, VM_PORTS,
+        "every VM port in its tenant's port group"
+    );
     assert!(acl.iter().any(|a| a["action"] == "allow-related"
         && a["match"].as_str().unwrap().contains("tcp.dst == 22")));
-    for (k, n) in [("switches", SWITCHES + 1), ("routers", TENANTS), ("acls", TENANTS * 9),
-                   ("lbs", TENANTS * 2), ("ports", lsp.len() as u64)] {
+    for (k, n) in [
+        ("switches", SWITCHES + 1),
+        ("routers", TENANTS),
+        ("acls", TENANTS * 9),
+        ("lbs", TENANTS * 2),
+        ("ports", lsp.len() as u64),
+    ] {
         assert_eq!(field(&s, k), n.to_string(), "{k} in the summary");
     }
 
     // SB: northd ran. A datapath per switch and router, named after them.
     let dp = rows(&sb, "OVN_Southbound", "Datapath_Binding");
-    let dp_names: BTreeSet<String> =
-        dp.iter().filter_map(|d| map_get(&d["external_ids"], "name")).collect();
-    let nb_names: BTreeSet<String> = strings(&ls, "name").union(&strings(&lr, "name")).cloned().collect();
-    assert_eq!(dp_names, nb_names, "Datapath_Binding rows: a switch's or a router's each");
+    let dp_names: BTreeSet<String> = dp
+        .iter()
+        .filter_map(|d| map_get(&d["external_ids"], "name"))
+        .collect();
+    let nb_names: BTreeSet<String> = strings(&ls, "name")
+        .union(&strings(&lr, "name"))
+        .cloned()
+        .collect();
+    assert_eq!(
+        dp_names, nb_names,
+        "Datapath_Binding rows: a switch's or a router's each"
+    );
     // A port binding per LSP and LRP, and a chassisredirect one per gateway port.
     let pb = strings(&rows(&sb, "OVN_Southbound", "Port_Binding"), "logical_port");
     let mut want = strings(&lsp, "name");
     want.extend(strings(&lrp, "name"));
-    for p in lrp.iter().filter(|p| !set_members(&p["gateway_chassis"]).is_empty()) {
+    for p in lrp
+        .iter()
+        .filter(|p| !set_members(&p["gateway_chassis"]).is_empty())
+    {
         want.insert(format!("cr-{}", p["name"].as_str().unwrap()));
     }
     assert_eq!(pb, want, "Port_Binding rows");
     let lflows = rows(&sb, "OVN_Southbound", "Logical_Flow").len() as u64;
     assert!(lflows > 10 * VM_PORTS, "only {lflows} logical flows");
     assert_eq!(field(&s, "lflows"), lflows.to_string());
-    assert_eq!(rows(&sb, "OVN_Southbound", "Load_Balancer").len() as u64, TENANTS * 2);
+    assert_eq!(
+        rows(&sb, "OVN_Southbound", "Load_Balancer").len() as u64,
+        TENANTS * 2
+    );
     for (k, f) in [("nb_bytes", &nb), ("sb_bytes", &sb)] {
-        assert_eq!(field(&s, k), std::fs::metadata(f).unwrap().len().to_string());
+        assert_eq!(
+            field(&s, k),
+            std::fs::metadata(f).unwrap().len().to_string()
+        );
     }
     assert_eq!(field(&s, "cached"), "0");
 
@@ -159,9 +212,18 @@ fn tiny_nb_and_the_sb_northd_computed_from_it() {
     let before = std::fs::read(&sb).unwrap();
     let again = gendb(&out, &[]);
     assert_eq!(field(&again, "cached"), "1");
-    assert_eq!(again.iter().filter(|(k, _)| k != "cached").collect::<Vec<_>>(),
-               s.iter().filter(|(k, _)| k != "cached").collect::<Vec<_>>());
-    assert_eq!(std::fs::read(&sb).unwrap(), before, "the cached SB untouched");
+    assert_eq!(
+        again
+            .iter()
+            .filter(|(k, _)| k != "cached")
+            .collect::<Vec<_>>(),
+        s.iter().filter(|(k, _)| k != "cached").collect::<Vec<_>>()
+    );
+    assert_eq!(
+        std::fs::read(&sb).unwrap(),
+        before,
+        "the cached SB untouched"
+    );
 
     // Deterministic: another generation, uncompacted this time, the same ports.
     let out2 = dir.path().join("tiny2");
@@ -169,10 +231,22 @@ fn tiny_nb_and_the_sb_northd_computed_from_it() {
     assert_eq!(field(&s2, "cached"), "0");
     assert_eq!(field(&s2, "lflows"), field(&s, "lflows"));
     let key = |rows: &[Value]| -> BTreeSet<String> {
-        rows.iter().map(|p| format!("{} {} {}", p["name"], p["addresses"], p["port_security"])).collect()
+        rows.iter()
+            .map(|p| format!("{} {} {}", p["name"], p["addresses"], p["port_security"]))
+            .collect()
     };
-    assert_eq!(key(&rows(&out2.join("ovnnb_db.db"), "OVN_Northbound", "Logical_Switch_Port")), key(&lsp));
+    assert_eq!(
+        key(&rows(
+            &out2.join("ovnnb_db.db"),
+            "OVN_Northbound",
+            "Logical_Switch_Port"
+        )),
+        key(&lsp)
+    );
     // Compacted: the schema and one snapshot; not: every transaction (one per tenant).
     assert_eq!(records(&nb), 2);
-    assert!(records(&out2.join("ovnnb_db.db")) > 2 + TENANTS, "GENDB_COMPACT=0 keeps the history");
+    assert!(
+        records(&out2.join("ovnnb_db.db")) > 2 + TENANTS,
+        "GENDB_COMPACT=0 keeps the history"
+    );
 }
