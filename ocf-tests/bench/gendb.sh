@@ -28,13 +28,17 @@
 # both files have their recorded sizes, nothing is generated and the line is printed again
 # (cached=1). GENDB_FORCE=1 generates anyway.
 #
-# Sizes (GENDB_SIZE; tenants × switches per tenant × ports per switch, load balancers per
-# tenant), and the SB they gave on this machine (2 CPUs, OVN 23.03):
-#   tiny    4 × 2 × 10,   2 LBs   ~0.8 MB SB  (tests)
-#   small   20 × 10 × 40, 3 LBs   ~25 MB SB
-#   medium  80 × 10 × 40, 3 LBs   ~100 MB SB
-#   large   200 × 10 × 40, 3 LBs  ~250 MB SB  (extrapolated, not generated yet)
-#   xlarge  420 × 10 × 40, 3 LBs  ≥500 MB SB  (extrapolated, not generated yet)
+# Sizes (GENDB_SIZE): tenants × networks a tenant × VM ports a network, 3 load balancers a
+# tenant (tiny: 2); measured on this machine (2 CPUs shared with other benches, load 5-7,
+# everything at nice 10; OVN 23.03.1, OVS 3.1.0; wall time is mostly waiting for a CPU:
+# large's northd used 73 s of CPU and the SB server 54 s in its 530 s):
+#   size     tenants  NB       SB       ports   lflows   northd peak RSS  wall
+#   tiny     4×2×10   0.13 MB  0.85 MB     93     1466    19 MiB          2 s   (the test)
+#   small    10       3.8 MB   25 MB     4111    38408   292 MiB         24-27 s
+#   medium   40       15 MB    101 MB   16441   153098   1.1 GiB         284 s
+#   large    100      38 MB    253 MB   41101   382478   2.8 GiB         683 s
+#   xlarge   210      ~80 MB   ~530 MB  ~86000  ~803000  ~6 GiB          extrapolated
+# SB and NB grow linearly with the tenants (2.53 MB of SB each); northd's time faster.
 #
 # Knobs (env): GENDB_SIZE (tiny), GENDB_OUT (directory of the outputs; default
 # target/gendb/SIZE), GENDB_NB, GENDB_SB (the files; default GENDB_OUT/ovnnb_db.db and
