@@ -27,6 +27,7 @@ attached to each of the tenant's switches and its router.
 import json
 import socket
 import sys
+import time
 import uuid
 
 NS = uuid.UUID("6f766e2d-6f63-662d-6765-6e64622d6e73")
@@ -65,7 +66,14 @@ class Conn:
     def __init__(self, path):
         self.s = socket.socket(socket.AF_UNIX)
         self.s.settimeout(600)
-        self.s.connect(path)
+        for _ in range(100):  # the socket file exists from bind(), before listen()
+            try:
+                self.s.connect(path)
+                break
+            except ConnectionRefusedError:
+                time.sleep(0.05)
+        else:
+            self.s.connect(path)
         self.dec = json.JSONDecoder()
         self.buf = ""
         self.n = 0

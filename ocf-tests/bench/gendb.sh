@@ -17,10 +17,11 @@
 # a standalone ovsdb-server for each (unix sockets only), NB filled by gendb.py (JSON
 # transactions to NB's socket, one per tenant: why not ovn-nbctl, and the topology, is in
 # its docstring), then ovn-northd started against both and `ovn-nbctl --wait=sb sync` (the
-# nb_cfg barrier: northd has computed SB from all of NB); counts taken, northd and the
-# servers stopped by pid (northd first), both files compacted by their servers (`ovsdb-server/compact`; GENDB_COMPACT=1,
-# the default: what a deployment that has run a while has on disk, one snapshot record; 0
-# keeps every transaction: NB one per tenant, SB northd's), and moved to their paths.
+# nb_cfg barrier: northd has computed SB from all of NB); northd stopped (by pid, as
+# everything here), the rows counted, both files compacted by their own servers
+# (`ovsdb-server/compact`; GENDB_COMPACT=1, the default: what a deployment that has run a
+# while has on disk, one snapshot record; 0 keeps every transaction: NB's one per tenant,
+# SB's northd's), the servers stopped and the files moved to their paths.
 # Deterministic: the same parameters give the same topology (names, ids, MACs, addresses).
 #
 # A cache: beside the SB file, FILE.gendb records the parameters, the generator's and the
