@@ -133,6 +133,7 @@ left() {
 }
 
 MADE_WORK=0
+CHILD=""   # the command `bounded` waits for
 if [[ -n ${GENDB_WORK:-} ]]; then
     W=$GENDB_WORK
     mkdir -p "$W"
@@ -162,6 +163,7 @@ stop() {
 
 cleanup() {
     local d
+    [[ -z $CHILD ]] || kill -TERM "$CHILD" 2>/dev/null || true
     for d in "${DAEMONS[@]}"; do stop "$d"; done
     if [[ $RC == 0 && $MADE_WORK == 1 ]]; then
         rm -rf "$W"
@@ -180,6 +182,19 @@ start() {
     pid=$!
     id=$(proc_id "$pid") || die "$name exited at once: $(tail -3 "$W/$name.out")"
     echo "$pid $id" >"$W/$name.pid"
+}
+
+# bounded CMD...: CMD under `timeout` with what is left of GENDB_TIMEOUT, waited for in
+# the background: a signal to this script is acted on at once, and the teardown ends CMD
+# (its pid is a child of this shell, not yet reaped: never somebody else's).
+bounded() {
+    local rc=0 l
+    l=$(left) || exit 1
+    timeout -k 5 "$l" "$@" &
+    CHILD=$!
+    wait "$CHILD" || rc=$?
+    CHILD=""
+    return "$rc"
 }
 
 # wait_sock NAME: until NAME's socket $W/NAME.sock is there (NAME alive meanwhile).
@@ -219,17 +234,17 @@ server nb
 server sb
 
 t=$EPOCHREALTIME
-FILL=$(timeout -k 5 "$(left)" nice -n "$NICE" "$PY" "$GEN_PY" fill "$W/nb.sock" \
-    "$TENANTS" "$SWITCHES" "$PORTS" "$LBS" "$BACKENDS" "$RULES") ||
+bounded nice -n "$NICE" "$PY" "$GEN_PY" fill "$W/nb.sock" \
+    "$TENANTS" "$SWITCHES" "$PORTS" "$LBS" "$BACKENDS" "$RULES" >"$W/fill.out" ||
     die "filling NB failed (server log $W/nb.log)"
+FILL=$(cat "$W/fill.out")
 FILL_S=$(secs "$t")
 say "NB filled in $FILL_S s: $FILL"
 
 t=$EPOCHREALTIME
 start northd ovn-northd --ovnnb-db="unix:$W/nb.sock" --ovnsb-db="unix:$W/sb.sock" \
     --unixctl="$W/northd.ctl" --no-chdir -vconsole:off -vfile:info --log-file="$W/northd.log"
-l=$(left)
-timeout -k 5 "$l" ovn-nbctl --db="unix:$W/nb.sock" --timeout="$l" --wait=sb sync ||
+bounded ovn-nbctl --db="unix:$W/nb.sock" --timeout="$(left)" --wait=sb sync ||
     die "northd did not compute SB in time (northd log $W/northd.log)"
 NORTHD_S=$(secs "$t")
 NORTHD_RSS=$(awk '/^VmHWM/ { print $2 }' "/proc/$(live_pid "$W/northd.pid")/status" 2>/dev/null || echo 0)
@@ -239,10 +254,12 @@ say "SB computed by ovn-northd in $NORTHD_S s (CPU: northd $NORTHD_CPU s, SB ser
 
 # northd's work is done: stopped before the counts (it would keep the SB server busy).
 stop northd
-NBC=$(timeout -k 5 "$(left)" "$PY" "$GEN_PY" count "$W/nb.sock" OVN_Northbound \
-    Logical_Switch Logical_Switch_Port Logical_Router ACL Load_Balancer Port_Group NAT DHCP_Options)
-SBC=$(timeout -k 5 "$(left)" "$PY" "$GEN_PY" count "$W/sb.sock" OVN_Southbound \
-    Datapath_Binding Port_Binding Logical_Flow Logical_DP_Group Multicast_Group Load_Balancer)
+bounded "$PY" "$GEN_PY" count "$W/nb.sock" OVN_Northbound Logical_Switch Logical_Switch_Port \
+    Logical_Router ACL Load_Balancer Port_Group NAT DHCP_Options >"$W/nb.count"
+bounded "$PY" "$GEN_PY" count "$W/sb.sock" OVN_Southbound Datapath_Binding Port_Binding \
+    Logical_Flow Logical_DP_Group Multicast_Group Load_Balancer >"$W/sb.count"
+NBC=$(cat "$W/nb.count")
+SBC=$(cat "$W/sb.count")
 say "NB: $NBC"
 say "SB: $SBC"
 if [[ $COMPACT == 1 ]]; then
@@ -250,7 +267,7 @@ if [[ $COMPACT == 1 ]]; then
     # `ovsdb-tool compact` took 17 s for 50 MB); northd stopped above, nothing written after.
     t=$EPOCHREALTIME
     for d in nb sb; do
-        timeout -k 5 "$(left)" ovs-appctl --timeout="$(left)" -t "$W/$d.ctl" ovsdb-server/compact ||
+        bounded ovs-appctl --timeout="$(left)" -t "$W/$d.ctl" ovsdb-server/compact ||
             die "ovsdb-server/compact of $d failed (log $W/$d.log)"
     done
     say "compacted in $(secs "$t") s"
