@@ -25,6 +25,7 @@ LBS load balancers (a VIP:80 on the tenant's first subnet, BACKENDS VM ports :80
 attached to each of the tenant's switches and its router.
 """
 import json
+import select
 import socket
 import sys
 import time
@@ -84,19 +85,26 @@ class Conn:
         return self.n
 
     def reply(self):
+        """The next reply (echo requests answered). A decode is tried when the buffer has
+        doubled since the last try or nothing more is waiting on the socket: linear in a
+        reply's size (an SB's Logical_Flow select is tens of MB)."""
+        tried = 0
         while True:
             b = self.buf.lstrip()
-            if b:
+            if b and (len(b) >= 2 * tried or not select.select([self.s], [], [], 0)[0]):
+                tried = len(b)
                 try:
                     v, end = self.dec.raw_decode(b)
+                except ValueError:
+                    pass
+                else:
                     self.buf = b[end:]
+                    tried = 0
                     if v.get("method") == "echo":
                         self.s.sendall(json.dumps({"result": v["params"], "error": None,
                                                    "id": v["id"]}).encode())
                         continue
                     return v
-                except ValueError:
-                    pass
             chunk = self.s.recv(1 << 20)
             if not chunk:
                 sys.exit("gendb.py: ovsdb-server closed the connection")
