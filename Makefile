@@ -73,7 +73,7 @@ bench: deps build
 
 # A realistic NB (a Neutron-like topology: routers, switches, VM ports, port groups with
 # ACLs, load balancers, DHCP options) and the SB the real ovn-northd computes from it, at
-# GENDB_SIZE (tiny, small, medium, large, xlarge: ~1, 25, 100, 250, >=500 MB of SB) into
+# GENDB_SIZE (tiny, small, medium, large, xlarge: 0.85, 25, 101, 253, 532 MB of SB) into
 # GENDB_OUT (default target/gendb/SIZE); reused when already made with the same
 # parameters. Prints one GENDB line; knobs in ocf-tests/bench/gendb.sh.
 gendb:

@@ -30,16 +30,18 @@
 # (cached=1). GENDB_FORCE=1 generates anyway.
 #
 # Sizes (GENDB_SIZE): tenants × networks a tenant × VM ports a network, 3 load balancers a
-# tenant (tiny: 2); measured on this machine (2 CPUs shared with other benches, load 5-7,
-# everything at nice 10; OVN 23.03.1, OVS 3.1.0; wall time is mostly waiting for a CPU:
-# large's northd used 73 s of CPU and the SB server 54 s in its 530 s):
-#   size     tenants  NB       SB       ports   lflows   northd peak RSS  wall
-#   tiny     4×2×10   0.13 MB  0.85 MB     93     1466    19 MiB          2 s   (the test)
-#   small    10       3.8 MB   25 MB     4111    38408   292 MiB         24-27 s
-#   medium   40       15 MB    101 MB   16441   153098   1.1 GiB         284 s
-#   large    100      38 MB    253 MB   41101   382478   2.8 GiB         683 s
-#   xlarge   210      ~80 MB   ~530 MB  ~86000  ~803000  ~6 GiB          extrapolated
-# SB and NB grow linearly with the tenants (2.53 MB of SB each); northd's time faster.
+# tenant (tiny: 2); all measured on this machine (2 CPUs shared with other benches, load
+# 4-7, everything at nice 10; OVN 23.03.1, OVS 3.1.0). Wall time is mostly waiting for a
+# CPU: northd's CPU time is ~0.7 s a tenant (small 5.9 s, large 73 s, xlarge 148 s), the
+# SB server's ~0.5 s; SB and NB grow linearly, 2.53 MB and 0.38 MB a tenant:
+#   size     tenants  NB       SB        ports  lflows   northd peak RSS  northd wall  total
+#   tiny     4×2×10   0.13 MB  0.85 MB      93    1466     19 MiB           0.5 s       2 s
+#   small    10       3.8 MB   25.3 MB    4111   38408    292 MiB            16 s      24 s
+#   medium   40       15.3 MB  101 MB    16441  153098    1.1 GiB           214 s     284 s
+#   large    100      38.2 MB  253 MB    41101  382478    2.8 GiB           530 s     683 s
+#   xlarge   210      80.3 MB  532 MB    86311  803008    5.8 GiB           411 s     945 s
+# xlarge needs ~15 GB of RAM at its peak (the SB server 7.9 GB, northd 5.8 GB, NB 0.9 GB).
+# Its total included 7 min of counting rows, since cut (a reply decoder made linear).
 #
 # Knobs (env): GENDB_SIZE (tiny), GENDB_OUT (directory of the outputs; default
 # target/gendb/SIZE), GENDB_NB, GENDB_SB (the files; default GENDB_OUT/ovnnb_db.db and
@@ -70,7 +72,7 @@ tiny) D_T=4 D_S=2 D_P=10 D_L=2 ;;
 small) D_T=10 D_S=10 D_P=40 D_L=3 ;;
 medium) D_T=40 D_S=10 D_P=40 D_L=3 ;;
 large) D_T=100 D_S=10 D_P=40 D_L=3 ;;
-xlarge) D_T=210 D_S=10 D_P=40 D_L=3 ;;
+xlarge) D_T=210 D_S=10 D_P=40 D_L=3 ;;  # 532 MB: >= 500 MB with a margin
 custom) D_T=1 D_S=1 D_P=1 D_L=0 ;;
 *) die "GENDB_SIZE=$SIZE: tiny, small, medium, large, xlarge (or custom with the knobs)" ;;
 esac
