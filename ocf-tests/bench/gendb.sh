@@ -31,17 +31,19 @@
 #
 # Sizes (GENDB_SIZE): tenants × networks a tenant × VM ports a network, 3 load balancers a
 # tenant (tiny: 2); all measured on this machine (2 CPUs shared with other benches, load
-# 4-7, everything at nice 10; OVN 23.03.1, OVS 3.1.0). Wall time is mostly waiting for a
-# CPU: northd's CPU time is ~0.7 s a tenant (small 5.9 s, large 73 s, xlarge 148 s), the
-# SB server's ~0.5 s; SB and NB grow linearly, 2.53 MB and 0.38 MB a tenant:
-#   size     tenants  NB       SB        ports  lflows   northd peak RSS  northd wall  total
-#   tiny     4×2×10   0.13 MB  0.85 MB      93    1466     19 MiB           0.5 s       2 s
-#   small    10       3.8 MB   25.3 MB    4111   38408    292 MiB            16 s      24 s
-#   medium   40       15.3 MB  101 MB    16441  153098    1.1 GiB           214 s     284 s
-#   large    100      38.2 MB  253 MB    41101  382478    2.8 GiB           530 s     683 s
-#   xlarge   210      80.3 MB  532 MB    86311  803008    5.8 GiB           411 s     945 s
-# xlarge needs ~15 GB of RAM at its peak (the SB server 7.9 GB, northd 5.8 GB, NB 0.9 GB).
-# Its total included 7 min of counting rows, since cut (a reply decoder made linear).
+# 3-7, everything at nice 10; OVN 23.03.1, OVS 3.1.0), ranges over two runs. Wall time is
+# mostly waiting for a CPU: northd's CPU time is ~0.7 s a tenant, the SB server's ~0.45 s.
+# SB and NB grow linearly, 2.53 MB and 0.38 MB a tenant, and the same size gave the same
+# bytes each time:
+#   size    tenants  NB       SB        ports  lflows  northd: RSS   CPU    wall      total
+#   tiny    4×2×10   0.13 MB  0.85 MB      93    1466       19 MiB  0.1 s  0.5 s     2 s
+#   small   10       3.8 MB   25.3 MB    4111   38408      292 MiB  5.9 s  16 s      24-27 s
+#   medium  40       15.3 MB  101 MB    16441  153098      1.1 GiB  29 s   68-214 s  94-284 s
+#   large   100      38.2 MB  253 MB    41101  382478      2.8 GiB  66 s   173-530 s 233-683 s
+#   xlarge  210      80.3 MB  532 MB    86311  803008      5.8 GiB  148 s  388-411 s 524 s
+# (The first runs of medium and large counted rows while northd still ran, and xlarge's
+# first, 945 s, spent 7 min decoding the count: both since fixed.) xlarge needs ~15 GB of
+# RAM at its peak: the SB server 7.9 GB, northd 5.8 GB, NB's server 0.9 GB.
 #
 # Knobs (env): GENDB_SIZE (tiny), GENDB_OUT (directory of the outputs; default
 # target/gendb/SIZE), GENDB_NB, GENDB_SB (the files; default GENDB_OUT/ovnnb_db.db and
