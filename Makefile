@@ -10,6 +10,8 @@
 #   make cloud-smoke  shape A with a real Neutron and ovn-controller; no ping may be lost
 #   make cloud-scenarios  the same cloud through power-offs with NB or SB lost (make test
 #                  runs it)
+#   make gendb     a realistic NB and the SB ovn-northd computes from it (GENDB_SIZE,
+#                  GENDB_OUT; ocf-tests/bench/gendb.sh)
 
 PREFIX   ?= /usr/local
 OCF_ROOT ?= /usr/lib/ocf
@@ -26,7 +28,7 @@ AGENTS   := ovsdb-server ovn-northd
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 
-.PHONY: all build deps install uninstall test bench fuzz soak load readme clean demo demo-down cluster-smoke cloud-smoke cloud-scenarios
+.PHONY: all build deps install uninstall test bench fuzz soak load readme clean demo demo-down cluster-smoke cloud-smoke cloud-scenarios gendb
 
 all: build
 
@@ -68,6 +70,15 @@ test: deps
 
 bench: deps build
 	ocf-tests/bench/run.sh
+
+# A realistic NB (a Neutron-like topology: routers, switches, VM ports, port groups with
+# ACLs, load balancers, DHCP options) and the SB the real ovn-northd computes from it, at
+# GENDB_SIZE (tiny, small, medium, large, xlarge: 0.85, 25, 101, 253, 532 MB of SB) into
+# GENDB_OUT (default target/gendb/SIZE); reused when already made with the same
+# parameters. Prints one GENDB line; knobs in ocf-tests/bench/gendb.sh.
+gendb:
+	GENDB_SIZE=$(or $(GENDB_SIZE),tiny) $(if $(GENDB_OUT),GENDB_OUT=$(GENDB_OUT)) \
+	  ocf-tests/bench/gendb.sh
 
 # Property-test fuzzing at scale (ocf-tests/fuzz.rs): FUZZ_CASES per target (make test
 # runs the same targets with 256). 200000 took 69 s here.
