@@ -30,8 +30,9 @@ costs at most that much before the next remote or attempt.
         "<s from T0 to the exit>". Exit 1 after SECS.
     nbclient.py check REMOTES TAG LOG...
         Every name the LOGs hold (read before the query) is an Address_Set in NB; prints
-        "<n acked> <n missing> <first missing names>" (exit 1 if any is missing), then
-        deletes the Address_Sets with external_ids w=TAG.
+        "<n acked> <n missing>" for each LOG on one line (the first missing names on
+        stderr; exit 1 if any is missing), then deletes the Address_Sets with
+        external_ids w=TAG.
     nbclient.py tput REMOTES SECS
         One connection to the leader, single-row inserts back to back for SECS seconds;
         prints "<transactions> <per s> <p50 ms> <p99 ms> <max ms>"; then deletes them.
@@ -301,7 +302,7 @@ def cmd_check(remotes, tag, *logs):
     global TIMEOUT
     TIMEOUT = 10.0
     remotes = parse_remotes(remotes)
-    names = [a[2] for path in logs for a in read_log(path)]  # read before the query
+    names = [[a[2] for a in read_log(path)] for path in logs]  # read before the query
     deadline = time.monotonic() + 60
     while True:
         try:
@@ -314,15 +315,18 @@ def cmd_check(remotes, tag, *logs):
                 return 2
             time.sleep(0.2)
     have = {r["name"] for r in rows}
-    missing = [n for n in names if n not in have]
-    print("%d %d %s" % (len(names), len(missing), " ".join(missing[:5])))
+    missing = [[n for n in log if n not in have] for log in names]
+    print(" ".join("%d %d" % (len(n), len(m)) for n, m in zip(names, missing)))
+    for m in missing:
+        if m:
+            print("missing: %s" % " ".join(m[:5]), file=sys.stderr)
     try:
         one_transact(remotes, NB, [{"op": "delete", "table": "Address_Set",
                                     "where": [["external_ids", "includes",
                                                ["map", [["w", tag]]]]]}])
     except (OSError, RpcError, ValueError) as e:
         print("cleanup of %s failed: %s" % (tag, e), file=sys.stderr)
-    return 1 if missing else 0
+    return 1 if any(missing) else 0
 
 
 def cmd_tput(remotes, secs):

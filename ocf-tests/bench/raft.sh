@@ -19,14 +19,19 @@
 # requires, NB and SB). Triggers, RAFT_RUNS each per timer:
 #   kill -9   of the NB leader's ovsdb-server (its pid from ovnnb_db.pid, checked to be
 #             the leader: `cluster/status` says Role: leader); restarted by ovn-ctl after;
-#   power-off of the NB leader's node through the power switch (SIGKILL of the node's
-#             init, its netns leaves the wire: what the fence agent does); powered on
-#             again after, its servers and northd started again (they rejoin).
+#   power-off of the NB leader's node through the power switch (`cluster.sh power off`:
+#             SIGKILL of the node's init, its netns leaves the wire; the time starts
+#             once that is done); powered on again after, its servers and northd
+#             started again (they rejoin).
 # ovn-ocf: `cluster.sh up` (2 nodes, stonith on), `cluster.sh shape A` (README's lines:
 # the LUN mounted `options=sync`), clients through the VIP; kill -9 of the NB
-# ovsdb-server on the serving node; power-off = `stonith_admin --fence` of the serving
-# node. The incumbent: OVN's documented setup as failover.sh makes it (INC_CMDS of
-# cluster/lib.sh pushed at once with `pcs -f`), same triggers.
+# ovsdb-server on the serving node; power-off of the serving node the same way as for
+# RAFT: nobody tells Pacemaker, Corosync finds the node gone (token 1000 ms) and
+# Pacemaker fences it (the fence agent finds it off) before it moves the service, unlike
+# failover.sh, whose `stonith_admin --fence` tells Pacemaker at once. After the run the
+# node is powered on once Pacemaker's fence history has that fencing. The incumbent:
+# OVN's documented setup as failover.sh makes it (INC_CMDS of cluster/lib.sh pushed at
+# once with `pcs -f`), same triggers, no offset within its monitor cycle.
 #
 # Clients, all from the client netns (198.51.100.200), both running through every
 # repetition (nbclient.py has the details):
@@ -412,33 +417,39 @@ trigger_kill() {
     say "$SYS kill -9: NB ovsdb-server pid $pid on $VICTIM"
 }
 
-# Power-off of SERVE: RAFT through the power switch; the Pacemaker systems through the
-# fence agent (stonith_admin on the other node, in the background: FENCE_PID).
-FENCE_PID=""
+# Power-off of SERVE through the power switch (SIGKILL of the node's init; its netns
+# leaves the wire): a power cut nobody announces; T0 once it is done.
 trigger_power() {
-    local peer
     VICTIM=$SERVE
-    if [[ $SYS == raft-* ]]; then
-        T0=$(now)
-        "$C" power off "$VICTIM" >&2 || die "power off $VICTIM failed"
-    else
-        peer=$(other "$VICTIM")
-        rm -f "$WORK/fence.done"
-        T0=$(now)
-        {
-            local frc=0
-            timeout -k 5 100 "$C" exec "$peer" timeout 90 stonith_admin --fence "$VICTIM" --timeout 60 \
-                >"$WORK/fence.log" 2>&1 || frc=$?
-            echo "$frc" >"$WORK/fence.done"
-        } &
-        FENCE_PID=$!
-    fi
+    [[ $SYS == raft-* ]] || FENCES=$(fence_count "$VICTIM")
+    "$C" power off "$VICTIM" >&2 || die "power off $VICTIM failed"
+    T0=$(now)
     say "$SYS power-off of $VICTIM"
+}
+
+# fence_count NODE: how many successful fencings of NODE Pacemaker's history holds.
+fence_count() {
+    local n
+    n=$("$C" exec "$(other "$1")" stonith_admin --history "$1" 2>/dev/null | grep -c "successful") || true
+    echo "${n:-0}"
+}
+
+# fenced NODE: Pacemaker's fence history has one more successful fencing of NODE than
+# before the trigger (FENCES): a fence coming after the node is powered on again would
+# cut it off again.
+FENCES=0
+fenced() {
+    local t0
+    t0=$(now)
+    until (($(fence_count "$1") > FENCES)); do
+        past "$t0" "$LIMIT" && die "no new successful fencing of $1 after $LIMIT s"
+        sleep 0.5
+    done
 }
 
 # Back to three members / two nodes, everything served as before the trigger.
 restore() { # TRIGGER
-    local n frc
+    local n
     if [[ $SYS == raft-* ]]; then
         if [[ $1 == kill ]]; then
             raft_start_nb "$VICTIM"
@@ -456,9 +467,7 @@ restore() { # TRIGGER
         return 0
     fi
     if [[ $1 == power ]]; then
-        wait "$FENCE_PID" || true
-        read -r frc <"$WORK/fence.done" || die "stonith_admin result missing"
-        ((frc == 0)) || die "stonith_admin --fence $VICTIM failed ($frc): $(cat "$WORK/fence.log")"
+        fenced "$VICTIM"
         "$C" power on "$VICTIM" >&2
         "$C" wait-online "$LIMIT" >&2
     fi
@@ -501,12 +510,10 @@ rep() { # TRIGGER RUN
     read -r sb_n <"$WORK/sbvis-nbctl"
     sleep 1
     clients_stop
-    out=$("$C" client python3 "$NBC" check "$NB_REMOTES" "$tag" "$WORK/fresh-$tag.log") || true
-    read -r acks_f lost_f _ <<<"$out"
-    [[ $lost_f =~ ^[0-9]+$ ]] || die "$SYS $trig #$run: check failed: $out"
-    out=$("$C" client python3 "$NBC" check "$NB_REMOTES" "$tag" "$WORK/nbctl-$tag.log") || true
-    read -r acks_n lost_n _ <<<"$out"
-    [[ $lost_n =~ ^[0-9]+$ ]] || die "$SYS $trig #$run: check failed: $out"
+    out=$("$C" client python3 "$NBC" check "$NB_REMOTES" "$tag" "$WORK/fresh-$tag.log" \
+        "$WORK/nbctl-$tag.log") || true
+    read -r acks_f lost_f acks_n lost_n <<<"$out"
+    [[ $lost_f =~ ^[0-9]+$ && $lost_n =~ ^[0-9]+$ ]] || die "$SYS $trig #$run: check failed: $out"
     say "$SYS $trig #$run on $VICTIM: next write fresh ${f_first} s, nbctl ${n_first} s; in SB fresh ${sb_f} s, nbctl ${sb_n} s; lost ${lost_f}/${acks_f} fresh, ${lost_n}/${acks_n} nbctl (northd active on $northd)"
     add "$SYS,$trig,fresh" "$f_first"
     add "$SYS,$trig,nbctl" "$n_first"
@@ -556,6 +563,9 @@ run_system() { # raft | ovn-ocf | incumbent
         for ((r = 1; r <= RUNS; r++)); do rep power "$r"; done
         daemons_stop
     fi
+    mkdir -p "$RAW/raft-clients"
+    cp "$WORK"/*.log "$RAW/raft-clients/" 2>/dev/null || true
+    rm -f "$WORK"/*.log
     cluster_down
 }
 
@@ -607,7 +617,7 @@ write_section() {
             if [[ $trig == kill ]]; then
                 echo "**kill -9 of the NB ovsdb-server** (RAFT: the leader's; Pacemaker systems: the serving one)"
             else
-                echo "**power-off of its node** (RAFT: the NB leader's node through the power switch; Pacemaker systems: \`stonith_admin --fence\`)"
+                echo "**power-off of its node** (the power switch: SIGKILL of the node's init, its netns off the wire; nobody tells the cluster)"
             fi
             echo
             echo "| system | next write, fresh | next write, nbctl | in SB, fresh | in SB, nbctl | lost / acknowledged |"
@@ -645,6 +655,27 @@ write_section() {
                 echo "- $(label "$s"), $trig: fresh $(runs_list "$s,$trig,fresh"); nbctl $(runs_list "$s,$trig,nbctl"); in SB fresh $(runs_list "$s,$trig,sbfresh"), nbctl $(runs_list "$s,$trig,sbnbctl")$([[ $s != raft-* ]] || echo "; active northd before each run: $(runs_list "$s,$trig,northd")")"
             done
         done
+        echo
+        echo "What the times are made of (mechanisms; the runs above are the figures):"
+        echo
+        echo "- RAFT: a new NB leader about one election timer (+ up to one more, random) after"
+        echo "  the leader is gone; a client must then find it: the fresh client asks each remote"
+        echo "  whether it is the leader. OVN's IDL (ovn-nbctl's daemon, and ovn-northd, whose"
+        echo "  NB connection decides the \"in SB\" figures) reconnects with its backoff (1, 2, 4, 8 s"
+        echo "  between attempts) and, leader-only, drops a follower and tries the next remote."
+        echo "  A killed server's connections are reset at once; a powered-off node's are not:"
+        echo "  the IDL learns it from its inactivity probe, or from the TCP reset or timeout"
+        echo "  of a request it sends."
+        echo "- ovn-ocf and the incumbent: one address (the VIP). After a kill -9 the client's"
+        echo "  connections are reset at once and it reconnects, with the same backoff, until the"
+        echo "  restarted server listens. After a power-off the old connections stay half-open"
+        echo "  until the VIP answers on a surviving node, which resets them on the client's next"
+        echo "  packet. Reconnects refused while no server listens on the VIP push the IDL's"
+        echo "  backoff further (ovn-ocf's group adds the VIP before NB listens; the incumbent adds"
+        echo "  it after the promotion, when its servers already run). The daemons' logs:"
+        echo "  \`target/bench/raft-clients/\`."
+        echo "- Writes: RAFT commits each transaction on a majority (fsync on each), ovn-ocf"
+        echo "  writes the LUN mounted \`sync\`, the incumbent its local file with no fsync."
         echo
         echo "Machine: $(nproc) CPUs; load average at the start $LOAD_START, at the end $(cut -d' ' -f1-3 /proc/loadavg);"
         echo "run under \`nice -n 5\` with other work on the machine. $(ovsdb-server --version | head -1),"
