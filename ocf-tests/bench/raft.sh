@@ -226,8 +226,16 @@ clients_stop() {
 
 # ------------------------------------------------------------------ RAFT
 
+# disks NODE: the node's own /var/lib/ovn and /var/log/ovn are mounted (else they would
+# be the host's).
+disks() {
+    "$C" exec "$1" sh -c 'mountpoint -q /var/lib/ovn && mountpoint -q /var/log/ovn' 2>/dev/null ||
+        die "$1: /var/lib/ovn or /var/log/ovn is not the node's own mount"
+}
+
 raft_start_dbs() { # NODE: ovn-ctl's clustered NB and SB (create on node1, join elsewhere)
     local node=$1 ip join=()
+    disks "$node"
     ip=$(ip_of "$node")
     if [[ $node != node1 ]]; then
         join=(--db-nb-cluster-remote-addr="$(ip_of node1)" --db-sb-cluster-remote-addr="$(ip_of node1)")
@@ -239,6 +247,7 @@ raft_start_dbs() { # NODE: ovn-ctl's clustered NB and SB (create on node1, join 
 
 raft_start_nb() { # NODE: only NB again (after its kill -9)
     local node=$1 ip join=()
+    disks "$node"
     ip=$(ip_of "$node")
     [[ $node == node1 ]] || join=(--db-nb-cluster-remote-addr="$(ip_of node1)")
     "$C" exec "$node" "$CTL" --db-nb-cluster-local-addr="$ip" "${join[@]}" \
@@ -247,6 +256,7 @@ raft_start_nb() { # NODE: only NB again (after its kill -9)
 }
 
 raft_start_northd() {
+    disks "$1"
     "$C" exec "$1" "$CTL" --ovn-manage-ovsdb=no --ovn-northd-nb-db="$(remotes 6641)" \
         --ovn-northd-sb-db="$(remotes 6642)" start_northd >/dev/null 2>&1 ||
         die "$1: ovn-ctl start_northd failed"
@@ -455,9 +465,11 @@ restore() { # TRIGGER
             raft_start_nb "$VICTIM"
         else
             "$C" power on "$VICTIM" >&2
+            # Its disks first: until node-init has mounted them, /var/lib/ovn and
+            # /var/log/ovn inside the node are the host's own.
             n=$(now)
-            until "$C" exec "$VICTIM" test -d /run/ovn 2>/dev/null; do
-                past "$n" 30 && die "$VICTIM: not booted after power on"
+            until "$C" exec "$VICTIM" sh -c 'mountpoint -q /var/lib/ovn && mountpoint -q /var/log/ovn && mountpoint -q /etc/ovn' 2>/dev/null; do
+                past "$n" 30 && die "$VICTIM: its disks are not mounted 30 s after power on"
                 sleep 0.1
             done
             raft_start_dbs "$VICTIM"
