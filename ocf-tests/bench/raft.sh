@@ -437,10 +437,11 @@ trigger_power() {
     say "$SYS power-off of $VICTIM"
 }
 
-# fence_count NODE: how many successful fencings of NODE Pacemaker's history holds.
+# fence_count NODE: how many successful fencings of NODE Pacemaker's history holds
+# (--verbose: without it, only the latest per node).
 fence_count() {
     local n
-    n=$("$C" exec "$(other "$1")" stonith_admin --history "$1" 2>/dev/null | grep -c "successful") || true
+    n=$("$C" exec "$(other "$1")" stonith_admin --history "$1" --verbose 2>/dev/null | grep -c "successful") || true
     echo "${n:-0}"
 }
 
