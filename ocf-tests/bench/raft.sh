@@ -7,9 +7,9 @@
 #
 #   OVN_OCF_BIN=/usr/local/sbin/ovn-ocf ocf-tests/bench/raft.sh --report /tmp/raft.md
 #
-# RAFT, as OVN documents it (ovn-ctl's clustered mode, Documentation/topics/
-# ovsdb-clustering... in ovn-ctl(8): `--db-{nb,sb}-cluster-local-addr`, the other members
-# `--db-{nb,sb}-cluster-remote-addr` of the first one): `cluster.sh up --nodes 3`
+# RAFT, as OVN documents it (ovn-ctl(8)'s clustered databases: every node
+# `--db-{nb,sb}-cluster-local-addr`, the others also `--db-{nb,sb}-cluster-remote-addr`
+# of the first one): `cluster.sh up --nodes 3`
 # (Pacemaker runs in the nodes but manages nothing; stonith off), then in every node
 # `ovn-ctl start_ovsdb` (clustered NB and SB, ovsdb-tool create-cluster on node1,
 # join-cluster on node2 and node3; client remotes ptcp:6641 and ptcp:6642) and `ovn-ctl
