@@ -74,8 +74,8 @@ check_knobs() {
     if ! [[ ${RAFT_RUNS:-3} =~ ^[0-9]+$ ]] || ((${RAFT_RUNS:-3} < 1)); then
         die "RAFT_RUNS=$RAFT_RUNS: need an integer >= 1"
     fi
-    [[ $RAFT_SYSTEMS == none || $RAFT_SYSTEMS =~ ^\ *((raft|ovn-ocf|incumbent)\ *)+$ ]] ||
-        die "RAFT_SYSTEMS=$RAFT_SYSTEMS: raft, ovn-ocf and/or incumbent, or none"
+    [[ $RAFT_SYSTEMS == none || $RAFT_SYSTEMS =~ ^\ *((raft|ovn-ocf|incumbent|idl)\ *)+$ ]] ||
+        die "RAFT_SYSTEMS=$RAFT_SYSTEMS: raft, ovn-ocf, incumbent and/or idl, or none"
 }
 
 # figure_start [--report FILE]: the checks and the temp directory every figure needs;

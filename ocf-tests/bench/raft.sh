@@ -54,7 +54,10 @@
 #
 # Knobs (env): RAFT_RUNS (3) per trigger, timer and system; RAFT_TIMERS ("1000 5000");
 # RAFT_TPUT_SECS (10); RAFT_LIMIT (120); RAFT_CLUSTER (raft: the harness's cluster name;
-# the script refuses one that exists); RAFT_SYSTEMS ("raft ovn-ocf incumbent");
+# the script refuses one that exists); RAFT_SYSTEMS ("raft ovn-ocf incumbent"; add idl
+# for OVN's IDL reconnect schedule: a standalone NB on node1 killed and started again
+# after each of RAFT_IDL_DELAYS ("0.3 0.7 1.3 2 3.5") seconds, the next write of both
+# clients; its own table, RAFT_RUNS per delay);
 # OVN_OCF_BIN (/usr/local/sbin/ovn-ocf) for ovn-ocf's cluster.
 # Options: --report FILE (append the markdown section; default stdout), --raw DIR (raw
 # data, default target/bench).
@@ -83,6 +86,7 @@ TIMERS=${RAFT_TIMERS:-1000 5000}
 TPUT_SECS=${RAFT_TPUT_SECS:-10}
 LIMIT=${RAFT_LIMIT:-120}
 SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf incumbent}
+IDL_DELAYS=${RAFT_IDL_DELAYS:-0.3 0.7 1.3 2 3.5}
 REPORT=/dev/stdout
 
 usage() { sed -n '2,/^# Markdown backticks/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
@@ -102,8 +106,11 @@ if ! [[ $TPUT_SECS =~ ^[0-9]+$ ]] || ((TPUT_SECS < 1)); then die "RAFT_TPUT_SECS
 for t in $TIMERS; do
     if ! [[ $t =~ ^[0-9]+$ ]] || ((t < 100 || t > 600000)); then die "RAFT_TIMERS: $t is not 100..600000 ms"; fi
 done
+for d in $IDL_DELAYS; do
+    [[ $d =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "RAFT_IDL_DELAYS: $d is not a number of seconds"
+done
 for s in $SYSTEMS; do
-    case $s in raft | ovn-ocf | incumbent) ;; *) die "RAFT_SYSTEMS: raft, ovn-ocf and/or incumbent, not $s" ;; esac
+    case $s in raft | ovn-ocf | incumbent | idl) ;; *) die "RAFT_SYSTEMS: raft, ovn-ocf, incumbent and/or idl, not $s" ;; esac
 done
 
 CTL=/usr/share/ovn/scripts/ovn-ctl
@@ -548,8 +555,61 @@ measure_tput() {
     say "$SYS throughput: $n single-row transactions in $TPUT_SECS s = $rate/s, p50 $p50 ms, p99 $p99 ms, max $max ms"
 }
 
-run_system() { # raft | ovn-ocf | incumbent
+# The IDL's own reconnect schedule, which sets most of the nbctl figures: one standalone
+# NB ovsdb-server on node1 (tcp:IP:6641, no Pacemaker, stonith off), both writers
+# running; kill -9 of the server, started again D s later (RAFT_IDL_DELAYS); the next
+# acknowledged write of each client.
+idl_nb() { # start the standalone NB on node1
+    "$C" exec node1 ovsdb-server --detach --no-chdir --pidfile=/run/ovn/idl-nb.pid \
+        --remote="ptcp:$NB_PORT:$(ip_of node1)" --unixctl=/run/ovn/idl-nb.ctl \
+        --log-file=/var/log/ovn/idl-nb.log /var/lib/ovn/idl-nb.db || die "idl: ovsdb-server did not start"
+}
+
+run_idl() {
+    local d r k=0 pid t1 out f
+    SYS=idl
+    cluster_up
+    "$C" exec node1 pcs property set stonith-enabled=false >/dev/null
+    disks node1
+    "$C" exec node1 ovsdb-tool create /var/lib/ovn/idl-nb.db /usr/share/ovn/ovn-nb.ovsschema ||
+        die "idl: ovsdb-tool create failed"
+    idl_nb
+    NB_REMOTES=tcp:$(ip_of node1):$NB_PORT
+    daemon_start d-write
+    for d in $IDL_DELAYS; do
+        for ((r = 1; r <= RUNS; r++)); do
+            k=$((k + 1))
+            client_start fresh "idl_$k"
+            client_start nbctl "idl_$k"
+            # The IDL's backoff starts again at 1 s only after a connection that lasted
+            # longer than the backoff (at most 8 s): connected that long before each kill.
+            sleep 9
+            pid=$("$C" exec node1 cat /run/ovn/idl-nb.pid | tr -dc '0-9')
+            T0=$("$C" exec node1 sh -c 'kill -KILL "$1" && date +%s.%N' sh "$pid") || T0=""
+            [[ $T0 =~ ^[0-9]+\.[0-9]+$ ]] || die "idl: kill -KILL $pid failed"
+            sleep "$d"
+            idl_nb
+            t1=$(now)
+            add "idl,$d,listen" "$(secs "$T0" "$t1")"
+            out=$("$C" client python3 "$NBC" first "$WORK/fresh-idl_$k.log" "$T0" "$LIMIT") || die "idl fresh: $out"
+            f=${out% *}
+            add "idl,$d,fresh" "$f"
+            out=$("$C" client python3 "$NBC" first "$WORK/nbctl-idl_$k.log" "$T0" "$LIMIT") || die "idl nbctl: $out"
+            add "idl,$d,nbctl" "${out% *}"
+            clients_stop
+            say "idl: restarted after $d s (listening after $(secs "$T0" "$t1") s): next write fresh $f s, nbctl ${out% *} s"
+        done
+    done
+    daemons_stop
+    cluster_down
+}
+
+run_system() { # raft | ovn-ocf | incumbent | idl
     local r t
+    if [[ $1 == idl ]]; then
+        run_idl
+        return 0
+    fi
     if [[ $1 == raft ]]; then
         SYS=raft-boot
         raft_up
@@ -660,6 +720,19 @@ write_section() {
             echo "| $(label "$s") | **$rate** | $p50 ms | $p99 ms | $max ms |"
         done
         echo
+        if [[ " $SYSTEMS " == *" idl "* ]]; then
+            echo "OVN's IDL after a kill -9 (\`RAFT_SYSTEMS=idl\`): one standalone NB ovsdb-server (no"
+            echo "Pacemaker), killed and started again D s later, each kill after 9 s connected (the IDL"
+            echo "starts its backoff at 1 s again only after a connection longer than the backoff);"
+            echo "both clients writing every 50 ms; s after the kill, median (min–max) of ${RUNS}:"
+            echo
+            echo "| D | listening again | next write, fresh | next write, nbctl (IDL) |"
+            echo "|---:|---:|---:|---:|"
+            for d in $IDL_DELAYS; do
+                echo "| $d s | $(cell "idl,$d,listen") | $(cell "idl,$d,fresh") | $(cell "idl,$d,nbctl") |"
+            done
+            echo
+        fi
         echo "Every run, in order (s; next write fresh / nbctl, in SB fresh / nbctl):"
         echo
         for s in "${systems[@]}"; do

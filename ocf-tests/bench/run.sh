@@ -46,7 +46,8 @@
 #              namespace cluster's name; see failover.sh), REBUILD_SIZES ("medium large":
 #              cloud.sh's sizes, ≈ 200 and ≈ 1000 ports; "none" skips the figure),
 #              REBUILD_RUNS (3, per size and mode; more in rebuild.sh),
-#              RAFT_SYSTEMS ("raft ovn-ocf incumbent"; "none" skips the figure),
+#              RAFT_SYSTEMS ("raft ovn-ocf incumbent"; "none" skips the figure; add idl
+#              for the IDL reconnect schedule, see raft.sh),
 #              RAFT_RUNS (3, per trigger, timer and system; more in raft.sh).
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
