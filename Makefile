@@ -1,7 +1,8 @@
 # ovn-ocf — build, install, test.
 #   make test      install what the tests need (apt-get), build, install, run every test
 #   make install   DESTDIR, PREFIX, OCF_ROOT honoured
-#   make bench     measure against OVN's ovndb-servers.ocf, write BENCHMARKS.md
+#   make bench     measure against OVN's ovndb-servers.ocf and OVN's RAFT cluster, write
+#                  BENCHMARKS.md (RAFT_SYSTEMS=none skips the RAFT figure)
 #   make fuzz      the fuzz targets at scale (FUZZ_CASES, default 200000 per target)
 #   make soak      SOAK_N (50) failovers in one namespace cluster; its section of BENCHMARKS.md
 #   make load      LOAD_MINUTES (5) under 200 simulated ovn-controllers: no false failover;

@@ -1,6 +1,6 @@
 # shellcheck shell=bash disable=SC2034 # globals are read by the sourcing script
 # What every figure of `make bench` shares (sourced by monitor.sh, northd.sh, repair.sh,
-# failover.sh and run.sh, after ../lib/harness.sh's say/die/timing/teardown): paths, the
+# failover.sh, raft.sh and run.sh, after ../lib/harness.sh's say/die/timing/teardown): paths, the
 # knobs, the built binary, a temp directory removed on exit, and the measuring helpers.
 #
 # A figure script: `SAY=NAME; . lib.sh; figure_start "$@"`, then its measurements, then
@@ -12,7 +12,8 @@
 # NORTHD_RUNS (30), NORTHD_WARMUP (3) for promote and cold start, BIGDB_MIB (1024, size
 # of the generated database), SMALLDB_MIB (300, size of the small-records one), CHECK_RUNS (5), SHOWLOG_RUNS (3), REPAIR_RUNS (3),
 # FAILOVER_RUNS (3, per trigger and agent; more in failover.sh), REBUILD_SIZES ("medium
-# large", or none), REBUILD_RUNS (3; more in rebuild.sh).
+# large", or none), REBUILD_RUNS (3; more in rebuild.sh), RAFT_SYSTEMS ("raft ovn-ocf
+# incumbent", or none), RAFT_RUNS (3; more in raft.sh).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
@@ -42,6 +43,7 @@ CHECK_RUNS=${CHECK_RUNS:-5}
 SHOWLOG_RUNS=${SHOWLOG_RUNS:-3}
 REPAIR_RUNS=${REPAIR_RUNS:-3}
 REBUILD_SIZES=${REBUILD_SIZES:-medium large}
+RAFT_SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf incumbent}
 
 check_knobs() {
     local k
@@ -69,6 +71,11 @@ check_knobs() {
     fi
     [[ $REBUILD_SIZES == none || $REBUILD_SIZES =~ ^\ *((small|medium|large)\ *)+$ ]] ||
         die "REBUILD_SIZES=$REBUILD_SIZES: small, medium and/or large, or none"
+    if ! [[ ${RAFT_RUNS:-3} =~ ^[0-9]+$ ]] || ((${RAFT_RUNS:-3} < 1)); then
+        die "RAFT_RUNS=$RAFT_RUNS: need an integer >= 1"
+    fi
+    [[ $RAFT_SYSTEMS == none || $RAFT_SYSTEMS =~ ^\ *((raft|ovn-ocf|incumbent|idl)\ *)+$ ]] ||
+        die "RAFT_SYSTEMS=$RAFT_SYSTEMS: raft, ovn-ocf, incumbent and/or idl, or none"
 }
 
 # figure_start [--report FILE]: the checks and the temp directory every figure needs;

@@ -11,7 +11,12 @@
 #   rebuild.sh   NB lost at a power-off, found by the node taking over and rebuilt by the
 #                real neutron-ovn-db-sync-util before the doors open, against the same loss
 #                with that rebuild off, in the namespace cluster with a small real cloud
-#                around it, at two cloud sizes (REBUILD_SIZES).
+#                around it, at two cloud sizes (REBUILD_SIZES);
+#   raft.sh      OVN's native RAFT cluster (3 nodes, clustered NB and SB, a northd on
+#                each; election timer 1 s and 5 s) side by side with ovn-ocf (shape A) and
+#                the incumbent, as NB clients see a kill -9 and a power-off (a fresh
+#                connection every 50 ms and an ovn-nbctl daemon), plus write throughput,
+#                in the namespace cluster (RAFT_SYSTEMS).
 # Each runs on its own too (`make build` first); see its header for what it starts and stops.
 #
 # Needs root (the monitor figure starts ovsdb-server with OVN's default run_dir
@@ -25,8 +30,9 @@
 # This script: checks the knobs, installs what is missing, builds with `make build` (the
 # binary `make install` installs), runs the figures, then writes the report: a header,
 # every figure's section, and the soak and load sections (`make soak`, `make load`),
-# carried over from the current BENCHMARKS.md unchanged (so is the rebuild figure's,
-# between its markers, with REBUILD_SIZES=none). The report replaces
+# carried over from the current BENCHMARKS.md unchanged (so are the rebuild figure's
+# with REBUILD_SIZES=none and the RAFT figure's with RAFT_SYSTEMS=none, between their
+# markers). The report replaces
 # BENCHMARKS.md only when every figure succeeded; the first that fails stops the run. Raw
 # data (hyperfine JSON, strace logs) stays in target/bench/.
 #
@@ -39,7 +45,10 @@
 #              FAILOVER_LIMIT (120 s a failover may take), FAILOVER_CLUSTER (bench, the
 #              namespace cluster's name; see failover.sh), REBUILD_SIZES ("medium large":
 #              cloud.sh's sizes, ≈ 200 and ≈ 1000 ports; "none" skips the figure),
-#              REBUILD_RUNS (3, per size and mode; more in rebuild.sh).
+#              REBUILD_RUNS (3, per size and mode; more in rebuild.sh),
+#              RAFT_SYSTEMS ("raft ovn-ocf incumbent"; "none" skips the figure; add idl
+#              for the IDL reconnect schedule, see raft.sh),
+#              RAFT_RUNS (3, per trigger, timer and system; more in raft.sh).
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -104,7 +113,9 @@ Everything below was measured on this host in one run:
    in a namespace Pacemaker cluster on this host (\`ocf-tests/cluster/\`);
 5. the Northbound database lost at a power-off and rebuilt by Neutron's sync util before
    the doors open, against the same loss without that rebuild, in the namespace cluster
-   with a small real cloud around it$([[ $REBUILD_SIZES != none ]] || echo " (not measured in this run: REBUILD_SIZES=none; its section is from an earlier one)").
+   with a small real cloud around it$([[ $REBUILD_SIZES != none ]] || echo " (not measured in this run: REBUILD_SIZES=none; its section is from an earlier one)");
+6. OVN's native RAFT cluster side by side with ovn-ocf and \`ovndb-servers.ocf\`, as
+   Northbound clients see a kill -9 and a power-off, and write throughput$([[ $RAFT_SYSTEMS != none ]] || echo " (not measured in this run: RAFT_SYSTEMS=none; its section is from an earlier one)").
 
 | | |
 |---|---|
@@ -159,13 +170,20 @@ main() {
         { echo "<!-- BEGIN rebuild -->"; cat "$DIR/rebuild.body.md"; echo "<!-- END rebuild -->"; } >"$DIR/rebuild.md"
         SECTIONS+=("$DIR/rebuild.md")
     fi
+    if [[ $RAFT_SYSTEMS != none ]]; then
+        say "raft: namespace clusters, $RAFT_SYSTEMS, ${RAFT_RUNS:-3} runs per trigger, timer and system"
+        OVN_OCF_BIN=$BIN RAFT_SYSTEMS=$RAFT_SYSTEMS "$BENCH_DIR/raft.sh" --report "$DIR/raft.body.md" --raw "$RAW" >&2 ||
+            die "raft figure failed (logs in $RAW/raft-logs-*)"
+        { echo "<!-- BEGIN raft -->"; cat "$DIR/raft.body.md"; echo "<!-- END raft -->"; } >"$DIR/raft.md"
+        SECTIONS+=("$DIR/raft.md")
+    fi
 
     cat "$DIR/header.md" "${SECTIONS[@]}" >"$report"
     # `make soak`'s and `make load`'s sections (ocf-tests/cluster/soak.sh and load.sh
     # --benchmarks) are not measured here: carry them over from the current BENCHMARKS.md
     # as they are, markers included; the rebuild figure's too when it was not measured.
     local kept
-    for kept in $([[ $REBUILD_SIZES != none ]] || echo rebuild) soak load; do
+    for kept in $([[ $REBUILD_SIZES != none ]] || echo rebuild) $([[ $RAFT_SYSTEMS != none ]] || echo raft) soak load; do
         if [[ -f $OUT ]] && grep -qxF "<!-- BEGIN $kept -->" "$OUT" && grep -qxF "<!-- END $kept -->" "$OUT"; then
             sed -n "/^<!-- BEGIN $kept -->\$/,/^<!-- END $kept -->\$/p" "$OUT" >>"$report"
         fi
