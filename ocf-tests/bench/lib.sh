@@ -13,7 +13,7 @@
 # of the generated database), SMALLDB_MIB (300, size of the small-records one), CHECK_RUNS (5), SHOWLOG_RUNS (3), REPAIR_RUNS (3),
 # FAILOVER_RUNS (3, per trigger and agent; more in failover.sh), REBUILD_SIZES ("medium
 # large", or none), REBUILD_RUNS (3; more in rebuild.sh), RAFT_SYSTEMS ("raft ovn-ocf
-# incumbent", or none), RAFT_RUNS (3; more in raft.sh).
+# ovn-ocf-b incumbent", or none), RAFT_RUNS (3; more in raft.sh).
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source-path=SCRIPTDIR source=../lib/harness.sh
@@ -43,7 +43,7 @@ CHECK_RUNS=${CHECK_RUNS:-5}
 SHOWLOG_RUNS=${SHOWLOG_RUNS:-3}
 REPAIR_RUNS=${REPAIR_RUNS:-3}
 REBUILD_SIZES=${REBUILD_SIZES:-medium large}
-RAFT_SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf incumbent}
+RAFT_SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf ovn-ocf-b incumbent}
 
 check_knobs() {
     local k
@@ -74,8 +74,8 @@ check_knobs() {
     if ! [[ ${RAFT_RUNS:-3} =~ ^[0-9]+$ ]] || ((${RAFT_RUNS:-3} < 1)); then
         die "RAFT_RUNS=$RAFT_RUNS: need an integer >= 1"
     fi
-    [[ $RAFT_SYSTEMS == none || $RAFT_SYSTEMS =~ ^\ *((raft|ovn-ocf|incumbent|idl)\ *)+$ ]] ||
-        die "RAFT_SYSTEMS=$RAFT_SYSTEMS: raft, ovn-ocf, incumbent and/or idl, or none"
+    [[ $RAFT_SYSTEMS == none || $RAFT_SYSTEMS =~ ^\ *((raft|ovn-ocf|ovn-ocf-b|incumbent|idl)\ *)+$ ]] ||
+        die "RAFT_SYSTEMS=$RAFT_SYSTEMS: raft, ovn-ocf, ovn-ocf-b, incumbent and/or idl, or none"
 }
 
 # figure_start [--report FILE]: the checks and the temp directory every figure needs;

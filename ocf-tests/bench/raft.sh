@@ -54,7 +54,9 @@
 #
 # Knobs (env): RAFT_RUNS (3) per trigger, timer and system; RAFT_TIMERS ("1000 5000");
 # RAFT_TPUT_SECS (10); RAFT_LIMIT (120); RAFT_CLUSTER (raft: the harness's cluster name;
-# the script refuses one that exists); RAFT_SYSTEMS ("raft ovn-ocf incumbent"; add idl
+# the script refuses one that exists); RAFT_SYSTEMS ("raft ovn-ocf ovn-ocf-b incumbent";
+# ovn-ocf-b is README's shape B, promotable clones, the same triggers on the promoted
+# node; add idl
 # for OVN's IDL reconnect schedule: a standalone NB on node1 killed and started again
 # after each of RAFT_IDL_DELAYS ("0.3 0.7 1.3 2 3.5") seconds, the next write of both
 # clients; its own table, RAFT_RUNS per delay);
@@ -85,7 +87,7 @@ TIMER=1000
 TIMERS=${RAFT_TIMERS:-1000 5000}
 TPUT_SECS=${RAFT_TPUT_SECS:-10}
 LIMIT=${RAFT_LIMIT:-120}
-SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf incumbent}
+SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf ovn-ocf-b incumbent}
 IDL_DELAYS=${RAFT_IDL_DELAYS:-0.3 0.7 1.3 2 3.5}
 REPORT=/dev/stdout
 
@@ -110,7 +112,7 @@ for d in $IDL_DELAYS; do
     [[ $d =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "RAFT_IDL_DELAYS: $d is not a number of seconds"
 done
 for s in $SYSTEMS; do
-    case $s in raft | ovn-ocf | incumbent | idl) ;; *) die "RAFT_SYSTEMS: raft, ovn-ocf, incumbent and/or idl, not $s" ;; esac
+    case $s in raft | ovn-ocf | ovn-ocf-b | incumbent | idl) ;; *) die "RAFT_SYSTEMS: raft, ovn-ocf, ovn-ocf-b, incumbent and/or idl, not $s" ;; esac
 done
 
 CTL=/usr/share/ovn/scripts/ovn-ctl
@@ -360,6 +362,10 @@ pcmk_ready() { # ovn-ocf: group ovn Started; incumbent: promoted + standby repli
     while :; do
         if [[ $SYS == ovn-ocf ]]; then
             if SERVE=$("$C" wait-group ovn 5 2>/dev/null); then return 0; fi
+        elif [[ $SYS == ovn-ocf-b ]]; then
+            if SERVE=$("$C" wait-promoted --standby --secs 5 ovn-storage ovn-nb-clone ovn-sb-clone ovn-northd-clone 2>/dev/null); then
+                return 0
+            fi
         else
             s=$(crm summary 2>/dev/null) || s=""
             n=$(crm online 2>/dev/null) || n=0
@@ -407,6 +413,8 @@ pcmk_up() {
     cluster_up
     if [[ $SYS == ovn-ocf ]]; then
         "$C" shape A >/dev/null
+    elif [[ $SYS == ovn-ocf-b ]]; then
+        "$C" shape B >/dev/null
     else
         create_incumbent
     fi
@@ -604,7 +612,7 @@ run_idl() {
     cluster_down
 }
 
-run_system() { # raft | ovn-ocf | incumbent | idl
+run_system() { # raft | ovn-ocf | ovn-ocf-b | incumbent | idl
     local r t
     if [[ $1 == idl ]]; then
         run_idl
@@ -663,6 +671,7 @@ label() {
     case $1 in
     raft-*) echo "RAFT, ${1#raft-} ms timer" ;;
     ovn-ocf) echo "ovn-ocf (shape A)" ;;
+    ovn-ocf-b) echo "ovn-ocf (shape B)" ;;
     incumbent) echo "ovndb-servers.ocf" ;;
     esac
 }

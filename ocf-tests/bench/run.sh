@@ -13,7 +13,7 @@
 #                with that rebuild off, in the namespace cluster with a small real cloud
 #                around it, at two cloud sizes (REBUILD_SIZES);
 #   raft.sh      OVN's native RAFT cluster (3 nodes, clustered NB and SB, a northd on
-#                each; election timer 1 s and 5 s) side by side with ovn-ocf (shape A) and
+#                each; election timer 1 s and 5 s) side by side with ovn-ocf (shapes A, B) and
 #                the incumbent, as NB clients see a kill -9 and a power-off (a fresh
 #                connection every 50 ms and an ovn-nbctl daemon), plus write throughput,
 #                in the namespace cluster (RAFT_SYSTEMS).
@@ -46,7 +46,7 @@
 #              namespace cluster's name; see failover.sh), REBUILD_SIZES ("medium large":
 #              cloud.sh's sizes, ≈ 200 and ≈ 1000 ports; "none" skips the figure),
 #              REBUILD_RUNS (3, per size and mode; more in rebuild.sh),
-#              RAFT_SYSTEMS ("raft ovn-ocf incumbent"; "none" skips the figure; add idl
+#              RAFT_SYSTEMS ("raft ovn-ocf ovn-ocf-b incumbent"; "none" skips the figure; add idl
 #              for the IDL reconnect schedule, see raft.sh),
 #              RAFT_RUNS (3, per trigger, timer and system; more in raft.sh).
 # Markdown backticks inside single quotes are meant literally.
