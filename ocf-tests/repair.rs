@@ -1614,6 +1614,16 @@ fn a_missing_nb_is_checked_against_what_its_monitor_saw() {
     sb.with_gate(&nb).set("PATH", &shim.path_env());
     let o = nb.expect("start", 0);
     assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
+    // NB's monitors while it waits for the SB's start do not take the empty file for
+    // what it held: the second try below is checked against 3 too.
+    let o = nb.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "10000")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&held).unwrap()).unwrap();
+    assert_eq!(saved["rows"], 3, "{saved}");
+    sb_start_fails_saying(&sb, &["held 3", ".ovnnb_db.db.held"]);
+    nb.expect("stop", 0);
+    sb.expect("stop", 0);
+    nb.expect("start", 0);
     sb_start_fails_saying(&sb, &["held 3", ".ovnnb_db.db.held"]);
     nb.expect("stop", 0);
     sb.expect("stop", 0);

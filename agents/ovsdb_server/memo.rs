@@ -3,10 +3,10 @@
 //! switches, ports and routers NB held (`nb_rebuild.rs`, `.<db file>.held`), the figure a
 //! rebuild is checked against when nothing else says it (a missing file has no backup).
 //!
-//! Written by a recurring monitor of a serving database at most once every
-//! [`SAVE_EVERY`] (a select or two over the local socket; a file is rewritten only when
-//! what it says changed), and by a stop of a database whose listeners were open (one
-//! that never opened may be half rebuilt). Never fails an action: a memo it cannot write
+//! Written by a recurring monitor of a serving database whose listeners are open, at
+//! most once every [`SAVE_EVERY`] (a select or two over the local socket; a file is
+//! rewritten only when what it says changed), and by a stop of a database whose
+//! listeners were open (one that never opened may be half rebuilt, or wait for it). Never fails an action: a memo it cannot write
 //! is logged, and the start that would have used it does without.
 
 use std::time::Duration;
@@ -44,9 +44,11 @@ impl Server<'_> {
     }
 
     /// A recurring monitor of a serving database: the memo saved when [`SAVE_EVERY`]
-    /// has passed since the last look.
+    /// has passed since the last look. Only while its listeners are open: an NB waiting
+    /// for its rebuild holds what was lost, not what it held, and a memo of that would
+    /// hide the loss from the next start's check.
     pub(super) fn watch_memo(&self, st: &mut State) {
-        if !self.keeps_memo() {
+        if !self.keeps_memo() || st.awaiting_rebuild || st.remotes.is_empty() {
             return;
         }
         let now = lease::now_ms();
