@@ -24,7 +24,7 @@ use ovn_ocf::fsutil;
 use ovn_ocf::jsonrpc::Endpoint;
 use ovn_ocf::ocf::{Deadline, Failure};
 use ovn_ocf::ovn::Db;
-use ovn_ocf::ovsdb::{Datum, Op, Ovsdb};
+use ovn_ocf::ovsdb::{Datum, Op, Ovsdb, Row};
 use serde::{Deserialize, Serialize};
 
 use super::Server;
@@ -67,14 +67,26 @@ pub struct PortKey {
     pub key: i64,
 }
 
+/// The SB's Datapath_Binding and Port_Binding rows, the columns the keys need, in one
+/// read transaction.
+fn select_bindings(sb: &mut Ovsdb, deadline: Deadline) -> Result<(Vec<Row>, Vec<Row>), Failure> {
+    let mut r = sb
+        .transact(
+            Db::Sb.schema_name(),
+            &[
+                Op::select("Datapath_Binding", &["_uuid", "tunnel_key", "external_ids"]),
+                Op::select("Port_Binding", &["logical_port", "datapath", "tunnel_key"]),
+            ],
+            deadline,
+        )?
+        .into_iter()
+        .map(|r| r.rows);
+    Ok((r.next().unwrap_or_default(), r.next().unwrap_or_default()))
+}
+
 /// Reads the keys out of a serving SB.
 pub fn read_keys(sb: &mut Ovsdb, deadline: Deadline) -> Result<Keys, Failure> {
-    let db = Db::Sb.schema_name();
-    let bindings = sb.select(
-        db,
-        Op::select("Datapath_Binding", &["_uuid", "tunnel_key", "external_ids"]),
-        deadline,
-    )?;
+    let (bindings, ports) = select_bindings(sb, deadline)?;
     let mut keys = Keys::default();
     let mut nb_of = BTreeMap::new();
     for b in &bindings {
@@ -96,11 +108,6 @@ pub fn read_keys(sb: &mut Ovsdb, deadline: Deadline) -> Result<Keys, Failure> {
             key,
         });
     }
-    let ports = sb.select(
-        db,
-        Op::select("Port_Binding", &["logical_port", "datapath", "tunnel_key"]),
-        deadline,
-    )?;
     for p in &ports {
         let (Some(port), Some(dp), Some(key)) = (
             p.string("logical_port"),
@@ -184,8 +191,8 @@ enum Target {
 fn seed_ops(
     kept: &Keys,
     nb: &NbDatapaths,
-    sb_bindings: &[ovn_ocf::ovsdb::Row],
-    sb_ports: &[ovn_ocf::ovsdb::Row],
+    sb_bindings: &[Row],
+    sb_ports: &[Row],
 ) -> (Vec<Op>, usize, usize) {
     // What the SB has: datapaths by NB row (then also those inserted here), keys in
     // use, ports by name.
@@ -325,20 +332,10 @@ impl Server<'_> {
         let dl = self.cx.deadline;
         let nb = NbDatapaths::read(&mut Ovsdb::connect(&self.cfg.gate_nb, dl)?, dl)?;
         let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
-        let db = Db::Sb.schema_name();
-        let bindings = sb.select(
-            db,
-            Op::select("Datapath_Binding", &["_uuid", "tunnel_key", "external_ids"]),
-            dl,
-        )?;
-        let ports = sb.select(
-            db,
-            Op::select("Port_Binding", &["logical_port", "datapath", "tunnel_key"]),
-            dl,
-        )?;
+        let (bindings, ports) = select_bindings(&mut sb, dl)?;
         let (ops, datapaths, ports) = seed_ops(&kept, &nb, &bindings, &ports);
         if !ops.is_empty() {
-            sb.transact(db, &ops, dl)?;
+            sb.transact(Db::Sb.schema_name(), &ops, dl)?;
         }
         log::info!(
             "SB gate: {datapaths} of {} datapaths and {ports} of {} ports put back with the tunnel keys kept in {}",
@@ -354,7 +351,7 @@ impl Server<'_> {
 mod tests {
     use super::*;
 
-    fn row(v: serde_json::Value) -> ovn_ocf::ovsdb::Row {
+    fn row(v: serde_json::Value) -> Row {
         serde_json::from_value(v).unwrap()
     }
 
