@@ -714,9 +714,7 @@ fn sb_gate_waits_for_northd_to_recompute() {
     nb.expect("start", 0);
     nb.local_transact(r#"{"op":"insert","table":"Logical_Switch","row":{"name":"gate-ls"}}"#)
         .unwrap();
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (mut sb, shim) = gated_sb(&nb);
     // A hook proves the order: at hook time the SB is still closed.
     let hook = hook_script(&sb, 0, 0);
     sb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
@@ -937,9 +935,7 @@ fn switch_names(r: &Res) -> Vec<String> {
 fn nb_rebuild_runs_in_the_sb_start_with_both_databases() {
     let mut nb = Res::new("nb");
     nb_with_torn_cloud(&nb);
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (mut sb, _shim) = gated_sb(&nb);
     let hook = sync_hook(&sb, nb.port, sb.port, false);
     nb.set("OCF_RESKEY_repair_hook", hook.to_str().unwrap());
     // The SB found there says northd processed nb_cfg 1000 of the NB before the loss; the
@@ -1034,6 +1030,15 @@ fn nb_rebuild_runs_in_the_sb_start_with_both_databases() {
     nb.expect("stop", 0);
 }
 
+/// An SB resource whose gate reads `nb`, with a one-node membership shim on its PATH
+/// (keep the shim alive as long as the resource runs).
+fn gated_sb(nb: &Res) -> (Res, PcmkShim) {
+    let shim = PcmkShim::new("1 node1 member\n");
+    let mut sb = Res::new("sb");
+    sb.with_gate(nb).set("PATH", &shim.path_env());
+    (sb, shim)
+}
+
 /// The SB's start fails (OCF_ERR_GENERIC) with a reason holding every one of `words`.
 fn sb_start_fails_saying(sb: &Res, words: &[&str]) {
     let o = sb.run("start");
@@ -1051,9 +1056,7 @@ fn a_rebuild_that_leaves_nb_empty_fails() {
     nb_with_torn_cloud(&nb);
     // The hook "does nothing" to a database whose kept prefix is then emptied by the
     // hook itself: the sync util in repair mode deletes what Neutron does not know.
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (sb, _shim) = gated_sb(&nb);
     let hook = script_file(
         &sb.path("empty.sh"),
         "#!/bin/sh\novsdb-client transact \"$OVN_OCF_NB_CONNECTION\" '[\"OVN_Northbound\",{\"op\":\"delete\",\"table\":\"Logical_Switch\",\"where\":[]}]' >/dev/null\nexit 0\n",
@@ -1183,9 +1186,7 @@ fn a_clean_sb_shorter_than_it_served_is_gated() {
     nb.expect("start", 0);
     nb.local_transact(r#"{"op":"insert","table":"Logical_Switch","row":{"name":"short-ls"}}"#)
         .unwrap();
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (sb, shim) = gated_sb(&nb);
     let o = sb.expect("start", 0);
     assert!(o.stderr.contains("outcome=new"), "{}", o.stderr);
     for i in 0..3 {
@@ -1354,9 +1355,7 @@ fn a_rebuild_is_checked_against_the_backup_past_the_damage() {
         .expect("ls-a's record");
     bytes[at + 2] = b'X';
     std::fs::write(nb.db_file(), &bytes).unwrap();
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (sb, _shim) = gated_sb(&nb);
     nb.set("OCF_RESKEY_repair_hook", "/bin/true");
     nb.expect("start", 0);
     sb_start_fails_saying(&sb, &["held 2", "the backup"]);
@@ -1412,9 +1411,7 @@ fn a_rebuilt_nb_keeps_the_datapaths_and_their_tunnel_keys() {
         ))
         .unwrap();
     }
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (sb, _shim) = gated_sb(&nb);
     sb.expect("start", 0);
     let northd = Res::northd(&nb, &sb);
     northd.expect("start", 0);
@@ -1512,9 +1509,7 @@ fn add_switch(nb: &Res, name: &str, ports: &[&str]) {
 fn a_lost_sb_gets_its_tunnel_keys_back() {
     let nb = Res::new("nb");
     nb.expect("start", 0);
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (sb, _shim) = gated_sb(&nb);
     sb.expect("start", 0);
     let northd = Res::northd(&nb, &sb);
     northd.expect("start", 0);
@@ -1609,9 +1604,7 @@ fn a_missing_nb_is_checked_against_what_its_monitor_saw() {
     assert_eq!(saved["rows"], 3, "{saved}");
     nb.expect("stop", 0);
     std::fs::remove_file(nb.db_file()).unwrap();
-    let shim = PcmkShim::new("1 node1 member\n");
-    let mut sb = Res::new("sb");
-    sb.with_gate(&nb).set("PATH", &shim.path_env());
+    let (sb, _shim) = gated_sb(&nb);
     let o = nb.expect("start", 0);
     assert!(o.stderr.contains("outcome=created"), "{}", o.stderr);
     // NB's monitors while it waits for the SB's start do not take the empty file for
