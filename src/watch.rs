@@ -144,6 +144,41 @@ pub fn recent_report(state: &Path) -> Option<String> {
         .map(|s| s.trim().to_string())
 }
 
+/// A monitor that finds the daemon gone asks the watcher first: a watcher still alive
+/// (its daemon dead, its report under way: `crm_resource --fail` takes a moment) is waited
+/// for, through its pidfd, until it exits or `deadline`; then the reported marker says
+/// whether Pacemaker has the death. Without this wait, a monitor due in that moment failed
+/// the same death a second time.
+pub fn await_report(state: &Path, deadline: Deadline) -> Option<String> {
+    if let Some(r) = recent_report(state) {
+        return Some(r);
+    }
+    for (wpid, daemon_pid) in watchers(state) {
+        // A watcher whose daemon lives is not reporting anything.
+        if process::ProcInfo::read(daemon_pid).is_some_and(|p| p.alive()) {
+            continue;
+        }
+        let Ok(fd) = pidfd_open(wpid) else {
+            continue;
+        };
+        // Opened first, checked second: the PID is the watcher's while the pidfd is open.
+        if watcher_of(wpid, state).is_none() {
+            continue;
+        }
+        while !deadline.expired() {
+            let ms = deadline.remaining().as_millis();
+            let timeout = PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX);
+            let mut fds = [PollFd::new(fd.as_fd(), PollFlags::POLLIN)];
+            match poll(&mut fds, timeout) {
+                Ok(n) if n > 0 => break,
+                Ok(_) | Err(Errno::EINTR) => continue,
+                Err(_) => break,
+            }
+        }
+    }
+    recent_report(state)
+}
+
 /// Why a watcher ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
@@ -312,6 +347,84 @@ mod tests {
         assert!(r.starts_with("ovsdb-server pid 1234 died "), "{r}");
         clear_markers(&state);
         assert_eq!(recent_report(&state), None);
+    }
+
+    /// A stand-in watcher (a shell whose argv is a watcher's): it waits until `go` exists,
+    /// then writes `report` as the reported marker, if any, and exits.
+    fn stand_in(state: &Path, daemon_pid: i32, report: Option<&str>) -> std::process::Child {
+        let go = beside(state, ".go");
+        let script = match report {
+            Some(r) => format!(
+                "while [ ! -e '{}' ]; do sleep 0.01; done; printf '{r}' > '{}'",
+                go.display(),
+                reported_marker(state).display()
+            ),
+            None => format!("while [ ! -e '{}' ]; do sleep 0.01; done", go.display()),
+        };
+        std::process::Command::new("sh")
+            .args(["-c", &script, "watch"])
+            .arg(format!("--pid={daemon_pid}"))
+            .arg(format!("--state={}", state.display()))
+            .spawn()
+            .unwrap()
+    }
+
+    /// A PID that no process has (a child that exited and was reaped).
+    fn dead_pid() -> i32 {
+        let mut c = std::process::Command::new("true").spawn().unwrap();
+        let pid = c.id() as i32;
+        c.wait().unwrap();
+        pid
+    }
+
+    #[test]
+    fn a_monitor_waits_for_a_report_under_way() {
+        let d = tempfile::tempdir().unwrap();
+        let state = d.path().join("s.state");
+        let mut w = stand_in(&state, dead_pid(), Some("ovn-northd pid 7 died"));
+        let wpid = w.id() as i32;
+        Deadline::after(Duration::from_secs(30))
+            .poll(Duration::from_millis(10), || watcher_of(wpid, &state))
+            .unwrap();
+        // The report lands while the monitor waits: it comes back with it.
+        let go = beside(&state, ".go");
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(200));
+            std::fs::write(go, "").unwrap();
+        });
+        let r = await_report(&state, Deadline::after(Duration::from_secs(60)));
+        t.join().unwrap();
+        w.wait().unwrap();
+        assert_eq!(r.as_deref(), Some("ovn-northd pid 7 died"));
+    }
+
+    #[test]
+    fn a_watcher_that_reports_nothing_or_whose_daemon_lives_is_no_report() {
+        let d = tempfile::tempdir().unwrap();
+        let state = d.path().join("s.state");
+        // No watcher at all.
+        assert_eq!(
+            await_report(&state, Deadline::after(Duration::from_secs(5))),
+            None
+        );
+        // A watcher that ends without a report (crm_resource refused it).
+        std::fs::write(beside(&state, ".go"), "").unwrap();
+        let mut w = stand_in(&state, dead_pid(), None);
+        let r = await_report(&state, Deadline::after(Duration::from_secs(60)));
+        w.wait().unwrap();
+        assert_eq!(r, None);
+        // A watcher of a live daemon (this test) is not waited for: no go file, and the
+        // deadline is long, so a wait would show as this test hanging for a minute.
+        std::fs::remove_file(beside(&state, ".go")).unwrap();
+        let mut w = stand_in(&state, std::process::id() as i32, Some("x"));
+        let wpid = w.id() as i32;
+        Deadline::after(Duration::from_secs(30))
+            .poll(Duration::from_millis(10), || watcher_of(wpid, &state))
+            .unwrap();
+        let r = await_report(&state, Deadline::after(Duration::from_secs(60)));
+        assert_eq!(r, None);
+        std::fs::write(beside(&state, ".go"), "").unwrap();
+        w.wait().unwrap();
     }
 
     #[test]

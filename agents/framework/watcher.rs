@@ -81,13 +81,15 @@ impl Instance<'_> {
         watch::clear_markers(self.state_file());
     }
 
-    /// A recurring monitor that finds the daemon gone: its watcher already told Pacemaker
-    /// (what died and when), so this monitor must not fail the same death a second time.
-    /// None on a probe, or when no report was accepted lately.
+    /// A recurring monitor that finds the daemon gone: its watcher told Pacemaker (what
+    /// died and when), or is telling it now (then it is waited for, at most half of what
+    /// is left of the monitor's time and 15 s), so this monitor must not fail the same
+    /// death a second time. None on a probe, or when no report was accepted lately.
     pub fn death_reported(&self) -> Option<String> {
         if self.cx().meta.is_probe(Action::Monitor) {
             return None;
         }
-        watch::recent_report(self.state_file())
+        let deadline = self.cx().deadline.share(0.5).cap(Duration::from_secs(15));
+        watch::await_report(self.state_file(), deadline)
     }
 }
