@@ -908,6 +908,17 @@ fn raw_value(kind: Kind) -> BoxedStrategy<String> {
                 .prop_map(|v| v.join(","))
                 .boxed()
         }
+        Kind::NodeAddrs => {
+            let one = prop_oneof![
+                ("[a-z0-9._-]{1,8}", any::<std::net::Ipv4Addr>())
+                    .prop_map(|(n, a)| format!("{n}={a}")),
+                ("[a-zA-Z0-9=._-]{0,8}", any::<std::net::Ipv6Addr>())
+                    .prop_map(|(n, a)| format!("{n}=[{a}]")),
+            ];
+            prop::collection::vec(one, 1..4)
+                .prop_map(|v| v.join(" "))
+                .boxed()
+        }
         Kind::Command => prop_oneof![
             "(/[a-z0-9._-]{1,8}){1,3}( [a-zA-Z0-9=/._-]{0,8}){0,4}",
             "(/[a-z0-9]{1,8}){1,2} '[a-z ;|&$]{0,8}' \"[a-z ;|&]{0,8}\"",

@@ -170,6 +170,13 @@ impl Op {
         Op(json!({"op": "mutate", "table": table, "where": [],
                   "mutations": [[column, "insert", what.0]]}))
     }
+    /// `mutate`: the map `column` maps `key` to `value` afterwards (an old value of `key`
+    /// is deleted first, in the same operation).
+    pub fn map_put(table: &str, column: &str, key: &str, value: &str) -> Op {
+        Op(json!({"op": "mutate", "table": table, "where": [],
+                  "mutations": [[column, "delete", ["set", [key]]],
+                                [column, "insert", ["map", [[key, value]]]]]}))
+    }
     /// Restricts the operation to the row with this `_uuid`.
     pub fn where_uuid(mut self, uuid: &str) -> Op {
         self.0["where"] = json!([["_uuid", "==", ["uuid", uuid]]]);
@@ -300,6 +307,24 @@ impl Ovsdb {
             });
         }
         Ok(results.iter().map(OpResult::parse).collect())
+    }
+
+    /// The server's UUID (`get_server_id`: what replication compares to refuse itself).
+    pub fn server_id(&mut self, deadline: Deadline) -> Result<String, Error> {
+        let v = self.client.call("get_server_id", json!([]), deadline)?;
+        Ok(text(v))
+    }
+
+    /// The databases the server serves (`list_dbs`).
+    pub fn list_dbs(&mut self, deadline: Deadline) -> Result<Vec<String>, Error> {
+        let v = self.client.call("list_dbs", json!([]), deadline)?;
+        Ok(v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|d| d.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 
     /// One `select`; its rows.

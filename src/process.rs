@@ -401,28 +401,62 @@ fn parse_hex_v6(h: &str) -> Option<IpAddr> {
     Some(IpAddr::V6(Ipv6Addr::from(b)))
 }
 
-/// Parses the LISTEN (state 0A) lines of a /proc/net/tcp or tcp6 table.
-pub fn parse_tcp_table(text: &str) -> Vec<Listener> {
+fn parse_hex_endpoint(e: &str) -> Option<(IpAddr, u16)> {
+    let (a, p) = e.split_once(':')?;
+    let addr = if a.len() == 8 {
+        parse_hex_v4(a)?
+    } else {
+        parse_hex_v6(a)?
+    };
+    Some((addr, u16::from_str_radix(p, 16).ok()?))
+}
+
+/// An address and port, as a /proc/net/tcp row names one end.
+type End = (IpAddr, u16);
+
+/// The rows of a /proc/net/tcp or tcp6 table in `state` (hex, as the kernel writes it):
+/// (local, remote, inode).
+fn tcp_rows(text: &str, state: &str) -> Vec<(End, End, u64)> {
     text.lines()
         .skip(1)
         .filter_map(|line| {
             let f: Vec<&str> = line.split_whitespace().collect();
-            if f.len() < 10 || f[3] != "0A" {
+            if f.len() < 10 || f[3] != state {
                 return None;
             }
-            let (a, p) = f[1].split_once(':')?;
-            let addr = if a.len() == 8 {
-                parse_hex_v4(a)?
-            } else {
-                parse_hex_v6(a)?
-            };
-            Some(Listener {
-                addr,
-                port: u16::from_str_radix(p, 16).ok()?,
-                inode: f[9].parse().ok()?,
-            })
+            Some((
+                parse_hex_endpoint(f[1])?,
+                parse_hex_endpoint(f[2])?,
+                f[9].parse().ok()?,
+            ))
         })
         .collect()
+}
+
+/// Parses the LISTEN (state 0A) lines of a /proc/net/tcp or tcp6 table.
+pub fn parse_tcp_table(text: &str) -> Vec<Listener> {
+    tcp_rows(text, "0A")
+        .into_iter()
+        .map(|((addr, port), _, inode)| Listener { addr, port, inode })
+        .collect()
+}
+
+/// Whether `pid` holds an ESTABLISHED TCP connection to `addr:port` (an IPv4 peer is also
+/// found as an IPv4-mapped IPv6 one). From /proc: no child process, no packet sent.
+pub fn tcp_connected_to(pid: i32, addr: IpAddr, port: u16) -> bool {
+    let inodes = socket_inodes(pid);
+    if inodes.is_empty() {
+        return false;
+    }
+    let same = |a: IpAddr| match (a, addr) {
+        (IpAddr::V6(m), IpAddr::V4(v4)) => m.to_ipv4_mapped() == Some(v4),
+        _ => a == addr,
+    };
+    ["tcp", "tcp6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
+        .flat_map(|t| tcp_rows(&t, "01"))
+        .any(|(_, (ra, rp), inode)| rp == port && same(ra) && inodes.contains(&inode))
 }
 
 /// The TCP sockets `pid` is listening on, in its own network namespace.

@@ -48,6 +48,23 @@ pub struct State {
     /// tunnel keys, NB's count of logical switches, ports and routers), ms since the epoch.
     #[serde(default)]
     pub memo_ms: Option<u64>,
+    /// An active-backup replica (`storage=replicate`, unpromoted): whom it replicates from.
+    #[serde(default)]
+    pub replica: Option<Replica>,
+}
+
+/// What an unpromoted replica's agent aimed its ovsdb-server at, and what it saw of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Replica {
+    /// The node of the promoted instance, and the remote replicated from (`tcp:IP:PORT`).
+    pub node: String,
+    pub remote: String,
+    /// A full copy was loaded since it was aimed (sync-status said `replicating`).
+    #[serde(default)]
+    pub synced: bool,
+    /// The last thing that went wrong with it, for the attribute and `ovn-ocf status`.
+    #[serde(default)]
+    pub error: Option<String>,
 }
 
 /// The monitor's memory of the database's storage (ovsdb-server resources).

@@ -34,6 +34,15 @@ pub enum HookWhen {
 }
 impl ChoiceParam for HookWhen {}
 
+/// `storage`: shared storage (shapes A, B) or a local file replicated from the promoted
+/// instance (shape D).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Storage {
+    Shared,
+    Replicate,
+}
+impl ChoiceParam for Storage {}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ssl {
     pub private_key: Option<PathBuf>,
@@ -70,6 +79,10 @@ pub struct Config {
     pub gate_nb: Endpoint,
     pub gate_nb_connection: String,
     pub ovn_northd: String,
+    pub storage: Storage,
+    /// Nodes and their replication addresses (`storage=replicate`).
+    pub peers: Vec<(String, IpAddr)>,
+    pub replication_port: u16,
 }
 
 /// A program parameter (an absolute path of plain characters) as the runner takes it.
@@ -126,7 +139,23 @@ impl Agent for Config {
             gate_nb: gate_endpoint(&gate_nb_connection)?,
             gate_nb_connection,
             ovn_northd: program(v, "ovn_northd")?,
+            storage: v.get("storage")?,
+            peers: v.opt("replication_peers")?.unwrap_or_default(),
+            replication_port: v.get("replication_port")?,
         };
+        if cfg.storage == Storage::Replicate {
+            if cfg.peers.len() < 2 {
+                return Err(Failure::configured(
+                    "storage=replicate needs replication_peers with every node of the clone (two at least), e.g. \"node1=192.0.2.11 node2=192.0.2.12\"",
+                ));
+            }
+            if cfg.replication_port == cfg.port {
+                return Err(Failure::configured(format!(
+                    "replication_port {} is the client port too: give replicas their own",
+                    cfg.port
+                )));
+            }
+        }
         if cfg.inactivity_probe.is_some() && !cfg.use_remote_in_db {
             return Err(Failure::configured(
                 "inactivity_probe needs use_remote_in_db=true (ovsdb-server sets probes only through the database's connections)",
@@ -243,6 +272,11 @@ impl Config {
         }
     }
 
+    /// The node attribute that says what a replica's replication does (storage=replicate).
+    pub fn replication_attr(&self) -> String {
+        format!("ovn-ocf-{}-replication", self.db.key())
+    }
+
     pub fn repair_attr(&self) -> String {
         format!("ovn-ocf-{}-repair", self.db.key())
     }
@@ -332,6 +366,7 @@ mod tests {
         assert_eq!(words("protocol"), choice_words::<Protocol>());
         assert_eq!(words("repair_policy"), choice_words::<repair::Policy>());
         assert_eq!(words("repair_hook_when"), choice_words::<HookWhen>());
+        assert_eq!(words("storage"), choice_words::<Storage>());
     }
 
     #[test]

@@ -31,6 +31,21 @@ impl Server<'_> {
     /// The monitor action.
     pub(super) fn check(&self) -> ActionResult {
         let mut st = self.inst.state();
+        if self.replicates() && st.role == Some(Role::Standby) {
+            return match self.daemon() {
+                Some(d) => self.check_replica(st, &d),
+                None => match self.inst.death_reported() {
+                    Some(what) => {
+                        log::info!("{what}; recovery is under way");
+                        Ok(OcfStatus::Success)
+                    }
+                    None => Err(Failure::generic(format!(
+                        "the replica's ovsdb-server is gone ({})",
+                        self.cfg.db_file.display()
+                    ))),
+                },
+            };
+        }
         let mut health = self.health(st.remotes.as_slice());
         if matches!(health, Health::Serving)
             && st.awaiting_rebuild

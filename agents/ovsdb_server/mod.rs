@@ -26,6 +26,7 @@ mod ownership;
 mod params;
 mod rebuild;
 mod remotes;
+mod replica;
 mod sb_gate;
 mod serving;
 pub mod storage;
@@ -82,6 +83,7 @@ impl Server<'_> {
         } else {
             None
         };
+        let replication = self.replication_word(st);
         self.inst.publish(
             st,
             score,
@@ -89,6 +91,7 @@ impl Server<'_> {
                 (&self.cfg.role_attr(), role),
                 (&self.cfg.repair_attr(), repair.as_deref()),
                 (&storage_attr, storage.as_deref()),
+                (&self.cfg.replication_attr(), replication.as_deref()),
             ],
         );
     }
@@ -96,6 +99,9 @@ impl Server<'_> {
 
 impl Actions for Server<'_> {
     fn start(&self) -> ActionResult {
+        if self.replicates() {
+            return self.start_replica();
+        }
         if !self.cx.meta.promotable {
             self.serve()?;
             return Ok(OcfStatus::Success);
@@ -115,6 +121,9 @@ impl Actions for Server<'_> {
     }
 
     fn demote(&self) -> ActionResult {
+        if self.replicates() {
+            return self.demote_replica();
+        }
         self.shut_down()?;
         let mut st = self.inst.state();
         st.role = Some(Role::Standby);
@@ -131,6 +140,7 @@ impl Actions for Server<'_> {
             &self.cfg.role_attr(),
             &self.cfg.repair_attr(),
             &self.cfg.storage_attr(),
+            &self.cfg.replication_attr(),
         ]);
         Ok(OcfStatus::Success)
     }
@@ -140,6 +150,9 @@ impl Actions for Server<'_> {
     }
 
     fn promote(&self) -> ActionResult {
+        if self.replicates() {
+            return self.promote_replica();
+        }
         self.serve()?;
         Ok(OcfStatus::Success)
     }

@@ -146,7 +146,7 @@ impl Server<'_> {
 
     /// Starts ovsdb-server with its local socket only and waits until it answers for the
     /// database it should serve.
-    fn spawn_server(&self) -> Result<i32, Failure> {
+    pub(super) fn spawn_server(&self) -> Result<i32, Failure> {
         self.inst.ensure_dirs()?;
         let args = self.cfg.server_args();
         let d = Daemon {

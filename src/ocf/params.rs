@@ -36,6 +36,9 @@ pub enum Kind {
     /// A command line, split into argv without a shell (see [`split_command`]); the
     /// program is an absolute path.
     Command,
+    /// Cluster nodes and an address of each: `node=IP` words separated by blanks or commas,
+    /// node names of letters, digits, `.`, `_` and `-`; no node or address twice.
+    NodeAddrs,
 }
 
 impl Kind {
@@ -197,6 +200,8 @@ pub enum Value {
     Remote(String),
     /// A command line split into argv, the program an absolute path.
     Command(Vec<String>),
+    /// (node, address) pairs in the order given.
+    NodeAddrs(Vec<(String, IpAddr)>),
 }
 
 /// A Rust type a parameter decodes into. The table's kind says which [`Value`] a parameter
@@ -252,6 +257,7 @@ from_value!(i64, "an integer", Value::Int(i) => *i);
 from_value!(bool, "a boolean", Value::Bool(b) => *b);
 from_value!(String, "a remote", Value::Remote(r) => r.clone());
 from_value!(Vec<String>, "a command", Value::Command(argv) => argv.clone());
+from_value!(Vec<(String, IpAddr)>, "node addresses", Value::NodeAddrs(n) => n.clone());
 
 /// The parsed parameters of one invocation: every declared parameter that is set or has a
 /// default, already checked against its kind and decoded.
@@ -297,6 +303,11 @@ impl Values {
             Value::Choice(w) => w.to_string(),
             Value::Remote(r) => r.clone(),
             Value::Command(argv) => argv.join(" "),
+            Value::NodeAddrs(n) => n
+                .iter()
+                .map(|(node, a)| format!("{node}={a}"))
+                .collect::<Vec<_>>()
+                .join(" "),
         })
     }
 }
@@ -370,6 +381,9 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
             }
             Ok(Value::Remote(raw.to_string()))
         }
+        Kind::NodeAddrs => parse_node_addrs(raw)
+            .map(Value::NodeAddrs)
+            .map_err(|why| bad(format!("\"{shown}\": {why}"))),
         Kind::Choice(choices) => {
             if let Some(word) = choices.iter().find(|c| **c == raw) {
                 Ok(Value::Choice(word))
@@ -381,6 +395,54 @@ pub fn check_value(spec: &ParamSpec, raw: &str) -> Result<Value, Failure> {
             }
         }
     }
+}
+
+/// `node=IP` words separated by blanks or commas (IPv6 bare or in brackets).
+pub fn parse_node_addrs(raw: &str) -> Result<Vec<(String, IpAddr)>, String> {
+    let mut out: Vec<(String, IpAddr)> = vec![];
+    for word in raw.split([' ', '\t', ',']).filter(|w| !w.is_empty()) {
+        let (node, addr) = word.split_once('=').ok_or_else(|| {
+            format!(
+                "{:?} is not node=address",
+                word.chars().take(64).collect::<String>()
+            )
+        })?;
+        let node_ok = !node.is_empty()
+            && node.len() <= 255
+            && node
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !node_ok {
+            return Err(format!(
+                "{:?} is not a node name (letters, digits, '.', '_', '-')",
+                node.chars().take(64).collect::<String>()
+            ));
+        }
+        let bare = addr
+            .strip_prefix('[')
+            .and_then(|a| a.strip_suffix(']'))
+            .unwrap_or(addr);
+        let ip: IpAddr = bare.parse().map_err(|_| {
+            format!(
+                "{:?} (for {node}) is not an IPv4 or IPv6 address literal",
+                addr.chars().take(64).collect::<String>()
+            )
+        })?;
+        if ip.is_unspecified() || ip.is_multicast() {
+            return Err(format!("{ip} (for {node}) is not a node's address"));
+        }
+        if out.iter().any(|(n, _)| n == node) {
+            return Err(format!("node {node} is named twice"));
+        }
+        if let Some((other, _)) = out.iter().find(|(_, a)| *a == ip) {
+            return Err(format!("{node} and {other} have the same address {ip}"));
+        }
+        out.push((node.to_string(), ip));
+    }
+    if out.is_empty() {
+        return Err("names no node".into());
+    }
+    Ok(out)
 }
 
 /// Splits a command line into argv the way an operator expects from a simple command,
@@ -631,6 +693,9 @@ impl AgentSpec {
             Kind::Remote => Some(
                 "unix:PATH, tcp:IP:PORT or ssl:IP:PORT (IPv6 in brackets); several, comma-separated, for a clustered DB.".into(),
             ),
+            Kind::NodeAddrs => Some(
+                "node=address pairs separated by blanks or commas, a node name as the cluster knows it (crm_node -n) and an IPv4 or IPv6 address literal.".into(),
+            ),
             Kind::IpAddr | Kind::Boolean => None,
         }
     }
@@ -707,6 +772,27 @@ impl AgentSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_addresses_are_pairs_of_a_name_and_an_address() {
+        let n = parse_node_addrs("node1=192.0.2.1, node2=[2001:db8::2]\tn-3.x=10.0.0.3").unwrap();
+        assert_eq!(n.len(), 3);
+        assert_eq!(n[1], ("node2".into(), "2001:db8::2".parse().unwrap()));
+        for bad in [
+            "",
+            " , ",
+            "node1",
+            "node1=",
+            "=1.2.3.4",
+            "n;1=1.2.3.4",
+            "node1=example.com",
+            "node1=0.0.0.0",
+            "node1=1.2.3.4 node1=1.2.3.5",
+            "node1=1.2.3.4 node2=1.2.3.4",
+        ] {
+            assert!(parse_node_addrs(bad).is_err(), "{bad:?} passed");
+        }
+    }
 
     const P: &[ParamSpec] = &[
         ParamSpec {

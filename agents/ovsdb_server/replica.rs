@@ -1,0 +1,559 @@
+//! `storage=replicate` (shape D): every node keeps its own database file; the promoted
+//! instance serves it, and every unpromoted one runs ovsdb-server as an active-backup
+//! replica of it, so that promotion loads nothing.
+//!
+//! What the incumbent (ovndb-servers.ocf) gets wrong, and how this module avoids it:
+//! - A replica is aimed only at a peer from `replication_peers` whose replication
+//!   listener answers as ANOTHER ovsdb-server (`get_server_id` differs from our own)
+//!   serving the same database: ovsdb-server's own self-check would otherwise turn the
+//!   replica active by itself.
+//! - A replica that ovsdb-server turned active (its replication failed) is never taken
+//!   for a current one: the monitor says so (degraded, with the logged error), aims it
+//!   again, and its promotion score drops.
+//! - Promotion scores follow replication health: 5 while replicating with its
+//!   connection up, 2 after a full copy with the connection lost, 1 before a full copy.
+//! - A planned handover loses nothing: demote closes the client listeners and writes a
+//!   handover token into the global table's `external_ids` (after every acknowledged
+//!   write, in the same ordered stream), keeping the replication listener open; promote
+//!   waits until its replica holds that token before it serves.
+//! - Power-off: replication is asynchronous; what the replica had not received is lost,
+//!   and promote says so in the log.
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use ovn_ocf::jsonrpc::Endpoint;
+use ovn_ocf::ocf::{ActionResult, Deadline, Failure, OcfStatus};
+use ovn_ocf::ovsdb::{self, Op, Ovsdb, Unixctl};
+use ovn_ocf::process::{self, ProcInfo};
+use ovn_ocf::state::{Replica, Role, State};
+
+use super::Server;
+use super::config::{Protocol, Storage};
+use crate::framework::{SCORE_PROMOTED, SCORE_STANDBY};
+
+/// The key of the handover token in the global table's `external_ids`.
+pub const HANDOVER_KEY: &str = "ovn-ocf-handover";
+
+/// Promotion scores of an unpromoted replica by what it holds.
+const SCORE_COPIED_DISCONNECTED: i32 = 2;
+const SCORE_NO_COPY: i32 = 1;
+
+/// How long one peer gets to answer while the agent looks for the promoted instance.
+const PEER_PATIENCE: Duration = Duration::from_millis(500);
+
+/// What a replica's ovsdb-server is doing, as the monitor found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Seen {
+    /// Backup, full copy loaded, its connection to the promoted instance up.
+    Replicating,
+    /// Backup, still loading its first copy (or reconnecting).
+    Connecting,
+    /// Backup, its connection down (the promoted instance went away).
+    Disconnected,
+    /// ovsdb-server switched itself to active: its replication failed.
+    Failed(String),
+    /// Active and aimed at nothing: no promoted instance answered (yet), or a demoted
+    /// instance handing over.
+    Idle,
+}
+
+impl Server<'_> {
+    pub(super) fn replicates(&self) -> bool {
+        self.cfg.storage == Storage::Replicate
+    }
+
+    /// This node's address from `replication_peers` (ERR_CONFIGURED when it has none).
+    fn own_address(&self, node: &str) -> Result<IpAddr, Failure> {
+        self.cfg
+            .peers
+            .iter()
+            .find(|(n, _)| n == node)
+            .map(|(_, a)| *a)
+            .ok_or_else(|| {
+                Failure::configured(format!(
+                    "replication_peers names no address for this node ({node}); it names {}",
+                    self.cfg
+                        .peers
+                        .iter()
+                        .map(|(n, _)| n.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            })
+    }
+
+    fn replication_endpoint(&self, addr: IpAddr) -> SocketAddr {
+        SocketAddr::new(addr, self.cfg.replication_port)
+    }
+
+    /// The remote a replica connects to (`tcp:IP:PORT`, IPv6 bracketed).
+    fn replication_remote(&self, addr: IpAddr) -> String {
+        format!("tcp:{}", self.replication_endpoint(addr))
+    }
+
+    /// The promoted instance's replication listener (`ptcp:PORT:IP`).
+    fn replication_listener(&self, addr: IpAddr) -> String {
+        match addr {
+            IpAddr::V4(a) => format!("ptcp:{}:{a}", self.cfg.replication_port),
+            IpAddr::V6(a) => format!("ptcp:{}:[{a}]", self.cfg.replication_port),
+        }
+    }
+
+    /// What the configuration allows for `storage=replicate`, checked where the action
+    /// knows whether it runs in a promotable clone.
+    fn replica_config(&self) -> Result<(String, IpAddr), Failure> {
+        if !self.cx.meta.promotable {
+            return Err(Failure::configured(
+                "storage=replicate needs a promotable clone (pcs resource create ... promotable promoted-max=1): a primitive has no replicas",
+            ));
+        }
+        if self.cfg.protocol == Protocol::Ssl {
+            return Err(Failure::configured(
+                "storage=replicate does not support protocol=ssl yet (the replica checks its peer over plain TCP); use protocol=tcp on a trusted network",
+            ));
+        }
+        let node = self.node();
+        let addr = self.own_address(&node)?;
+        Ok((node, addr))
+    }
+
+    /// Start of a replica: the local file verified (created from the schema if missing),
+    /// ovsdb-server on its local socket only, aimed at the promoted instance if one
+    /// answers. Idempotent.
+    pub(super) fn start_replica(&self) -> ActionResult {
+        let (node, _) = self.replica_config()?;
+        let mut st = self.inst.state();
+        let pid = match self.daemon() {
+            Some(d) => d.pid,
+            None => {
+                self.prepare_database(None)?;
+                st.replica = None;
+                st.remotes.clear();
+                self.spawn_server()?
+            }
+        };
+        st.role = Some(Role::Standby);
+        if st.replica.is_none() {
+            self.aim(&mut st, pid, &node, None);
+        }
+        self.inst.watch(pid);
+        let score = replica_score(&st, None);
+        self.publish(&mut st, Some(score));
+        self.inst.save(&st)?;
+        Ok(OcfStatus::Success)
+    }
+
+    /// Looks for the promoted instance among the other peers and points ovsdb-server at
+    /// it. Never at itself, never at a server of another database. Leaves `st.replica`
+    /// None (with the reason logged) when nobody answers.
+    fn aim(&self, st: &mut State, pid: i32, node: &str, current: Option<&Replica>) {
+        let dl = self.cx.deadline.share(0.5);
+        let own_id = match Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
+            .and_then(|mut db| db.server_id(dl))
+        {
+            Ok(id) => id,
+            Err(e) => {
+                log::warn!("cannot read this ovsdb-server's id: {e}; not aiming it yet");
+                return;
+            }
+        };
+        let schema = self.cfg.db.schema_name();
+        let mut why = vec![];
+        for (peer, addr) in self.cfg.peers.iter().filter(|(n, _)| n != node) {
+            let ep = Endpoint::Tcp(self.replication_endpoint(*addr));
+            let pdl = dl.cap(PEER_PATIENCE);
+            let answer = Ovsdb::connect(&ep, pdl)
+                .and_then(|mut db| Ok((db.server_id(pdl)?, db.list_dbs(pdl)?)));
+            let (id, dbs) = match answer {
+                Ok(a) => a,
+                Err(e) => {
+                    why.push(format!("{peer}: {e}"));
+                    continue;
+                }
+            };
+            if id == own_id {
+                let e = format!(
+                    "replication_peers gives {peer} the address {addr}, where this node's own ovsdb-server answers: not replicating from itself"
+                );
+                log::error!("{e}");
+                why.push(e);
+                continue;
+            }
+            if !dbs.iter().any(|d| d == schema) {
+                let e = format!(
+                    "{peer} ({ep}) serves {} and not {schema}: check replication_port",
+                    dbs.join(", ")
+                );
+                log::error!("{e}");
+                why.push(e);
+                continue;
+            }
+            let remote = self.replication_remote(*addr);
+            if let Some(c) = current.filter(|c| c.remote == remote) {
+                // Still the one: ovsdb-server reconnects by itself (pointing it again
+                // would throw its copy away and load a new one).
+                st.replica = Some(c.clone());
+                return;
+            }
+            match self.point_at(pid, &remote, st) {
+                Ok(()) => {
+                    log::info!("replicating {schema} from {peer} ({remote})");
+                    st.replica = Some(Replica {
+                        node: peer.clone(),
+                        remote,
+                        synced: false,
+                        error: None,
+                    });
+                    return;
+                }
+                Err(e) => why.push(format!("{peer}: {}", e.reason)),
+            }
+        }
+        log::info!(
+            "no promoted instance to replicate from yet ({})",
+            why.join("; ")
+        );
+    }
+
+    /// set-active + connect-active; a replication listener of ours (a demoted instance
+    /// that handed over) closes first.
+    fn point_at(&self, pid: i32, remote: &str, st: &mut State) -> Result<(), Failure> {
+        let dl = self.cx.deadline;
+        let mut ctl = Unixctl::connect(&self.cfg.ctl(), dl)?;
+        for r in std::mem::take(&mut st.remotes) {
+            if let Err(e) = ctl.command("ovsdb-server/remove-remote", &[&r], dl) {
+                log::warn!("cannot close remote {r}: {e}");
+            }
+        }
+        ctl.command("ovsdb-server/set-active-ovsdb-server", &[remote], dl)
+            .and_then(|_| ctl.command("ovsdb-server/connect-active-ovsdb-server", &[], dl))
+            .map_err(|e| {
+                Failure::context(
+                    e,
+                    format!("ovsdb-server pid {pid}: cannot replicate from {remote}"),
+                )
+            })?;
+        Ok(())
+    }
+
+    /// The monitor of an unpromoted replica: what its ovsdb-server does, the attribute
+    /// and score that say so, and aiming it again when it lost its promoted instance.
+    pub(super) fn check_replica(&self, mut st: State, d: &ProcInfo) -> ActionResult {
+        if d.stopped() {
+            return Err(Failure::generic(format!(
+                "replica ovsdb-server pid {} is stopped (state {})",
+                d.pid, d.state
+            )));
+        }
+        let before = st.clone();
+        let mut seen = self.seen(d, &st)?;
+        let probe = self.cx.meta.is_probe(ovn_ocf::ocf::Action::Monitor);
+        if !probe && matches!(seen, Seen::Idle | Seen::Disconnected | Seen::Failed(_)) {
+            let failed = match &seen {
+                Seen::Failed(e) => {
+                    log::error!("{e}; aiming it at the promoted instance again");
+                    Some(e.clone())
+                }
+                _ => None,
+            };
+            // A failed replica is pointed again even at the same peer; a disconnected
+            // one only if another peer now answers as the promoted instance.
+            let current = st.replica.take().filter(|_| failed.is_none());
+            self.aim(&mut st, d.pid, &self.node(), current.as_ref());
+            match (&mut st.replica, current) {
+                (Some(r), _) => {
+                    if failed.is_some() {
+                        r.error = failed.clone();
+                    } else if seen == Seen::Disconnected && before.replica.as_ref() == Some(r) {
+                        r.error = Some("not connected".into());
+                    }
+                }
+                (None, Some(mut k)) => {
+                    // Nobody answers: keep waiting for the same one.
+                    k.error = Some("not connected".into());
+                    st.replica = Some(k);
+                }
+                (None, None) => {}
+            }
+            if seen == Seen::Idle && st.replica.is_some() {
+                seen = Seen::Connecting;
+            }
+        }
+        if let (Seen::Replicating, Some(r)) = (&seen, st.replica.as_mut()) {
+            r.synced = true;
+            r.error = None;
+        }
+        let score = replica_score(&st, Some(&seen));
+        if !probe && (st != before || st.score != Some(score)) {
+            self.publish(&mut st, Some(score));
+            if let Err(f) = self.inst.save(&st) {
+                log::warn!("{}", f.reason);
+            }
+        }
+        match seen {
+            Seen::Failed(e) => Err(Failure::new(OcfStatus::Degraded, e)),
+            _ => Ok(OcfStatus::Success),
+        }
+    }
+
+    /// Reads sync-status, and the connection from /proc (3.1's sync-status says
+    /// "replicating" through a lost connection until it reconnects).
+    fn seen(&self, d: &ProcInfo, st: &State) -> Result<Seen, Failure> {
+        let dl = self.cx.deadline;
+        let text = Unixctl::connect(&self.cfg.ctl(), dl)
+            .and_then(|mut c| c.command("ovsdb-server/sync-status", &[], dl))
+            .map_err(|e| Failure::generic(format!("replica ovsdb-server pid {}: {e}", d.pid)))?;
+        let kv = ovsdb::parse_key_values(&text);
+        let state = kv.get("state").map(String::as_str);
+        let Some(r) = &st.replica else {
+            return Ok(Seen::Idle);
+        };
+        if state == Some("active") {
+            let why = replication_error(&self.cfg.log_file)
+                .unwrap_or_else(|| "no replication error logged".into());
+            return Ok(Seen::Failed(format!(
+                "replication from {} ({}) failed and ovsdb-server pid {} made itself active: {why}",
+                r.node, r.remote, d.pid
+            )));
+        }
+        let connected = r
+            .remote
+            .strip_prefix("tcp:")
+            .and_then(|a| a.parse::<SocketAddr>().ok())
+            .is_some_and(|a| process::tcp_connected_to(d.pid, a.ip(), a.port()));
+        Ok(match (kv.contains_key("replicating"), connected) {
+            (true, true) => Seen::Replicating,
+            (_, false) => Seen::Disconnected,
+            (false, true) => Seen::Connecting,
+        })
+    }
+
+    /// Promote of a replica: catch up with a demoted instance that hands over, stop
+    /// replicating, open the client and replication listeners.
+    pub(super) fn promote_replica(&self) -> ActionResult {
+        let (node, addr) = self.replica_config()?;
+        let mut st = self.inst.state();
+        let pid = match self.daemon() {
+            Some(d) => d.pid,
+            None => {
+                // Nothing ran here (a start cut short): serve the local file as it is.
+                self.prepare_database(None)?;
+                st.replica = None;
+                self.spawn_server()?
+            }
+        };
+        if let Some(r) = &st.replica {
+            self.catch_up(r)?;
+        }
+        let dl = self.cx.deadline;
+        let mut ctl = Unixctl::connect(&self.cfg.ctl(), dl)?;
+        ctl.command("ovsdb-server/disconnect-active-ovsdb-server", &[], dl)
+            .map_err(|e| Failure::context(e, "cannot stop replicating"))?;
+        let active = dl.poll(Duration::from_millis(10), || {
+            let s = ctl.command("ovsdb-server/sync-status", &[], dl).ok()?;
+            (ovsdb::parse_sync_status(&s) == ovsdb::SyncState::Active).then_some(())
+        });
+        if active.is_none() {
+            return Err(Failure::generic(format!(
+                "ovsdb-server pid {pid} did not turn active before the timeout"
+            )));
+        }
+        st.replica = None;
+        let listener = self.replication_listener(addr);
+        // A demoted instance promoted again still has its replication listener.
+        let listening = st.remotes.contains(&listener);
+        for r in st.remotes.iter().filter(|r| **r != listener) {
+            if let Err(e) = ctl.command("ovsdb-server/remove-remote", &[r], dl) {
+                log::warn!("cannot close remote {r}: {e}");
+            }
+        }
+        let mut opened = self.open_remotes(pid)?;
+        if !listening {
+            ctl.command("ovsdb-server/add-remote", &[&listener], dl)
+                .map_err(|e| Failure::context(e, format!("cannot open {listener}")))?;
+        }
+        opened.push(listener);
+        log::info!(
+            "{node} serves {} (promoted replica)",
+            self.cfg.db_file.display()
+        );
+        st.remotes = opened;
+        st.role = Some(Role::Serving);
+        self.publish(&mut st, Some(SCORE_PROMOTED));
+        self.inst.save(&st)?;
+        self.inst.watch(pid);
+        Ok(OcfStatus::Success)
+    }
+
+    /// Waits until this replica holds the handover token of the instance it replicates
+    /// from (written by that one's demote after every write it acknowledged). A peer
+    /// that does not answer (powered off, killed) hands nothing over: what it had not
+    /// sent is lost, and the log says so.
+    fn catch_up(&self, r: &Replica) -> Result<(), Failure> {
+        let dl = self.cx.deadline;
+        let Some(peer) = r
+            .remote
+            .strip_prefix("tcp:")
+            .and_then(|a| a.parse::<SocketAddr>().ok())
+        else {
+            return Ok(());
+        };
+        let theirs = Ovsdb::connect(&Endpoint::Tcp(peer), dl.cap(PEER_PATIENCE))
+            .and_then(|mut db| self.handover_token(&mut db, dl.cap(Duration::from_secs(2))));
+        let token = match theirs {
+            Ok(Some(t)) => t,
+            Ok(None) => {
+                log::warn!(
+                    "{} ({}) answers but has handed nothing over (not demoted?): promoting with what was replicated",
+                    r.node,
+                    r.remote
+                );
+                return Ok(());
+            }
+            Err(e) => {
+                log::warn!(
+                    "{} ({}) does not answer ({e}): promoting with what was replicated; its writes not yet replicated are lost (asynchronous replication)",
+                    r.node,
+                    r.remote
+                );
+                return Ok(());
+            }
+        };
+        let wait = dl.share(0.6);
+        let caught = wait.poll(Duration::from_millis(10), || {
+            let mut db = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), wait).ok()?;
+            let mine = self.handover_token(&mut db, wait).ok()??;
+            (mine == token).then_some(())
+        });
+        match caught {
+            Some(()) => {
+                log::info!(
+                    "caught up with {} (handover {token}): nothing it acknowledged is lost",
+                    r.node
+                );
+                Ok(())
+            }
+            None => Err(Failure::generic(format!(
+                "this replica did not receive {}'s last writes (handover {token}) before the timeout; not serving an incomplete copy while {} still has them",
+                r.node, r.node
+            ))),
+        }
+    }
+
+    fn handover_token(
+        &self,
+        db: &mut Ovsdb,
+        dl: Deadline,
+    ) -> Result<Option<String>, ovn_ocf::jsonrpc::Error> {
+        let schema = self.cfg.db.schema_name();
+        let rows = db.select(
+            schema,
+            Op::select(self.cfg.db.global_table(), &["external_ids"]),
+            dl,
+        )?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.string_map("external_ids").get(HANDOVER_KEY).cloned()))
+    }
+
+    /// Demote of a replicated instance: the client listeners close (no client writes any
+    /// more), the handover token follows every acknowledged write, and the replication
+    /// listener stays open until the new promoted instance has caught up (its next aim
+    /// closes it). ovsdb-server keeps running: this node is a replica again.
+    pub(super) fn demote_replica(&self) -> ActionResult {
+        self.inst.end_watchers();
+        let (node, addr) = self.replica_config()?;
+        let mut st = self.inst.state();
+        let listener = self.replication_listener(addr);
+        if let Some(d) = self.daemon() {
+            let dl = self.cx.deadline;
+            let mut ctl = Unixctl::connect(&self.cfg.ctl(), dl)?;
+            for r in st.remotes.iter().filter(|r| **r != listener) {
+                ctl.command("ovsdb-server/remove-remote", &[r], dl)
+                    .map_err(|e| Failure::context(e, format!("cannot close remote {r}")))?;
+            }
+            st.remotes.retain(|r| *r == listener);
+            let token = format!("{node}/{}", ovn_ocf::lease::new_token());
+            let table = self.cfg.db.global_table();
+            let mut db = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
+            let rows = db
+                .select(self.cfg.db.schema_name(), Op::select(table, &["_uuid"]), dl)
+                .map_err(|e| Failure::context(e, "cannot read the global table"))?;
+            let write = if rows.is_empty() {
+                Op::insert(
+                    table,
+                    &[(
+                        "external_ids",
+                        ovsdb::Datum::string_map(
+                            &[(HANDOVER_KEY.to_string(), token.clone())].into(),
+                        ),
+                    )],
+                )
+            } else {
+                Op::map_put(table, "external_ids", HANDOVER_KEY, &token)
+            };
+            db.transact(self.cfg.db.schema_name(), &[write], dl)
+                .map_err(|e| Failure::context(e, "cannot write the handover token"))?;
+            log::info!(
+                "demoted: client listeners closed, handover {token} written; replicas catch up through {listener}"
+            );
+            self.inst.watch(d.pid);
+        }
+        st.role = Some(Role::Standby);
+        st.replica = None;
+        self.publish(&mut st, Some(SCORE_STANDBY));
+        self.inst.save(&st)?;
+        Ok(OcfStatus::Success)
+    }
+
+    /// The `ovn-ocf-<db>-replication` attribute: what this instance's replication does.
+    pub(super) fn replication_word(&self, st: &State) -> Option<String> {
+        if !self.replicates() || st.role.is_none() {
+            return None;
+        }
+        if st.role == Some(Role::Serving) {
+            return Some("promoted: replicas connect to its replication listener".into());
+        }
+        Some(match &st.replica {
+            None => "not replicating: no promoted instance answers".into(),
+            Some(r) => match (&r.error, r.synced) {
+                (Some(e), _) => format!("{} ({}): {e}", r.node, r.remote),
+                (None, true) => format!("replicating from {} ({})", r.node, r.remote),
+                (None, false) => format!("connecting to {} ({})", r.node, r.remote),
+            },
+        })
+    }
+}
+
+/// The last thing ovsdb-server logged about its replication going wrong (a WARN or ERR of
+/// its replication module, or an ovsdb error), from the last 64 KiB of its log.
+fn replication_error(log: &std::path::Path) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(log).ok()?;
+    let len = f.metadata().ok()?.len();
+    f.seek(SeekFrom::Start(len.saturating_sub(1 << 16))).ok()?;
+    let mut buf = vec![];
+    f.read_to_end(&mut buf).ok()?;
+    let text = String::from_utf8_lossy(&buf);
+    text.lines()
+        .rfind(|l| {
+            l.contains("|replication|WARN|")
+                || l.contains("|replication|ERR|")
+                || l.contains("|ovsdb_error|ERR|")
+        })
+        .and_then(|l| l.splitn(5, '|').nth(4))
+        .map(|m| m.trim().to_string())
+}
+
+/// The promotion score of an unpromoted replica: current ones first.
+fn replica_score(st: &State, seen: Option<&Seen>) -> i32 {
+    match (seen, &st.replica) {
+        (Some(Seen::Replicating), _) => SCORE_STANDBY,
+        // A demoted instance handing over holds everything it acknowledged.
+        (Some(Seen::Idle), None) if !st.remotes.is_empty() => SCORE_STANDBY,
+        (Some(Seen::Failed(_)), _) => SCORE_NO_COPY,
+        (_, Some(r)) if r.synced => SCORE_COPIED_DISCONNECTED,
+        _ => SCORE_NO_COPY,
+    }
+}

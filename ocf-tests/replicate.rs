@@ -1,0 +1,319 @@
+//! `storage=replicate` (shape D) against Debian's ovsdb-server, two "nodes" on one
+//! machine (127.0.0.1 and 127.0.0.2, their own run dirs and files): a replica follows the
+//! promoted instance; a planned handover (demote, then promote the replica) loses no
+//! acknowledged write; a replica never replicates from itself; a replica whose
+//! replication fails (ovsdb-server then makes itself active) is reported and not taken
+//! for a current one.
+//!
+//! Pacemaker's tools are the recording stubs of `PcmkShim` (no cluster runs in cargo
+//! tests; the namespace cluster runs the real ones).
+
+mod common;
+
+use std::io::Write;
+use std::net::TcpStream;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+
+/// A replicated NB instance on `node` (its address `addr`), both nodes in the peers.
+fn replica(node: &str, addr: &str, rport: u16, shim: &PcmkShim) -> Res {
+    let mut r = Res::promotable("nb");
+    r.port = free_port(addr);
+    let port = r.port.to_string();
+    r.set("OCF_RESKEY_CRM_meta_on_node", node)
+        .set("OCF_RESKEY_storage", "replicate")
+        .set(
+            "OCF_RESKEY_replication_peers",
+            "node1=127.0.0.1 node2=127.0.0.2",
+        )
+        .set("OCF_RESKEY_replication_port", &rport.to_string())
+        .set("OCF_RESKEY_listen_address", addr)
+        .set("OCF_RESKEY_port", &port)
+        .set("PATH", &shim.path_env());
+    r
+}
+
+fn ctl(r: &Res) -> std::path::PathBuf {
+    r.run_dir().join("ovnnb_db.ctl")
+}
+
+fn sync_status(r: &Res) -> String {
+    r.appctl(&ctl(r), "ovsdb-server/sync-status")
+}
+
+/// Waits (bounded, generously) until `cond` holds; panics with `what` otherwise.
+fn wait_for(what: &str, mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(60);
+    while !cond() {
+        assert!(Instant::now() < end, "never: {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn local_names(r: &Res) -> Vec<String> {
+    set_names(&r.local_transact(&select_sets()).unwrap())
+}
+
+/// A client that writes one Address_Set row per transaction on one connection, as fast
+/// as the server acknowledges, and records every acknowledged name.
+fn writer(addr: std::net::SocketAddr, stop: Arc<AtomicBool>, acked: Arc<Mutex<Vec<String>>>) {
+    let Ok(mut s) = TcpStream::connect_timeout(&addr, Duration::from_secs(5)) else {
+        return;
+    };
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let reader = s.try_clone().unwrap();
+    let mut replies =
+        serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>();
+    for i in 0.. {
+        if stop.load(Ordering::Relaxed) {
+            return;
+        }
+        let name = format!("w{i}");
+        let req = format!(
+            r#"{{"id":{i},"method":"transact","params":["OVN_Northbound",{}]}}"#,
+            write_ops(&name)
+        );
+        if s.write_all(req.as_bytes()).is_err() {
+            return;
+        }
+        loop {
+            match replies.next() {
+                Some(Ok(v)) if v["id"] == i => {
+                    let ok = v["error"].is_null()
+                        && v["result"]
+                            .as_array()
+                            .is_some_and(|r| r.iter().all(|o| o.get("error").is_none()));
+                    if !ok {
+                        return;
+                    }
+                    acked.lock().unwrap().push(name);
+                    break;
+                }
+                // An echo or an update: not our reply.
+                Some(Ok(_)) => continue,
+                _ => return,
+            }
+        }
+    }
+}
+
+#[test]
+fn a_replica_follows_and_a_planned_handover_loses_no_acknowledged_write() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let b = replica("node2", "127.0.0.2", rport, &shim);
+
+    // Nobody is promoted yet: a replica with nothing to follow.
+    a.expect("start", 0);
+    assert!(
+        sync_status(&a).contains("state: active"),
+        "{}",
+        sync_status(&a)
+    );
+    a.expect("promote", 0);
+    a.expect("monitor", 8);
+    a.client_transact(&write_ops("before-b")).unwrap();
+
+    // b loads a full copy and follows.
+    b.expect("start", 0);
+    wait_for("b replicates from a", || {
+        sync_status(&b).contains("replicating: tcp:127.0.0.1:")
+    });
+    wait_for("b holds a's row", || local_names(&b) == ["before-b"]);
+    b.expect("monitor", 0);
+    assert!(
+        shim.calls()
+            .iter()
+            .any(|c| c.contains("ovn-ocf-nb-replication") && c.contains("replicating from node1")),
+        "{:?}",
+        shim.calls()
+    );
+    // A replica refuses writes (ovsdb-server's backup mode).
+    let refused = b.local_transact(&write_ops("on-b"));
+    assert!(
+        refused.as_ref().is_err_and(|e| e.contains("not allowed")),
+        "{refused:?}"
+    );
+
+    // The handover, with a writer on a's listener the whole time.
+    let stop = Arc::new(AtomicBool::new(false));
+    let acked = Arc::new(Mutex::new(vec![]));
+    let w = {
+        let (stop, acked, addr) = (stop.clone(), acked.clone(), a.tcp());
+        std::thread::spawn(move || writer(addr, stop, acked))
+    };
+    wait_for("the writer got writes through", || {
+        acked.lock().unwrap().len() >= 50
+    });
+    a.expect("demote", 0);
+    let promoted = b.expect("promote", 0);
+    stop.store(true, Ordering::Relaxed);
+    w.join().unwrap();
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 50);
+    let on_b = local_names(&b);
+    let lost: Vec<&String> = acked.iter().filter(|n| !on_b.contains(n)).collect();
+    assert!(
+        lost.is_empty(),
+        "{} of {} acknowledged writes lost: {lost:?}",
+        lost.len(),
+        acked.len()
+    );
+    assert!(
+        promoted.stderr.contains("caught up with node1"),
+        "{}",
+        promoted.stderr
+    );
+    b.expect("monitor", 8);
+    b.client_transact(&write_ops("after-handover")).unwrap();
+
+    // The demoted one follows the new promoted instance at its next monitor.
+    a.expect("monitor", 0);
+    wait_for("a replicates from b", || {
+        sync_status(&a).contains("replicating: tcp:127.0.0.2:")
+    });
+    wait_for("a holds b's new row", || {
+        local_names(&a).contains(&"after-handover".to_string())
+    });
+    a.expect("monitor", 0);
+    a.expect("stop", 0);
+    b.expect("stop", 0);
+}
+
+#[test]
+fn a_replica_never_replicates_from_itself() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    a.expect("start", 0);
+    // node2's address answers here, with this node's own server (an address that is
+    // local on this node: a VIP left behind, or a listener on all addresses).
+    let o = Command::new("ovn-appctl")
+        .arg("-t")
+        .arg(ctl(&a))
+        .args([
+            "ovsdb-server/add-remote",
+            &format!("ptcp:{rport}:127.0.0.2"),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    wait_for("the listener is up", || {
+        TcpStream::connect(("127.0.0.2", rport)).is_ok()
+    });
+    shim.clear();
+    let m = a.expect("monitor", 0);
+    assert!(
+        m.stderr.contains("not replicating from itself"),
+        "{}",
+        m.stderr
+    );
+    // ovsdb-server was never pointed at itself: it would have logged its own refusal
+    // and made itself active.
+    assert!(!a.log().contains("Self replicating"), "{}", a.log());
+    assert!(sync_status(&a).contains("state: active"));
+    // Not a current replica: the lowest score.
+    assert!(
+        shim.calls()
+            .iter()
+            .all(|c| !c.contains("--promotion") || c.contains("-v 1")),
+        "{:?}",
+        shim.calls()
+    );
+    a.expect("stop", 0);
+}
+
+#[test]
+fn a_replica_whose_replication_fails_is_reported_and_not_current() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let b = replica("node2", "127.0.0.2", rport, &shim);
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    b.expect("start", 0);
+    wait_for("b replicates from a", || {
+        sync_status(&b).contains("replicating:")
+    });
+    b.expect("monitor", 0);
+
+    // a goes, and node1 comes back with a newer schema (an upgrade: one more table) that
+    // this replica's older one cannot hold: b's ovsdb-server reconnects, finds nothing
+    // it can replicate, and makes itself active.
+    a.expect("stop", 0);
+    let dir = tempfile::tempdir().unwrap();
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(NB_SCHEMA).unwrap()).unwrap();
+    schema["tables"]["Upgrade_Only"] = serde_json::json!({
+        "columns": {"name": {"type": "string"}},
+        "isRoot": true
+    });
+    let newer = dir.path().join("newer.ovsschema");
+    std::fs::write(&newer, schema.to_string()).unwrap();
+    let nb = dir.path().join("nb.db");
+    create_db(&nb, newer.to_str().unwrap());
+    let other = RawServer::start(&nb);
+    let o = Command::new("ovn-appctl")
+        .arg("-t")
+        .arg(other.sock().with_file_name("db.ctl"))
+        .args([
+            "ovsdb-server/add-remote",
+            &format!("ptcp:{rport}:127.0.0.1"),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{o:?}");
+    wait_for("b's ovsdb-server gave up replicating", || {
+        sync_status(&b).contains("state: active")
+    });
+    shim.clear();
+    let m = b.run("monitor");
+    assert_eq!(m.code, 190, "{}", m.stderr);
+    let reason = m.reason().unwrap().to_string();
+    assert!(reason.contains("made itself active"), "{reason}");
+    assert!(reason.contains("node1"), "{reason}");
+    assert!(reason.contains("Nothing to replicate"), "{reason}");
+    // Not a current replica: the lowest score. No client could write to it meanwhile:
+    // a replica opens no listener.
+    assert!(!b.log().contains("ptcp"), "{}", b.log());
+    assert!(
+        shim.calls()
+            .iter()
+            .any(|c| c.contains("--promotion") && c.contains("-v 1")),
+        "{:?}",
+        shim.calls()
+    );
+    b.expect("stop", 0);
+}
+
+#[test]
+fn replicate_needs_a_promotable_clone_and_this_node_in_the_peers() {
+    let shim = PcmkShim::new("1 node1 member\n");
+    let rport = free_port("127.0.0.1");
+    let mut p = replica("node1", "127.0.0.1", rport, &shim);
+    p.unset("OCF_RESKEY_CRM_meta_promoted_max")
+        .unset("OCF_RESKEY_CRM_meta_master_max");
+    let o = p.run("start");
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("promotable"), "{}", o.stderr);
+    let q = replica("node3", "127.0.0.1", rport, &shim);
+    let o = q.run("start");
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(
+        o.reason()
+            .unwrap()
+            .contains("no address for this node (node3)"),
+        "{}",
+        o.stderr
+    );
+    let mut r = replica("node1", "127.0.0.1", rport, &shim);
+    r.set("OCF_RESKEY_replication_peers", "node1=127.0.0.1");
+    let o = r.run("start");
+    assert_eq!(o.code, 6, "{}", o.stderr);
+    assert!(o.reason().unwrap().contains("two at least"), "{}", o.stderr);
+}
