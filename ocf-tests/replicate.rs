@@ -317,3 +317,63 @@ fn replicate_needs_a_promotable_clone_and_this_node_in_the_peers() {
     assert_eq!(o.code, 6, "{}", o.stderr);
     assert!(o.reason().unwrap().contains("two at least"), "{}", o.stderr);
 }
+
+/// kill -9 of the promoted server: its own file holds every write it acknowledged, so
+/// after the restart in place it scores above any replica (6 against 5 at most). If
+/// another node was promoted meanwhile anyway, the file is backed up byte for byte
+/// before this node replicates over it: nothing acknowledged is silently destroyed.
+#[test]
+fn a_file_served_and_not_handed_over_goes_first_and_is_kept() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let b = replica("node2", "127.0.0.2", rport, &shim);
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    a.client_transact(&write_ops("only-on-a")).unwrap();
+    let pid = a.server_pid().unwrap();
+    a.signal("KILL");
+    a.wait_server_gone(pid);
+    // Pacemaker's recovery of a promoted instance: demote, stop, start (then promote).
+    a.expect("demote", 0);
+    a.expect("stop", 0);
+    shim.clear();
+    a.expect("start", 0);
+    assert!(
+        shim.calls()
+            .iter()
+            .any(|c| c.contains("--promotion") && c.contains("-v 6")),
+        "{:?}",
+        shim.calls()
+    );
+    assert_eq!(local_names(&a), ["only-on-a"]);
+
+    // b is promoted instead (with nothing: it never replicated), and takes writes.
+    b.expect("start", 0);
+    b.expect("promote", 0);
+    b.client_transact(&write_ops("on-b")).unwrap();
+    let backups = a.db_file().with_file_name("ovn-ocf-backups");
+    let bak_count = || {
+        std::fs::read_dir(&backups).map_or(0, |d| {
+            d.filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.path().to_string_lossy().ends_with(".bak"))
+            })
+            .count()
+        })
+    };
+    let before = bak_count();
+    let m = a.expect("monitor", 0);
+    assert!(m.stderr.contains("not handed over: backed up to"), "{}", m.stderr);
+    wait_for("a replicates b", || local_names(&a) == ["on-b"]);
+    let baks: Vec<std::path::PathBuf> = std::fs::read_dir(&backups)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".bak"))
+        .collect();
+    assert_eq!(baks.len(), before + 1, "{baks:?}");
+    let kept = RawServer::start(&baks[0]);
+    assert_eq!(kept.names("nb"), ["only-on-a"]);
+    a.expect("stop", 0);
+    b.expect("stop", 0);
+}

@@ -51,6 +51,10 @@ pub struct State {
     /// An active-backup replica (`storage=replicate`, unpromoted): whom it replicates from.
     #[serde(default)]
     pub replica: Option<Replica>,
+    /// The resource replicates (`storage=replicate`): its unpromoted instance runs an
+    /// ovsdb-server too.
+    #[serde(default)]
+    pub replicates: bool,
 }
 
 /// What an unpromoted replica's agent aimed its ovsdb-server at, and what it saw of it.

@@ -35,7 +35,11 @@ use crate::framework::{SCORE_PROMOTED, SCORE_STANDBY};
 /// The key of the handover token in the global table's `external_ids`.
 pub const HANDOVER_KEY: &str = "ovn-ocf-handover";
 
-/// Promotion scores of an unpromoted replica by what it holds.
+/// Promotion scores of an unpromoted replica by what it holds. A file this node served
+/// as the promoted instance, not handed over (its server killed or crashed, or the
+/// whole cluster down), holds every write it acknowledged, which no replica can say
+/// for sure: it goes first.
+const SCORE_SERVED_LAST: i32 = 6;
 const SCORE_COPIED_DISCONNECTED: i32 = 2;
 const SCORE_NO_COPY: i32 = 1;
 
@@ -56,6 +60,12 @@ enum Seen {
     /// Active and aimed at nothing: no promoted instance answered (yet), or a demoted
     /// instance handing over.
     Idle,
+}
+
+/// Beside the database file while this node's file is the one a promoted instance
+/// served and did not hand over: the freshest copy there is.
+pub fn served_marker(db_file: &std::path::Path) -> std::path::PathBuf {
+    ovn_ocf::fsutil::beside(db_file, "served-last")
 }
 
 impl Server<'_> {
@@ -134,11 +144,12 @@ impl Server<'_> {
             }
         };
         st.role = Some(Role::Standby);
+        st.replicates = true;
         if st.replica.is_none() {
             self.aim(&mut st, pid, &node, None);
         }
         self.inst.watch(pid);
-        let score = replica_score(&st, None);
+        let score = replica_score(&st, None, served_marker(&self.cfg.db_file).exists());
         self.publish(&mut st, Some(score));
         self.inst.save(&st)?;
         Ok(OcfStatus::Success)
@@ -220,6 +231,7 @@ impl Server<'_> {
     /// that handed over) closes first.
     fn point_at(&self, pid: i32, remote: &str, st: &mut State) -> Result<(), Failure> {
         let dl = self.cx.deadline;
+        self.keep_diverged(remote)?;
         let mut ctl = Unixctl::connect(&self.cfg.ctl(), dl)?;
         for r in std::mem::take(&mut st.remotes) {
             if let Err(e) = ctl.command("ovsdb-server/remove-remote", &[&r], dl) {
@@ -235,6 +247,48 @@ impl Server<'_> {
                 )
             })?;
         Ok(())
+    }
+
+    /// A file this node served and did not hand over is backed up byte for byte before
+    /// it replicates: the first copy replaces its contents, and it may hold acknowledged
+    /// writes the promoted instance never received (asynchronous replication).
+    fn keep_diverged(&self, remote: &str) -> Result<(), Failure> {
+        let marker = served_marker(&self.cfg.db_file);
+        if !marker.exists() {
+            return Ok(());
+        }
+        let name = self
+            .cfg
+            .db_file
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let stamp = ovn_ocf::ocf::time::utc_stamp(std::time::SystemTime::now());
+        let (path, sha) = ovn_ocf::repair::backup(
+            &self.cfg.db_file,
+            &self.cfg.backup_dir,
+            &format!("{name}.{stamp}.bak"),
+        )
+        .map_err(|e| {
+            Failure::context(
+                e,
+                "cannot back up the file this node served before replicating over it",
+            )
+        })?;
+        ovn_ocf::repair::prune(
+            &self.cfg.backup_dir,
+            &format!("{name}."),
+            ".bak",
+            self.cfg.backup_keep,
+        );
+        log::warn!(
+            "{} was served here and not handed over: backed up to {} (sha1 {sha}) before replicating from {remote}; writes acknowledged here that the promoted instance lacks are only there",
+            self.cfg.db_file.display(),
+            path.display()
+        );
+        ovn_ocf::fsutil::remove_durable(&marker)
+            .map_err(|e| Failure::local_io(format!("cannot remove {}: {e}", marker.display()), &e))
     }
 
     /// The monitor of an unpromoted replica: what its ovsdb-server does, the attribute
@@ -284,7 +338,7 @@ impl Server<'_> {
             r.synced = true;
             r.error = None;
         }
-        let score = replica_score(&st, Some(&seen));
+        let score = replica_score(&st, Some(&seen), served_marker(&self.cfg.db_file).exists());
         if !probe && (st != before || st.score != Some(score)) {
             self.publish(&mut st, Some(score));
             if let Err(f) = self.inst.save(&st) {
@@ -360,6 +414,11 @@ impl Server<'_> {
             )));
         }
         st.replica = None;
+        let marker = served_marker(&self.cfg.db_file);
+        let line = format!("{node} {}\n", ovn_ocf::lease::now_ms());
+        ovn_ocf::fsutil::write_atomic(&marker, line.as_bytes(), 0o644).map_err(|e| {
+            Failure::local_io(format!("cannot write {}: {e}", marker.display()), &e)
+        })?;
         let listener = self.replication_listener(addr);
         // A demoted instance promoted again still has its replication listener.
         let listening = st.remotes.contains(&listener);
@@ -380,6 +439,7 @@ impl Server<'_> {
         );
         st.remotes = opened;
         st.role = Some(Role::Serving);
+        st.replicates = true;
         self.publish(&mut st, Some(SCORE_PROMOTED));
         self.inst.save(&st)?;
         self.inst.watch(pid);
@@ -495,12 +555,17 @@ impl Server<'_> {
             };
             db.transact(self.cfg.db.schema_name(), &[write], dl)
                 .map_err(|e| Failure::context(e, "cannot write the handover token"))?;
+            let marker = served_marker(&self.cfg.db_file);
+            if let Err(e) = ovn_ocf::fsutil::remove_durable(&marker) {
+                log::warn!("cannot remove {}: {e}", marker.display());
+            }
             log::info!(
                 "demoted: client listeners closed, handover {token} written; replicas catch up through {listener}"
             );
             self.inst.watch(d.pid);
         }
         st.role = Some(Role::Standby);
+        st.replicates = true;
         st.replica = None;
         self.publish(&mut st, Some(SCORE_STANDBY));
         self.inst.save(&st)?;
@@ -547,7 +612,10 @@ fn replication_error(log: &std::path::Path) -> Option<String> {
 }
 
 /// The promotion score of an unpromoted replica: current ones first.
-fn replica_score(st: &State, seen: Option<&Seen>) -> i32 {
+fn replica_score(st: &State, seen: Option<&Seen>, served_last: bool) -> i32 {
+    if served_last && st.replica.is_none() {
+        return SCORE_SERVED_LAST;
+    }
     match (seen, &st.replica) {
         (Some(Seen::Replicating), _) => SCORE_STANDBY,
         // A demoted instance handing over holds everything it acknowledged.

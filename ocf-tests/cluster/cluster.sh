@@ -3,8 +3,9 @@
 #
 #   cluster.sh up [--nodes N]       bring up N nodes (default 2) with a shared LUN, the fence
 #                                   agent and stonith; prints the formation time
-#   cluster.sh shape A|B            create README's shape A (group ovn) or B (promotable
-#                                   clones, group ovn-storage) and wait until Started/Promoted
+#   cluster.sh shape A|B|D          create README's shape A (group ovn), B (promotable
+#                                   clones, group ovn-storage) or D (replicated clones, group
+#                                   ovn-ip) and wait until Started/Promoted
 #   cluster.sh down [--save-logs D] tear everything down (idempotent; also after a failed up)
 #   cluster.sh status               host view (nodes, netns, loops) + crm_mon -1 -A
 #   cluster.sh exec NODE CMD...     run CMD inside NODE (all its namespaces)
@@ -419,14 +420,18 @@ shape_commands() {
     case $1 in
     A) awk '/^\*\*A\. Group/ { f = 1; next } /^\*\*[B-Z]\./ { f = 0 } f' "$readme" ;;
     B) awk '/^\*\*B\. Promotable/ { f = 1; next } /^\*\*[C-Z]\.|^## / { f = 0 } f' "$readme" ;;
+    D) awk '/^\*\*D\. Replicated/ { f = 1; next } /^\*\*[E-Z]\.|^## / { f = 0 } f' "$readme" ;;
     *) die "unknown shape $1" ;;
     esac | awk '/^    / { cont = /\\$/; sub(/^ +/, ""); sub(/\\$/, ""); line = line $0
                             if (!cont) { print line; line = "" } }' | grep '^pcs '
 }
 
+# The group the promoted clones go with: the storage (B), the VIP alone (D).
+shape_group() { if [ "$1" = D ]; then echo ovn-ip; else echo ovn-storage; fi; }
+
 cmd_shape() {
     local shape=${1:-} node cmds t0 where
-    case $shape in A | B) ;; *) die "usage: shape A|B" ;; esac
+    case $shape in A | B | D) ;; *) die "usage: shape A|B|D" ;; esac
     cmds=$(shape_commands "$shape") || true
     [ -n "$cmds" ] || die "no shape $shape pcs commands found in README"
     node=$(live_node) || die "no live node"
@@ -441,7 +446,7 @@ cmd_shape() {
         where=$(wait_fact 120 "" "group ovn Started on one node" 1 group-started ovn) ||
             die "shape A did not start"
     else
-        where=$(WAIT_FAILFAST=1 cmd_wait-promoted --standby --secs 120 ovn-storage ovn-nb-clone \
+        where=$(WAIT_FAILFAST=1 cmd_wait-promoted --standby --secs 120 "$(shape_group "$shape")" ovn-nb-clone \
             ovn-sb-clone ovn-northd-clone) || die "shape B did not start"
     fi
     say "shape $shape Started on $where $(since "$t0") s after the first pcs command"

@@ -7,7 +7,7 @@
 # cloud (cloud_verdict). Every wait has a deadline; times are printed, never asserted.
 #
 # Needs: WORK (a directory the client netns can read and write; bad writes its reason to
-# $WORK/why), SHAPE (A or B) for settle. Optional: FO_LIMIT (seconds a failover may take
+# $WORK/why), SHAPE (A, B or D) for settle. Optional: FO_LIMIT (seconds a failover may take
 # in writer_first_ack and db_back, default 120). Functions return non-zero on failure
 # after saying why (bad).
 
@@ -159,7 +159,9 @@ settle() {
     else
         local sbo=()
         [ $standby = 1 ] && sbo=(--standby)
-        where=$("$C" wait-promoted "${skip[@]}" "${sbo[@]}" --secs 120 ovn-storage ovn-nb-clone \
+        local group=ovn-storage
+        [ "$SHAPE" != D ] || group=ovn-ip
+        where=$("$C" wait-promoted "${skip[@]}" "${sbo[@]}" --secs 120 "$group" ovn-nb-clone \
             ovn-sb-clone ovn-northd-clone) || { bad "NB, SB, northd not Promoted on one node"; return 1; }
     fi
     echo "$where"

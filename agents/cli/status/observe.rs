@@ -50,6 +50,7 @@ pub(super) fn empty_row(t: &Target) -> Resource {
         backups: None,
         backup_dir: None,
         storage: None,
+        replication: None,
         pacemaker: None,
         problems: t.problems.clone(),
     }
@@ -165,6 +166,32 @@ pub(super) fn observe_ovsdb(
             "the agent recorded serving, but no ovsdb-server runs (pidfile {})",
             cfg.pidfile().display()
         )),
+        (Some("standby"), Some(d)) if st.as_ref().is_some_and(|s| s.replicates) => {
+            let s = st.as_ref().expect("checked");
+            let r = s.replica.as_ref();
+            let connected = r
+                .and_then(|r| {
+                    r.remote
+                        .strip_prefix("tcp:")?
+                        .parse::<std::net::SocketAddr>()
+                        .ok()
+                })
+                .is_some_and(|a| process::tcp_connected_to(d.pid, a.ip(), a.port()));
+            if let Some(r) = r.filter(|_| !connected) {
+                row.problems.push(format!(
+                    "replica not connected to {} ({})",
+                    r.node, r.remote
+                ));
+            }
+            row.replication = Some(Replication {
+                from_node: r.map(|r| r.node.clone()),
+                remote: r.map(|r| r.remote.clone()),
+                connected,
+                synced: r.is_some_and(|r| r.synced),
+                error: r.and_then(|r| r.error.clone()),
+                attribute: s.attrs.get(&cfg.replication_attr()).cloned(),
+            });
+        }
         (None | Some("standby"), Some(d)) => row.problems.push(format!(
             "ovsdb-server pid {} runs but the agent did not record serving (started by hand?)",
             d.pid

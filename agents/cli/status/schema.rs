@@ -70,11 +70,29 @@ pub struct Resource {
     pub backup_dir: Option<String>,
     /// The database's storage while an ovsdb-server serves it here; null otherwise.
     pub storage: Option<Storage>,
+    /// An unpromoted replica's replication (`storage=replicate`); null otherwise.
+    pub replication: Option<Replication>,
     /// What Pacemaker says; null without a cluster or for a resource the CIB does not
     /// have.
     pub pacemaker: Option<ResourceView>,
     /// What does not add up, in words (empty when all is well).
     pub problems: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Replication {
+    /// The node of the promoted instance and the remote replicated from; null when no
+    /// promoted instance answered (yet).
+    pub from_node: Option<String>,
+    pub remote: Option<String>,
+    /// An ESTABLISHED TCP connection to it (from /proc).
+    pub connected: bool,
+    /// A full copy was loaded since it was pointed there.
+    pub synced: bool,
+    /// The last thing that went wrong, as the agent recorded it.
+    pub error: Option<String>,
+    /// The node attribute `ovn-ocf-<db>-replication` as the agent last wrote it here.
+    pub attribute: Option<String>,
 }
 
 #[derive(Debug, Serialize)]

@@ -218,6 +218,27 @@ fn details(r: &Resource) -> Vec<String> {
             duration(l.held_s)
         ));
     }
+    if let Some(rep) = &r.replication {
+        d.push(match (&rep.from_node, &rep.remote) {
+            (Some(n), Some(remote)) => format!(
+                "replication: from {n} ({remote}), {}, {}{}",
+                if rep.connected {
+                    "connected"
+                } else {
+                    "NOT connected"
+                },
+                if rep.synced {
+                    "full copy loaded"
+                } else {
+                    "no full copy yet"
+                },
+                rep.error
+                    .as_ref()
+                    .map_or(String::new(), |e| format!("; {e}"))
+            ),
+            _ => "replication: none (no promoted instance answered)".into(),
+        });
+    }
     if let Some(s) = &r.storage {
         let size = crate::ovsdb_server::storage::human;
         let mut line = format!(
