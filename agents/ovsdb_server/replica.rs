@@ -459,6 +459,18 @@ impl Server<'_> {
         else {
             return Ok(());
         };
+        // A peer the cluster no longer counts as a member (fenced, powered off) hands
+        // nothing over: not waiting for a connection that cannot answer.
+        let members = ovn_ocf::pacemaker::membership(dl.cap(Duration::from_secs(5)));
+        if let Ok(m) = &members
+            && !m.iter().any(|m| m.name == r.node && m.online)
+        {
+            log::warn!(
+                "{} is not an online cluster member (fenced or down): promoting with what was replicated from it; its writes not yet replicated are lost (asynchronous replication)",
+                r.node
+            );
+            return Ok(());
+        }
         let theirs = Ovsdb::connect(&Endpoint::Tcp(peer), dl.cap(PEER_PATIENCE))
             .and_then(|mut db| self.handover_token(&mut db, dl.cap(Duration::from_secs(2))));
         let token = match theirs {

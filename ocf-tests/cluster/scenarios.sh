@@ -5,6 +5,11 @@
 #                                    c-sigstop-sb d-fence-off corosync-kill f-torn-tail
 #   run B (shape B, promotable clones): status a-standby b-kill-nb b-kill-sb b-kill-northd
 #                                       d-fence-off
+#   run D (shape D, replicated clones, no shared storage): status a-standby b-kill-nb
+#                                       b-kill-sb b-kill-northd c-sigstop-sb d-fence-off
+#                                       corosync-kill (acknowledged writes lost by the last
+#                                       two are counted, not a failure: replication is
+#                                       asynchronous)
 #
 # One cluster per run: up → shape → background writer → scenarios → down. The writer
 # (writer.py, in the client netns) commits SB transactions through the VIP all along and
@@ -15,7 +20,7 @@
 # are printed, never asserted. A scenario that fails ends its run (the others are reported
 # as not run); the next run still happens.
 #
-#   SCENARIOS_RUNS="A B"   which runs (default both)
+#   SCENARIOS_RUNS="A B D" which runs (default all three)
 #   SCENARIO_LOGS=DIR      where logs go (default target/cluster-scenario-logs): saved to
 #                          DIR/<timestamp>/<run> when a run fails, always with
 #                          SCENARIO_KEEP_LOGS=1
@@ -132,6 +137,30 @@ sigstop_check() {
 scen_fence_off() {
     failover fence-off || return 1
     DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; $ACKS acks present"
+}
+
+# d in shape D: the replica that takes over holds what was replicated before the power
+# cut; acknowledged writes it had not received are lost (asynchronous replication). They
+# are counted (LOST) and named in the result, and the writer starts a fresh log so that
+# every later scenario again requires all of its acknowledged writes.
+scen_fence_off_replicated() {
+    FO_ACKS=replicated_acks failover fence-off || return 1
+    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; acknowledged writes lost by asynchronous replication: $FENCE_LOST of $FENCE_ACKS (kept in $(basename "$WRITER_LOG").fence-lost)"
+}
+FENCE_ACKS='' FENCE_LOST=''
+replicated_acks() {
+    ack_count "$WRITER_LOG.fence-lost" || return 1
+    FENCE_ACKS=$ACKS FENCE_LOST=$LOST
+    say "asynchronous replication: $LOST of $ACKS acknowledged SB transactions lost at the power cut"
+    writer_stop
+    mv "$WRITER_LOG" "$WRITER_LOG.fence"
+    writer_start
+}
+
+# The same in shape D when the active node's corosync is killed (the survivor fences it).
+scen_corosync_kill_replicated() {
+    FO_ACKS=replicated_acks failover corosync-kill || return 1
+    DETAIL="kill -9 corosync on $FO_FROM → fenced after $(secs "$FO_T0" "$T_OFF") s, SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; acknowledged writes lost by asynchronous replication: $FENCE_LOST of $FENCE_ACKS"
 }
 
 # The active node's corosync is killed: the survivor fences it and takes over.
@@ -275,7 +304,7 @@ run() {
     say "=== run $RUN: $(secs "$t0") s"
 }
 
-for r in ${SCENARIOS_RUNS:-A B}; do
+for r in ${SCENARIOS_RUNS:-A B D}; do
     case $r in
     A) run A "status scen_status
 a-standby scen_standby
@@ -292,7 +321,15 @@ b-kill-nb scen_kill_db nb
 b-kill-sb scen_kill_db sb
 b-kill-northd scen_kill_northd
 d-fence-off scen_fence_off" ;;
-    *) say "unknown run $r (A or B)"; exit 2 ;;
+    D) run D "status scen_status
+a-standby scen_standby
+b-kill-nb scen_kill_db nb
+b-kill-sb scen_kill_db sb
+b-kill-northd scen_kill_northd
+c-sigstop-sb scen_sigstop_sb
+d-fence-off scen_fence_off_replicated
+corosync-kill scen_corosync_kill_replicated" ;;
+    *) say "unknown run $r (A, B or D)"; exit 2 ;;
     esac
 done
 [ $FAILED = 0 ]

@@ -5,7 +5,8 @@ per disagreement and exits 1.
 
     statuscheck.py SHAPE NODE ACTIVE PIDS < status.json
 
-SHAPE is A (group ovn) or B (promotable clones); NODE is where the status was taken;
+SHAPE is A (group ovn), B (promotable clones) or D (replicated promotable clones, files
+on each node's own disk); NODE is where the status was taken;
 ACTIVE the node serving everything; PIDS "nb=N sb=N northd=N" as the pidfiles on
 ACTIVE say (only read when NODE is ACTIVE).
 """
@@ -54,7 +55,7 @@ def main():
         if serving:
             want(r.get("role") == "serving", f"{rsc}: role {r.get('role')!r} on the active node")
             want(str(r.get("pid")) == pid_of.get(key), f"{rsc}: pid {r.get('pid')!r}, pidfile says {pid_of.get(key)}")
-            if shape == "B":
+            if shape in ("B", "D"):
                 want(pm.get("role") == "Promoted", f"{rsc}: pacemaker.role {pm.get('role')!r}")
         else:
             if shape == "A":
@@ -64,7 +65,17 @@ def main():
                 want(r.get("role") == "standby", f"{rsc}: role {r.get('role')!r} on the standby node")
                 want(pm.get("roles", {}).get(node) == "Unpromoted",
                      f"{rsc}: pacemaker roles {pm.get('roles')!r}")
+                if shape == "D" and db is not None:
+                    rep = r.get("replication") or {}
+                    want(rep.get("from_node") == active and rep.get("connected") is True
+                         and rep.get("synced") is True,
+                         f"{rsc}: replication {rep!r} (should replicate from {active})")
         if db is None or not serving:
+            continue
+        if shape == "D":
+            want(r.get("db_file") == f"/var/lib/ovn/ovn{db}_db.db", f"{rsc}: db_file {r.get('db_file')!r}")
+            want(f"0.0.0.0:{port}" in (r.get("listeners") or []), f"{rsc}: listeners {r.get('listeners')!r}")
+            want(r.get("lease") is None, f"{rsc}: lease {r.get('lease')!r} without shared storage")
             continue
         want(r.get("db_file") == f"/srv/ovn/ovn{db}_db.db", f"{rsc}: db_file {r.get('db_file')!r}")
         want(f"{VIP}:{port}" in (r.get("listeners") or []), f"{rsc}: listeners {r.get('listeners')!r}")

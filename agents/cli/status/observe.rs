@@ -134,6 +134,7 @@ pub(super) fn observe_ovsdb(
             );
         }
     }
+    let mut sync_replicating = false;
     if let Some(d) = &daemon {
         row.pid = Some(d.pid);
         row.listeners = process::tcp_listeners(d.pid)
@@ -146,6 +147,7 @@ pub(super) fn observe_ovsdb(
         } else {
             match ask(&cfg.ctl(), "ovsdb-server/sync-status") {
                 Ok(text) => {
+                    sync_replicating = ovn_ocf::ovsdb::parse_key_values(&text).contains_key("replicating");
                     row.daemon_status = Some(match parse_sync_status(&text) {
                         SyncState::Active => "active".into(),
                         SyncState::Backup => "backup".into(),
@@ -187,7 +189,8 @@ pub(super) fn observe_ovsdb(
                 from_node: r.map(|r| r.node.clone()),
                 remote: r.map(|r| r.remote.clone()),
                 connected,
-                synced: r.is_some_and(|r| r.synced),
+                // What the agent's last monitor saw, or what the server says now.
+                synced: r.is_some_and(|r| r.synced) || (connected && sync_replicating),
                 error: r.and_then(|r| r.error.clone()),
                 attribute: s.attrs.get(&cfg.replication_attr()).cloned(),
             });
