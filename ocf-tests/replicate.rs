@@ -364,7 +364,11 @@ fn a_file_served_and_not_handed_over_goes_first_and_is_kept() {
     };
     let before = bak_count();
     let m = a.expect("monitor", 0);
-    assert!(m.stderr.contains("not handed over: backed up to"), "{}", m.stderr);
+    assert!(
+        m.stderr.contains("not handed over: backed up to"),
+        "{}",
+        m.stderr
+    );
     wait_for("a replicates b", || local_names(&a) == ["on-b"]);
     let baks: Vec<std::path::PathBuf> = std::fs::read_dir(&backups)
         .unwrap()
@@ -376,4 +380,37 @@ fn a_file_served_and_not_handed_over_goes_first_and_is_kept() {
     assert_eq!(kept.names("nb"), ["only-on-a"]);
     a.expect("stop", 0);
     b.expect("stop", 0);
+}
+
+/// A promoted server that hangs (SIGSTOP): monitor fails it (9), demote does not wait on
+/// it for a handover it cannot give: it stops the server (demote succeeds, so Pacemaker's
+/// recovery goes on), and the file keeps its served-last marker for the restart.
+#[test]
+fn demote_of_a_hung_promoted_server_stops_it() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    a.client_transact(&write_ops("acked")).unwrap();
+    let pid = a.server_pid().unwrap();
+    a.signal("STOP");
+    let m = a.run("monitor");
+    assert_eq!(m.code, 9, "{}", m.stderr);
+    assert!(m.reason().unwrap().contains("stopped"), "{}", m.stderr);
+    let d = a.expect("demote", 0);
+    assert!(d.stderr.contains("no handover; stopping it"), "{}", d.stderr);
+    a.wait_server_gone(pid);
+    assert!(a.db_file().with_file_name(".ovnnb_db.db.served-last").exists());
+    a.expect("stop", 0);
+    shim.clear();
+    a.expect("start", 0);
+    assert!(
+        shim.calls()
+            .iter()
+            .any(|c| c.contains("--promotion") && c.contains("-v 6")),
+        "{:?}",
+        shim.calls()
+    );
+    assert_eq!(local_names(&a), ["acked"]);
 }

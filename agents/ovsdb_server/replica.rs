@@ -539,42 +539,25 @@ impl Server<'_> {
         let mut st = self.inst.state();
         let listener = self.replication_listener(addr);
         if let Some(d) = self.daemon() {
-            let dl = self.cx.deadline;
-            let mut ctl = Unixctl::connect(&self.cfg.ctl(), dl)?;
-            for r in st.remotes.iter().filter(|r| **r != listener) {
-                ctl.command("ovsdb-server/remove-remote", &[r], dl)
-                    .map_err(|e| Failure::context(e, format!("cannot close remote {r}")))?;
-            }
-            st.remotes.retain(|r| *r == listener);
-            let token = format!("{node}/{}", ovn_ocf::lease::new_token());
-            let table = self.cfg.db.global_table();
-            let mut db = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
-            let rows = db
-                .select(self.cfg.db.schema_name(), Op::select(table, &["_uuid"]), dl)
-                .map_err(|e| Failure::context(e, "cannot read the global table"))?;
-            let write = if rows.is_empty() {
-                Op::insert(
-                    table,
-                    &[(
-                        "external_ids",
-                        ovsdb::Datum::string_map(
-                            &[(HANDOVER_KEY.to_string(), token.clone())].into(),
-                        ),
-                    )],
-                )
+            let handed = if d.stopped() {
+                Err(Failure::generic(format!(
+                    "ovsdb-server pid {} is stopped (state {})",
+                    d.pid, d.state
+                )))
             } else {
-                Op::map_put(table, "external_ids", HANDOVER_KEY, &token)
+                self.hand_over(&mut st, &node, &listener)
             };
-            db.transact(self.cfg.db.schema_name(), &[write], dl)
-                .map_err(|e| Failure::context(e, "cannot write the handover token"))?;
-            let marker = served_marker(&self.cfg.db_file);
-            if let Err(e) = ovn_ocf::fsutil::remove_durable(&marker) {
-                log::warn!("cannot remove {}: {e}", marker.display());
+            match handed {
+                Ok(()) => self.inst.watch(d.pid),
+                Err(f) => {
+                    // A hung server hands nothing over: it goes, and this node's file
+                    // keeps its served-last marker (its acknowledged writes are on disk).
+                    log::warn!("{}: no handover; stopping it", f.reason);
+                    self.shut_down()?;
+                    st = self.inst.state();
+                    st.remotes.clear();
+                }
             }
-            log::info!(
-                "demoted: client listeners closed, handover {token} written; replicas catch up through {listener}"
-            );
-            self.inst.watch(d.pid);
         }
         st.role = Some(Role::Standby);
         st.replicates = true;
@@ -582,6 +565,45 @@ impl Server<'_> {
         self.publish(&mut st, Some(SCORE_STANDBY));
         self.inst.save(&st)?;
         Ok(OcfStatus::Success)
+    }
+
+    /// Demote's handover: the client listeners close, then the token follows every write
+    /// acknowledged before; the served-last marker goes. A third of demote's time at most.
+    fn hand_over(&self, st: &mut State, node: &str, listener: &str) -> Result<(), Failure> {
+        let dl = self.cx.deadline.share(0.3);
+        let mut ctl = Unixctl::connect(&self.cfg.ctl(), dl)?;
+        for r in st.remotes.iter().filter(|r| *r != listener) {
+            ctl.command("ovsdb-server/remove-remote", &[r], dl)
+                .map_err(|e| Failure::context(e, format!("cannot close remote {r}")))?;
+        }
+        st.remotes.retain(|r| r == listener);
+        let token = format!("{node}/{}", ovn_ocf::lease::new_token());
+        let table = self.cfg.db.global_table();
+        let mut db = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
+        let rows = db
+            .select(self.cfg.db.schema_name(), Op::select(table, &["_uuid"]), dl)
+            .map_err(|e| Failure::context(e, "cannot read the global table"))?;
+        let write = if rows.is_empty() {
+            Op::insert(
+                table,
+                &[(
+                    "external_ids",
+                    ovsdb::Datum::string_map(&[(HANDOVER_KEY.to_string(), token.clone())].into()),
+                )],
+            )
+        } else {
+            Op::map_put(table, "external_ids", HANDOVER_KEY, &token)
+        };
+        db.transact(self.cfg.db.schema_name(), &[write], dl)
+            .map_err(|e| Failure::context(e, "cannot write the handover token"))?;
+        let marker = served_marker(&self.cfg.db_file);
+        if let Err(e) = ovn_ocf::fsutil::remove_durable(&marker) {
+            log::warn!("cannot remove {}: {e}", marker.display());
+        }
+        log::info!(
+            "demoted: client listeners closed, handover {token} written; replicas catch up through {listener}"
+        );
+        Ok(())
     }
 
     /// The `ovn-ocf-<db>-replication` attribute: what this instance's replication does.

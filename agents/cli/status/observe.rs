@@ -147,7 +147,8 @@ pub(super) fn observe_ovsdb(
         } else {
             match ask(&cfg.ctl(), "ovsdb-server/sync-status") {
                 Ok(text) => {
-                    sync_replicating = ovn_ocf::ovsdb::parse_key_values(&text).contains_key("replicating");
+                    sync_replicating =
+                        ovn_ocf::ovsdb::parse_key_values(&text).contains_key("replicating");
                     row.daemon_status = Some(match parse_sync_status(&text) {
                         SyncState::Active => "active".into(),
                         SyncState::Backup => "backup".into(),
