@@ -399,9 +399,17 @@ fn demote_of_a_hung_promoted_server_stops_it() {
     assert_eq!(m.code, 9, "{}", m.stderr);
     assert!(m.reason().unwrap().contains("stopped"), "{}", m.stderr);
     let d = a.expect("demote", 0);
-    assert!(d.stderr.contains("no handover; stopping it"), "{}", d.stderr);
+    assert!(
+        d.stderr.contains("no handover; stopping it"),
+        "{}",
+        d.stderr
+    );
     a.wait_server_gone(pid);
-    assert!(a.db_file().with_file_name(".ovnnb_db.db.served-last").exists());
+    assert!(
+        a.db_file()
+            .with_file_name(".ovnnb_db.db.served-last")
+            .exists()
+    );
     a.expect("stop", 0);
     shim.clear();
     a.expect("start", 0);
@@ -413,4 +421,27 @@ fn demote_of_a_hung_promoted_server_stops_it() {
         shim.calls()
     );
     assert_eq!(local_names(&a), ["acked"]);
+}
+
+/// With no promoted instance anywhere (a whole cluster starting, a migration from
+/// ovndb-servers.ocf), a file with rows of its own goes before one just created empty.
+#[test]
+fn with_nobody_promoted_a_file_with_rows_goes_before_an_empty_one() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    a.expect("start", 0);
+    let promotion = |v: &str| {
+        shim.calls()
+            .iter()
+            .any(|c| c.contains("--promotion") && c.contains(&format!("-v {v}")))
+    };
+    assert!(promotion("1"), "{:?}", shim.calls());
+    // Idle (nothing to follow), so its own socket takes a write: rows of its own.
+    a.local_transact(&write_ops("own")).unwrap();
+    a.expect("stop", 0);
+    shim.clear();
+    a.expect("start", 0);
+    assert!(promotion("2"), "{:?}", shim.calls());
+    assert_eq!(local_names(&a), ["own"]);
 }

@@ -55,6 +55,10 @@ pub struct State {
     /// ovsdb-server too.
     #[serde(default)]
     pub replicates: bool,
+    /// A replica's own file held rows when it started (not a file just created from the
+    /// schema): with no promoted instance anywhere, it goes before an empty one.
+    #[serde(default)]
+    pub own_data: bool,
 }
 
 /// What an unpromoted replica's agent aimed its ovsdb-server at, and what it saw of it.

@@ -10,8 +10,10 @@
 //! - A replica that ovsdb-server turned active (its replication failed) is never taken
 //!   for a current one: the monitor says so (degraded, with the logged error), aims it
 //!   again, and its promotion score drops.
-//! - Promotion scores follow replication health: 5 while replicating with its
-//!   connection up, 2 after a full copy with the connection lost, 1 before a full copy.
+//! - Promotion scores follow replication health and what a file holds (the SCORE_
+//!   constants below): the file served last and not handed over first, then a replica
+//!   replicating, one whose connection was lost, a file with rows of its own, and last
+//!   an empty file, a copy still loading or a failed replication.
 //! - A planned handover loses nothing: demote closes the client listeners and writes a
 //!   handover token into the global table's `external_ids` (after every acknowledged
 //!   write, in the same ordered stream), keeping the replication listener open; promote
@@ -40,7 +42,12 @@ pub const HANDOVER_KEY: &str = "ovn-ocf-handover";
 /// whole cluster down), holds every write it acknowledged, which no replica can say
 /// for sure: it goes first.
 const SCORE_SERVED_LAST: i32 = 6;
-const SCORE_COPIED_DISCONNECTED: i32 = 2;
+/// A full copy loaded, then the connection lost (the promoted instance went).
+const SCORE_COPIED_DISCONNECTED: i32 = 3;
+/// Its own file, with rows, never pointed anywhere since it started (a whole cluster
+/// starting, or a migration from ovndb-servers.ocf).
+const SCORE_OWN_DATA: i32 = 2;
+/// An empty file created at start, a copy still loading, or a failed replication.
 const SCORE_NO_COPY: i32 = 1;
 
 /// How long one peer gets to answer while the agent looks for the promoted instance.
@@ -137,7 +144,8 @@ impl Server<'_> {
         let pid = match self.daemon() {
             Some(d) => d.pid,
             None => {
-                self.prepare_database(None)?;
+                let report = self.prepare_database(None)?;
+                st.own_data = holds_rows(&report.found);
                 st.replica = None;
                 st.remotes.clear();
                 self.spawn_server()?
@@ -210,6 +218,8 @@ impl Server<'_> {
             match self.point_at(pid, &remote, st) {
                 Ok(()) => {
                     log::info!("replicating {schema} from {peer} ({remote})");
+                    // Its rows are replaced by the first copy.
+                    st.own_data = false;
                     st.replica = Some(Replica {
                         node: peer.clone(),
                         remote,
@@ -645,6 +655,17 @@ fn replication_error(log: &std::path::Path) -> Option<String> {
         .map(|m| m.trim().to_string())
 }
 
+/// Whether a file held rows of its own (more than its schema record) when it was
+/// verified.
+fn holds_rows(found: &ovn_ocf::dbfile::Verdict) -> bool {
+    use ovn_ocf::dbfile::Verdict;
+    match found {
+        Verdict::Clean { records, .. } | Verdict::TornTail { records, .. } => *records > 1,
+        Verdict::Corrupt { record, .. } => *record > 1,
+        _ => false,
+    }
+}
+
 /// The promotion score of an unpromoted replica: current ones first.
 fn replica_score(st: &State, seen: Option<&Seen>, served_last: bool) -> i32 {
     if served_last && st.replica.is_none() {
@@ -656,6 +677,7 @@ fn replica_score(st: &State, seen: Option<&Seen>, served_last: bool) -> i32 {
         (Some(Seen::Idle), None) if !st.remotes.is_empty() => SCORE_STANDBY,
         (Some(Seen::Failed(_)), _) => SCORE_NO_COPY,
         (_, Some(r)) if r.synced => SCORE_COPIED_DISCONNECTED,
+        (_, None) if st.own_data => SCORE_OWN_DATA,
         _ => SCORE_NO_COPY,
     }
 }
