@@ -29,7 +29,7 @@ AGENTS   := ovsdb-server ovn-northd
 SBINDIR  := $(PREFIX)/sbin
 AGENTDIR := $(OCF_ROOT)/resource.d/ovn-ocf
 
-.PHONY: all build deps install uninstall test bench fuzz soak load readme clean demo demo-down cluster-smoke cloud-smoke cloud-scenarios gendb
+.PHONY: all build deps install uninstall test bench fuzz soak load readme clean demo demo-down cluster-smoke cloud-smoke cloud-scenarios gendb replication-guards
 
 all: build
 
@@ -131,6 +131,14 @@ cluster-smoke: deps install
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
 	ocf-tests/cluster/migrate.sh
+
+# Shape D's replication guards against the incumbent's documented failures, not part of
+# make test (ocf-tests/cluster/replication-guards.sh): self-replication through the VIP
+# and static promotion scores, each first reproduced with OVN's ovndb-servers.ocf, then
+# the same trigger against shape D; a fresh 2-node namespace cluster per case (4 cases,
+# about 3.5 minutes here). One RESULT line per case.
+replication-guards: deps install
+	ocf-tests/cluster/replication-guards.sh
 
 # A soak, not part of make test: SOAK_N (50) failovers in a row in one namespace cluster
 # (README's shape SOAK_SHAPE, default A): kill -9 and SIGSTOP of the serving SB, power-off

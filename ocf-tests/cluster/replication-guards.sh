@@ -1,0 +1,451 @@
+#!/bin/bash
+# Shape D's replication guards against the incumbent's documented failures, 2 nodes.
+# Each guard: FIRST the failure reproduced with OVN's ovndb-servers.ocf (lib.sh INC_CMDS,
+# applied at once as bench/failover.sh does), THEN the same trigger against README's
+# shape D (`cluster.sh shape D`); each case in a fresh cluster (up → resources → trigger →
+# checks → down). One RESULT line per case: "reproduced" passes when the incumbent shows
+# the failure (and fails, saying what was seen instead, when it does not); "prevented"
+# passes only when shape D does not show it.
+#
+#   self-replication  with everything up and a standby S replicating, the VIP also on S
+#                     as 198.51.100.100/32 on its lo (arp_ignore=1 on S, so clients still
+#                     reach the real VIP; S's own connections to the VIP reach S), then
+#                     `ovsdb-server/connect-active-ovsdb-server` on S's NB and SB.
+#                     Incumbent (aimed at tcp:VIP:port): its sync-status turns
+#                     `state: active` ("Self replicating is not allowed") and Pacemaker
+#                     records a failure of the unpromoted instance on S, or S promoted
+#                     too, within 60 s (crm_mon's lines quoted, and again 15 s later).
+#                     Seen here (ovn 23.03, Pacemaker 2.1.5): both servers active within
+#                     0.2 s, then the 11 s monitor fails with 'not running' (rc 7), not
+#                     'promoted' (rc 8): with manage_northd=yes the agent reports promoted
+#                     only when ovn-northd runs too, and it does not on S; after the
+#                     recovery S is Unpromoted again but aimed at 192.0.2.254 (the
+#                     agent's "into space" address), replicating nothing.
+#                     D (aimed at the promoted node's own address, port 6651/6652): for
+#                     20 s S stays `state: backup` replicating from the promoted node,
+#                     no "Self replicating" in its logs, ovn-ocf-{nb,sb}-replication say
+#                     "replicating from <promoted>", no failed actions. The /32 goes again.
+#   static-scores     S's replication pointed where nothing answers
+#                     (set-active-ovsdb-server tcp:198.51.100.250:PORT, then
+#                     connect-active-ovsdb-server; NB and SB).
+#                     Incumbent: its promotion score on S (master-ovndb_servers) stays 5,
+#                     a healthy backup's, for 25 s (two 11 s monitors) while sync-status
+#                     says it is not replicating.
+#                     D: within 30 s, per database, either the promotion score on S
+#                     (master-ovn-nb / master-ovn-sb) drops below 5 or S replicates from
+#                     the promoted node's address again; which one, and the scores seen.
+#                     Seen here: the score drops to 2 within one or two monitors; S is
+#                     not aimed at the promoted node again (still connecting to .250),
+#                     and ovn-ocf-*-replication names the promoted node's address.
+#
+# Every wait is bounded; times are printed, never asserted. OVNOCF_CLUSTER defaults to
+# "guards"; GUARDS_CASES="incumbent/self-replication D/static-scores ..." runs only those. Cluster logs of a failed case go to target/cluster-scenario-logs/. Teardown of
+# the cluster on every exit.
+set -euo pipefail
+
+export OVNOCF_CLUSTER=${OVNOCF_CLUSTER:-guards}
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/replication-guards-$(date +%Y%m%dT%H%M%S)
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$HERE/lib.sh"
+
+WORK=$(mktemp -d /tmp/replication-guards.XXXXXX)
+NOWHERE=$SUBNET.250   # nothing answers there
+REPL_PORT_NB=6651 REPL_PORT_SB=6652
+
+teardown() {
+    "$C" down >/dev/null 2>&1 || RC=1
+    rm -rf "$WORK"
+}
+tally_at_exit --many
+at_exit teardown
+
+# ------------------------------------------------------------------------------ helpers
+
+node_ip() { echo "$SUBNET.$((10 + ${1#node}))"; }
+ctl() { echo "/var/run/ovn/ovn${1}_db.ctl"; }
+# NODE DB: ovsdb-server/sync-status of DB (nb|sb) on NODE, on one line.
+sync_status() {
+    { "$C" exec "$1" ovn-appctl -t "$(ctl "$2")" ovsdb-server/sync-status 2>&1 || echo "(no answer)"; } |
+        tr '\n' ' ' | sed 's/ *$//'
+}
+appctl() { # NODE DB COMMAND [ARG]
+    local node=$1 db=$2
+    shift 2
+    say "$node# ovn-appctl -t $(ctl "$db") $*"
+    "$C" exec "$node" ovn-appctl -t "$(ctl "$db")" "$@" >&2
+}
+# NODE NAME: a transient (reboot) node attribute of NODE, or "-".
+node_attr() {
+    "$C" exec "$1" crm_attribute -G -l reboot -N "$1" -n "$2" -q 2>/dev/null || echo -
+}
+# NODE: NAME=VALUE of every promotion score attribute of NODE (crm_mon -A's XML).
+promo_attrs() {
+    "$C" crm-xml | python3 -c '
+import sys, xml.etree.ElementTree as ET
+root = ET.fromstring(sys.stdin.read())
+for na in root.iter("node_attributes"):
+    for n in na.iter("node"):
+        if n.get("name") == sys.argv[1]:
+            for a in n.iter("attribute"):
+                if a.get("name", "").startswith(("master-", "promotion-")):
+                    print("%s=%s" % (a.get("name"), a.get("value")))
+' "$1"
+}
+# `crm_mon -1` from its resource list on (resources, failed actions), one " | "-joined line.
+crm_mon_lines() {
+    "$C" exec "$1" crm_mon -1 -r 2>/dev/null | sed -n '/^Full List of Resources/,$p' | { grep -v '^ *$' || true; } |
+        sed 's/^ *//; s/\t/ /g' | tr '\n' '|' | sed 's/|$//; s/|/ | /g'
+}
+# NODE NAME: the line of `crm_mon -1 -A` that shows node attribute NAME of NODE.
+attr_line() {
+    "$C" exec "$1" crm_mon -1 -A 2>/dev/null | sed 's/\t/ /g' |
+        awk -v node="$1" -v name="$2" '
+            /^ *\* Node: / { on = ($3 == node ":") }
+            on && $2 == name { sub(/^ +/, ""); sub(/ +$/, ""); gsub(/ +/, " "); print }'
+}
+# Lines of LOG (in NODE) after byte MARK that contain TEXT.
+log_has() { node_since "$1" "$2" "$3" 2>/dev/null | grep -F "$4" || true; }
+
+# MARK_NB MARK_SB: the first "Self replicating" line S's NB and SB ovsdb-servers logged
+# after the marks ("nb: ...; sb: ..."), or nothing.
+logged_self() {
+    local db l out=''
+    for db in nb sb; do
+        l=$(log_has "$S" "/var/log/ovn/ovsdb-server-$db.log" "$([ $db = nb ] && echo "$1" || echo "$2")" \
+            "Self replicating" | head -1 | sed 's/^[^|]*|[^|]*|//')
+        [ -z "$l" ] || out+="${out:+; }$db: $l"
+    done
+    echo "$out"
+}
+
+# -------------------------------------------------------------------------- incumbent
+
+# OVN's commands applied to a copy of the CIB and pushed at once (bench/failover.sh says
+# why: run one by one, the VirtualIP can start before its colocation exists).
+create_incumbent() {
+    local node c f=/tmp/ovndb-servers-cib.xml t0
+    for node in "${NODES[@]}"; do
+        t0=$(now)
+        until "$C" exec "$node" test -x "$INC_LINK" 2>/dev/null; do
+            past "$t0" 20 && { bad "$node: $INC_LINK is not executable after 20 s"; return 1; }
+            sleep 0.1
+        done
+    done
+    "$C" exec node1 pcs cluster cib "$f" || { bad "pcs cluster cib failed"; return 1; }
+    for c in "${INC_CMDS[@]}"; do
+        say "node1# pcs -f $f ${c#pcs }"
+        "$C" exec node1 bash -c "pcs -f $f ${c#pcs }" >&2 || { bad "failed: $c"; return 1; }
+    done
+    "$C" exec node1 pcs cluster cib-push "$f" --config >&2 || { bad "pcs cluster cib-push failed"; return 1; }
+}
+
+# Until ovndb_servers is Promoted on one node with the VirtualIP, Unpromoted on the other,
+# whose NB and SB are backups replicating from the VIP (180 s); sets P and S. Failed
+# actions from the setup are said, cleaned up and waited through once.
+P='' S=''
+incumbent_ready() {
+    local t0 s p u v db port st why ok cleaned=0
+    t0=$(now)
+    while :; do
+        s=$(crm summary 2>/dev/null) || s=
+        read -r p u v < <(awk '
+            $1 == "resource" && $2 == "ovndb_servers" && $3 == "Promoted" && $4 == "on" { p = p "," $5 }
+            $1 == "resource" && $2 == "ovndb_servers" && $3 == "Unpromoted" && $4 == "on" { u = u "," $5 }
+            $1 == "resource" && $2 == "VirtualIP" && $3 == "Started" && $4 == "on" { v = $5 }
+            END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }' <<<"$s")
+        why="promoted: $p, unpromoted: $u, VirtualIP on $v"
+        if [[ $p != - && $p != *,* && $v == "$p" && $u == "$(other "$p")" ]]; then
+            ok=1
+            for db in nb:$NB_PORT sb:$SB_PORT; do
+                port=${db#*:} db=${db%:*}
+                st=$(sync_status "$u" "$db")
+                if [[ $st != *"state: backup"* || $st != *"replicating: tcp:$VIP:$port"* ]]; then
+                    ok=0 why="$why; $db on $u: $st"
+                fi
+            done
+            if ((ok)); then
+                if ! crm failures >/dev/null; then
+                    ((cleaned)) && { bad "failed actions again after a cleanup: $(crm failures | tr '\n' ';')"; return 1; }
+                    say "failed actions during the setup (cleaned up): $(crm failures | tr '\n' ';')"
+                    "$C" exec "$p" crm_resource --cleanup >/dev/null 2>&1 || true
+                    cleaned=1
+                else
+                    P=$p S=$u
+                    say "incumbent: promoted on $P with the VIP, $S a backup replicating NB and SB from tcp:$VIP ($(since "$t0") s)"
+                    return 0
+                fi
+            fi
+        fi
+        past "$t0" 180 && { bad "incumbent not up with a replicating standby after 180 s: $why"; return 1; }
+        sleep 1
+    done
+}
+
+inc_up() { "$C" up >&2 && create_incumbent && incumbent_ready; }
+
+# ------------------------------------------------------------------------------ shape D
+
+# Shape D up; until S's replicas of NB and SB say "replicating from P" (60 s); sets P, S.
+d_up() {
+    local t0 a b
+    "$C" up >&2 || return 1
+    P=$("$C" shape D | tail -1) || { bad "shape D did not start"; return 1; }
+    S=$(other "$P")
+    t0=$(now)
+    while :; do
+        a=$(node_attr "$S" ovn-ocf-nb-replication) b=$(node_attr "$S" ovn-ocf-sb-replication)
+        [[ $a == "replicating from $P "* && $b == "replicating from $P "* ]] && break
+        past "$t0" 60 && { bad "$S's replicas not replicating from $P after 60 s: nb '$a', sb '$b'"; return 1; }
+        sleep 1
+    done
+    no_failures || return 1
+    say "shape D: promoted on $P, $S replicates: nb '$a', sb '$b'"
+}
+
+# ------------------------------------------------------------------------------- guards
+
+vip_on_lo() { # NODE add|del
+    if [ "$2" = add ]; then
+        # The standby must not answer ARP for the VIP: clients keep reaching the real one.
+        "$C" exec "$1" sysctl -qw net.ipv4.conf.all.arp_ignore=1 net.ipv4.conf.eth0.arp_ignore=1 \
+            net.ipv4.conf.all.arp_announce=2 >&2 || say "$1: arp_ignore not set: clients may reach $1 at $VIP"
+    fi
+    say "$1# ip addr $2 $VIP/32 dev lo"
+    "$C" exec "$1" ip addr "$2" "$VIP/32" dev lo
+}
+
+reconnect() { # NODE
+    local db
+    for db in nb sb; do appctl "$1" "$db" ovsdb-server/connect-active-ovsdb-server; done
+}
+
+# Case 1, incumbent: the standby aimed at tcp:VIP:port reaches itself.
+inc_self_replication() {
+    local t0 st_nb st_sb f fs summ active='' failure='' promoted_s='' n log_nb log_sb self lines
+    log_nb=$(node_size "$S" /var/log/ovn/ovsdb-server-nb.log) log_sb=$(node_size "$S" /var/log/ovn/ovsdb-server-sb.log)
+    vip_on_lo "$S" add
+    # The standby's ovsdb-server listens on the VIP (ovn-ctl --db-nb-addr): wait until it
+    # bound it on lo, or the reconnect meets a refused connection, not itself.
+    t0=$(now)
+    until "$C" exec "$S" ss -Hltn "( sport = :$NB_PORT or sport = :$SB_PORT )" 2>/dev/null | grep -c "$VIP" | grep -qx 2; do
+        past "$t0" 15 && { say "$S's ovsdb-servers did not bind $VIP within 15 s: $("$C" exec "$S" ss -Hltn | tr '\n' ' ')"; break; }
+        sleep 0.2
+    done
+    t0=$(now)
+    reconnect "$S"
+    while :; do
+        st_nb=$(sync_status "$S" nb) st_sb=$(sync_status "$S" sb)
+        if [ -z "$active" ] && [[ $st_nb == *"state: active"* || $st_sb == *"state: active"* ]]; then
+            active="after $(since "$t0") s: nb '$st_nb', sb '$st_sb'"
+            say "$S turned active $active"
+        fi
+        fs=$(crm failures 2>/dev/null || true)
+        f=$(grep "ovndb_servers.* on $S:" <<<"$fs" | head -1 || true)
+        if [ -z "$failure" ] && [ -n "$f" ]; then
+            failure="after $(since "$t0") s: $f"
+            say "failed action on $S $failure"
+        fi
+        summ=$(crm summary 2>/dev/null || true)
+        n=$(grep -c '^resource ovndb_servers Promoted' <<<"$summ" || true)
+        if [ -z "$promoted_s" ] && grep -q "^resource ovndb_servers Promoted.* on $S" <<<"$summ"; then
+            promoted_s="after $(since "$t0") s ($n promoted instances)"
+            say "ovndb_servers Promoted on $S $promoted_s"
+        fi
+        [ -n "$active" ] && [ -n "$failure$promoted_s" ] && break
+        past "$t0" 60 && break
+        sleep 1
+    done
+    lines=$(crm_mon_lines "$P")
+    say "crm_mon -1: $lines"
+    # What Pacemaker does next (its recovery aims the standby at the VIP again): 15 s more.
+    local t1 later
+    t1=$(now)
+    while ! past "$t1" 15; do
+        if [ -z "$promoted_s" ] && grep -q "^resource ovndb_servers Promoted.* on $S" <<<"$(crm summary 2>/dev/null || true)"; then
+            promoted_s="after $(since "$t0") s"
+            say "ovndb_servers Promoted on $S $promoted_s"
+        fi
+        sleep 1
+    done
+    later=$(crm_mon_lines "$P")
+    say "crm_mon -1, 15 s later: $later"
+    later="$later; fail counts: $("$C" exec "$P" crm_mon -1 -f 2>/dev/null | sed -n '/^Migration Summary/,/^ *$/p' | grep -v '^ *$' | sed 's/^ *//' | tr '\n' ' ')"
+    later+="; sync-status on $S: nb '$(sync_status "$S" nb)', sb '$(sync_status "$S" sb)'"
+    self=$(logged_self "$log_nb" "$log_sb")
+    say "$S's ovsdb-server logs: ${self:-no \"Self replicating\"}"
+    vip_on_lo "$S" del || true
+    if [ -n "$active" ] && [ -n "$failure$promoted_s" ]; then
+        echo "PASS (reproduced: $S's sync-status turned active $active; logged: ${self:-nothing about self replication}; ${failure:+Pacemaker recorded on $S $failure; }${promoted_s:+ovndb_servers Promoted on $S $promoted_s; }crm_mon -1 then: $lines; 15 s later: $later)"
+    else
+        local last="never active (last: nb '$st_nb', sb '$st_sb')"
+        echo "FAIL (not reproduced within 60 s: sync-status on $S ${active:-$last}; ${failure:-no failed action of ovndb_servers on $S}; ${promoted_s:-not Promoted on $S}; logged: ${self:-no \"Self replicating\"}; crm_mon -1: $lines)"
+    fi
+}
+
+# Case 1, shape D: the same; the replica is aimed at the promoted node's own address.
+d_self_replication() {
+    local t0 db st st_nb='' st_sb='' port ip why='' log_nb log_sb self a b scores='' sc lines f
+    ip=$(node_ip "$P")
+    log_nb=$(node_size "$S" /var/log/ovn/ovsdb-server-nb.log) log_sb=$(node_size "$S" /var/log/ovn/ovsdb-server-sb.log)
+    vip_on_lo "$S" add
+    t0=$(now)
+    reconnect "$S"
+    # 20 s: several unpromoted monitors (2 s); every sample a backup.
+    while ! past "$t0" 20; do
+        for db in nb sb; do
+            st=$(sync_status "$S" "$db")
+            if [[ $st != *"state: backup"* ]]; then
+                why+="$db on $S after $(since "$t0") s: '$st'; "
+            fi
+        done
+        sc="$(promo_attrs "$S" | tr '\n' ' ' | sed 's/ $//')"
+        [[ " $scores, " == *" $sc, "* ]] || scores+="${scores:+, }$sc"
+        sleep 1
+    done
+    # Then (20 s more at most) both replicate from the promoted node's address.
+    for db in nb sb; do
+        port=$REPL_PORT_NB
+        [ "$db" = nb ] || port=$REPL_PORT_SB
+        until st=$(sync_status "$S" "$db") && [[ $st == *"state: backup"* && $st == *"replicating: tcp:$ip:$port"* ]]; do
+            past "$t0" 40 && { why+="$db on $S does not replicate from tcp:$ip:$port: '$st'; "; break; }
+            sleep 0.5
+        done
+        if [ "$db" = nb ]; then st_nb=$st; else st_sb=$st; fi
+    done
+    self=$(logged_self "$log_nb" "$log_sb")
+    [ -z "$self" ] || why+="logged: $self; "
+    a=$(attr_line "$S" ovn-ocf-nb-replication) b=$(attr_line "$S" ovn-ocf-sb-replication)
+    [[ $a == *"replicating from $P"* ]] || why+="crm_mon -A: '$a'; "
+    [[ $b == *"replicating from $P"* ]] || why+="crm_mon -A: '$b'; "
+    f=$(crm failures 2>/dev/null) || why+="failed actions: $(tr '\n' ';' <<<"$f"); "
+    lines=$(crm_mon_lines "$P")
+    vip_on_lo "$S" del || true
+    if [ -z "$why" ]; then
+        echo "PASS (prevented: for 20 s after the reconnect with $VIP/32 on $S's lo, $S stayed a backup; nb '$st_nb', sb '$st_sb'; no \"Self replicating\" logged; crm_mon -1 -A: '$a', '$b'; promotion scores on $S seen: $scores; no failed actions; crm_mon -1: $lines)"
+    else
+        echo "FAIL (not prevented: $why crm_mon -1: $lines)"
+    fi
+}
+
+# Case 2, incumbent: the standby aimed where nothing answers keeps a healthy score.
+inc_static_scores() {
+    local t0 attr base sc seen='' st_nb st_sb repl=0 why=''
+    attr=master-ovndb_servers
+    say "promotion attributes on $S: $(promo_attrs "$S" | tr '\n' ' ')"
+    base=$(node_attr "$S" "$attr")
+    say "$attr on $S before: $base"
+    t0=$(now)
+    appctl "$S" nb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$NB_PORT"
+    appctl "$S" nb ovsdb-server/connect-active-ovsdb-server
+    appctl "$S" sb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$SB_PORT"
+    appctl "$S" sb ovsdb-server/connect-active-ovsdb-server
+    # 25 s: two of its 11 s monitors at least.
+    while ! past "$t0" 25; do
+        sc=$(node_attr "$S" "$attr")
+        st_nb=$(sync_status "$S" nb) st_sb=$(sync_status "$S" sb)
+        seen+="${seen:+ }$sc"
+        [[ $st_nb == *"replicating:"* || $st_sb == *"replicating:"* ]] && repl=1
+        [ "$sc" = 5 ] || why+="$attr $sc after $(since "$t0") s; "
+        sleep 2
+    done
+    ((repl == 0)) || why+="sync-status said replicating during the window; "
+    [[ $st_nb == *"state: backup"* && $st_sb == *"state: backup"* ]] || why+="not a backup any more; "
+    local lines
+    lines=$(attr_line "$S" "$attr")
+    if [ -z "$why" ]; then
+        echo "PASS (reproduced: $attr on $S was $base before and $seen over 25 s after the trigger (sampled every 2 s), the same as a healthy backup, while sync-status said nb '$st_nb', sb '$st_sb'; crm_mon -1 -A on $S: $lines)"
+    else
+        echo "FAIL (not reproduced: $why $attr on $S: before $base, then $seen; last sync-status nb '$st_nb', sb '$st_sb')"
+    fi
+}
+
+# Case 2, shape D: the replica aimed where nothing answers.
+d_static_scores() {
+    local t0 ip db port sc st st_nb='' st_sb='' seen_nb='' seen_sb='' a_nb='' a_sb='' nb_how='' sb_how='' how base
+    ip=$(node_ip "$P")
+    base="master-ovn-nb=$(node_attr "$S" master-ovn-nb), master-ovn-sb=$(node_attr "$S" master-ovn-sb)"
+    say "promotion attributes on $S: $(promo_attrs "$S" | tr '\n' ' ') (before: $base)"
+    t0=$(now)
+    appctl "$S" nb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$REPL_PORT_NB"
+    appctl "$S" nb ovsdb-server/connect-active-ovsdb-server
+    appctl "$S" sb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$REPL_PORT_SB"
+    appctl "$S" sb ovsdb-server/connect-active-ovsdb-server
+    # 20 s at least; until both noticed, 30 s at most.
+    while ! past "$t0" 30; do
+        for db in nb sb; do
+            port=$REPL_PORT_NB
+            [ "$db" = nb ] || port=$REPL_PORT_SB
+            sc=$(node_attr "$S" "master-ovn-$db")
+            st=$(sync_status "$S" "$db")
+            if [ "$db" = nb ]; then
+                [[ " $seen_nb " == *" $sc "* ]] || seen_nb+="${seen_nb:+ }$sc"
+            else
+                [[ " $seen_sb " == *" $sc "* ]] || seen_sb+="${seen_sb:+ }$sc"
+            fi
+            how=
+            if [[ $sc =~ ^[0-9]+$ ]] && ((sc < 5)); then how="score $sc after $(since "$t0") s"; fi
+            if [[ $st == *"replicating: tcp:$ip:$port"* ]]; then how+="${how:+, }aimed at tcp:$ip:$port again after $(since "$t0") s"; fi
+            if [ -n "$how" ]; then
+                if [ "$db" = nb ] && [ -z "$nb_how" ]; then
+                    nb_how=$how a_nb=$(node_attr "$S" ovn-ocf-nb-replication); say "nb: $how"
+                fi
+                if [ "$db" = sb ] && [ -z "$sb_how" ]; then
+                    sb_how=$how a_sb=$(node_attr "$S" ovn-ocf-sb-replication); say "sb: $how"
+                fi
+            fi
+            if [ "$db" = nb ]; then st_nb=$st; else st_sb=$st; fi
+        done
+        past "$t0" 20 && [ -n "$nb_how" ] && [ -n "$sb_how" ] && break
+        sleep 1
+    done
+    local lines f
+    lines="$(attr_line "$S" master-ovn-nb); $(attr_line "$S" master-ovn-sb); $(attr_line "$S" ovn-ocf-nb-replication); $(attr_line "$S" ovn-ocf-sb-replication)"
+    f=$(crm failures 2>/dev/null || true)
+    local aimed=''
+    [[ "$st_nb $st_sb" != *"$NOWHERE"* ]] || aimed="; still aimed at $NOWHERE at the end (not aimed at $P again)"
+    if [ -n "$nb_how" ] && [ -n "$sb_how" ]; then
+        echo "PASS (prevented: nb: $nb_how (attribute '$a_nb'), sb: $sb_how (attribute '$a_sb'); scores before $base, seen over $(since "$t0") s: master-ovn-nb $seen_nb, master-ovn-sb $seen_sb; last sync-status nb '$st_nb', sb '$st_sb'$aimed; crm_mon -1 -A on $S: $lines${f:+; failed actions: $(tr '\n' ';' <<<"$f")})"
+    else
+        echo "FAIL (not prevented within 30 s: nb ${nb_how:-not noticed}, sb ${sb_how:-not noticed}; scores before $base, seen: master-ovn-nb $seen_nb, master-ovn-sb $seen_sb; last sync-status nb '$st_nb', sb '$st_sb'; crm_mon -1 -A on $S: $lines)"
+    fi
+}
+
+# ---------------------------------------------------------------------------------- run
+
+# run_case NAME UP CHECK: a fresh cluster (UP), CHECK prints "PASS (...)" or "FAIL (...)";
+# the cluster goes down whatever happened (logs saved when the case did not pass).
+run_case() {
+    local name=$1 rc verdict t0
+    [[ " ${GUARDS_CASES:-$name} " == *" $name "* ]] || return 0
+    t0=$(now)
+    say "=== $name"
+    rm -f "$WORK/why" "$WORK/verdict"
+    P='' S=''
+    set +e
+    (
+        set -e
+        "$2"
+        "$3" >"$WORK/verdict"
+    )
+    rc=$?
+    set -e
+    verdict=$(cat "$WORK/verdict" 2>/dev/null || true)
+    if [ "$rc" != 0 ] || [ -z "$verdict" ]; then
+        verdict="FAIL (error: $(cat "$WORK/why" 2>/dev/null || echo "exit $rc"))"
+    fi
+    if [[ $verdict == PASS* ]]; then
+        "$C" down >&2 || true
+    else
+        "$C" status >&2 || true
+        "$C" down --save-logs "$LOGS/${name//\//-}" >&2 || true
+    fi
+    say "=== $name done in $(since "$t0") s"
+    result "$name" "${verdict%% *}" "${verdict#* }"
+}
+
+"$C" down >/dev/null 2>&1 || true
+run_case incumbent/self-replication inc_up inc_self_replication
+run_case D/self-replication d_up d_self_replication
+run_case incumbent/static-scores inc_up inc_static_scores
+run_case D/static-scores d_up d_static_scores
