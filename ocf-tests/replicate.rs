@@ -445,3 +445,39 @@ fn with_nobody_promoted_a_file_with_rows_goes_before_an_empty_one() {
     assert!(promotion("2"), "{:?}", shim.calls());
     assert_eq!(local_names(&a), ["own"]);
 }
+
+/// A replica pointed elsewhere behind the agent's back (`set-active-ovsdb-server` by
+/// hand, somewhere nothing answers) is pointed at the promoted instance again by its
+/// next monitor.
+#[test]
+fn a_replica_pointed_elsewhere_is_pointed_back() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let b = replica("node2", "127.0.0.2", rport, &shim);
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    b.expect("start", 0);
+    wait_for("b replicates from a", || {
+        sync_status(&b).contains("replicating: tcp:127.0.0.1:")
+    });
+    let nowhere = format!("tcp:127.0.0.3:{}", free_port("127.0.0.3"));
+    for cmd in [
+        vec!["ovsdb-server/set-active-ovsdb-server", nowhere.as_str()],
+        vec!["ovsdb-server/connect-active-ovsdb-server"],
+    ] {
+        let o = Command::new("ovn-appctl")
+            .arg("-t")
+            .arg(ctl(&b))
+            .args(&cmd)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{o:?}");
+    }
+    assert!(sync_status(&b).contains(&nowhere), "{}", sync_status(&b));
+    let m = b.expect("monitor", 0);
+    assert!(m.stderr.contains("behind the agent's back"), "{}", m.stderr);
+    wait_for("b replicates from a again", || {
+        sync_status(&b).contains("replicating: tcp:127.0.0.1:")
+    });
+}

@@ -64,6 +64,9 @@ enum Seen {
     Disconnected,
     /// ovsdb-server switched itself to active: its replication failed.
     Failed(String),
+    /// ovsdb-server replicates from somewhere else than the agent pointed it (someone
+    /// ran set-active-ovsdb-server by hand): pointed back.
+    Elsewhere(String),
     /// Active and aimed at nothing: no promoted instance answered (yet), or a demoted
     /// instance handing over.
     Idle,
@@ -313,11 +316,24 @@ impl Server<'_> {
         let before = st.clone();
         let mut seen = self.seen(d, &st)?;
         let probe = self.cx.meta.is_probe(ovn_ocf::ocf::Action::Monitor);
-        if !probe && matches!(seen, Seen::Idle | Seen::Disconnected | Seen::Failed(_)) {
+        if !probe
+            && matches!(
+                seen,
+                Seen::Idle | Seen::Disconnected | Seen::Failed(_) | Seen::Elsewhere(_)
+            )
+        {
             let failed = match &seen {
                 Seen::Failed(e) => {
                     log::error!("{e}; aiming it at the promoted instance again");
                     Some(e.clone())
+                }
+                Seen::Elsewhere(t) => {
+                    let e = format!(
+                        "ovsdb-server was pointed at {t} behind the agent's back, not at {}",
+                        st.replica.as_ref().map_or("-", |r| r.remote.as_str())
+                    );
+                    log::warn!("{e}; pointing it at the promoted instance again");
+                    Some(e)
                 }
                 _ => None,
             };
@@ -380,6 +396,11 @@ impl Server<'_> {
                 "replication from {} ({}) failed and ovsdb-server pid {} made itself active: {why}",
                 r.node, r.remote, d.pid
             )));
+        }
+        if let Some(target) = sync_target(&text)
+            && target != r.remote
+        {
+            return Ok(Seen::Elsewhere(target));
         }
         let connected = r
             .remote
@@ -655,6 +676,22 @@ fn replication_error(log: &std::path::Path) -> Option<String> {
         .map(|m| m.trim().to_string())
 }
 
+/// Where `sync-status` says ovsdb-server replicates from (`replicating: R`,
+/// `connecting: R`, `not connected to R`, `Replication to (R) failed`), if it names it.
+fn sync_target(text: &str) -> Option<String> {
+    text.lines().map(str::trim).find_map(|l| {
+        l.strip_prefix("replicating: ")
+            .or_else(|| l.strip_prefix("connecting: "))
+            .or_else(|| l.strip_prefix("not connected to "))
+            .or_else(|| {
+                l.strip_prefix("Replication to (")?
+                    .split_once(')')
+                    .map(|(r, _)| r)
+            })
+            .map(|r| r.trim().to_string())
+    })
+}
+
 /// Whether a file held rows of its own (more than its schema record) when it was
 /// verified.
 fn holds_rows(found: &ovn_ocf::dbfile::Verdict) -> bool {
@@ -675,9 +712,38 @@ fn replica_score(st: &State, seen: Option<&Seen>, served_last: bool) -> i32 {
         (Some(Seen::Replicating), _) => SCORE_STANDBY,
         // A demoted instance handing over holds everything it acknowledged.
         (Some(Seen::Idle), None) if !st.remotes.is_empty() => SCORE_STANDBY,
-        (Some(Seen::Failed(_)), _) => SCORE_NO_COPY,
+        (Some(Seen::Failed(_) | Seen::Elsewhere(_)), _) => SCORE_NO_COPY,
         (_, Some(r)) if r.synced => SCORE_COPIED_DISCONNECTED,
         (_, None) if st.own_data => SCORE_OWN_DATA,
         _ => SCORE_NO_COPY,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sync-status as ovsdb-server 3.1 prints it in each replication state.
+    #[test]
+    fn sync_status_names_its_target() {
+        let t = |s: &str| sync_target(s);
+        assert_eq!(
+            t("state: backup\nreplicating: tcp:10.0.0.1:6651\ndatabase: OVN_Northbound\n")
+                .as_deref(),
+            Some("tcp:10.0.0.1:6651")
+        );
+        assert_eq!(
+            t("state: backup\nconnecting: tcp:[::1]:6651\n").as_deref(),
+            Some("tcp:[::1]:6651")
+        );
+        assert_eq!(
+            t("state: backup\nnot connected to tcp:10.0.0.1:6651").as_deref(),
+            Some("tcp:10.0.0.1:6651")
+        );
+        assert_eq!(
+            t("state: backup\nReplication to (tcp:10.0.0.1:6651) failed\n").as_deref(),
+            Some("tcp:10.0.0.1:6651")
+        );
+        assert_eq!(t("state: active\n"), None);
     }
 }
