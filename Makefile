@@ -53,7 +53,8 @@ uninstall:
 # Everything: unit tests, integration tests against real daemons, the installed agent
 # through ocf-tester, crm_resource and pcs (so the system install comes first), the .deb
 # and RPM (built, the .deb installed and purged: packaging/test.sh), and the
-# failover scenarios in a namespace cluster (shapes A and B, a split brain, a migration,
+# failover scenarios in a namespace cluster (shapes A, B and D, a split brain, a migration,
+# shape D's replication guards against the incumbent's documented failures,
 # and `make load`'s short run: 60 s of 100 simulated ovn-controllers, no false failover),
 # then the seed's recovery with the real tools: a small real cloud (Neutron, its sync
 # util, ovn-controller, two VMs pinging) through power-offs of the serving node with NB or
@@ -66,6 +67,8 @@ test: deps
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
 	ocf-tests/cluster/migrate.sh
+	MIGRATE_SHAPE=D ocf-tests/cluster/migrate.sh
+	ocf-tests/cluster/replication-guards.sh
 	LOAD_SECONDS=60 LOAD_CONTROLLERS=100 ocf-tests/cluster/load.sh
 	ocf-tests/cluster/cloud-scenarios.sh
 
@@ -132,7 +135,7 @@ cluster-smoke: deps install
 	ocf-tests/cluster/split-brain.sh
 	ocf-tests/cluster/migrate.sh
 
-# Shape D's replication guards against the incumbent's documented failures, not part of
+# Shape D's replication guards against the incumbent's documented failures, also part of
 # make test (ocf-tests/cluster/replication-guards.sh): self-replication through the VIP
 # and static promotion scores, each first reproduced with OVN's ovndb-servers.ocf, then
 # the same trigger against shape D; a fresh 2-node namespace cluster per case (4 cases,

@@ -149,6 +149,7 @@ impl Server<'_> {
             None => {
                 let report = self.prepare_database(None)?;
                 st.own_data = holds_rows(&report.found);
+                st.repair = Some(report.summary());
                 st.replica = None;
                 st.remotes.clear();
                 self.spawn_server()?

@@ -10,6 +10,11 @@
 #   3. asserts: every row written through the incumbent is served through the VIP by
 #      ovn-ocf, the repair attribute says `clean` (the copied files verified), no failed
 #      actions.
+# MIGRATE_SHAPE=D: README's "To shape D instead" (no LUN, the same /var/lib/ovn files):
+#   its recipe blocks verbatim (migrate-d-on-p on the promoted node, migrate-d-on-others
+#   on the other), README's shape D; asserts as above, plus: the promoted node is the
+#   incumbent's promoted one, the other replicates from it, the incumbent's replica files
+#   are kept aside.
 # Teardown on every exit. Prints one result line.
 set -euo pipefail
 
@@ -49,6 +54,23 @@ names() {  # PORT SCHEMA TABLE: the names in TABLE through the VIP
         "[\"$2\",{\"op\":\"select\",\"table\":\"$3\",\"where\":[],\"columns\":[\"name\"]}]"
 }
 
+# Shape D: both replicas on the other node say they replicate from $promoted.
+rep_ok() {
+    local a
+    a=$("$C" exec "$where" crm_mon -1 -A) || return 1
+    grep -q "ovn-ocf-sb-replication.*: replicating from $promoted" <<<"$a" &&
+        grep -q "ovn-ocf-nb-replication.*: replicating from $promoted" <<<"$a"
+}
+
+SHAPE=${MIGRATE_SHAPE:-A}
+case $SHAPE in A | D) ;; *) die "MIGRATE_SHAPE=$SHAPE: A or D" ;; esac
+README=${README:-$HERE/../../README.md}
+# The commands of README's recipe NAME (its indented lines, one command each).
+recipe() {
+    awk -v b="<!-- BEGIN recipe $1 -->" -v e="<!-- END recipe $1 -->" \
+        '$0 == b { f = 1; next } $0 == e { f = 0 } f && /^        [^ ]/ { sub(/^ +/, ""); print }' "$README"
+}
+
 "$C" up
 
 # 1. the incumbent, its commands applied at once (see bench/failover.sh for why)
@@ -77,6 +99,40 @@ for r in root.iter("resource"):
 ' <<<"$xml")
 [ -n "$promoted" ] || die "no Promoted ovndb_servers instance"
 say "incumbent serves, promoted on $promoted; 5 SB chassis and 1 NB switch written"
+
+if [ "$SHAPE" = D ]; then
+    # 2. README's recipe for shape D, verbatim
+    for r in migrate-d-on-p migrate-d-on-others; do
+        [ -n "$(recipe "$r")" ] || die "no recipe $r in $README"
+    done
+    while IFS= read -r c; do
+        say "$promoted# $c"
+        "$C" exec "$promoted" bash -c "$c" >&2 || die "recipe command failed on $promoted: $c"
+    done < <(recipe migrate-d-on-p)
+    other_node=$(other "$promoted")
+    while IFS= read -r c; do
+        say "$other_node# $c"
+        "$C" exec "$other_node" bash -c "$c" >&2 || die "recipe command failed on $other_node: $c"
+    done < <(recipe migrate-d-on-others)
+    where=$("$C" shape D | tail -1) || die "shape D did not start"
+    say "shape D Promoted on $where"
+    [ "$where" = "$promoted" ] || die "shape D promoted $where, not $promoted where the incumbent's current files are"
+    sb=$(names 6642 OVN_Southbound Chassis) || die "cannot read the SB through the VIP"
+    for i in 1 2 3 4 5; do
+        case $sb in *"\"migrated-$i\""*) ;; *) die "chassis migrated-$i is missing after the migration" ;; esac
+    done
+    nb=$(names 6641 OVN_Northbound Logical_Switch) || die "cannot read the NB through the VIP"
+    case $nb in *'"migrated-ls"'*) ;; *) die "logical switch migrated-ls is missing" ;; esac
+    attrs=$("$C" exec "$where" crm_mon -1 -A)
+    echo "$attrs" | grep -q 'ovn-ocf-sb-repair.*: clean' || die "ovn-ocf-sb-repair is not clean: $attrs"
+    echo "$attrs" | grep -q 'ovn-ocf-nb-repair.*: clean' || die "ovn-ocf-nb-repair is not clean"
+    until_ok 60 rep_ok || die "$other_node does not replicate from $promoted: $("$C" exec "$where" crm_mon -1 -A)"
+    "$C" exec "$other_node" test -s /var/lib/ovn/ovndb-servers.replica/ovnsb_db.db ||
+        die "the incumbent's replica files are not kept aside on $other_node"
+    crm failures >&2 || die "failed actions after the migration"
+    result migrate-D PASS "5 SB chassis and 1 NB switch written through ovndb-servers.ocf are served by shape D on $where (the incumbent's promoted node), $other_node replicates from it; both files verified clean; the incumbent's replicas kept in /var/lib/ovn/ovndb-servers.replica"
+    exit 0
+fi
 
 # 2. README's steps
 "$C" exec "$promoted" pcs resource disable ovndb_servers-clone
