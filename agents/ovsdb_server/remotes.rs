@@ -67,10 +67,18 @@ impl Server<'_> {
                 return Some(Ok(()));
             }
             process::logged_error(&self.cfg.log_file, mark, Some("listen failed")).map(|err| {
-                Err(Failure::generic(format!(
-                    "cannot listen on {}: {err} (is another process using port {port}?)",
-                    self.cfg.listen_target()
-                )))
+                Err(Failure::generic(if covered_by_db {
+                    format!(
+                        "cannot open the database's own connection on port {port}: {err} (an address this node does not have, e.g. a VIP that starts after this resource: have it listen on all addresses, ovn-{}ctl set connection . target=\"p{}\\:{port}\\:0.0.0.0\", or set use_remote_in_db=false)",
+                        self.cfg.db.key(),
+                        if self.cfg.protocol == super::Protocol::Ssl { "ssl" } else { "tcp" }
+                    )
+                } else {
+                    format!(
+                        "cannot listen on {}: {err} (is another process using port {port}?)",
+                        self.cfg.listen_target()
+                    )
+                }))
             })
         });
         match bound {
