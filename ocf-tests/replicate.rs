@@ -37,6 +37,40 @@ fn replica(node: &str, addr: &str, rport: u16, shim: &PcmkShim) -> Res {
     r
 }
 
+/// Two nodes' instances of one replicated NB, and the Pacemaker stubs they share.
+struct Pair {
+    shim: PcmkShim,
+    rport: u16,
+    a: Res,
+    b: Res,
+}
+
+fn pair() -> Pair {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let rport = free_port("127.0.0.1");
+    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let b = replica("node2", "127.0.0.2", rport, &shim);
+    Pair { shim, rport, a, b }
+}
+
+/// Whether the agent wrote promotion score `v` (`crm_attribute --promotion -v V`).
+fn scored(shim: &PcmkShim, v: i32) -> bool {
+    shim.calls()
+        .iter()
+        .any(|c| c.contains("--promotion") && c.contains(&format!("-v {v}")))
+}
+
+/// A unixctl command through ovn-appctl (an independent client); panics if it fails.
+fn appctl_ok(ctl: &std::path::Path, args: &[&str]) {
+    let o = Command::new("ovn-appctl")
+        .arg("-t")
+        .arg(ctl)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{args:?}: {o:?}");
+}
+
 fn ctl(r: &Res) -> std::path::PathBuf {
     r.run_dir().join("ovnnb_db.ctl")
 }
@@ -103,10 +137,7 @@ fn writer(addr: std::net::SocketAddr, stop: Arc<AtomicBool>, acked: Arc<Mutex<Ve
 
 #[test]
 fn a_replica_follows_and_a_planned_handover_loses_no_acknowledged_write() {
-    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
-    let rport = free_port("127.0.0.1");
-    let a = replica("node1", "127.0.0.1", rport, &shim);
-    let b = replica("node2", "127.0.0.2", rport, &shim);
+    let Pair { shim, a, b, .. } = pair();
 
     // Nobody is promoted yet: a replica with nothing to follow.
     a.expect("start", 0);
@@ -187,22 +218,17 @@ fn a_replica_follows_and_a_planned_handover_loses_no_acknowledged_write() {
 
 #[test]
 fn a_replica_never_replicates_from_itself() {
-    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
-    let rport = free_port("127.0.0.1");
-    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let Pair { shim, rport, a, .. } = pair();
     a.expect("start", 0);
     // node2's address answers here, with this node's own server (an address that is
     // local on this node: a VIP left behind, or a listener on all addresses).
-    let o = Command::new("ovn-appctl")
-        .arg("-t")
-        .arg(ctl(&a))
-        .args([
+    appctl_ok(
+        &ctl(&a),
+        &[
             "ovsdb-server/add-remote",
             &format!("ptcp:{rport}:127.0.0.2"),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{o:?}");
+        ],
+    );
     wait_for("the listener is up", || {
         TcpStream::connect(("127.0.0.2", rport)).is_ok()
     });
@@ -230,10 +256,7 @@ fn a_replica_never_replicates_from_itself() {
 
 #[test]
 fn a_replica_whose_replication_fails_is_reported_and_not_current() {
-    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
-    let rport = free_port("127.0.0.1");
-    let a = replica("node1", "127.0.0.1", rport, &shim);
-    let b = replica("node2", "127.0.0.2", rport, &shim);
+    let Pair { shim, rport, a, b } = pair();
     a.expect("start", 0);
     a.expect("promote", 0);
     b.expect("start", 0);
@@ -258,16 +281,13 @@ fn a_replica_whose_replication_fails_is_reported_and_not_current() {
     let nb = dir.path().join("nb.db");
     create_db(&nb, newer.to_str().unwrap());
     let other = RawServer::start(&nb);
-    let o = Command::new("ovn-appctl")
-        .arg("-t")
-        .arg(other.sock().with_file_name("db.ctl"))
-        .args([
+    appctl_ok(
+        &other.sock().with_file_name("db.ctl"),
+        &[
             "ovsdb-server/add-remote",
             &format!("ptcp:{rport}:127.0.0.1"),
-        ])
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{o:?}");
+        ],
+    );
     wait_for("b's ovsdb-server gave up replicating", || {
         sync_status(&b).contains("state: active")
     });
@@ -281,13 +301,7 @@ fn a_replica_whose_replication_fails_is_reported_and_not_current() {
     // Not a current replica: the lowest score. No client could write to it meanwhile:
     // a replica opens no listener.
     assert!(!b.log().contains("ptcp"), "{}", b.log());
-    assert!(
-        shim.calls()
-            .iter()
-            .any(|c| c.contains("--promotion") && c.contains("-v 1")),
-        "{:?}",
-        shim.calls()
-    );
+    assert!(scored(&shim, 1), "{:?}", shim.calls());
     b.expect("stop", 0);
 }
 
@@ -324,10 +338,7 @@ fn replicate_needs_a_promotable_clone_and_this_node_in_the_peers() {
 /// before this node replicates over it: nothing acknowledged is silently destroyed.
 #[test]
 fn a_file_served_and_not_handed_over_goes_first_and_is_kept() {
-    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
-    let rport = free_port("127.0.0.1");
-    let a = replica("node1", "127.0.0.1", rport, &shim);
-    let b = replica("node2", "127.0.0.2", rport, &shim);
+    let Pair { shim, a, b, .. } = pair();
     a.expect("start", 0);
     a.expect("promote", 0);
     a.client_transact(&write_ops("only-on-a")).unwrap();
@@ -339,13 +350,7 @@ fn a_file_served_and_not_handed_over_goes_first_and_is_kept() {
     a.expect("stop", 0);
     shim.clear();
     a.expect("start", 0);
-    assert!(
-        shim.calls()
-            .iter()
-            .any(|c| c.contains("--promotion") && c.contains("-v 6")),
-        "{:?}",
-        shim.calls()
-    );
+    assert!(scored(&shim, 6), "{:?}", shim.calls());
     assert_eq!(local_names(&a), ["only-on-a"]);
 
     // b is promoted instead (with nothing: it never replicated), and takes writes.
@@ -387,9 +392,7 @@ fn a_file_served_and_not_handed_over_goes_first_and_is_kept() {
 /// recovery goes on), and the file keeps its served-last marker for the restart.
 #[test]
 fn demote_of_a_hung_promoted_server_stops_it() {
-    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
-    let rport = free_port("127.0.0.1");
-    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let Pair { shim, a, .. } = pair();
     a.expect("start", 0);
     a.expect("promote", 0);
     a.client_transact(&write_ops("acked")).unwrap();
@@ -413,13 +416,7 @@ fn demote_of_a_hung_promoted_server_stops_it() {
     a.expect("stop", 0);
     shim.clear();
     a.expect("start", 0);
-    assert!(
-        shim.calls()
-            .iter()
-            .any(|c| c.contains("--promotion") && c.contains("-v 6")),
-        "{:?}",
-        shim.calls()
-    );
+    assert!(scored(&shim, 6), "{:?}", shim.calls());
     assert_eq!(local_names(&a), ["acked"]);
 }
 
@@ -427,22 +424,15 @@ fn demote_of_a_hung_promoted_server_stops_it() {
 /// ovndb-servers.ocf), a file with rows of its own goes before one just created empty.
 #[test]
 fn with_nobody_promoted_a_file_with_rows_goes_before_an_empty_one() {
-    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
-    let rport = free_port("127.0.0.1");
-    let a = replica("node1", "127.0.0.1", rport, &shim);
+    let Pair { shim, a, .. } = pair();
     a.expect("start", 0);
-    let promotion = |v: &str| {
-        shim.calls()
-            .iter()
-            .any(|c| c.contains("--promotion") && c.contains(&format!("-v {v}")))
-    };
-    assert!(promotion("1"), "{:?}", shim.calls());
+    assert!(scored(&shim, 1), "{:?}", shim.calls());
     // Idle (nothing to follow), so its own socket takes a write: rows of its own.
     a.local_transact(&write_ops("own")).unwrap();
     a.expect("stop", 0);
     shim.clear();
     a.expect("start", 0);
-    assert!(promotion("2"), "{:?}", shim.calls());
+    assert!(scored(&shim, 2), "{:?}", shim.calls());
     assert_eq!(local_names(&a), ["own"]);
 }
 
@@ -451,10 +441,7 @@ fn with_nobody_promoted_a_file_with_rows_goes_before_an_empty_one() {
 /// next monitor.
 #[test]
 fn a_replica_pointed_elsewhere_is_pointed_back() {
-    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
-    let rport = free_port("127.0.0.1");
-    let a = replica("node1", "127.0.0.1", rport, &shim);
-    let b = replica("node2", "127.0.0.2", rport, &shim);
+    let Pair { a, b, .. } = pair();
     a.expect("start", 0);
     a.expect("promote", 0);
     b.expect("start", 0);
@@ -462,18 +449,11 @@ fn a_replica_pointed_elsewhere_is_pointed_back() {
         sync_status(&b).contains("replicating: tcp:127.0.0.1:")
     });
     let nowhere = format!("tcp:127.0.0.3:{}", free_port("127.0.0.3"));
-    for cmd in [
-        vec!["ovsdb-server/set-active-ovsdb-server", nowhere.as_str()],
-        vec!["ovsdb-server/connect-active-ovsdb-server"],
-    ] {
-        let o = Command::new("ovn-appctl")
-            .arg("-t")
-            .arg(ctl(&b))
-            .args(&cmd)
-            .output()
-            .unwrap();
-        assert!(o.status.success(), "{o:?}");
-    }
+    appctl_ok(
+        &ctl(&b),
+        &["ovsdb-server/set-active-ovsdb-server", &nowhere],
+    );
+    appctl_ok(&ctl(&b), &["ovsdb-server/connect-active-ovsdb-server"]);
     assert!(sync_status(&b).contains(&nowhere), "{}", sync_status(&b));
     let m = b.expect("monitor", 0);
     assert!(m.stderr.contains("behind the agent's back"), "{}", m.stderr);

@@ -144,17 +144,7 @@ impl Server<'_> {
     pub(super) fn start_replica(&self) -> ActionResult {
         let (node, _) = self.replica_config()?;
         let mut st = self.inst.state();
-        let pid = match self.daemon() {
-            Some(d) => d.pid,
-            None => {
-                let report = self.prepare_database(None)?;
-                st.own_data = holds_rows(&report.found);
-                st.repair = Some(report.summary());
-                st.replica = None;
-                st.remotes.clear();
-                self.spawn_server()?
-            }
-        };
+        let pid = self.replica_daemon(&mut st)?;
         st.role = Some(Role::Standby);
         st.replicates = true;
         if st.replica.is_none() {
@@ -165,6 +155,20 @@ impl Server<'_> {
         self.publish(&mut st, Some(score));
         self.inst.save(&st)?;
         Ok(OcfStatus::Success)
+    }
+
+    /// The running ovsdb-server of this instance, or one started on the local file (verified,
+    /// created from the schema if missing) with its local socket only, not aimed anywhere.
+    fn replica_daemon(&self, st: &mut State) -> Result<i32, Failure> {
+        if let Some(d) = self.daemon() {
+            return Ok(d.pid);
+        }
+        let report = self.prepare_database(None)?;
+        st.own_data = holds_rows(&report.found);
+        st.repair = Some(report.summary());
+        st.replica = None;
+        st.remotes.clear();
+        self.spawn_server()
     }
 
     /// Looks for the promoted instance among the other peers and points ovsdb-server at
@@ -420,15 +424,8 @@ impl Server<'_> {
     pub(super) fn promote_replica(&self) -> ActionResult {
         let (node, addr) = self.replica_config()?;
         let mut st = self.inst.state();
-        let pid = match self.daemon() {
-            Some(d) => d.pid,
-            None => {
-                // Nothing ran here (a start cut short): serve the local file as it is.
-                self.prepare_database(None)?;
-                st.replica = None;
-                self.spawn_server()?
-            }
-        };
+        // Nothing runs here only after a start cut short: the local file as it is.
+        let pid = self.replica_daemon(&mut st)?;
         if let Some(r) = &st.replica {
             self.catch_up(r)?;
         }

@@ -54,6 +54,21 @@ names() {  # PORT SCHEMA TABLE: the names in TABLE through the VIP
         "[\"$2\",{\"op\":\"select\",\"table\":\"$3\",\"where\":[],\"columns\":[\"name\"]}]"
 }
 
+# Every row written through the incumbent is served through the VIP by ovn-ocf on $where,
+# whose start verified both files clean.
+data_came_along() {
+    local sb nb attrs i
+    sb=$(names 6642 OVN_Southbound Chassis) || die "cannot read the SB through the VIP"
+    for i in 1 2 3 4 5; do
+        case $sb in *"\"migrated-$i\""*) ;; *) die "chassis migrated-$i is missing after the migration" ;; esac
+    done
+    nb=$(names 6641 OVN_Northbound Logical_Switch) || die "cannot read the NB through the VIP"
+    case $nb in *'"migrated-ls"'*) ;; *) die "logical switch migrated-ls is missing" ;; esac
+    attrs=$("$C" exec "$where" crm_mon -1 -A)
+    echo "$attrs" | grep -q 'ovn-ocf-sb-repair.*: clean' || die "ovn-ocf-sb-repair is not clean: $attrs"
+    echo "$attrs" | grep -q 'ovn-ocf-nb-repair.*: clean' || die "ovn-ocf-nb-repair is not clean"
+}
+
 # Shape D: both replicas on the other node say they replicate from $promoted.
 rep_ok() {
     local a
@@ -117,15 +132,7 @@ if [ "$SHAPE" = D ]; then
     where=$("$C" shape D | tail -1) || die "shape D did not start"
     say "shape D Promoted on $where"
     [ "$where" = "$promoted" ] || die "shape D promoted $where, not $promoted where the incumbent's current files are"
-    sb=$(names 6642 OVN_Southbound Chassis) || die "cannot read the SB through the VIP"
-    for i in 1 2 3 4 5; do
-        case $sb in *"\"migrated-$i\""*) ;; *) die "chassis migrated-$i is missing after the migration" ;; esac
-    done
-    nb=$(names 6641 OVN_Northbound Logical_Switch) || die "cannot read the NB through the VIP"
-    case $nb in *'"migrated-ls"'*) ;; *) die "logical switch migrated-ls is missing" ;; esac
-    attrs=$("$C" exec "$where" crm_mon -1 -A)
-    echo "$attrs" | grep -q 'ovn-ocf-sb-repair.*: clean' || die "ovn-ocf-sb-repair is not clean: $attrs"
-    echo "$attrs" | grep -q 'ovn-ocf-nb-repair.*: clean' || die "ovn-ocf-nb-repair is not clean"
+    data_came_along
     until_ok 60 rep_ok || die "$other_node does not replicate from $promoted: $("$C" exec "$where" crm_mon -1 -A)"
     "$C" exec "$other_node" test -s /var/lib/ovn/ovndb-servers.replica/ovnsb_db.db ||
         die "the incumbent's replica files are not kept aside on $other_node"
@@ -149,14 +156,6 @@ where=$("$C" shape A | tail -1) || die "shape A did not start"
 say "shape A Started on $where"
 
 # 3. the data came along
-sb=$(names 6642 OVN_Southbound Chassis) || die "cannot read the SB through the VIP"
-for i in 1 2 3 4 5; do
-    case $sb in *"\"migrated-$i\""*) ;; *) die "chassis migrated-$i is missing after the migration" ;; esac
-done
-nb=$(names 6641 OVN_Northbound Logical_Switch) || die "cannot read the NB through the VIP"
-case $nb in *'"migrated-ls"'*) ;; *) die "logical switch migrated-ls is missing" ;; esac
-attrs=$("$C" exec "$where" crm_mon -1 -A)
-echo "$attrs" | grep -q 'ovn-ocf-sb-repair.*: clean' || die "ovn-ocf-sb-repair is not clean: $attrs"
-echo "$attrs" | grep -q 'ovn-ocf-nb-repair.*: clean' || die "ovn-ocf-nb-repair is not clean"
+data_came_along
 crm failures >&2 || die "failed actions after the migration"
 result migrate PASS "5 SB chassis and 1 NB switch written through ovndb-servers.ocf are served by ovn-ocf on $where; both files verified clean"
