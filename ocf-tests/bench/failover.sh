@@ -1,7 +1,8 @@
 #!/bin/bash
-# Failover time of OVN's Southbound database behind a VIP, ovn-ocf against OVN's own agent
-# ovndb-servers.ocf (the incumbent), in the namespace cluster (ocf-tests/cluster/), one
-# cluster per agent, same harness, same client, same run. A figure of `make bench`
+# Failover time of OVN's Southbound database behind a VIP, ovn-ocf (README's shapes A and D)
+# against OVN's own agent ovndb-servers.ocf (the incumbent), in the namespace cluster
+# (ocf-tests/cluster/), one cluster per agent, same harness, same client, same run; and the
+# acknowledged writes a power-off loses (asynchronous replication: shape D, the incumbent). A figure of `make bench`
 # (run.sh calls it with --report); runs on its own too:
 #
 #   OVN_OCF_BIN=/usr/local/sbin/ovn-ocf ocf-tests/bench/failover.sh --report /tmp/failover.md
@@ -18,7 +19,18 @@
 # No assertion on times; every failover must happen within FAILOVER_LIMIT s, or the figure
 # fails (cluster logs saved to target/bench/failover-logs-*).
 #
-# ovn-ocf: README's shape A (`cluster.sh shape A`, the README's pcs lines verbatim).
+# Loss at a power-off (agents in FAILOVER_LOSS_AGENTS): per writer interval (FAILOVER_LOSS_
+# INTERVALS) FAILOVER_RUNS rounds of: writer.py through the VIP (`write --interval S`, its
+# own log) for FAILOVER_LOSS_WARMUP s → fence the serving node (stonith_admin, returns once
+# it is off) → until the writer is acknowledged on a connection opened after that → stop
+# it → `writer.py check --missing`: acknowledged writes not in the SB (lost), acks in the
+# last second before the victim's last ack, the rate achieved before the cut → power on,
+# wait-online, a standby again.
+#
+# ovn-ocf: README's shape A (`cluster.sh shape A`, the README's pcs lines verbatim), agent
+# `ovn-ocf`; README's shape D (`cluster.sh shape D`: replicated promotable clones, every
+# node its own files in /var/lib/ovn, the VIP group ovn-ip with the promoted NB), agent
+# `ovn-ocf-d`.
 # Incumbent: OVN's documented setup (Documentation/topics/integration.rst: promotable
 # ovndb_servers + IPaddr2 VirtualIP colocated with the promoted role, ordered after the
 # promotion), written for pcs 0.11 (see INC_CMDS); its databases live in each node's own
@@ -28,10 +40,14 @@
 # seconds a failover may take before the figure fails; FAILOVER_CLUSTER (bench) the
 # harness's cluster name (OVNOCF_CLUSTER; never an existing cluster: the script refuses);
 # OVN_OCF_BIN (/usr/local/sbin/ovn-ocf) the binary under test; FAILOVER_KEEP_LOGS=1
-# saves every node's logs to target/bench/failover-logs-* on success too.
+# saves every node's logs to target/bench/failover-logs-* on success too;
+# FAILOVER_LOSS_AGENTS ("ovn-ocf ovn-ocf-d incumbent"; "" none) the agents whose loss at a
+# power-off is measured; FAILOVER_LOSS_INTERVALS ("0.005 0") writer.py's --interval per
+# series (0.005: about 200 tx/s asked; 0: unthrottled); FAILOVER_LOSS_WARMUP (5) seconds
+# the writer runs before the power-off.
 # Options: --report FILE (append the markdown section; default stdout), --raw DIR (raw
-# data, default target/bench), --agents "ovn-ocf incumbent" (development: one of them;
-# a section needs both).
+# data, default target/bench), --agents "ovn-ocf ovn-ocf-d incumbent" (development: a
+# subset; the section then shows "-" for the others).
 #
 # Teardown of the cluster on every exit path (EXIT/INT/TERM trap); only processes of the
 # harness's own namespaces are ever stopped (by cluster.sh down).
@@ -55,7 +71,10 @@ LIMIT=${FAILOVER_LIMIT:-120}
 ATTEMPT_TIMEOUT=0.5
 
 REPORT=/dev/stdout
-AGENTS="ovn-ocf incumbent"
+AGENTS="ovn-ocf ovn-ocf-d incumbent"
+LOSS_AGENTS=${FAILOVER_LOSS_AGENTS-ovn-ocf ovn-ocf-d incumbent}
+LOSS_INTERVALS=${FAILOVER_LOSS_INTERVALS:-0.005 0}
+LOSS_WARMUP=${FAILOVER_LOSS_WARMUP:-5}
 
 usage() { sed -n '2,/^# Markdown backticks/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
@@ -71,9 +90,13 @@ done
 
 if ! [[ $RUNS =~ ^[0-9]+$ ]] || ((RUNS < 1)); then die "FAILOVER_RUNS=$RUNS: need an integer >= 1"; fi
 if ! [[ $LIMIT =~ ^[0-9]+$ ]] || ((LIMIT < 10)); then die "FAILOVER_LIMIT=$LIMIT: need an integer >= 10"; fi
-for a in $AGENTS; do
-    case $a in ovn-ocf | incumbent) ;; *) die "--agents: ovn-ocf and/or incumbent, not $a" ;; esac
+for a in $AGENTS $LOSS_AGENTS; do
+    case $a in ovn-ocf | ovn-ocf-d | incumbent) ;; *) die "--agents, FAILOVER_LOSS_AGENTS: ovn-ocf, ovn-ocf-d, incumbent, not $a" ;; esac
 done
+for iv in $LOSS_INTERVALS; do
+    [[ $iv =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "FAILOVER_LOSS_INTERVALS: $iv is not a number of seconds"
+done
+[[ $LOSS_WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "FAILOVER_LOSS_WARMUP=$LOSS_WARMUP: not a number of seconds"
 
 # ------------------------------------------------------------------ cluster lifetime
 
@@ -84,6 +107,7 @@ CUR_AGENT=""
 # Teardown hook: the cluster of ours that may be up (its logs saved after a failure).
 teardown() {
     local logs
+    loss_writer_stop
     if ((UP)); then
         if ((RC != 0)); then
             logs=$RAW/failover-logs-${CUR_AGENT:-none}-$(date +%Y%m%dT%H%M%S)
@@ -121,12 +145,13 @@ cluster_down() {
 
 SEQ=0
 LAST_ERR=""
-# One attempt: insert a Chassis (+ its Encap, indexed by (type, ip): a fresh ip each time)
-# through the VIP. Success = exit 0 and a reply without "error".
+# One attempt: insert a Chassis (+ its Encap, indexed by (type, ip): a fresh ip each time,
+# in 11/8, writer.py's are in 10/8) through the VIP. Success = exit 0 and a reply without
+# "error".
 sb_insert() {
     local out ip
     SEQ=$((SEQ + 1))
-    ip=10.$((SEQ >> 16 & 255)).$((SEQ >> 8 & 255)).$((SEQ & 255))
+    ip=11.$((SEQ >> 16 & 255)).$((SEQ >> 8 & 255)).$((SEQ & 255))
     out=$("$C" client timeout -k 0.1 "$ATTEMPT_TIMEOUT" ovsdb-client transact "tcp:$VIP:6642" \
         "[\"OVN_Southbound\",
           {\"op\":\"insert\",\"table\":\"Encap\",\"uuid-name\":\"e\",
@@ -142,7 +167,7 @@ sb_insert() {
 T_OK="" BY="" TRIES=0
 until_ack() {
     local t0=$1 not=$2 limit=$3 by
-    TRIES=0
+    TRIES=0 LAST_ERR=none
     while :; do
         TRIES=$((TRIES + 1))
         if sb_insert; then
@@ -162,12 +187,14 @@ until_ack() {
     done
 }
 
-# attempt_cost: mean wall time of one acknowledged attempt (the client's resolution), ms.
+# attempt_cost AGENT: COST[AGENT], the mean wall time of one acknowledged attempt (the
+# client's resolution), ms. Not in a subshell: SEQ must advance here (a subshell's inserts
+# would leave the next 10 attempts colliding with its Encap ips).
 attempt_cost() {
     local t0 k n=10
     t0=$(now)
     for ((k = 0; k < n; k++)); do sb_insert || die "SB transaction through the VIP failed: $LAST_ERR"; done
-    awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1000 / n }'
+    COST[$1]=$(awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$n" 'BEGIN { printf "%.0f", (b - a) * 1000 / n }')
 }
 
 # ------------------------------------------------------------------ cluster facts
@@ -208,6 +235,11 @@ ready() {
         if [[ $agent == ovn-ocf ]]; then
             where=$("$C" wait-group ovn 5 2>/dev/null) || where=""
             WHY="group ovn not Started on one node"
+        elif [[ $agent == ovn-ocf-d ]]; then
+            where=$("$C" wait-promoted --standby --secs 5 ovn-ip ovn-nb-clone ovn-sb-clone ovn-northd-clone 2>/dev/null) || where=""
+            WHY="NB, SB, northd not Promoted with ovn-ip on one node and Unpromoted on the other online one"
+            n=$(online_count 2>/dev/null) || n=0
+            if [[ -n $where ]] && ((n == 2)) && ! replica_d "$(other "$where")" "$where"; then where=""; fi
         else
             s=$(summary 2>/dev/null) || s=""
             n=$(online_count 2>/dev/null) || n=0
@@ -257,6 +289,21 @@ replicating() {
     done
 }
 
+# replica_d NODE FROM: shape D's unpromoted NB and SB on NODE are backups replicating from
+# FROM's replication listeners (README: 6651, 6652).
+replica_d() {
+    local node=$1 from=$2 db port st ip
+    ip=198.51.100.$((10 + ${from#node}))
+    for db in nb:6651 sb:6652; do
+        port=${db#*:} db=${db%:*}
+        st=$("$C" exec "$node" ovn-appctl -t "/var/run/ovn/ovn${db}_db.ctl" ovsdb-server/sync-status 2>&1) || st="(no answer) $st"
+        if [[ $st != *"state: backup"* || $st != *"replicating: tcp:$ip:$port"* ]]; then
+            WHY="the replica on $node does not replicate $db from $from: $(tr '\n' ' ' <<<"$st")"
+            return 1
+        fi
+    done
+}
+
 # clean_failures: fail counts and failed actions go, so the next repetition starts clean
 # (and its failed actions are its own).
 clean_failures() {
@@ -299,6 +346,7 @@ detect_time() {
 started_time() {
     local rsc=ovn-sb
     [[ $CUR_AGENT == incumbent ]] && rsc=VirtualIP
+    [[ $CUR_AGENT == ovn-ocf-d ]] && rsc=ovn-vip
     log_after "$1" "$2" "Result of start operation for $rsc on $1: ok"
 }
 
@@ -330,7 +378,7 @@ collect_failures() { # AGENT TRIGGER
 
 # One repetition is one run of the failover template (cluster/lib.sh's failover), with
 # this figure's own hooks: its client instead of the writer, and every agent's readiness.
-REP_AGENT="" REP_RUN="" REP_RSC="" FO_TRIES=0
+REP_AGENT="" REP_RUN="" REP_RSC="" FO_TRIES=0 FO_ERR=""
 
 # kill -9 of the active SB ovsdb-server on ACTIVE.
 kill_rep() {
@@ -364,7 +412,7 @@ kill_trigger() {
 kill_wait() {
     until_ack "$FO_T0" "" "$LIMIT" ||
         die "$REP_AGENT kill -9 #$REP_RUN: no SB transaction acknowledged through the VIP within $LIMIT s"
-    FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES
+    FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES FO_ERR=$LAST_ERR
 }
 
 rep_ready() { ready "$REP_AGENT"; }
@@ -394,7 +442,7 @@ kill_check() {
     up=$(started_time "$FO_NEW" "$t0")
     STARTED[$agent,kill]+="${up:+$up }"
     [[ -z $up ]] || GAP[$agent,kill]+="$(awk -v a="$FO" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
-    say "$agent kill -9 #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; failure logged after ${det:-?} s, last start done after ${up:-?} s)"
+    say "$agent kill -9 #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; failure logged after ${det:-?} s, last start done after ${up:-?} s; the last failed attempt: ${FO_ERR:0:160})"
     record "$agent" kill "$run" "$FO" "$FO_NEW" "$det" "" "$up"
 }
 
@@ -433,7 +481,7 @@ power_trigger() {
 power_wait() {
     until_ack "$FO_T0" "$FO_VICTIM" "$LIMIT" ||
         die "$REP_AGENT power-off #$REP_RUN: no SB transaction acknowledged by a node other than $FO_VICTIM within $LIMIT s"
-    FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES
+    FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES FO_ERR=$LAST_ERR
 }
 
 power_check() {
@@ -448,7 +496,7 @@ power_check() {
     up=$(started_time "$FO_NEW" "$FO_T0")
     STARTED[$agent,power]+="${up:+$up }"
     [[ -z $up ]] || GAP[$agent,power]+="$(awk -v a="$FO" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
-    say "$agent power-off #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; stonith_admin returned after $ft s, last start done after ${up:-?} s)"
+    say "$agent power-off #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; stonith_admin returned after $ft s, last start done after ${up:-?} s; the last failed attempt: ${FO_ERR:0:160})"
     record "$agent" power "$run" "$FO" "$FO_NEW" "" "$ft" "$up"
 }
 
@@ -459,6 +507,102 @@ power_back() {
     "$C" wait-online "$LIMIT" >&2
     ready "$REP_AGENT"
     collect_failures "$REP_AGENT" power
+}
+
+# ------------------------------------------------------------------ loss at a power-off
+
+# The writer of a loss round: our background job (`cluster.sh client python3 writer.py`)
+# and the python process it runs (pid from its pidfile, checked against its command line).
+LOSS_WRAP="" LOSS_WPID=""
+loss_writer_stop() {
+    local t0
+    t0=$(now)
+    if [[ -n $LOSS_WPID ]] && grep -qa writer.py "/proc/$LOSS_WPID/cmdline" 2>/dev/null; then
+        kill -TERM "$LOSS_WPID" 2>/dev/null || true
+    fi
+    if [[ -n $LOSS_WRAP ]]; then
+        while kill -0 "$LOSS_WRAP" 2>/dev/null && ! past "$t0" 5; do sleep 0.05; done
+        if [[ -n $LOSS_WPID ]] && grep -qa writer.py "/proc/$LOSS_WPID/cmdline" 2>/dev/null; then
+            kill -KILL "$LOSS_WPID" 2>/dev/null || true
+        fi
+        wait "$LOSS_WRAP" 2>/dev/null || true
+    fi
+    LOSS_WRAP="" LOSS_WPID=""
+}
+
+declare -A LLOST=() LRATE=() LLAST=() LACKS=() LAGE=() LBACK=()
+LOSS_TSV=""
+
+# loss_rep AGENT INTERVAL RUN: one power-off of the serving node under a writer at INTERVAL.
+loss_rep() {
+    local agent=$1 iv=$2 run=$3 victim peer log t0 toff out back n lost facts rate last age new ft
+    victim=$ACTIVE peer=$(other "$ACTIVE")
+    log=$WORK/loss-$agent-$iv-$run.log
+    : >"$log"
+    rm -f "$log.pid" "$log.lost"
+    "$C" client python3 "$W" write "$log" "$log.pid" --interval "$iv" </dev/null >"$log.out" 2>&1 &
+    LOSS_WRAP=$!
+    t0=$(now)
+    while [[ ! -s $log.pid || ! -s $log ]]; do
+        past "$t0" 30 && die "$agent loss #$run: the writer acknowledged nothing within 30 s: $(cat "$log.out")"
+        kill -0 "$LOSS_WRAP" 2>/dev/null || die "$agent loss #$run: the writer exited: $(cat "$log.out")"
+        sleep 0.05
+    done
+    LOSS_WPID=$(cat "$log.pid")
+    sleep "$LOSS_WARMUP"
+    say "$agent loss, --interval $iv #$run: fencing $victim from $peer"
+    t0=$(now)
+    "$C" exec "$peer" timeout 90 stonith_admin --fence "$victim" --timeout 60 >"$WORK/fence.log" 2>&1 ||
+        die "$agent loss #$run: stonith_admin --fence $victim failed: $(cat "$WORK/fence.log")"
+    toff=$(now)
+    ft=$(awk -v a="$t0" -v b="$toff" 'BEGIN { printf "%.2f", b - a }')
+    "$C" power status "$victim" 2>&1 | grep "status $victim: off" >/dev/null ||
+        die "$agent loss #$run: $victim is not powered off after the fence"
+    # Acknowledged again: on a connection opened after the fence returned (the victim off).
+    out=$(python3 "$W" first-ack "$log" "$toff" "$LIMIT") ||
+        die "$agent loss #$run: writer: $out"
+    back=$(awk -v f="${out%% *}" -v a="$t0" -v b="$toff" 'BEGIN { printf "%.2f", f + b - a }')
+    sleep 0.5
+    loss_writer_stop
+    new=$("$C" vip-node)
+    out=$("$C" client python3 "$W" check "$log" --missing "$log.lost") || true
+    read -r n lost _ <<<"$out"
+    [[ ${n:-x} =~ ^[0-9]+$ && ${lost:-x} =~ ^[0-9]+$ ]] || die "$agent loss #$run: acknowledged writes not checked: $out"
+    # Every writer numbers its Encap ips from 10.0.0.1 (unique per (type, ip)): the next
+    # round's writer needs them gone. Every Chassis and Encap row goes (nothing reads them).
+    out=$("$C" client timeout 10 ovsdb-client transact "tcp:$VIP:6642" \
+        '["OVN_Southbound",{"op":"delete","table":"Chassis","where":[]},{"op":"delete","table":"Encap","where":[]}]' 2>&1) ||
+        die "$agent loss #$run: deleting the writer's rows failed: $out"
+    [[ $out != *error* ]] || die "$agent loss #$run: deleting the writer's rows failed: $out"
+    # From the log: the rate before the cut (from 1 s after the first ack to the victim's last
+    # ack, the last one before the fence returned), acks in the last second up to that ack,
+    # and how long before that ack the oldest lost write was acknowledged (ms).
+    facts=$(awk -v toff="$toff" -v lostf="$log.lost" '
+        BEGIN { while ((getline l < lostf) > 0) isl[l] = 1 }
+        NF == 3 { t[NR] = $1; name[NR] = $2; if ($1 <= toff) last = $1; if (first == "") first = $1 }
+        END {
+            c = 0; s = 0; age = 0
+            for (i in t) {
+                if (t[i] >= first + 1 && t[i] <= last) c++
+                if (t[i] > last - 1 && t[i] <= last) s++
+                if (name[i] in isl && (last - t[i]) * 1000 > age) age = (last - t[i]) * 1000
+            }
+            d = last - first - 1
+            printf "%.0f %d %.0f\n", (d > 0 ? c / d : 0), s, age
+        }' "$log")
+    read -r rate last age <<<"$facts"
+    if ((lost == 0)); then age=-; fi
+    LLOST[$agent,$iv]+="$lost " LRATE[$agent,$iv]+="$rate " LLAST[$agent,$iv]+="$last "
+    LACKS[$agent,$iv]+="$n " LBACK[$agent,$iv]+="$back "
+    [[ $age == - ]] || LAGE[$agent,$iv]+="$age "
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$agent" "$iv" "$run" "$victim" "$new" \
+        "$rate" "$n" "$last" "$lost" "$age" "$ft" "$back" >>"$LOSS_TSV"
+    say "$agent loss, --interval $iv #$run: $lost of $n acknowledged writes lost (${rate} tx/s before the cut, $last in its last second; oldest lost acked $age ms before the victim's last ack); stonith_admin returned after $ft s, acknowledged again by $new after $back s"
+    "$C" power on "$victim" >&2
+    if [[ $agent == incumbent ]]; then provider_fix "$victim"; fi
+    "$C" wait-online "$LIMIT" >&2
+    ready "$agent"
+    collect_failures "$agent" loss
 }
 
 # ------------------------------------------------------------------ per agent
@@ -491,7 +635,7 @@ create_incumbent() {
 }
 
 run_agent() {
-    local agent=$1 rsc r t0
+    local agent=$1 rsc r t0 iv
     CUR_AGENT=$agent
     say "=== $agent: cluster up"
     cluster_up
@@ -499,17 +643,25 @@ run_agent() {
     if [[ $agent == ovn-ocf ]]; then
         rsc=ovn-sb
         create_ovn_ocf >/dev/null
+    elif [[ $agent == ovn-ocf-d ]]; then
+        rsc=ovn-sb
+        "$C" shape D | tail -1 >/dev/null
     else
         rsc=ovndb_servers
         create_incumbent
     fi
     ready "$agent"
     SETUP[$agent]=$(since "$t0")
-    COST[$agent]=$(attempt_cost)
+    attempt_cost "$agent"
     say "$agent: served on $ACTIVE ${SETUP[$agent]} s after the first pcs command; one acknowledged attempt takes ${COST[$agent]} ms"
     collect_failures "$agent" setup
     for ((r = 1; r <= RUNS; r++)); do kill_rep "$agent" "$r" "$rsc"; done
     for ((r = 1; r <= RUNS; r++)); do power_rep "$agent" "$r"; done
+    if [[ " $LOSS_AGENTS " == *" $agent "* ]]; then
+        for iv in $LOSS_INTERVALS; do
+            for ((r = 1; r <= RUNS; r++)); do loss_rep "$agent" "$iv" "$r"; done
+        done
+    fi
     say "=== $agent: cluster down"
     cluster_down
     CUR_AGENT=""
@@ -531,6 +683,7 @@ median() { stats "$1" | awk '{ print $2 }'; }
 cell() { # "min median max" → "**median** (min–max)"
     awk '{ if ($2 == "-") print "-"; else printf "**%s s** (%s–%s)", $2, $1, $3 }' <<<"$1"
 }
+mid() { awk '{ print $2 }' <<<"$1"; }   # "min median max" → median
 runs_list() { tr ' ' '\n' <<<"$1" | { grep . || true; } | paste -sd, - | sed 's/,/, /g'; }
 
 fails_text() { # AGENT TRIGGER: "none" or "N × action" items
@@ -541,20 +694,35 @@ fails_text() { # AGENT TRIGGER: "none" or "N × action" items
     echo
 }
 
+# loss_rows AGENT LABEL: the loss table's rows of AGENT, one per writer interval.
+loss_rows() {
+    local agent=$1 label=$2 iv what ages
+    for iv in $LOSS_INTERVALS; do
+        [[ -n ${LLOST[$agent,$iv]:-} ]] || continue
+        if [[ $iv == 0 ]]; then what="unthrottled (\`--interval 0\`)"; else what="\`--interval $iv\`"; fi
+        ages=$(stats "${LAGE[$agent,$iv]:-}" | awk '{ print ($3 == "-" ? "-" : sprintf("%.0f", $3)) }')
+        printf '| %s | %s | %s | %s | %s | **%s** | %s | %s |\n' "$label" "$what" \
+            "$(median "${LRATE[$agent,$iv]}" | awk '{ printf "%.0f", $1 }')" \
+            "$(median "${LLAST[$agent,$iv]}" | awk '{ printf "%.0f", $1 }')" \
+            "$(runs_list "${LLOST[$agent,$iv]}")" \
+            "$(median "${LLOST[$agent,$iv]}" | awk '{ printf "%g", $1 }')" "$ages" \
+            "$(median "${LBACK[$agent,$iv]:-}")"
+    done
+}
+
 write_section() {
-    local ko kn po pn ro rn ratio_k ratio_p ratio_r pkg_pcmk pkg_coro pkg_pcs pkg_ra pkg_ovn shape fixnote
-    ko=$(stats "${VALS[ovn-ocf,kill]:-}") kn=$(stats "${VALS[incumbent,kill]:-}")
-    po=$(stats "${VALS[ovn-ocf,power]:-}") pn=$(stats "${VALS[incumbent,power]:-}")
-    ro=$(stats "${RECOVER[ovn-ocf]:-}") rn=$(stats "${RECOVER[incumbent]:-}")
-    ratio_k=$(ratio "$(awk '{ print $2 }' <<<"$kn")" "$(awk '{ print $2 }' <<<"$ko")")
-    ratio_p=$(ratio "$(awk '{ print $2 }' <<<"$pn")" "$(awk '{ print $2 }' <<<"$po")")
-    ratio_r=$(ratio "$(awk '{ print $2 }' <<<"$rn")" "$(awk '{ print $2 }' <<<"$ro")")
+    local ka kd ki pa pd pi ra rd ri pkg_pcmk pkg_coro pkg_pcs pkg_ra pkg_ovn shape shape_d fixnote m
+    ka=$(stats "${VALS[ovn-ocf,kill]:-}") kd=$(stats "${VALS[ovn-ocf-d,kill]:-}") ki=$(stats "${VALS[incumbent,kill]:-}")
+    pa=$(stats "${VALS[ovn-ocf,power]:-}") pd=$(stats "${VALS[ovn-ocf-d,power]:-}") pi=$(stats "${VALS[incumbent,power]:-}")
+    ra=$(stats "${RECOVER[ovn-ocf]:-}") rd=$(stats "${RECOVER[ovn-ocf-d]:-}") ri=$(stats "${RECOVER[incumbent]:-}")
+
     pkg_pcmk=$(dpkg-query -W -f='${Version}' pacemaker 2>/dev/null || echo '?')
     pkg_coro=$(dpkg-query -W -f='${Version}' corosync 2>/dev/null || echo '?')
     pkg_pcs=$(dpkg-query -W -f='${Version}' pcs 2>/dev/null || echo '?')
     pkg_ra=$(dpkg-query -W -f='${Version}' resource-agents 2>/dev/null || echo '?')
     pkg_ovn=$(dpkg-query -W -f='${Package} ${Version}' ovn-common 2>/dev/null || echo '?')
     shape=$(awk '/^\*\*A\. Group/ { f = 1; next } /^\*\*[B-Z]\./ { f = 0 } f && /^    pcs |^        / { print }' "$REPO/README.md")
+    shape_d=$(awk '/^\*\*D\. Replicated/ { f = 1; next } /^\*\*[E-Z]\.|^## |^What shape D/ { f = 0 } f && /^    pcs |^        / { print }' "$REPO/README.md")
     if ((PROVIDER_FIX)); then
         fixnote="**The incumbent does not run as Debian installs it.** \`$pkg_ovn\`'s postinst
 makes \`$INC_LINK\` a symlink to \`/usr/share/openvswitch/scripts/ovndb-servers.ocf\`, a
@@ -568,7 +736,12 @@ itself is Debian's, unmodified."
         fixnote="\`$INC_LINK\` resolves on this host: the agent is used as installed."
     fi
     cat >>"$REPORT" <<EOF
-## Failover after kill -9 and after power-off: ovn-ocf against ovndb-servers.ocf
+## Failover after kill -9 and after power-off: ovn-ocf (shapes A and D) against ovndb-servers.ocf
+
+Measured $(date -u -d "@${T_START%.*}" '+%Y-%m-%d %H:%M') UTC on this host ($(nproc) CPUs) in $(since "$T_START") s, the
+setups included; ovn-ocf: \`$OVN_OCF_BIN\` ($("$OVN_OCF_BIN" --version 2>/dev/null | head -1)), the tree at
+$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'). The machine was shared with other work: load average $LOAD_START at the
+start, $(cut -d' ' -f1-3 /proc/loadavg) at the end.
 
 Time from the trigger until the Southbound database answers again through the VIP: the
 first SB transaction (insert of a \`Chassis\` with its \`Encap\`) acknowledged by the server,
@@ -577,27 +750,30 @@ sent from a client outside the cluster (netns 198.51.100.200 on the cluster's wi
 ${ATTEMPT_TIMEOUT} s, 50 ms apart). After a power-off only an acknowledgement from a node other
 than the victim counts (the client's ARP entry for the VIP names the node that answered);
 after a kill -9 the service may come back on the same node, so the first acknowledgement
-counts. Both agents in the same namespace cluster harness, one cluster each, in this run;
-${RUNS} runs per trigger and agent; **median** (min–max), seconds.
+counts. ovn-ocf in README's shape A (group on a shared LUN) and shape D (replicated
+promotable clones, each node its own files: the incumbent's model), the incumbent as OVN
+documents it; the same namespace cluster harness, one cluster each, in this run; ${RUNS}
+runs per trigger and agent; **median** (min–max), seconds.
 
-| trigger | ovn-ocf | ovndb-servers.ocf | ratio of medians (incumbent / ovn-ocf) |
-|---|---:|---:|---:|
-| kill -9 of the active SB ovsdb-server | $(cell "$ko") | $(cell "$kn") | **$ratio_k** |
-| … of which after the failure was known (recovery) | $(cell "$ro") | $(cell "$rn") | **$ratio_r** |
-| power-off of the active node (fence) | $(cell "$po") | $(cell "$pn") | **$ratio_p** |
+| trigger | ovn-ocf, shape A | ovn-ocf, shape D | ovndb-servers.ocf | ratio of medians, incumbent / A | incumbent / D |
+|---|---:|---:|---:|---:|---:|
+| kill -9 of the active SB ovsdb-server | $(cell "$ka") | $(cell "$kd") | $(cell "$ki") | **$(ratio "$(mid "$ki")" "$(mid "$ka")")** | **$(ratio "$(mid "$ki")" "$(mid "$kd")")** |
+| … of which after the failure was known (recovery) | $(cell "$ra") | $(cell "$rd") | $(cell "$ri") | **$(ratio "$(mid "$ri")" "$(mid "$ra")")** | **$(ratio "$(mid "$ri")" "$(mid "$rd")")** |
+| power-off of the active node (fence) | $(cell "$pa") | $(cell "$pd") | $(cell "$pi") | **$(ratio "$(mid "$pi")" "$(mid "$pa")")** | **$(ratio "$(mid "$pi")" "$(mid "$pd")")** |
 
 Where the time goes, from each serving node's Pacemaker log (ms timestamps, same clock);
 medians over the runs, each row its own median, seconds after the trigger:
 
-| | kill -9: ovn-ocf | kill -9: ovndb-servers.ocf | power-off: ovn-ocf | power-off: ovndb-servers.ocf |
-|---|---:|---:|---:|---:|
-| failure known: the watcher's report (ovn-ocf) or the failed monitor (incumbent) logged (kill -9), \`stonith_admin\` returned (power-off) | $(median "${DETECT[ovn-ocf]:-}") | $(median "${DETECT[incumbent]:-}") | $(median "${FENCE[ovn-ocf]:-}") | $(median "${FENCE[incumbent]:-}") |
-| last start done: \`ovn-sb\` (ovn-ocf), \`VirtualIP\` (incumbent) | $(median "${STARTED[ovn-ocf,kill]:-}") | $(median "${STARTED[incumbent,kill]:-}") | $(median "${STARTED[ovn-ocf,power]:-}") | $(median "${STARTED[incumbent,power]:-}") |
-| first acknowledged SB transaction | $(median "${VALS[ovn-ocf,kill]:-}") | $(median "${VALS[incumbent,kill]:-}") | $(median "${VALS[ovn-ocf,power]:-}") | $(median "${VALS[incumbent,power]:-}") |
-| from the last start to that transaction | $(median "${GAP[ovn-ocf,kill]:-}") | $(median "${GAP[incumbent,kill]:-}") | $(median "${GAP[ovn-ocf,power]:-}") | $(median "${GAP[incumbent,power]:-}") |
+| | kill -9: A | kill -9: D | kill -9: incumbent | power-off: A | power-off: D | power-off: incumbent |
+|---|---:|---:|---:|---:|---:|---:|
+| failure known: the watcher's report (ovn-ocf) or the failed monitor (incumbent) logged (kill -9), \`stonith_admin\` returned (power-off) | $(median "${DETECT[ovn-ocf]:-}") | $(median "${DETECT[ovn-ocf-d]:-}") | $(median "${DETECT[incumbent]:-}") | $(median "${FENCE[ovn-ocf]:-}") | $(median "${FENCE[ovn-ocf-d]:-}") | $(median "${FENCE[incumbent]:-}") |
+| last start done: \`ovn-sb\` (A), \`ovn-vip\` (D), \`VirtualIP\` (incumbent) | $(median "${STARTED[ovn-ocf,kill]:-}") | $(median "${STARTED[ovn-ocf-d,kill]:-}") | $(median "${STARTED[incumbent,kill]:-}") | $(median "${STARTED[ovn-ocf,power]:-}") | $(median "${STARTED[ovn-ocf-d,power]:-}") | $(median "${STARTED[incumbent,power]:-}") |
+| first acknowledged SB transaction | $(median "${VALS[ovn-ocf,kill]:-}") | $(median "${VALS[ovn-ocf-d,kill]:-}") | $(median "${VALS[incumbent,kill]:-}") | $(median "${VALS[ovn-ocf,power]:-}") | $(median "${VALS[ovn-ocf-d,power]:-}") | $(median "${VALS[incumbent,power]:-}") |
+| from the last start to that transaction | $(median "${GAP[ovn-ocf,kill]:-}") | $(median "${GAP[ovn-ocf-d,kill]:-}") | $(median "${GAP[incumbent,kill]:-}") | $(median "${GAP[ovn-ocf,power]:-}") | $(median "${GAP[ovn-ocf-d,power]:-}") | $(median "${GAP[incumbent,power]:-}") |
 
-Every run, in order (s): kill -9, ovn-ocf $(runs_list "${VALS[ovn-ocf,kill]:-}"); ovndb-servers.ocf
-$(runs_list "${VALS[incumbent,kill]:-}"). Power-off, ovn-ocf $(runs_list "${VALS[ovn-ocf,power]:-}"); ovndb-servers.ocf
+Every run, in order (s): kill -9, shape A $(runs_list "${VALS[ovn-ocf,kill]:-}"); shape D
+$(runs_list "${VALS[ovn-ocf-d,kill]:-}"); ovndb-servers.ocf $(runs_list "${VALS[incumbent,kill]:-}"). Power-off, shape A
+$(runs_list "${VALS[ovn-ocf,power]:-}"); shape D $(runs_list "${VALS[ovn-ocf-d,power]:-}"); ovndb-servers.ocf
 $(runs_list "${VALS[incumbent,power]:-}"). No time is asserted; every failover had to happen within ${LIMIT} s
 (each did, or this section would not exist).
 
@@ -609,56 +785,114 @@ What the times are made of:
   incumbent's dead ovsdb-server before its next recurring monitor (every 10 s), so its
   time is that wait (0–10 s, depending on where in the monitor cycle the kill fell) plus
   the recovery. Run r of N waits a random offset within the r-th N-th of 10 s before its
-  kill, the same for both agents. The recovery row is the time from the failure as the
-  serving node's Pacemaker log stamps it to the first acknowledged transaction. ovn-ocf restarts \`ovn-sb\` in place (and \`ovn-northd\`, after it in the group);
-  its start returns once the listener is open. The incumbent's one resource holds NB, SB
+  kill, the same for every agent. The recovery row is the time from the failure as the
+  serving node's Pacemaker log stamps it to the first acknowledged transaction. Shape A
+  restarts \`ovn-sb\` in place (and \`ovn-northd\`, after it in the group); its start
+  returns once the listener is open. Shape D restarts the SB in place too (its own file
+  holds every write it acknowledged, so it stays the best candidate for promotion), but
+  the VIP group is ordered after the SB's promotion, so Pacemaker also stops and starts
+  \`ovn-vip\` around it (the last start row). The incumbent's one resource holds NB, SB
   and northd, so Pacemaker demotes it (which fails, \`not running\`), stops, starts and
   promotes it whole, and stops and starts the VIP (ordered after the promotion). Answered by:
-  ovn-ocf $(runs_list "${BYS[ovn-ocf,kill]:-}"); ovndb-servers.ocf $(runs_list "${BYS[incumbent,kill]:-}") (the serving node before each run).
+  shape A $(runs_list "${BYS[ovn-ocf,kill]:-}"); shape D $(runs_list "${BYS[ovn-ocf-d,kill]:-}"); ovndb-servers.ocf $(runs_list "${BYS[incumbent,kill]:-}") (the serving node before each run).
 - **power-off**: \`stonith_admin --fence\` on the other node; the fence agent cuts the
   victim's power (SIGKILL of its init; its netns and the VIP leave the wire; see
   \`ocf-tests/cluster/README.md\`) and Pacemaker knows at once: no monitor wait.
-  stonith_admin returned after a median of $(median "${FENCE[ovn-ocf]:-}") s (ovn-ocf's cluster) and
-  $(median "${FENCE[incumbent]:-}") s (the incumbent's). Then ovn-ocf mounts the shared LUN (ext4 journal
-  recovery), adds the VIP and starts NB, SB and northd on the files the victim wrote;
-  the incumbent promotes the standby (\`ovn-ctl promote_ovn{nb,sb}\`: the replica stops
-  following and becomes active), starts ovn-northd, then the VIP. Answered by: ovn-ocf
-  $(runs_list "${BYS[ovn-ocf,power]:-}"); ovndb-servers.ocf $(runs_list "${BYS[incumbent,power]:-}").
+  stonith_admin returned after a median of $(median "${FENCE[ovn-ocf]:-}") s (shape A's cluster),
+  $(median "${FENCE[ovn-ocf-d]:-}") s (shape D's) and $(median "${FENCE[incumbent]:-}") s (the incumbent's). Then shape A mounts
+  the shared LUN (ext4 journal recovery), adds the VIP and starts NB, SB and northd on the
+  files the victim wrote; shape D promotes its replicas (hot: the data is in memory,
+  promotion loads nothing), promotes the paused ovn-northd, then adds the VIP; the
+  incumbent promotes the standby (\`ovn-ctl promote_ovn{nb,sb}\`: the replica stops
+  following and becomes active), starts ovn-northd, then the VIP. Answered by: shape A
+  $(runs_list "${BYS[ovn-ocf,power]:-}"); shape D $(runs_list "${BYS[ovn-ocf-d,power]:-}"); ovndb-servers.ocf $(runs_list "${BYS[incumbent,power]:-}").
 - **From the last start to the answer**: ovn-ctl starts the incumbent's ovsdb-servers
   (and its standby already runs them) with a listener on the VIP, and the VIP comes only
   after the promotion: the listener fails (\`bind: Cannot assign requested address\` in
   \`ovsdb-server-sb.log\`) and the server binds it on a later retry, the gap in the last
-  row. ovn-ocf opens its listener after the VIP is there (the group's order) and its
-  start returns only then.
-- The client's resolution: an acknowledged attempt took ${COST[ovn-ocf]:-?} ms (ovn-ocf's cluster) and
-  ${COST[incumbent]:-?} ms (the incumbent's), \`ip netns exec\` and \`ovsdb-client\` included; a refused
-  connection fails about as fast, an unanswered one (VIP not on the wire yet) after ${ATTEMPT_TIMEOUT} s.
+  row. Shape A opens its listener after the VIP is there (the group's order) and its
+  start returns only then. Shape D's promoted servers listen on every address
+  (\`listen_address\` 0.0.0.0), so they answer once the VIP is there; but the VIP is
+  the last start, also after a kill -9 (stopped and started again on the same node):
+  an attempt sent while it was away goes unanswered until its ${ATTEMPT_TIMEOUT} s timeout, so
+  shape D's gap is mostly the client's resolution. Shape A keeps the VIP through a kill
+  -9: its attempts are refused at once until the listener is back.
+- The client's resolution: an acknowledged attempt took ${COST[ovn-ocf]:-?} ms (shape A's cluster),
+  ${COST[ovn-ocf-d]:-?} ms (shape D's) and ${COST[incumbent]:-?} ms (the incumbent's), \`ip netns exec\` and
+  \`ovsdb-client\` included; a refused connection fails about as fast, an unanswered one (VIP
+  not on the wire yet) after ${ATTEMPT_TIMEOUT} s.
+
+### Acknowledged writes lost at a power-off
+
+Shape D and the incumbent replicate asynchronously (ovsdb-server's active-backup
+replication): the serving node acknowledges a write before its replica has it, and a
+power-off loses what the replica had not received. Per agent and writer rate, ${RUNS} rounds
+of: \`ocf-tests/cluster/writer.py write\` in the client netns (one SB transaction at a time
+through the VIP, a \`Chassis\` with its \`Encap\`, each acknowledged one logged with its
+time; \`--interval\` seconds of sleep after each ack, 0 for none) for ${LOSS_WARMUP} s, then
+\`stonith_admin --fence\` of the serving node from the other one (it returns once the node
+is off), until the writer is acknowledged again on a connection opened after that, then
+\`writer.py check --missing\`: every acknowledged write that is not in the SB now served
+through the VIP is lost. Then the victim was powered on and rejoined, and the next round
+began only once its replicas (shape D: \`ovsdb-server/sync-status\` of NB and SB,
+replicating from the promoted node) or its standby (the incumbent: replicating from the
+VIP) were in place. Shape A, whose files are on the shared LUN mounted \`options=sync\`,
+is the reference: nothing acknowledged may be lost there.
+
+| agent | writer | rate achieved before the cut (tx/s, median) | acknowledged in the last second before the victim's last ack (median) | lost per round | median lost | oldest lost write: acknowledged … ms before the victim's last ack (max) | acknowledged again after the fence began (s, median) |
+|---|---|---:|---:|---|---:|---:|---:|
+$(loss_rows ovn-ocf "ovn-ocf, shape A")
+$(loss_rows ovn-ocf-d "ovn-ocf, shape D")
+$(loss_rows incumbent "ovndb-servers.ocf")
+
+The rate is the writer's acks from 1 s after its first one to the victim's last one (the
+last ack before \`stonith_admin\` returned), over that time; one writer, one transaction in
+flight, so the rate is the round trip's (client netns → VIP → ovsdb-server, commit, reply)
+on this loaded 2-CPU machine, not the servers' capacity. \`--interval 0.005\` asks for
+about 200 tx/s; what it got is in the table. Raw data: \`target/bench/failover-loss.tsv\`.
+
+What this power-off can and cannot lose: the namespace cluster's power cut
+(\`powerswitch.py\`) is a SIGKILL of every process of the node, and its network goes
+only after they are dead. What an ovsdb-server had already written to its replica's TCP
+connection is then most likely still delivered (the kernel sends a closed socket's queued
+data over the host's veth pair), which a real power cut would not do; a real network adds
+latency between the ack and the replica's copy too. So these counts are a lower bound:
+they catch only writes acknowledged before the server had handed the update to the
+replication socket, not what a real power cut or a slower link would lose in flight.
 
 Failed actions Pacemaker showed (\`crm_mon\`: the last failure per resource and node),
 collected after each run and then cleared with \`crm_resource --cleanup\`, so each run
 starts clean:
 
-| | ovn-ocf | ovndb-servers.ocf |
-|---|---|---|
-| setup | $(fails_text ovn-ocf setup) | $(fails_text incumbent setup) |
-| kill -9 (${RUNS} runs) | $(fails_text ovn-ocf kill) | $(fails_text incumbent kill) |
-| power-off (${RUNS} runs) | $(fails_text ovn-ocf power) | $(fails_text incumbent power) |
+| | ovn-ocf, shape A | ovn-ocf, shape D | ovndb-servers.ocf |
+|---|---|---|---|
+| setup | $(fails_text ovn-ocf setup) | $(fails_text ovn-ocf-d setup) | $(fails_text incumbent setup) |
+| kill -9 (${RUNS} runs) | $(fails_text ovn-ocf kill) | $(fails_text ovn-ocf-d kill) | $(fails_text incumbent kill) |
+| power-off (${RUNS} runs) | $(fails_text ovn-ocf power) | $(fails_text ovn-ocf-d power) | $(fails_text incumbent power) |
+| power-off under a writer (loss rounds) | $(fails_text ovn-ocf loss) | $(fails_text ovn-ocf-d loss) | $(fails_text incumbent loss) |
 
 The clusters: \`ocf-tests/cluster/cluster.sh up\`, 2 nodes (Pacemaker $pkg_pcmk, Corosync
 $pkg_coro with token 1000 ms, pcs $pkg_pcs, resource-agents $pkg_ra), stonith on
 (\`fence_ovnocf_ns\`, \`pcmk_reboot_action=off\`). Before every run the service was up on one
-node, the other node online in its role (the incumbent's standby replicating NB and SB
-from the VIP: \`ovsdb-server/sync-status\`), and an SB transaction through the VIP had been
+node, the other node online in its role (shape D's replicas and the incumbent's standby
+replicating NB and SB: \`ovsdb-server/sync-status\`), and an SB transaction through the VIP had been
 acknowledged by the serving node. After each power-off the victim was powered on again
 and rejoined (\`cluster.sh power on\`, \`cluster.sh wait-online\`) before the next run; the
 service stays where it is, so successive power-offs alternate between the nodes.
 
-**ovn-ocf**: README's shape A, created by \`cluster.sh shape A\` from README's lines
+**ovn-ocf, shape A**: README's shape A, created by \`cluster.sh shape A\` from README's lines
 verbatim (database files on the shared LUN, mounted \`options=sync\`; monitors every 1 s,
 timeout 10 s, on \`ovn-nb\`, \`ovn-sb\` and \`ovn-northd\`, Filesystem's and IPaddr2's at
 pcs's defaults):
 
 $shape
+
+**ovn-ocf, shape D**: README's shape D, created by \`cluster.sh shape D\` from README's
+lines verbatim (every node its own files in \`/var/lib/ovn\`; unpromoted NB and SB are
+active-backup replicas of the promoted ones; monitors every 1 s promoted, 2 s
+unpromoted):
+
+$shape_d
 
 **ovndb-servers.ocf** (Debian's \`$INC_SCRIPT\`, $pkg_ovn, driving \`$OVN_CTL\`):
 OVN's documented setup (\`Documentation/topics/integration.rst\`, "HA for OVN DB servers
@@ -698,9 +932,9 @@ node named a live \`ovsdb-server\` with \`ovnsb_db.db\` on its command line whos
 \`ovsdb-server/sync-status\` said \`state: active\`; after the failover that pid was gone.
 ovn-ctl starts the incumbent's servers under OVS's \`--monitor\`, which does not restart a
 child killed by SIGKILL but exits with it (its log said so after $MONITOR_EXITED of the incumbent's
-${RUNS} kills), so Pacemaker does the recovery for both agents.
+${RUNS} kills), so Pacemaker does the recovery for every agent.
 
-Reproduce (raw data of this run: \`target/bench/failover.tsv\`):
+Reproduce (raw data of this run: \`target/bench/failover.tsv\`, \`target/bench/failover-loss.tsv\`):
 
     make bench                       # every figure, this one included
     FAILOVER_RUNS=$RUNS OVN_OCF_BIN=/usr/local/sbin/ovn-ocf \\
@@ -709,9 +943,12 @@ Reproduce (raw data of this run: \`target/bench/failover.tsv\`):
 or one run by hand (\`C=ocf-tests/cluster/cluster.sh\`, \`export OVNOCF_CLUSTER=bench\`):
 
     \$C up
-    \$C shape A                       # ovn-ocf (the incumbent: the commands above, on node1)
+    \$C shape A                       # ovn-ocf, shape A (or shape D; the incumbent: the commands above, on node1)
     \$C exec node1 sh -c 'kill -KILL "\$(cat /var/run/ovn/ovnsb_db.pid)"'   # on the serving node
-    \$C exec node2 stonith_admin --fence node1 --timeout 60
+    \$C client python3 ocf-tests/cluster/writer.py write /var/tmp/acks.log /var/tmp/acks.pid --interval 0.005 &
+    \$C exec node2 stonith_admin --fence node1 --timeout 60   # a power-off (the writer goes on)
+    kill -TERM "\$(cat /var/tmp/acks.pid)"   # once it is acknowledged again
+    \$C client python3 ocf-tests/cluster/writer.py check /var/tmp/acks.log --missing /var/tmp/acks.lost
     \$C power on node1 && \$C wait-online
     \$C client ovsdb-client transact tcp:$VIP:6642 '["OVN_Southbound",{"op":"select","table":"SB_Global","where":[]}]'
     \$C vip-node                      # the node that answered
@@ -721,6 +958,8 @@ EOF
 }
 
 # ------------------------------------------------------------------ main
+
+T_START="" LOAD_START=""
 
 main() {
     [[ $(id -u) == 0 ]] || die "run as root (the namespace cluster needs it)"
@@ -733,16 +972,19 @@ main() {
     chmod 0755 "$WORK"
     provider_fix_needed
     TSV=$RAW/failover.tsv
+    LOSS_TSV=$RAW/failover-loss.tsv
+    printf 'agent\tinterval\trun\tvictim\tanswered_by\trate_tx_s\tacked\tacked_last_s\tlost\toldest_lost_ms\tfence_s\tacked_again_s\n' >"$LOSS_TSV"
     printf 'agent\ttrigger\trun\tseconds\tanswered_by\tdetect_s\tfence_s\tlast_start_s\n' >"$TSV"
     local t0 a
     t0=$(now)
+    T_START=$t0 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
     for a in $AGENTS; do run_agent "$a"; done
-    say "both clusters done in $(since "$t0") s"
-    if [[ $AGENTS == *ovn-ocf* && $AGENTS == *incumbent* ]]; then
-        write_section
+    say "every cluster done in $(since "$t0") s"
+    write_section
+    if [[ " $AGENTS " == *" ovn-ocf "* && " $AGENTS " == *" ovn-ocf-d "* && " $AGENTS " == *" incumbent "* ]]; then
         say "section written to $REPORT"
     else
-        say "one agent only (--agents): no section written; raw data in $TSV"
+        say "section written to $REPORT, with \"-\" for the agents not run (--agents $AGENTS); raw data in $TSV"
     fi
 }
 
