@@ -141,20 +141,26 @@ scen_fence_off() {
 
 # d in shape D: the replica that takes over holds what was replicated before the power
 # cut; acknowledged writes it had not received are lost (asynchronous replication). They
-# are counted (LOST) and named in the result, and the writer starts a fresh log so that
-# every later scenario again requires all of its acknowledged writes.
+# are counted (LOST) and named in the result, and taken out of the writer's log (the
+# writer paused meanwhile; a new writer would number its rows from the start again and
+# collide with the old ones) so that every later scenario again requires all of the
+# acknowledged writes that are left.
 scen_fence_off_replicated() {
     FO_ACKS=replicated_acks failover fence-off || return 1
-    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; acknowledged writes lost by asynchronous replication: $FENCE_LOST of $FENCE_ACKS (kept in $(basename "$WRITER_LOG").fence-lost)"
+    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; acknowledged writes lost by asynchronous replication: $FENCE_LOST of $FENCE_ACKS (named in $(basename "$WRITER_LOG").fence-lost)"
 }
 FENCE_ACKS='' FENCE_LOST=''
 replicated_acks() {
     ack_count "$WRITER_LOG.fence-lost" || return 1
     FENCE_ACKS=$ACKS FENCE_LOST=$LOST
     say "asynchronous replication: $LOST of $ACKS acknowledged SB transactions lost at the power cut"
-    writer_stop
-    mv "$WRITER_LOG" "$WRITER_LOG.fence"
-    writer_start
+    [ "$LOST" != 0 ] || return 0
+    writer_pause || return 1
+    cp "$WRITER_LOG" "$WRITER_LOG.fence"
+    awk 'NR == FNR { lost[$1] = 1; next } !($2 in lost)' "$WRITER_LOG.fence-lost" "$WRITER_LOG.fence" >"$WRITER_LOG.kept"
+    # In place: the writer appends to the same file (O_APPEND) once resumed.
+    cat "$WRITER_LOG.kept" >"$WRITER_LOG"
+    writer_resume
 }
 
 # The same in shape D when the active node's corosync is killed (the survivor fences it).
