@@ -109,8 +109,9 @@ Everything below was measured on this host in one run:
 2. ovn-northd: promote of a paused hot standby against a cold start, and its monitor;
 3. \`ovn-ocf check\` against \`ovsdb-tool show-log\` on a ${BIGDB_MIB} MiB database, and \`ovn-ocf repair\`;
    \`check\` against \`openssl sha1\` on a ${SMALLDB_MIB} MiB database of small records;
-4. failover time after kill -9 and after power-off, ovn-ocf against \`ovndb-servers.ocf\`,
-   in a namespace Pacemaker cluster on this host (\`ocf-tests/cluster/\`);
+4. failover time after kill -9 and after power-off, ovn-ocf (shapes A and D) against
+   \`ovndb-servers.ocf\`, and the acknowledged writes a power-off loses, in a namespace
+   Pacemaker cluster on this host (\`ocf-tests/cluster/\`);
 5. the Northbound database lost at a power-off and rebuilt by Neutron's sync util before
    the doors open, against the same loss without that rebuild, in the namespace cluster
    with a small real cloud around it$([[ $REBUILD_SIZES != none ]] || echo " (not measured in this run: REBUILD_SIZES=none; its section is from an earlier one)");
@@ -157,7 +158,7 @@ main() {
     figure monitor
     figure northd
     figure repair
-    say "failover: namespace cluster, ovn-ocf then ovndb-servers.ocf, ${FAILOVER_RUNS:-3} runs per trigger"
+    say "failover: namespace cluster, ovn-ocf shapes A and D then ovndb-servers.ocf, ${FAILOVER_RUNS:-3} runs per trigger, and the writes a power-off loses"
     OVN_OCF_BIN=$BIN "$BENCH_DIR/failover.sh" --report "$DIR/failover.md" --raw "$RAW" >&2 ||
         die "failover figure failed (cluster logs in $RAW/failover-logs-*)"
     SECTIONS+=("$DIR/failover.md")
