@@ -176,27 +176,6 @@ fn unanswering_control_socket_times_out() {
     );
 }
 
-/// Sends one transaction inserting `rows` logical switches on the NB's local socket and
-/// returns the open connection without waiting: ovsdb-server then computes for seconds
-/// (100,000 rows: ~7 s on a loaded 2-core machine) without answering its control socket,
-/// as a server under load does between two turns of its main loop.
-fn make_busy(r: &Res, rows: usize) -> std::os::unix::net::UnixStream {
-    use std::io::Write;
-    let ops: Vec<serde_json::Value> = (0..rows)
-        .map(|i| {
-            serde_json::json!({"op": "insert", "table": "Logical_Switch",
-                               "row": {"name": format!("busy{i}")}})
-        })
-        .collect();
-    let mut params = vec![serde_json::json!("OVN_Northbound")];
-    params.extend(ops);
-    let req = serde_json::json!({"id": 1, "method": "transact", "params": params});
-    let sock = r.run_dir().join(format!("{}.sock", r.base()));
-    let mut s = std::os::unix::net::UnixStream::connect(sock).unwrap();
-    s.write_all(&serde_json::to_vec(&req).unwrap()).unwrap();
-    s
-}
-
 /// Issue 14 item 3: a server that is busy (running, its CPU time growing) but answers its
 /// control socket later than the monitor's deadline is not hung: monitor answers running,
 /// with a warning, instead of a failure that would fail it over.

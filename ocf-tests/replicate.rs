@@ -461,3 +461,18 @@ fn a_replica_pointed_elsewhere_is_pointed_back() {
         sync_status(&b).contains("replicating: tcp:127.0.0.1:")
     });
 }
+
+/// A replica that computes for longer than its monitor's time (as one loading a full copy
+/// of a large database does) is busy, not failed: the monitor answers running, changes
+/// nothing, and does not point it anywhere.
+#[test]
+fn a_busy_replica_is_running_not_failed() {
+    let Pair { a, .. } = pair();
+    a.expect("start", 0);
+    // Idle (nothing to follow), so its own socket takes the write that keeps it busy.
+    let _busy = make_busy(&a, 150_000);
+    let o = a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    assert!(o.stderr.contains("busy"), "the slow path ran: {}", o.stderr);
+    a.expect("stop", 0);
+}

@@ -31,6 +31,7 @@ use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::{Replica, Role, State};
 
 use super::Server;
+use super::busy::{Late, Patience};
 use super::config::{Protocol, Storage};
 use crate::framework::{SCORE_PROMOTED, SCORE_STANDBY};
 
@@ -70,6 +71,9 @@ enum Seen {
     /// Active and aimed at nothing: no promoted instance answered (yet), or a demoted
     /// instance handing over.
     Idle,
+    /// Its control socket did not answer within the monitor's time, but /proc shows it
+    /// working (loading a large copy, say): nothing is changed, nothing failed.
+    Busy,
 }
 
 /// Beside the database file while this node's file is the one a promoted instance
@@ -369,7 +373,11 @@ impl Server<'_> {
             r.synced = true;
             r.error = None;
         }
-        let score = replica_score(&st, Some(&seen), served_marker(&self.cfg.db_file).exists());
+        let score = match seen {
+            // Nothing learnt: the score stays what it was.
+            Seen::Busy => st.score.unwrap_or(SCORE_NO_COPY),
+            _ => replica_score(&st, Some(&seen), served_marker(&self.cfg.db_file).exists()),
+        };
         if !probe && (st != before || st.score != Some(score)) {
             self.publish(&mut st, Some(score));
             if let Err(f) = self.inst.save(&st) {
@@ -386,9 +394,41 @@ impl Server<'_> {
     /// "replicating" through a lost connection until it reconnects).
     fn seen(&self, d: &ProcInfo, st: &State) -> Result<Seen, Failure> {
         let dl = self.cx.deadline;
-        let text = Unixctl::connect(&self.cfg.ctl(), dl)
-            .and_then(|mut c| c.command("ovsdb-server/sync-status", &[], dl))
-            .map_err(|e| Failure::generic(format!("replica ovsdb-server pid {}: {e}", d.pid)))?;
+        // A replica loading a full copy of a large database answers late: waited for
+        // while it is busy, as the promoted one's monitor does (busy.rs).
+        let mut patience = Patience::new(d.pid, "ovsdb-server");
+        let asked = patience
+            .wait(dl, |slice| Unixctl::connect(&self.cfg.ctl(), slice))
+            .and_then(|mut ctl| {
+                let mut pending = ctl
+                    .send_commands(&["ovsdb-server/sync-status"], dl)
+                    .map_err(|e| {
+                        Late::Failed(format!("replica ovsdb-server pid {}: {e}", d.pid))
+                    })?;
+                patience.wait(dl, |slice| ctl.wait_commands(&mut pending, slice))
+            });
+        let text = match asked {
+            Ok(mut a) => match a.pop() {
+                Some(Ok(t)) => t,
+                Some(Err(e)) => {
+                    return Err(Failure::generic(format!(
+                        "replica ovsdb-server pid {}: {e}",
+                        d.pid
+                    )));
+                }
+                None => {
+                    return Err(Failure::generic(format!(
+                        "replica ovsdb-server pid {}: no answer",
+                        d.pid
+                    )));
+                }
+            },
+            Err(Late::Busy(why)) => {
+                log::warn!("{why}; reported running");
+                return Ok(Seen::Busy);
+            }
+            Err(Late::Failed(why)) => return Err(Failure::generic(why)),
+        };
         let kv = ovsdb::parse_key_values(&text);
         let state = kv.get("state").map(String::as_str);
         let Some(r) = &st.replica else {

@@ -830,3 +830,24 @@ pub fn ovs_appctl(ctl: &Path, args: &[&str]) -> String {
     );
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
+
+/// Sends one transaction inserting `rows` logical switches on the NB's local socket and
+/// returns the open connection without waiting: ovsdb-server then computes for seconds
+/// (100,000 rows: ~7 s on a loaded 2-core machine) without answering its control socket,
+/// as a server under load does between two turns of its main loop.
+pub fn make_busy(r: &Res, rows: usize) -> std::os::unix::net::UnixStream {
+    use std::io::Write;
+    let ops: Vec<serde_json::Value> = (0..rows)
+        .map(|i| {
+            serde_json::json!({"op": "insert", "table": "Logical_Switch",
+                               "row": {"name": format!("busy{i}")}})
+        })
+        .collect();
+    let mut params = vec![serde_json::json!("OVN_Northbound")];
+    params.extend(ops);
+    let req = serde_json::json!({"id": 1, "method": "transact", "params": params});
+    let sock = r.run_dir().join(format!("{}.sock", r.base()));
+    let mut s = std::os::unix::net::UnixStream::connect(sock).unwrap();
+    s.write_all(&serde_json::to_vec(&req).unwrap()).unwrap();
+    s
+}
