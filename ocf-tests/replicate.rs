@@ -441,7 +441,9 @@ fn with_nobody_promoted_a_file_with_rows_goes_before_an_empty_one() {
 /// next monitor.
 #[test]
 fn a_replica_pointed_elsewhere_is_pointed_back() {
-    let Pair { a, b, .. } = pair();
+    let Pair {
+        shim: _shim, a, b, ..
+    } = pair();
     a.expect("start", 0);
     a.expect("promote", 0);
     b.expect("start", 0);
@@ -467,7 +469,7 @@ fn a_replica_pointed_elsewhere_is_pointed_back() {
 /// nothing, and does not point it anywhere.
 #[test]
 fn a_busy_replica_is_running_not_failed() {
-    let Pair { a, .. } = pair();
+    let Pair { shim: _shim, a, .. } = pair();
     a.expect("start", 0);
     // Idle (nothing to follow), so its own socket takes the write that keeps it busy.
     let _busy = make_busy(&a, 150_000);

@@ -407,6 +407,14 @@ impl Server<'_> {
                     })?;
                 patience.wait(dl, |slice| ctl.wait_commands(&mut pending, slice))
             });
+        if patience.was_late() {
+            log::warn!(
+                "replica ovsdb-server pid {} answered its control socket late, after {:.1} s ({}): busy, not hung",
+                d.pid,
+                patience.elapsed().as_secs_f64(),
+                patience.cpu()
+            );
+        }
         let text = match asked {
             Ok(mut a) => match a.pop() {
                 Some(Ok(t)) => t,
