@@ -11,13 +11,13 @@ use std::time::Duration;
 
 use ovn_ocf::jsonrpc::Endpoint;
 use ovn_ocf::ocf::{Action, ActionResult, Failure, OcfStatus};
-use ovn_ocf::ovsdb::{self, Ovsdb, SyncState, Unixctl};
+use ovn_ocf::ovsdb::{self, Ovsdb, SyncState};
 use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::Role;
 use ovn_ocf::{dbfile, lease, ovn};
 
 use super::Server;
-use super::busy::{Late, Patience};
+use super::busy::Late;
 
 /// What monitor found.
 #[derive(Debug)]
@@ -119,24 +119,13 @@ impl Server<'_> {
                 d.pid, d.state
             ));
         }
-        let dl = self.cx.deadline;
-        // One round trip: the role and the listeners. A late answer is waited for while
-        // the server is busy (busy.rs); the fast path is the same connect and round trip.
+        // One round trip: the role and the listeners (busy.rs waits for a late answer).
         let cmds: &[&str] = if remotes.is_empty() {
             &["ovsdb-server/sync-status"]
         } else {
             &["ovsdb-server/sync-status", "ovsdb-server/list-remotes"]
         };
-        let mut patience = Patience::new(d.pid, "ovsdb-server");
-        let asked = patience
-            .wait(dl, |slice| Unixctl::connect(&self.cfg.ctl(), slice))
-            .and_then(|mut ctl| {
-                let mut pending = ctl
-                    .send_commands(cmds, dl)
-                    .map_err(|e| Late::Failed(format!("ovsdb-server pid {}: {e}", d.pid)))?;
-                patience.wait(dl, |slice| ctl.wait_commands(&mut pending, slice))
-            });
-        let mut answers = match asked {
+        let mut answers = match self.ask_patiently(d.pid, cmds) {
             Ok(a) => a.into_iter(),
             Err(Late::Busy(why)) => {
                 log::warn!("{why}; reported running");
@@ -144,14 +133,6 @@ impl Server<'_> {
             }
             Err(Late::Failed(why)) => return Health::Broken(why),
         };
-        if patience.was_late() {
-            log::warn!(
-                "ovsdb-server pid {} answered its control socket late, after {:.1} s ({}): busy, not hung",
-                d.pid,
-                patience.elapsed().as_secs_f64(),
-                patience.cpu()
-            );
-        }
         match answers.next() {
             Some(Ok(s)) => match ovsdb::parse_sync_status(&s) {
                 SyncState::Active => {}

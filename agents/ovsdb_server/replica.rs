@@ -31,7 +31,7 @@ use ovn_ocf::process::{self, ProcInfo};
 use ovn_ocf::state::{Replica, Role, State};
 
 use super::Server;
-use super::busy::{Late, Patience};
+use super::busy::Late;
 use super::config::{Protocol, Storage};
 use crate::framework::{SCORE_PROMOTED, SCORE_STANDBY};
 
@@ -393,29 +393,9 @@ impl Server<'_> {
     /// Reads sync-status, and the connection from /proc (3.1's sync-status says
     /// "replicating" through a lost connection until it reconnects).
     fn seen(&self, d: &ProcInfo, st: &State) -> Result<Seen, Failure> {
-        let dl = self.cx.deadline;
         // A replica loading a full copy of a large database answers late: waited for
         // while it is busy, as the promoted one's monitor does (busy.rs).
-        let mut patience = Patience::new(d.pid, "ovsdb-server");
-        let asked = patience
-            .wait(dl, |slice| Unixctl::connect(&self.cfg.ctl(), slice))
-            .and_then(|mut ctl| {
-                let mut pending = ctl
-                    .send_commands(&["ovsdb-server/sync-status"], dl)
-                    .map_err(|e| {
-                        Late::Failed(format!("replica ovsdb-server pid {}: {e}", d.pid))
-                    })?;
-                patience.wait(dl, |slice| ctl.wait_commands(&mut pending, slice))
-            });
-        if patience.was_late() {
-            log::warn!(
-                "replica ovsdb-server pid {} answered its control socket late, after {:.1} s ({}): busy, not hung",
-                d.pid,
-                patience.elapsed().as_secs_f64(),
-                patience.cpu()
-            );
-        }
-        let text = match asked {
+        let text = match self.ask_patiently(d.pid, &["ovsdb-server/sync-status"]) {
             Ok(mut a) => match a.pop() {
                 Some(Ok(t)) => t,
                 Some(Err(e)) => {
