@@ -75,6 +75,19 @@ pub struct Replica {
     pub error: Option<String>,
 }
 
+impl Replica {
+    /// The address and port of `remote` (`tcp:IP:PORT`).
+    pub fn endpoint(&self) -> Option<std::net::SocketAddr> {
+        self.remote.strip_prefix("tcp:")?.parse().ok()
+    }
+
+    /// Whether ovsdb-server `pid` holds its connection to the promoted instance (/proc).
+    pub fn connected(&self, pid: i32) -> bool {
+        self.endpoint()
+            .is_some_and(|a| crate::process::tcp_connected_to(pid, a.ip(), a.port()))
+    }
+}
+
 /// The monitor's memory of the database's storage (ovsdb-server resources).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StorageMemo {

@@ -27,7 +27,7 @@ use std::time::Duration;
 use ovn_ocf::jsonrpc::Endpoint;
 use ovn_ocf::ocf::{ActionResult, Deadline, Failure, OcfStatus};
 use ovn_ocf::ovsdb::{self, Op, Ovsdb, Unixctl};
-use ovn_ocf::process::{self, ProcInfo};
+use ovn_ocf::process::ProcInfo;
 use ovn_ocf::state::{Replica, Role, State};
 
 use super::Server;
@@ -435,11 +435,7 @@ impl Server<'_> {
         {
             return Ok(Seen::Elsewhere(target));
         }
-        let connected = r
-            .remote
-            .strip_prefix("tcp:")
-            .and_then(|a| a.parse::<SocketAddr>().ok())
-            .is_some_and(|a| process::tcp_connected_to(d.pid, a.ip(), a.port()));
+        let connected = r.connected(d.pid);
         Ok(match (kv.contains_key("replicating"), connected) {
             (true, true) => Seen::Replicating,
             (_, false) => Seen::Disconnected,
@@ -509,11 +505,7 @@ impl Server<'_> {
     /// sent is lost, and the log says so.
     fn catch_up(&self, r: &Replica) -> Result<(), Failure> {
         let dl = self.cx.deadline;
-        let Some(peer) = r
-            .remote
-            .strip_prefix("tcp:")
-            .and_then(|a| a.parse::<SocketAddr>().ok())
-        else {
+        let Some(peer) = r.endpoint() else {
             return Ok(());
         };
         // A peer the cluster no longer counts as a member (fenced, powered off) hands

@@ -135,6 +135,8 @@ pub(super) fn observe_ovsdb(
         }
     }
     let mut sync_replicating = false;
+    // The state of a replicated resource (storage=replicate): its standby runs a server too.
+    let replicated = st.as_ref().filter(|s| s.replicates);
     if let Some(d) = &daemon {
         row.pid = Some(d.pid);
         row.listeners = process::tcp_listeners(d.pid)
@@ -164,22 +166,14 @@ pub(super) fn observe_ovsdb(
             }
         }
     }
-    match (row.role, &daemon) {
-        (Some("serving"), None) => row.problems.push(format!(
+    match (row.role, &daemon, replicated) {
+        (Some("serving"), None, _) => row.problems.push(format!(
             "the agent recorded serving, but no ovsdb-server runs (pidfile {})",
             cfg.pidfile().display()
         )),
-        (Some("standby"), Some(d)) if st.as_ref().is_some_and(|s| s.replicates) => {
-            let s = st.as_ref().expect("checked");
+        (Some("standby"), Some(d), Some(s)) => {
             let r = s.replica.as_ref();
-            let connected = r
-                .and_then(|r| {
-                    r.remote
-                        .strip_prefix("tcp:")?
-                        .parse::<std::net::SocketAddr>()
-                        .ok()
-                })
-                .is_some_and(|a| process::tcp_connected_to(d.pid, a.ip(), a.port()));
+            let connected = r.is_some_and(|r| r.connected(d.pid));
             if let Some(r) = r.filter(|_| !connected) {
                 row.problems.push(format!(
                     "replica not connected to {} ({})",
@@ -196,7 +190,7 @@ pub(super) fn observe_ovsdb(
                 attribute: s.attrs.get(&cfg.replication_attr()).cloned(),
             });
         }
-        (None | Some("standby"), Some(d)) => row.problems.push(format!(
+        (None | Some("standby"), Some(d), _) => row.problems.push(format!(
             "ovsdb-server pid {} runs but the agent did not record serving (started by hand?)",
             d.pid
         )),
