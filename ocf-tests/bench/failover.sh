@@ -239,7 +239,7 @@ ready() {
             where=$("$C" wait-promoted --standby --secs 5 ovn-ip ovn-nb-clone ovn-sb-clone ovn-northd-clone 2>/dev/null) || where=""
             WHY="NB, SB, northd not Promoted with ovn-ip on one node and Unpromoted on the other online one"
             n=$(online_count 2>/dev/null) || n=0
-            if [[ -n $where ]] && ((n == 2)) && ! replica_d "$(other "$where")" "$where"; then where=""; fi
+            if [[ -n $where ]] && ((n == 2)) && ! replicating "$(other "$where")" "$SUBNET.$((10 + ${where#node}))" 6651 6652; then where=""; fi
         else
             s=$(summary 2>/dev/null) || s=""
             n=$(online_count 2>/dev/null) || n=0
@@ -255,7 +255,7 @@ ready() {
                 ok=1
                 if [[ $u != - ]]; then
                     for node in ${u//,/ }; do
-                        replicating "$node" || ok=0
+                        replicating "$node" "$VIP" 6641 6642 || ok=0
                     done
                 fi
                 if ((ok)); then where=$p; fi
@@ -276,29 +276,16 @@ ready() {
     done
 }
 
-# replicating NODE: the incumbent's standby on NODE replicates NB and SB from the VIP.
+# replicating NODE HOST NB-PORT SB-PORT: NODE's NB and SB ovsdb-servers are backups
+# replicating from HOST on those ports (the incumbent's standby: the VIP, 6641 and 6642;
+# shape D's replica: the promoted node's address, 6651 and 6652 as README sets them).
 replicating() {
-    local node=$1 db port st
-    for db in nb:6641 sb:6642; do
+    local node=$1 host=$2 db port st
+    for db in "nb:$3" "sb:$4"; do
         port=${db#*:} db=${db%:*}
         st=$("$C" exec "$node" ovn-appctl -t "/var/run/ovn/ovn${db}_db.ctl" ovsdb-server/sync-status 2>&1) || st="(no answer) $st"
-        if [[ $st != *"state: backup"* || $st != *"replicating: tcp:$VIP:$port"* ]]; then
-            WHY="the standby on $node does not replicate $db from the VIP: $(tr '\n' ' ' <<<"$st")"
-            return 1
-        fi
-    done
-}
-
-# replica_d NODE FROM: shape D's unpromoted NB and SB on NODE are backups replicating from
-# FROM's replication listeners (README: 6651, 6652).
-replica_d() {
-    local node=$1 from=$2 db port st ip
-    ip=198.51.100.$((10 + ${from#node}))
-    for db in nb:6651 sb:6652; do
-        port=${db#*:} db=${db%:*}
-        st=$("$C" exec "$node" ovn-appctl -t "/var/run/ovn/ovn${db}_db.ctl" ovsdb-server/sync-status 2>&1) || st="(no answer) $st"
-        if [[ $st != *"state: backup"* || $st != *"replicating: tcp:$ip:$port"* ]]; then
-            WHY="the replica on $node does not replicate $db from $from: $(tr '\n' ' ' <<<"$st")"
+        if [[ $st != *"state: backup"* || $st != *"replicating: tcp:$host:$port"* ]]; then
+            WHY="$node does not replicate $db from $host:$port: $(tr '\n' ' ' <<<"$st")"
             return 1
         fi
     done

@@ -328,6 +328,15 @@ d_self_replication() {
     fi
 }
 
+# NB-PORT SB-PORT: the standby S's NB and SB replication pointed at $NOWHERE (where
+# nothing answers) on those ports, as an operator's set-active-ovsdb-server would.
+point_nowhere() {
+    appctl "$S" nb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$1"
+    appctl "$S" nb ovsdb-server/connect-active-ovsdb-server
+    appctl "$S" sb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$2"
+    appctl "$S" sb ovsdb-server/connect-active-ovsdb-server
+}
+
 # Case 2, incumbent: the standby aimed where nothing answers keeps a healthy score.
 inc_static_scores() {
     local t0 attr base sc seen='' st_nb st_sb repl=0 why=''
@@ -336,10 +345,7 @@ inc_static_scores() {
     base=$(node_attr "$S" "$attr")
     say "$attr on $S before: $base"
     t0=$(now)
-    appctl "$S" nb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$NB_PORT"
-    appctl "$S" nb ovsdb-server/connect-active-ovsdb-server
-    appctl "$S" sb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$SB_PORT"
-    appctl "$S" sb ovsdb-server/connect-active-ovsdb-server
+    point_nowhere "$NB_PORT" "$SB_PORT"
     # 25 s: two of its 11 s monitors at least.
     while ! past "$t0" 25; do
         sc=$(node_attr "$S" "$attr")
@@ -367,10 +373,7 @@ d_static_scores() {
     base="master-ovn-nb=$(node_attr "$S" master-ovn-nb), master-ovn-sb=$(node_attr "$S" master-ovn-sb)"
     say "promotion attributes on $S: $(promo_attrs "$S" | tr '\n' ' ') (before: $base)"
     t0=$(now)
-    appctl "$S" nb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$REPL_PORT_NB"
-    appctl "$S" nb ovsdb-server/connect-active-ovsdb-server
-    appctl "$S" sb ovsdb-server/set-active-ovsdb-server "tcp:$NOWHERE:$REPL_PORT_SB"
-    appctl "$S" sb ovsdb-server/connect-active-ovsdb-server
+    point_nowhere "$REPL_PORT_NB" "$REPL_PORT_SB"
     # 20 s at least; until both noticed, 30 s at most.
     while ! past "$t0" 30; do
         for db in nb sb; do
