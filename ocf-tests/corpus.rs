@@ -470,6 +470,7 @@ fn check_case(
         ovsdb_tool: "/usr/bin/ovsdb-tool".into(),
         dry_run: false,
         served: None,
+        stale: None,
     };
     let report = repair::run(&opts, Deadline::after(Duration::from_secs(60)))
         .map_err(|e| format!("repair: {e}"))?;

@@ -218,13 +218,16 @@ fn check_any(b: &[u8], chunks: &[usize]) -> Result<Inspection, TestCaseError> {
     };
     for policy in [Policy::KeepPrefix, Policy::Refuse] {
         for compared in [repair::Compared::Unknown, shorter] {
-            let _ = repair::plan(
-                std::path::Path::new("/x/nb.db"),
-                &whole,
-                &installed,
-                policy,
-                compared,
-            );
+            for stale in [None, Some("another node served since")] {
+                let _ = repair::plan(
+                    std::path::Path::new("/x/nb.db"),
+                    &whole,
+                    &installed,
+                    policy,
+                    compared,
+                    stale,
+                );
+            }
         }
     }
     let _ = v.describe();
@@ -650,6 +653,7 @@ fn regression_schema_record_without_newline_is_not_ovsdb() {
             &installed,
             Policy::KeepPrefix,
             repair::Compared::Unknown,
+            None,
         )
         .unwrap();
         assert_eq!(steps, vec![repair::Step::Recreate]);

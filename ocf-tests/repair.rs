@@ -1582,6 +1582,82 @@ fn a_lost_sb_gets_its_tunnel_keys_back() {
     nb.expect("stop", 0);
 }
 
+/// Shape C (storage=rebuild): the SB's monitor keeps its tunnel keys in the cluster too
+/// (the CIB property `ovn-ocf-sb-tunnel-keys`, here the shim's), and a node whose SB file
+/// is stale (another node served since) is rebuilt with the cluster's keys, not with
+/// what its own earlier term left beside the file (here: nothing).
+#[test]
+fn a_stale_sb_is_rebuilt_with_the_clusters_tunnel_keys() {
+    let nb = Res::new("nb");
+    nb.expect("start", 0);
+    let (mut sb, shim) = gated_sb(&nb);
+    sb.set("OCF_RESKEY_storage", "rebuild")
+        .set("OCF_RESKEY_CRM_meta_on_node", "node1");
+    sb.expect("start", 0);
+    assert_eq!(
+        shim.property("ovn-ocf-sb-generation").as_deref(),
+        Some("1@node1")
+    );
+    let northd = Res::northd(&nb, &sb);
+    northd.expect("start", 0);
+    let wait_for = |dps: &[&str]| {
+        let end = Instant::now() + Duration::from_secs(60);
+        loop {
+            let k = tunnel_keys(&sb);
+            let names: Vec<&str> = k.0.iter().map(|(n, _)| n.as_str()).collect();
+            if names == dps && k.1.len() == dps.len() {
+                break k;
+            }
+            assert!(Instant::now() < end, "northd never computed SB: {k:?}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    add_switch(&nb, "net-1", &["p1"]);
+    wait_for(&["net-1"]);
+    add_switch(&nb, "net-2", &["p2"]);
+    wait_for(&["net-1", "net-2"]);
+    nb.local_transact(
+        r#"{"op":"delete","table":"Logical_Switch","where":[["name","==","net-1"]]}"#,
+    )
+    .unwrap();
+    let before = wait_for(&["net-2"]);
+    assert_eq!(before.0, [("net-2".to_string(), 2)], "{before:?}");
+    let o = sb.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "10000")]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let keys = sb.db_file().with_file_name(".ovnsb_db.db.tunnel-keys");
+    let kept = std::fs::read_to_string(&keys).expect("the monitor kept the keys");
+    assert_eq!(
+        shim.property("ovn-ocf-sb-tunnel-keys").as_deref(),
+        Some(kept.as_str()),
+        "the same keys in the cluster"
+    );
+    northd.expect("stop", 0);
+    sb.expect("stop", 0);
+    // Another node served since (the cluster's generation moved on); this node's own
+    // copy of the keys is gone.
+    std::fs::write(shim.dir.path().join("cib/ovn-ocf-sb-generation"), "2@node2").unwrap();
+    std::fs::remove_file(&keys).unwrap();
+    let o = sb.expect("start", 0);
+    assert!(o.stderr.contains("outcome=replaced"), "{}", o.stderr);
+    assert!(
+        o.stderr
+            .contains("1 of 1 datapaths and 1 of 1 ports put back"),
+        "{}",
+        o.stderr
+    );
+    assert_eq!(
+        tunnel_keys(&sb),
+        before,
+        "the cluster's keys, before any client"
+    );
+    assert_eq!(
+        shim.property("ovn-ocf-sb-generation").as_deref(),
+        Some("3@node1")
+    );
+    sb.expect("stop", 0);
+    nb.expect("stop", 0);
+}
+
 /// A missing NB file leaves no backup to count what it held: its monitor kept the count
 /// beside the file (`.ovnnb_db.db.held`), and a hook that exits 0 but rebuilds nothing
 /// is caught against it.

@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -62,16 +62,6 @@ fn row<'a>(st: &'a Value, run_dir: &Path, base: &str) -> &'a Value {
         .iter()
         .find(|r| r["state_file"] == want.display().to_string())
         .unwrap_or_else(|| panic!("no row for {}: {st:#}", want.display()))
-}
-
-fn backups_of(r: &Res) -> Vec<PathBuf> {
-    let dir = r.db_file().with_file_name("ovn-ocf-backups");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| d.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    v.retain(|p| p.to_string_lossy().ends_with(".bak"));
-    v.sort();
-    v
 }
 
 /// Serves `r` once with a few writes, then leaves its file with a torn last record.
@@ -151,7 +141,7 @@ fn serving_resources_one_repaired_without_a_cluster() {
     // SB: created, then cut after a backup of the torn file.
     let x = row(&st, &sb_run, "ovnsb_db");
     let ctx = format!("{x:#}");
-    let baks = backups_of(&sb);
+    let baks = sb.backups();
     assert_eq!(baks.len(), 1, "{baks:?}");
     let bak = baks[0].display().to_string();
     assert_eq!(x["backups"], 1, "{ctx}");

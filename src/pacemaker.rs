@@ -60,6 +60,41 @@ pub fn set_node_attr(name: &str, value: Option<&str>, deadline: Deadline) -> Res
     run_ok("attrd_updater", &args, deadline).map(|_| ())
 }
 
+/// What `crm_attribute --query --default` prints for a cluster property that is not set.
+const UNSET: &str = "ovn-ocf-unset";
+
+/// A cluster-wide property (`crm_attribute --type crm_config`): Some(value) or None when
+/// it is not set.
+pub fn cluster_property(name: &str, deadline: Deadline) -> Result<Option<String>, Error> {
+    let default = format!("--default={UNSET}");
+    let out = run_ok(
+        "crm_attribute",
+        &[
+            "--type",
+            "crm_config",
+            "--name",
+            name,
+            "--query",
+            "--quiet",
+            &default,
+        ],
+        deadline,
+    )?;
+    let v = out.trim_end_matches('\n');
+    Ok((v != UNSET).then(|| v.to_string()))
+}
+
+/// Sets a cluster-wide property (`crm_attribute --type crm_config --update`): written to
+/// the CIB, which every node sees.
+pub fn set_cluster_property(name: &str, value: &str, deadline: Deadline) -> Result<(), Error> {
+    run_ok(
+        "crm_attribute",
+        &["--type", "crm_config", "--name", name, "--update", value],
+        deadline,
+    )
+    .map(|_| ())
+}
+
 /// Tells Pacemaker that `resource` failed on `node` (`crm_resource --fail`): it records a
 /// failed `asyncmon` and recovers at once, without waiting for the next monitor.
 pub fn report_failure(resource: &str, node: &str, deadline: Deadline) -> Result<(), Error> {

@@ -95,6 +95,9 @@ pub enum Step {
     Create,
     /// Unusable file (empty, not ovsdb, schema record damaged): back it up, create anew.
     Recreate,
+    /// A file of an earlier term (`Options::stale`, storage=rebuild): whatever it holds,
+    /// it is not what served last. Back it up, create anew; the rebuild fills it.
+    Replace { why: String },
     /// Keep the first `keep` bytes (`records` records), drop `dropped` bytes after them.
     Cut {
         keep: u64,
@@ -120,6 +123,7 @@ pub fn outcome_word(steps: &[Step]) -> String {
         .map(|s| match s {
             Step::Create => "created",
             Step::Recreate => "recreated",
+            Step::Replace { .. } => "replaced",
             Step::Cut { .. } => "cut",
             Step::Convert { .. } => "converted",
             Step::ShorterThanServed { .. } => "shorter-than-served",
@@ -171,8 +175,19 @@ pub fn plan(
     installed: &SchemaId,
     policy: Policy,
     compared: Compared,
+    stale: Option<&str>,
 ) -> Result<Vec<Step>, Error> {
     let dbs = db.display().to_string();
+    if let Some(why) = stale {
+        // Not refused by repair_policy=refuse: the file is not lost, only not served.
+        return match &found.verdict {
+            Verdict::Missing => Ok(vec![Step::Create]),
+            Verdict::Clustered => Err(Error::Clustered { db: dbs }),
+            _ => Ok(vec![Step::Replace {
+                why: why.to_string(),
+            }]),
+        };
+    }
     let refuse = |v: &Verdict| {
         if policy == Policy::Refuse {
             Err(Error::Refused {
@@ -237,6 +252,10 @@ pub struct Options {
     /// The file as it last served (the owner record's, or what a clean stop left beside
     /// the database); None: nothing known, no comparison.
     pub served: Option<Served>,
+    /// Why the file is not the current one, when it is not (storage=rebuild: a file left
+    /// by an earlier term): it is backed up and replaced by a new one, which the rebuild
+    /// fills.
+    pub stale: Option<String>,
 }
 
 /// What a run found and did: written as JSON, one file per run.
@@ -273,6 +292,7 @@ impl Report {
                     s,
                     Step::Create
                         | Step::Recreate
+                        | Step::Replace { .. }
                         | Step::Cut { .. }
                         | Step::ShorterThanServed { .. }
                 )
@@ -474,11 +494,19 @@ pub fn run_with_progress(
         .map_err(read_err(db))?;
     let compared = compare_served(opts.served.as_ref(), identity.as_ref());
     log_compared(db, opts.served.as_ref(), identity.as_ref(), compared);
-    let steps = plan(db, &found, &installed, opts.policy, compared)?;
+    let steps = plan(
+        db,
+        &found,
+        &installed,
+        opts.policy,
+        compared,
+        opts.stale.as_deref(),
+    )?;
     // A missing file that never served (nothing says it served, no report of an earlier
     // run beside the others) is a new deployment, not a loss.
     let new_database = found.verdict == Verdict::Missing
         && opts.served.is_none()
+        && opts.stale.is_none()
         && crate::repair_history::list(&opts.backup_dir, db)
             .reports
             .is_empty();
@@ -656,7 +684,7 @@ fn build(
     let mut current: PathBuf = db.to_path_buf();
     for step in steps {
         match step {
-            Step::Create | Step::Recreate => {
+            Step::Create | Step::Recreate | Step::Replace { .. } => {
                 tool(
                     opts,
                     "create",
@@ -731,7 +759,8 @@ mod tests {
                 ),
                 &inst,
                 kp,
-                Compared::Unknown
+                Compared::Unknown,
+                None
             )
             .unwrap(),
             vec![]
@@ -742,7 +771,8 @@ mod tests {
                 &found(Verdict::Missing, None),
                 &inst,
                 Policy::Refuse,
-                Compared::Unknown
+                Compared::Unknown,
+                None
             )
             .unwrap(),
             vec![Step::Create]
@@ -753,7 +783,8 @@ mod tests {
                 &found(Verdict::Empty, None),
                 &inst,
                 kp,
-                Compared::Unknown
+                Compared::Unknown,
+                None
             )
             .unwrap(),
             vec![Step::Recreate]
@@ -766,7 +797,7 @@ mod tests {
             Some("6.3.0"),
         );
         assert_eq!(
-            plan(db, &torn, &inst, kp, Compared::Unknown).unwrap(),
+            plan(db, &torn, &inst, kp, Compared::Unknown, None).unwrap(),
             vec![
                 Step::Cut {
                     keep: 600,
@@ -780,7 +811,7 @@ mod tests {
             ]
         );
         assert!(matches!(
-            plan(db, &torn, &inst, Policy::Refuse, Compared::Unknown),
+            plan(db, &torn, &inst, Policy::Refuse, Compared::Unknown, None),
             Err(Error::Refused { .. })
         ));
         assert!(matches!(
@@ -789,7 +820,8 @@ mod tests {
                 &found(Verdict::Clustered, None),
                 &inst,
                 kp,
-                Compared::Unknown
+                Compared::Unknown,
+                None
             ),
             Err(Error::Clustered { .. })
         ));
@@ -802,7 +834,7 @@ mod tests {
         );
         other.schema.as_mut().unwrap().name = "OVN_Southbound".into();
         assert!(matches!(
-            plan(db, &other, &inst, kp, Compared::Unknown),
+            plan(db, &other, &inst, kp, Compared::Unknown, None),
             Err(Error::WrongSchema { .. })
         ));
         // A newer schema than installed is served as it is.
@@ -818,7 +850,8 @@ mod tests {
                 ),
                 &inst,
                 kp,
-                Compared::Unknown
+                Compared::Unknown,
+                None
             )
             .unwrap(),
             vec![]
@@ -915,7 +948,15 @@ mod tests {
             served: 5000,
             found: 1000,
         };
-        let steps = plan(db, &clean("7.0.0"), &inst, Policy::KeepPrefix, shorter).unwrap();
+        let steps = plan(
+            db,
+            &clean("7.0.0"),
+            &inst,
+            Policy::KeepPrefix,
+            shorter,
+            None,
+        )
+        .unwrap();
         let loss = Step::ShorterThanServed {
             served: 5000,
             found: 1000,
@@ -924,11 +965,19 @@ mod tests {
         assert_eq!(outcome_word(&steps), "shorter-than-served");
         // refuse changes nothing, and this changes nothing in the file: not refused.
         assert_eq!(
-            plan(db, &clean("7.0.0"), &inst, Policy::Refuse, shorter).unwrap(),
+            plan(db, &clean("7.0.0"), &inst, Policy::Refuse, shorter, None).unwrap(),
             vec![loss.clone()]
         );
         // Older schema too: both.
-        let both = plan(db, &clean("6.0.0"), &inst, Policy::KeepPrefix, shorter).unwrap();
+        let both = plan(
+            db,
+            &clean("6.0.0"),
+            &inst,
+            Policy::KeepPrefix,
+            shorter,
+            None,
+        )
+        .unwrap();
         assert_eq!(outcome_word(&both), "shorter-than-served+converted");
         // A damaged file is cut, a loss already; the comparison adds nothing.
         let torn = found(
@@ -939,7 +988,7 @@ mod tests {
             Some("7.0.0"),
         );
         assert_eq!(
-            outcome_word(&plan(db, &torn, &inst, Policy::KeepPrefix, shorter).unwrap()),
+            outcome_word(&plan(db, &torn, &inst, Policy::KeepPrefix, shorter, None).unwrap()),
             "cut"
         );
         // Compacted, or as served: nothing to do.
@@ -951,7 +1000,7 @@ mod tests {
             },
         ] {
             assert_eq!(
-                plan(db, &clean("7.0.0"), &inst, Policy::KeepPrefix, c).unwrap(),
+                plan(db, &clean("7.0.0"), &inst, Policy::KeepPrefix, c, None).unwrap(),
                 vec![]
             );
         }
@@ -1005,6 +1054,7 @@ mod tests {
             ovsdb_tool: "/nonexistent/ovsdb-tool".into(),
             dry_run: false,
             served,
+            stale: None,
         };
         let dl = Deadline::after(std::time::Duration::from_secs(30));
         assert_eq!(run(&opts, dl).unwrap().outcome, "clean");
@@ -1078,5 +1128,104 @@ mod tests {
         )
         .unwrap();
         assert!(r.new_database && !r.lost_data());
+    }
+
+    #[test]
+    fn a_stale_file_is_replaced_whatever_it_holds() {
+        let db = Path::new("/var/lib/ovn/nb.db");
+        let inst = id("7.0.0");
+        let text = "generation 3@node1, the cluster's is 4@node2";
+        let why = Some(text);
+        let clean = found(
+            Verdict::Clean {
+                records: 3,
+                bytes: 1000,
+            },
+            Some("7.0.0"),
+        );
+        for policy in [Policy::KeepPrefix, Policy::Refuse] {
+            let steps = plan(db, &clean, &inst, policy, Compared::AsServed, why).unwrap();
+            assert_eq!(steps, vec![Step::Replace { why: text.into() }]);
+            assert_eq!(outcome_word(&steps), "replaced");
+        }
+        let torn = found(
+            Verdict::TornTail {
+                records: 2,
+                offset: 600,
+            },
+            Some("6.3.0"),
+        );
+        assert!(matches!(
+            plan(db, &torn, &inst, Policy::Refuse, Compared::Unknown, why).unwrap()[..],
+            [Step::Replace { .. }]
+        ));
+        assert_eq!(
+            plan(
+                db,
+                &found(Verdict::Missing, None),
+                &inst,
+                Policy::KeepPrefix,
+                Compared::Unknown,
+                why
+            )
+            .unwrap(),
+            vec![Step::Create]
+        );
+    }
+
+    /// A stale file goes byte-exact into the backup directory and a new one from the
+    /// schema takes its place (the real ovsdb-tool); a missing one owes the rebuild too,
+    /// even on a node that never served (no report, nothing served).
+    #[test]
+    fn a_run_backs_up_a_stale_file_and_creates_a_new_one() {
+        let d = tempfile::tempdir().unwrap();
+        let schema = PathBuf::from("/usr/share/ovn/ovn-nb.ovsschema");
+        let db = d.path().join("nb.db");
+        let tool = |args: &[&str]| {
+            let st = std::process::Command::new("ovsdb-tool")
+                .args(args)
+                .status()
+                .unwrap();
+            assert!(st.success(), "ovsdb-tool {args:?}");
+        };
+        tool(&["create", db.to_str().unwrap(), schema.to_str().unwrap()]);
+        tool(&[
+            "transact",
+            db.to_str().unwrap(),
+            r#"["OVN_Northbound",{"op":"insert","table":"Logical_Switch","row":{"name":"old"}}]"#,
+        ]);
+        let before = std::fs::read(&db).unwrap();
+        let opts = Options {
+            db_file: db.clone(),
+            schema,
+            backup_dir: d.path().join("b"),
+            backup_keep: 10,
+            policy: Policy::Refuse,
+            ovsdb_tool: "ovsdb-tool".into(),
+            dry_run: false,
+            served: None,
+            stale: Some("generation 1@node1, the cluster's is 2@node2".into()),
+        };
+        let dl = Deadline::after(std::time::Duration::from_secs(30));
+        let r = run(&opts, dl).unwrap();
+        assert_eq!(r.outcome, "replaced");
+        assert!(r.lost_data() && r.changed() && !r.new_database);
+        assert_eq!(std::fs::read(r.backup.as_ref().unwrap()).unwrap(), before);
+        let after = dbfile::inspect(&db, None).unwrap();
+        assert!(
+            matches!(after.verdict, Verdict::Clean { records: 1, .. }),
+            "{after:?}"
+        );
+        std::fs::remove_file(&db).unwrap();
+        let r = run(
+            &Options {
+                backup_dir: d.path().join("none"),
+                ..opts
+            },
+            dl,
+        )
+        .unwrap();
+        assert_eq!(r.outcome, "created");
+        assert!(!r.new_database && r.lost_data());
     }
 }

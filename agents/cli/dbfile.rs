@@ -121,6 +121,7 @@ pub(super) fn repair(
         ovsdb_tool,
         dry_run,
         served,
+        stale: None,
     };
     let mut p = Progress::stderr();
     let done = repair::run_with_progress(

@@ -34,12 +34,13 @@ pub enum HookWhen {
 }
 impl ChoiceParam for HookWhen {}
 
-/// `storage`: shared storage (shapes A, B) or a local file replicated from the promoted
-/// instance (shape D).
+/// `storage`: shared storage (shapes A, B), a local file replicated from the promoted
+/// instance (shape D), or a local file rebuilt after every takeover (shape C).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Storage {
     Shared,
     Replicate,
+    Rebuild,
 }
 impl ChoiceParam for Storage {}
 
@@ -154,6 +155,20 @@ impl Agent for Config {
                     "replication_port {} is the client port too: give replicas their own",
                     cfg.port
                 )));
+            }
+        }
+        if cfg.storage == Storage::Rebuild {
+            if cfg.db == Db::Nb
+                && (cfg.repair_hook.is_none() || cfg.repair_hook_when == HookWhen::Never)
+            {
+                return Err(Failure::configured(
+                    "storage=rebuild needs repair_hook (e.g. neutron-ovn-db-sync-util --ovn-neutron_sync_mode=repair) and repair_hook_when other than never: a node taking over replaces its own out-of-date Northbound file with an empty one, which the hook must rebuild",
+                ));
+            }
+            if cfg.db == Db::Sb && !cfg.sb_gate {
+                return Err(Failure::configured(
+                    "storage=rebuild needs sb_gate=true: a node taking over replaces its own out-of-date Southbound file with an empty one, which ovn-northd must recompute before clients see it",
+                ));
             }
         }
         if cfg.inactivity_probe.is_some() && !cfg.use_remote_in_db {
@@ -288,7 +303,11 @@ impl Config {
     }
 
     /// The repair pipeline's options; `served`: the file as it last served (the claim's).
-    pub fn repair_options(&self, served: Option<lease::Served>) -> repair::Options {
+    pub fn repair_options(
+        &self,
+        served: Option<lease::Served>,
+        stale: Option<String>,
+    ) -> repair::Options {
         repair::Options {
             db_file: self.db_file.clone(),
             schema: self.schema.clone(),
@@ -298,6 +317,7 @@ impl Config {
             ovsdb_tool: self.ovsdb_tool.clone(),
             dry_run: false,
             served,
+            stale,
         }
     }
 

@@ -15,10 +15,12 @@
 //! control socket: busy or hung), `storage` (free space while serving: compaction, the
 //! storage attribute), `memo` (what a serving database keeps beside its file for a
 //! start that finds it lost), `tunnel_keys` (the SB's tunnel keys, put back by the SB
-//! gate after a loss).
+//! gate after a loss), `replica` (storage=replicate), `generation` (storage=rebuild: the
+//! current file told from a stale one).
 
 mod busy;
 mod config;
+mod generation;
 mod health;
 mod memo;
 mod nb_rebuild;

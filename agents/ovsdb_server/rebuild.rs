@@ -35,7 +35,8 @@ impl Server<'_> {
         &self,
         served: Option<lease::Served>,
     ) -> Result<repair::Report, Failure> {
-        let report = repair::run(&self.cfg.repair_options(served), self.cx.deadline)?;
+        let stale = self.stale_file()?;
+        let report = repair::run(&self.cfg.repair_options(served, stale), self.cx.deadline)?;
         log::info!(
             "repair db_file={} found=\"{}\" outcome={} backup={} report={}",
             self.cfg.db_file.display(),

@@ -15,6 +15,7 @@ use super::Server;
 impl Server<'_> {
     /// Opens the client listeners and waits until ours is bound. Returns the remotes added.
     pub(super) fn open_remotes(&self, pid: i32) -> Result<Vec<String>, Failure> {
+        self.claim_generation()?;
         let dl = self.cx.deadline;
         let mut remotes = Vec::new();
         let mut covered_by_db = false;

@@ -296,6 +296,8 @@ impl Server<'_> {
         if std::fs::read(&file).is_ok_and(|b| b == json) {
             return Ok(false);
         }
+        // The cluster's copy first: a failure leaves the file as it was, to try again.
+        self.share_tunnel_keys(&json)?;
         fsutil::write_atomic(&file, &json, 0o644)
             .map_err(|e| Failure::local_io(format!("cannot write {}: {e}", file.display()), &e))?;
         log::info!(

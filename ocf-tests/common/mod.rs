@@ -490,7 +490,38 @@ impl PcmkShim {
         // crm_resource: only the agents' watchers call it (`--fail`). A stub that records
         // its argv stands in for Pacemaker ONLY because no cluster runs in cargo tests;
         // the namespace cluster (ocf-tests/cluster) checks the real one.
-        for tool in ["crm_attribute", "attrd_updater", "crm_resource"] {
+        // crm_attribute --type crm_config keeps cluster properties as files in cib/ (one
+        // per name), as the CIB would: --update writes, --query prints (or --default).
+        write_script(
+            &dir.path().join("crm_attribute"),
+            &format!(
+                r#"#!/bin/sh
+echo "crm_attribute $*" >> '{log}'
+[ "$1 $2" = "--type crm_config" ] || exit 0
+shift 2
+name= query= update= default=
+while [ $# -gt 0 ]; do
+    case $1 in
+    --name) name=$2; shift ;;
+    --update) update=$2; query=; shift ;;
+    --query) query=1 ;;
+    --default=*) default=${{1#--default=}} ;;
+    esac
+    shift
+done
+mkdir -p '{cib}'
+if [ -n "$query" ]; then
+    if [ -f '{cib}'/"$name" ]; then cat '{cib}'/"$name"; echo; elif [ -n "$default" ]; then echo "$default"; else exit 105; fi
+else
+    printf '%s' "$update" > '{cib}'/"$name"
+fi
+exit 0
+"#,
+                log = log.display(),
+                cib = dir.path().join("cib").display()
+            ),
+        );
+        for tool in ["attrd_updater", "crm_resource"] {
             write_script(
                 &dir.path().join(tool),
                 &format!(
@@ -528,6 +559,11 @@ impl PcmkShim {
 
     pub fn clear(&self) {
         let _ = std::fs::remove_file(self.dir.path().join("calls.log"));
+    }
+
+    /// A cluster property the agents wrote (`crm_attribute --type crm_config --update`).
+    pub fn property(&self, name: &str) -> Option<String> {
+        std::fs::read_to_string(self.dir.path().join("cib").join(name)).ok()
     }
 }
 
@@ -773,6 +809,17 @@ impl Res {
         )
         .unwrap();
         st["keeper"].as_i64().expect("a keeper pid in the state") as i32
+    }
+
+    /// The `.bak` files in the default backup directory, oldest first.
+    pub fn backups(&self) -> Vec<PathBuf> {
+        let dir = self.db_file().with_file_name("ovn-ocf-backups");
+        let mut v: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|d| d.map(|e| e.unwrap().path()).collect())
+            .unwrap_or_default();
+        v.retain(|p| p.to_string_lossy().ends_with(".bak"));
+        v.sort();
+        v
     }
 
     /// The newest repair report in the default backup directory.
