@@ -1622,6 +1622,13 @@ fn a_stale_sb_is_rebuilt_with_the_clusters_tunnel_keys() {
     .unwrap();
     let before = wait_for(&["net-2"]);
     assert_eq!(before.0, [("net-2".to_string(), 2)], "{before:?}");
+    // An ovn-controller's chassis, and p2 bound to it and up, as it would leave them.
+    sb.local_transact(
+        r#"{"op":"insert","table":"Encap","uuid-name":"e","row":{"type":"geneve","ip":"192.0.2.7","chassis_name":"compute1","options":["map",[["csum","true"]]]}},
+           {"op":"insert","table":"Chassis","uuid-name":"c","row":{"name":"compute1","hostname":"cmp1","encaps":["named-uuid","e"]}},
+           {"op":"update","table":"Port_Binding","where":[["logical_port","==","p2"]],"row":{"chassis":["named-uuid","c"],"up":true}}"#,
+    )
+    .unwrap();
     let o = sb.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "10000")]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let keys = sb.db_file().with_file_name(".ovnsb_db.db.tunnel-keys");
@@ -1645,11 +1652,31 @@ fn a_stale_sb_is_rebuilt_with_the_clusters_tunnel_keys() {
         "{}",
         o.stderr
     );
+    assert!(
+        o.stderr.contains("1 of 1 chassis with them"),
+        "{}",
+        o.stderr
+    );
     assert_eq!(
         tunnel_keys(&sb),
         before,
         "the cluster's keys, before any client"
     );
+    // p2 still bound to compute1 (its controller has nothing to claim), which has its
+    // tunnel endpoint, after the gate's northd ran.
+    let r = sb
+        .local_transact(
+            r#"{"op":"select","table":"Chassis","where":[],"columns":["_uuid","name","hostname"]},
+               {"op":"select","table":"Encap","where":[],"columns":["type","ip","chassis_name"]},
+               {"op":"select","table":"Port_Binding","where":[["logical_port","==","p2"]],"columns":["chassis","up"]}"#,
+        )
+        .unwrap();
+    let ch = &r[0]["rows"][0];
+    assert_eq!(ch["name"], "compute1", "{r}");
+    assert_eq!(ch["hostname"], "cmp1", "{r}");
+    assert_eq!(r[1]["rows"][0]["ip"], "192.0.2.7", "{r}");
+    assert_eq!(r[2]["rows"][0]["chassis"], ch["_uuid"], "{r}");
+    assert_eq!(r[2]["rows"][0]["up"], true, "{r}");
     assert_eq!(
         shim.property("ovn-ocf-sb-generation").as_deref(),
         Some("3@node1")

@@ -133,6 +133,14 @@ impl Datum {
     pub fn set_of_named(name: &str) -> Datum {
         Datum(json!(["set", [["named-uuid", name]]]))
     }
+    /// A set holding the rows inserted earlier in the same transaction as `names`.
+    pub fn set_of_names(names: &[String]) -> Datum {
+        let refs: Vec<Value> = names.iter().map(|n| json!(["named-uuid", n])).collect();
+        Datum(json!(["set", refs]))
+    }
+    pub fn bool(b: bool) -> Datum {
+        Datum(json!(b))
+    }
     /// A reference to an existing row.
     pub fn uuid(u: &str) -> Datum {
         Datum(json!(["uuid", u]))
@@ -208,6 +216,10 @@ impl Row {
     }
     pub fn string(&self, column: &str) -> Option<&str> {
         self.0.get(column)?.as_str()
+    }
+    /// A boolean column; `None` also for an empty optional one (`["set", []]`).
+    pub fn bool(&self, column: &str) -> Option<bool> {
+        self.0.get(column)?.as_bool()
     }
     /// A string-to-string map column (`["map", [[k, v], ...]]`); empty when absent.
     pub fn string_map(&self, column: &str) -> BTreeMap<String, String> {

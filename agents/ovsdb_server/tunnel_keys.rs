@@ -40,11 +40,39 @@ pub fn keys_file(db_file: &Path) -> PathBuf {
     fsutil::beside(db_file, "tunnel-keys")
 }
 
-/// What the file holds: every datapath and port binding's key, by what northd joins on.
+/// What the file holds: every datapath and port binding's key, by what northd joins on;
+/// and the chassis the ports are bound to, so that a rebuilt SB has every port still
+/// bound where it was and no ovn-controller claims (and reinstalls) its ports again.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Keys {
     pub datapaths: Vec<DatapathKey>,
     pub ports: Vec<PortKey>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub chassis: Vec<ChassisRow>,
+}
+
+/// An ovn-controller's Chassis row (it writes its own; a lost SB has none until every
+/// controller reconnects and registers again), with its tunnel endpoints.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ChassisRow {
+    pub name: String,
+    #[serde(default)]
+    pub hostname: String,
+    #[serde(default)]
+    pub encaps: Vec<EncapRow>,
+    #[serde(default)]
+    pub external_ids: BTreeMap<String, String>,
+    #[serde(default)]
+    pub other_config: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EncapRow {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub ip: String,
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -65,29 +93,86 @@ pub struct PortKey {
     /// Its datapath's NB row UUID (`DatapathKey::nb`).
     pub datapath: String,
     pub key: i64,
+    /// The chassis it is bound to (`ChassisRow::name`), and whether it was up there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chassis: Option<String>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub up: bool,
 }
 
-/// The SB's Datapath_Binding and Port_Binding rows, the columns the keys need, in one
-/// read transaction.
-fn select_bindings(sb: &mut Ovsdb, deadline: Deadline) -> Result<(Vec<Row>, Vec<Row>), Failure> {
+/// The SB's rows the keys need (the columns they need), read in one transaction.
+#[derive(Default)]
+struct SbRows {
+    bindings: Vec<Row>,
+    ports: Vec<Row>,
+    chassis: Vec<Row>,
+    encaps: Vec<Row>,
+}
+
+fn select_bindings(sb: &mut Ovsdb, deadline: Deadline) -> Result<SbRows, Failure> {
     let mut r = sb
         .transact(
             Db::Sb.schema_name(),
             &[
                 Op::select("Datapath_Binding", &["_uuid", "tunnel_key", "external_ids"]),
-                Op::select("Port_Binding", &["logical_port", "datapath", "tunnel_key"]),
+                Op::select(
+                    "Port_Binding",
+                    &["logical_port", "datapath", "tunnel_key", "chassis", "up"],
+                ),
+                Op::select(
+                    "Chassis",
+                    &["_uuid", "name", "hostname", "external_ids", "other_config"],
+                ),
+                Op::select("Encap", &["type", "ip", "options", "chassis_name"]),
             ],
             deadline,
         )?
         .into_iter()
         .map(|r| r.rows);
-    Ok((r.next().unwrap_or_default(), r.next().unwrap_or_default()))
+    let mut next = || r.next().unwrap_or_default();
+    Ok(SbRows {
+        bindings: next(),
+        ports: next(),
+        chassis: next(),
+        encaps: next(),
+    })
 }
 
-/// Reads the keys out of a serving SB.
+/// Reads the keys (and the chassis the ports are bound to) out of a serving SB.
 pub fn read_keys(sb: &mut Ovsdb, deadline: Deadline) -> Result<Keys, Failure> {
-    let (bindings, ports) = select_bindings(sb, deadline)?;
+    let SbRows {
+        bindings,
+        ports,
+        chassis,
+        encaps,
+    } = select_bindings(sb, deadline)?;
     let mut keys = Keys::default();
+    let mut chassis_of = BTreeMap::new();
+    for c in &chassis {
+        let (Some(row), Some(name)) = (c.uuid(), c.string("name")) else {
+            continue;
+        };
+        chassis_of.insert(row.to_string(), name.to_string());
+        let mut encaps: Vec<EncapRow> = encaps
+            .iter()
+            .filter(|e| e.string("chassis_name") == Some(name))
+            .filter_map(|e| {
+                Some(EncapRow {
+                    kind: e.string("type")?.to_string(),
+                    ip: e.string("ip")?.to_string(),
+                    options: e.string_map("options"),
+                })
+            })
+            .collect();
+        encaps.sort();
+        keys.chassis.push(ChassisRow {
+            name: name.to_string(),
+            hostname: c.string("hostname").unwrap_or_default().to_string(),
+            encaps,
+            external_ids: c.string_map("external_ids"),
+            other_config: c.string_map("other_config"),
+        });
+    }
     let mut nb_of = BTreeMap::new();
     for b in &bindings {
         let ext = b.string_map("external_ids");
@@ -121,11 +206,16 @@ pub fn read_keys(sb: &mut Ovsdb, deadline: Deadline) -> Result<Keys, Failure> {
                 port: port.to_string(),
                 datapath: nb.clone(),
                 key,
+                chassis: p
+                    .uuid_ref("chassis")
+                    .and_then(|c| chassis_of.get(c).cloned()),
+                up: p.bool("up") == Some(true),
             });
         }
     }
     keys.datapaths.sort();
     keys.ports.sort();
+    keys.chassis.sort();
     Ok(keys)
 }
 
@@ -186,14 +276,75 @@ enum Target {
     Named(String),
 }
 
+/// What [`seed_ops`] puts back.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Seeded {
+    datapaths: usize,
+    ports: usize,
+    chassis: usize,
+}
+
 /// The operations that put the kept bindings the SB lacks back, with their keys, where
-/// NB still has their switches, routers and ports' datapaths; and how many of each.
-fn seed_ops(
-    kept: &Keys,
-    nb: &NbDatapaths,
-    sb_bindings: &[Row],
-    sb_ports: &[Row],
-) -> (Vec<Op>, usize, usize) {
+/// NB still has their switches, routers and ports' datapaths, and the kept chassis it
+/// lacks (with their encaps), each port bound to its chassis as it was; and how many.
+fn seed_ops(kept: &Keys, nb: &NbDatapaths, sb: &SbRows) -> (Vec<Op>, Seeded) {
+    let (sb_bindings, sb_ports) = (&sb.bindings, &sb.ports);
+    let mut ops = Vec::new();
+    let mut seeded = Seeded::default();
+    // Chassis by name: those the SB has, then those inserted here (with their encaps,
+    // unless the SB has an encap of that type and address already: the index).
+    let mut chassis: BTreeMap<&str, Datum> = BTreeMap::new();
+    for c in &sb.chassis {
+        if let (Some(row), Some(name)) = (c.uuid(), c.string("name")) {
+            chassis.insert(name, Datum::uuid(row));
+        }
+    }
+    let mut encaps_in_use: BTreeSet<(&str, &str)> = sb
+        .encaps
+        .iter()
+        .filter_map(|e| Some((e.string("type")?, e.string("ip")?)))
+        .collect();
+    for (i, c) in kept.chassis.iter().enumerate() {
+        if chassis.contains_key(c.name.as_str()) {
+            continue;
+        }
+        let mut names = Vec::new();
+        for (j, e) in c.encaps.iter().enumerate() {
+            if !encaps_in_use.insert((&e.kind, &e.ip)) {
+                continue;
+            }
+            let n = format!("enc{i}_{j}");
+            ops.push(
+                Op::insert(
+                    "Encap",
+                    &[
+                        ("type", Datum::string(&e.kind)),
+                        ("ip", Datum::string(&e.ip)),
+                        ("options", Datum::string_map(&e.options)),
+                        ("chassis_name", Datum::string(&c.name)),
+                    ],
+                )
+                .named(&n),
+            );
+            names.push(n);
+        }
+        let n = format!("ch{i}");
+        ops.push(
+            Op::insert(
+                "Chassis",
+                &[
+                    ("name", Datum::string(&c.name)),
+                    ("hostname", Datum::string(&c.hostname)),
+                    ("encaps", Datum::set_of_names(&names)),
+                    ("external_ids", Datum::string_map(&c.external_ids)),
+                    ("other_config", Datum::string_map(&c.other_config)),
+                ],
+            )
+            .named(&n),
+        );
+        chassis.insert(&c.name, Datum::named_uuid(&n));
+        seeded.chassis += 1;
+    }
     // What the SB has: datapaths by NB row (then also those inserted here), keys in
     // use, ports by name.
     let mut have_dp: BTreeMap<String, Target> = BTreeMap::new();
@@ -217,10 +368,8 @@ fn seed_ops(
             used_port_keys.insert((dp.to_string(), k));
         }
     }
-    let mut ops = Vec::new();
     // The kept datapath's NB UUID → where its ports go.
     let mut target: BTreeMap<&str, Target> = BTreeMap::new();
-    let mut datapaths = 0;
     for (i, d) in kept.datapaths.iter().enumerate() {
         let Some(now) = nb.resolve(&d.kind, &d.nb, d.name.as_deref()) else {
             continue;
@@ -250,9 +399,8 @@ fn seed_ops(
         );
         have_dp.insert(now, Target::Named(name.clone()));
         target.insert(&d.nb, Target::Named(name));
-        datapaths += 1;
+        seeded.datapaths += 1;
     }
-    let mut ports = 0;
     let mut seeded_port_keys = BTreeSet::new();
     for p in &kept.ports {
         let Some(t) = target.get(p.datapath.as_str()) else {
@@ -269,17 +417,21 @@ fn seed_ops(
             continue;
         }
         have_port.insert(p.port.clone());
-        ops.push(Op::insert(
-            "Port_Binding",
-            &[
-                ("logical_port", Datum::string(&p.port)),
-                ("datapath", dp),
-                ("tunnel_key", Datum::int(p.key)),
-            ],
-        ));
-        ports += 1;
+        let mut row = vec![
+            ("logical_port", Datum::string(&p.port)),
+            ("datapath", dp),
+            ("tunnel_key", Datum::int(p.key)),
+        ];
+        if let Some(c) = p.chassis.as_deref().and_then(|c| chassis.get(c)) {
+            row.push(("chassis", c.clone()));
+            if p.up {
+                row.push(("up", Datum::bool(true)));
+            }
+        }
+        ops.push(Op::insert("Port_Binding", &row));
+        seeded.ports += 1;
     }
-    (ops, datapaths, ports)
+    (ops, seeded)
 }
 
 impl Server<'_> {
@@ -334,16 +486,20 @@ impl Server<'_> {
         let dl = self.cx.deadline;
         let nb = NbDatapaths::read(&mut Ovsdb::connect(&self.cfg.gate_nb, dl)?, dl)?;
         let mut sb = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)?;
-        let (bindings, ports) = select_bindings(&mut sb, dl)?;
-        let (ops, datapaths, ports) = seed_ops(&kept, &nb, &bindings, &ports);
+        let rows = select_bindings(&mut sb, dl)?;
+        let (ops, seeded) = seed_ops(&kept, &nb, &rows);
         if !ops.is_empty() {
             sb.transact(Db::Sb.schema_name(), &ops, dl)?;
         }
         log::info!(
-            "SB gate: {datapaths} of {} datapaths and {ports} of {} ports put back with the tunnel keys kept in {}",
+            "SB gate: {} of {} datapaths and {} of {} ports put back with the tunnel keys kept in {}, {} of {} chassis with them",
+            seeded.datapaths,
             kept.datapaths.len(),
+            seeded.ports,
             kept.ports.len(),
-            file.display()
+            file.display(),
+            seeded.chassis,
+            kept.chassis.len(),
         );
         Ok(())
     }
@@ -384,18 +540,35 @@ mod tests {
                     port: "p1".into(),
                     datapath: "old-1".into(),
                     key: 2,
+                    chassis: Some("compute1".into()),
+                    up: true,
                 },
                 PortKey {
                     port: "p9".into(),
                     datapath: "gone".into(),
                     key: 1,
+                    chassis: None,
+                    up: false,
                 },
                 PortKey {
                     port: "lrp".into(),
                     datapath: "r-1".into(),
                     key: 1,
+                    chassis: None,
+                    up: false,
                 },
             ],
+            chassis: vec![ChassisRow {
+                name: "compute1".into(),
+                hostname: "cmp1".into(),
+                encaps: vec![EncapRow {
+                    kind: "geneve".into(),
+                    ip: "192.0.2.7".into(),
+                    options: [("csum".to_string(), "true".to_string())].into(),
+                }],
+                external_ids: BTreeMap::new(),
+                other_config: [("datapath-type".to_string(), "system".to_string())].into(),
+            }],
         }
     }
 
@@ -414,13 +587,35 @@ mod tests {
 
     #[test]
     fn an_empty_sb_gets_what_nb_still_has() {
-        let (ops, dps, ports) = seed_ops(&kept(), &nb(), &[], &[]);
-        assert_eq!((dps, ports), (2, 2));
+        let (ops, seeded) = seed_ops(&kept(), &nb(), &SbRows::default());
+        assert_eq!(
+            seeded,
+            Seeded {
+                datapaths: 2,
+                ports: 2,
+                chassis: 1
+            }
+        );
         let text = serde_json::to_string(&ops).unwrap();
         // net-1 found by name under its new UUID, key kept; net-9 is gone from NB.
         assert!(text.contains(r#"["logical-switch","new-1"]"#), "{text}");
         assert!(text.contains(r#""tunnel_key":7"#), "{text}");
         assert!(!text.contains("net-9") && !text.contains("p9"), "{text}");
+        // compute1 with its encap, p1 bound to it and up, lrp bound nowhere.
+        assert!(
+            text.contains(r#""encaps":["set",[["named-uuid","enc0_0"]]]"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(r#""chassis":["named-uuid","ch0"],"datapath":["named-uuid","dp0"],"logical_port":"p1","tunnel_key":2,"up":true"#),
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                r#"{"datapath":["named-uuid","dp1"],"logical_port":"lrp","tunnel_key":1}"#
+            ),
+            "{text}"
+        );
     }
 
     #[test]
@@ -437,9 +632,11 @@ mod tests {
             port: "p-dup".into(),
             datapath: "old-2".into(),
             key: 5,
+            chassis: None,
+            up: false,
         });
-        let (ops, dps, ports) = seed_ops(&k, &nb(), &[], &[]);
-        assert_eq!((dps, ports), (2, 3));
+        let (ops, seeded) = seed_ops(&k, &nb(), &SbRows::default());
+        assert_eq!((seeded.datapaths, seeded.ports), (2, 3));
         let text = serde_json::to_string(&ops).unwrap();
         assert!(!text.contains(r#""tunnel_key":8"#), "{text}");
         // Its port goes into the one binding inserted for net-1.
@@ -455,9 +652,24 @@ mod tests {
         let ports = [row(serde_json::json!({
             "logical_port": "other", "datapath": ["uuid", "sb-r"], "tunnel_key": 1
         }))];
-        let (ops, dps, n) = seed_ops(&kept(), &nb(), &bindings, &ports);
-        // The router is there (its ports go into its row); net-1's key 7 is taken now.
-        assert_eq!((dps, n), (0, 0), "{:?}", serde_json::to_string(&ops));
+        let chassis = [row(serde_json::json!({
+            "_uuid": ["uuid", "sb-c"], "name": "compute1"
+        }))];
+        let sb = SbRows {
+            bindings: bindings.to_vec(),
+            ports: ports.to_vec(),
+            chassis: chassis.to_vec(),
+            encaps: vec![],
+        };
+        let (ops, seeded) = seed_ops(&kept(), &nb(), &sb);
+        // The router is there (its ports go into its row); net-1's key 7 is taken now;
+        // compute1 registered again already.
+        assert_eq!(
+            seeded,
+            Seeded::default(),
+            "{:?}",
+            serde_json::to_string(&ops)
+        );
         assert!(ops.is_empty());
     }
 }
