@@ -21,6 +21,7 @@
 use std::path::{Path, PathBuf};
 
 use ovn_ocf::ocf::Failure;
+use ovn_ocf::ovn::Db;
 use ovn_ocf::{fsutil, pacemaker};
 
 use super::Server;
@@ -31,12 +32,18 @@ use super::tunnel_keys::keys_file;
 /// argument of crm_attribute is at most 128 KiB; a CIB that large slows every node).
 pub const KEYS_IN_CIB_MAX: usize = 100_000;
 
+/// The CIB property that holds the cluster's current generation of `db`.
+pub fn generation_property(db: Db) -> String {
+    format!("ovn-ocf-{}-generation", db.key())
+}
+
 /// `.<db file>.generation`, beside the database: the generation it served under.
 pub fn generation_file(db_file: &Path) -> PathBuf {
     fsutil::beside(db_file, "generation")
 }
 
-fn read_local(file: &Path) -> Option<String> {
+/// The generation beside a database file, if any.
+pub fn read_local(file: &Path) -> Option<String> {
     std::fs::read_to_string(file)
         .ok()
         .map(|s| s.trim().to_string())
@@ -58,7 +65,7 @@ impl Server<'_> {
     }
 
     pub(super) fn generation_property(&self) -> String {
-        format!("ovn-ocf-{}-generation", self.cfg.db.key())
+        generation_property(self.cfg.db)
     }
 
     pub(super) fn keys_property(&self) -> String {

@@ -44,7 +44,8 @@ use ovn_ocf::state::State;
 
 use crate::framework::{Actions, AgentDef, Resource, SCORE_STANDBY};
 
-pub use config::{Config, HookWhen, Protocol, Ssl};
+pub use config::{Config, HookWhen, Protocol, Ssl, Storage};
+pub use generation::{generation_file, generation_property, read_local as read_generation};
 pub use nb_rebuild::held_file;
 pub use params::SPEC;
 pub use rebuild::rebuild_marker;

@@ -51,6 +51,7 @@ pub(super) fn empty_row(t: &Target) -> Resource {
         backup_dir: None,
         storage: None,
         replication: None,
+        generation: None,
         pacemaker: None,
         problems: t.problems.clone(),
     }
@@ -133,6 +134,9 @@ pub(super) fn observe_ovsdb(
                     .into(),
             );
         }
+    }
+    if cfg.storage == ovsdb_server::Storage::Rebuild {
+        row.generation = Some(observe_generation(row, cfg));
     }
     let mut sync_replicating = false;
     // The state of a replicated resource (storage=replicate): its standby runs a server too.
@@ -346,5 +350,28 @@ pub(super) fn observe_northd(row: &mut Resource, cfg: &ovn_northd::Config) {
             "the agent recorded a role, but no ovn-northd runs (pidfile {})",
             cfg.pidfile().display()
         ));
+    }
+}
+
+/// storage=rebuild: the generation beside the file against the cluster's.
+fn observe_generation(row: &mut Resource, cfg: &ovsdb_server::Config) -> Generation {
+    let file = ovsdb_server::read_generation(&ovsdb_server::generation_file(&cfg.db_file));
+    let name = ovsdb_server::generation_property(cfg.db);
+    let cluster = pacemaker::cluster_property(&name, Deadline::after(ASK_TIMEOUT));
+    let current = match &cluster {
+        Ok(None) => Some(true),
+        Ok(Some(c)) => Some(file.as_ref() == Some(c)),
+        Err(_) => None,
+    };
+    if current == Some(false) && row.role == Some("serving") {
+        row.problems.push(format!(
+            "serving a file of generation {}, not the cluster's current one",
+            file.as_deref().unwrap_or("none")
+        ));
+    }
+    Generation {
+        file,
+        cluster: cluster.ok().flatten(),
+        current,
     }
 }

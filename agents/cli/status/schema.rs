@@ -72,6 +72,8 @@ pub struct Resource {
     pub storage: Option<Storage>,
     /// An unpromoted replica's replication (`storage=replicate`); null otherwise.
     pub replication: Option<Replication>,
+    /// Which file is the current one (`storage=rebuild`); null otherwise.
+    pub generation: Option<Generation>,
     /// What Pacemaker says; null without a cluster or for a resource the CIB does not
     /// have.
     pub pacemaker: Option<ResourceView>,
@@ -93,6 +95,17 @@ pub struct Replication {
     pub error: Option<String>,
     /// The node attribute `ovn-ocf-<db>-replication` as the agent last wrote it here.
     pub attribute: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Generation {
+    /// The generation beside this node's file (`.<db file>.generation`), null if none.
+    pub file: Option<String>,
+    /// The cluster's (CIB property `ovn-ocf-<db>-generation`), null if unset or unread.
+    pub cluster: Option<String>,
+    /// This node's file is the current one (a start here serves it as it is); null when
+    /// the cluster's could not be read.
+    pub current: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]

@@ -218,6 +218,19 @@ fn details(r: &Resource) -> Vec<String> {
             duration(l.held_s)
         ));
     }
+    if let Some(g) = &r.generation {
+        let file = g.file.as_deref().unwrap_or("none");
+        d.push(match (&g.cluster, g.current) {
+            (_, None) => format!("generation: {file}, the cluster's unknown"),
+            (None, _) => format!("generation: {file}, none in the cluster yet: serves as found"),
+            (Some(_), Some(true)) => {
+                format!("generation: {file}, the cluster's too: the current file")
+            }
+            (Some(c), Some(false)) => {
+                format!("generation: {file}, the cluster's is {c}: stale, a start here rebuilds it")
+            }
+        });
+    }
     if let Some(rep) = &r.replication {
         d.push(match (&rep.from_node, &rep.remote) {
             (Some(n), Some(remote)) => format!(
