@@ -58,7 +58,9 @@ uninstall:
 # and `make load`'s short run: 60 s of 100 simulated ovn-controllers, no false failover),
 # then the seed's recovery with the real tools: a small real cloud (Neutron, its sync
 # util, ovn-controller, two VMs pinging) through power-offs of the serving node with NB or
-# SB lost (cloud-scenarios.sh; the cloud's packages are installed the first time).
+# SB lost (cloud-scenarios.sh; the cloud's packages are installed the first time), and
+# the same cloud in shape C (each node's own files, rebuilt by the sync util and northd at
+# every takeover) through four power-offs, over and back twice.
 test: deps
 	ocf-tests/cloud-deps.sh
 	$(MAKE) install
@@ -71,6 +73,7 @@ test: deps
 	ocf-tests/cluster/replication-guards.sh
 	LOAD_SECONDS=60 LOAD_CONTROLLERS=100 ocf-tests/cluster/load.sh
 	ocf-tests/cluster/cloud-scenarios.sh
+	CLOUD_SCENARIO_SHAPE=C ocf-tests/cluster/cloud-scenarios.sh
 
 bench: deps build
 	ocf-tests/bench/run.sh
@@ -121,10 +124,12 @@ cloud-smoke: deps install
 # The seed's recovery with the real tools (part of make test): README's shape A and its
 # recipe "Rebuild NB with Neutron's sync util" verbatim, the small real cloud around it,
 # power-offs of the serving node with nothing, the SB, or NB (damaged, missing) lost; no
-# ping lost, flows kept, ovn-controller alive, NB as before, every acknowledged write kept.
+# ping lost, flows kept, ovn-controller alive, NB as before, every acknowledged write kept;
+# then shape C (local files rebuilt at every takeover) through four power-offs.
 cloud-scenarios: deps install
 	ocf-tests/cloud-deps.sh
 	ocf-tests/cluster/cloud-scenarios.sh
+	CLOUD_SCENARIO_SHAPE=C ocf-tests/cluster/cloud-scenarios.sh
 
 # The failover scenarios (ocf-tests/cluster/scenarios.sh), each with its failover time:
 # standby, kill -9 and SIGSTOP of the daemons, fence, corosync kill, torn tail + fence;

@@ -18,7 +18,7 @@ use ovn_ocf::state::State;
 use super::Server;
 
 /// A monitor saves at most this often.
-pub const SAVE_EVERY: Duration = Duration::from_secs(60);
+pub const SAVE_EVERY: Duration = Duration::from_secs(15);
 
 /// Less of the monitor's time left than this: the save waits for the next monitor.
 const SAVE_NEEDS: Duration = Duration::from_secs(2);

@@ -11,8 +11,15 @@
 //! lost SB had, with their keys, where NB still has their switches, routers and ports;
 //! northd fills in the rest of each row.
 //!
-//! Saved by a recurring monitor of a serving SB at most once a minute and by its stop
-//! (`memo.rs`: one select of three columns of two tables over the local socket; the file
+//! The chassis the ports were bound to go with them: each ovn-controller's Chassis row
+//! (with its Encap rows) and each port's `chassis` and `up`. A lost SB has no Chassis rows
+//! until the controllers reconnect and register again, and then every controller claims
+//! its ports again, which reinstalls their flows (a ping was lost in one such re-claim in
+//! the cloud scenarios). northd leaves `chassis` and `up` to the controllers, so a port
+//! put back bound stays bound, and its controller finds nothing to claim.
+//!
+//! Saved by a recurring monitor of a serving SB at most every 15 s and by its stop
+//! (`memo.rs`: one select of a few columns of four tables over the local socket; the file
 //! is rewritten only when the keys changed). A port created since the last save gets a
 //! new key, as it would anyway. Saved only while the SB gate is on (`sb_gate`), the one
 //! that uses it.

@@ -20,6 +20,18 @@
 #                        retried once, as a client would
 #   cloud-b2-nb-missing  the NB file removed first: rebuilt whole by the sync util
 #
+# In shape C (CLOUD_SCENARIO_SHAPE=C: README's shape C, each node's own files on local
+# disk, NB's repair_hook the sync util from the start) the scenarios are (CLOUD_SCENARIOS,
+# "r1 r2 r3 k r4") takeovers over and back twice, a port made through the Neutron API
+# before each: r1 a power-off, r2 pcs node standby, r3 a corosync kill (then fenced), r4
+# a power-off (r5... power-offs too); the survivor's own files are missing (the first
+# time on that node: created) or of an earlier term (replaced: backed up into backup_dir,
+# which the result checks, then rebuilt), the cluster's generation names it and `ovn-ocf
+# status` there says both files are current. Both databases are rebuilt, so the SB writer
+# does not run (its writes are lost by design, as in c). k: kill -9 of the serving SB,
+# restarted in place with its own file (no rebuild, the generation unchanged), the SB
+# writer on: every acknowledged transaction kept.
+#
 # Each must end with 0 pings lost, the flow count on br-int never below its level before
 # the trigger, the same ovn-controller alive and connected to the SB, every Neutron write
 # acknowledged before the trigger in NB (a port made through the API just before it), and
@@ -51,6 +63,10 @@ README=${README:-$HERE/../../README.md}
 # Visible from the client netns and the nodes (not /tmp: nodes have their own).
 WORK=$(mktemp -d /var/tmp/ovn-ocf-cloudscn.XXXXXX)
 SHAPE=${CLOUD_SCENARIO_SHAPE:-A}
+# Where the databases are: the shared LUN, or each node's local disk (shape C).
+DBDIR=/srv/ovn
+[ "$SHAPE" != C ] || DBDIR=/var/lib/ovn
+SERVED=()   # shape C: the nodes that served in this run (a survivor among them replaces)
 # A real ovn-controller builds a tunnel to every Chassis in the SB: the writer adds keys
 # to SB_Global's external_ids instead, which nothing reads.
 WRITER_INTO=sb-global
@@ -164,9 +180,12 @@ controller_sb() { "$K" exec cmp1 timeout 3 ovn-appctl -t ovn-controller connecti
 # nb-missing, sb-missing. Sets DETAIL, and WHY for what the data path, NB or the Neutron
 # writes did not keep (non-zero only when the failover itself failed).
 cloud_scenario() {
-    local from out id acks=fo_acks final=fo_final wait=fo_wait back=fo_back
+    local from out id acks=fo_acks final=fo_final wait=fo_wait back=fo_back kind=${3:-fence-off} logged
     SCN=$1 LOSS=$2 WHY='' DAMAGE='' REPAIR='' NBTEXT=''
     from=$(settle --standby) || return 1
+    # The node whose log tells the recovery: the survivor, or the node itself (kill -9).
+    logged=$(other "$from")
+    case $kind in kill-*) logged=$from ;; esac
     # A Neutron write acknowledged before the trigger: it must be in NB afterwards.
     out=$("$K" port "pre-$SCN") || { bad "port pre-$SCN through the API failed"; return 1; }
     id=$(kv id "$out")
@@ -175,26 +194,33 @@ cloud_scenario() {
     "$C" client python3 "$NBC" dump "$WORK/nb-before-$SCN.json" >&2 ||
         { bad "cannot read NB through the VIP"; return 1; }
     KEYS=$("$C" client python3 "$W" tunnel-keys) || { bad "cannot read the SB's tunnel keys through the VIP"; return 1; }
-    MARK=$(node_size "$(other "$from")" "$PCMK_LOG")
+    MARK=$(node_size "$logged" "$PCMK_LOG")
     CTL_MARK=$("$K" log ovn-controller | wc -c)
     "$K" sample-start "$SCN" 2>/dev/null
-    if [ "$LOSS" = sb-missing ]; then acks=: final=no_failures wait=sb_back; fi
+    case $LOSS in sb-missing | stale) acks=: final=no_failures wait=sb_back ;; esac
     # The node powered off comes back for the next scenario (none after the last).
     [ "$SCN" != "$LAST" ] || back=:
     FO_TRIGGER=loss_trigger FO_WAIT=$wait FO_CHECK=cloud_check FO_ACKS=$acks FO_FINAL=$final \
-        FO_BACK=$back failover fence-off "$from" || return 1
+        FO_BACK=$back failover "$kind" "$from" || return 1
     local answer="SB writer acknowledged again" writes="SB writer: all $ACKS acknowledged transactions in the SB"
-    if [ "$LOSS" = sb-missing ]; then
+    case $LOSS in sb-missing | stale)
         answer="SB answered through the VIP"
         writes="SB writer not run: the SB is lost by design"
-    fi
-    DETAIL="${DAMAGE:+$DAMAGE; }power-off $FO_FROM → $answer after $FO s, all on $FO_NEW after $FO_ALL s${REPAIR:+; $REPAIR}; $CLOUD_DETAIL; $DATAPATH; $NBTEXT; ${#ACKED_PORTS[@]} Neutron ports acknowledged before their trigger all in NB; $writes"
+        ;;
+    esac
+    local what="power-off"
+    case $kind in
+    standby) what="pcs node standby" ;;
+    corosync-kill) what="corosync kill (then fenced) on" ;;
+    kill-sb) what="kill -9 of SB on" ;;
+    esac
+    DETAIL="${DAMAGE:+$DAMAGE; }$what $FO_FROM → $answer after $FO s, all on $FO_NEW after $FO_ALL s${REPAIR:+; $REPAIR}; $CLOUD_DETAIL; $DATAPATH; $NBTEXT; ${#ACKED_PORTS[@]} Neutron ports acknowledged before their trigger all in NB; $writes"
 }
 
 # The loss, then the power-off (fo_trigger); for d, the API call right after it.
 loss_trigger() {
-    local f=/srv/ovn/ovnnb_db.db
-    [ "$LOSS" != sb-missing ] || f=/srv/ovn/ovnsb_db.db
+    local f=$DBDIR/ovnnb_db.db
+    [ "$LOSS" != sb-missing ] || f=$DBDIR/ovnsb_db.db
     case $LOSS in
     nb-cut)
         DAMAGE=$("$C" exec "$FO_FROM" python3 "$NBC" damage "$f" "${CLOUD_CUT_AT:-0.25}") ||
@@ -208,7 +234,7 @@ loss_trigger() {
         DAMAGE="NB record $(kv record "$DAMAGE") of $(kv records "$DAMAGE") damaged, the prefix holding Logical_Switch_Port $(kv Logical_Switch_Port "$DAMAGE"), Logical_Switch $(kv Logical_Switch "$DAMAGE")"
         ;;
     nb-missing | sb-missing)
-        "$C" exec "$FO_FROM" sh -c "rm $f && sync -f /srv/ovn" || { bad "cannot remove $f on $FO_FROM"; return 1; }
+        "$C" exec "$FO_FROM" sh -c "rm $f && sync -f $DBDIR" || { bad "cannot remove $f on $FO_FROM"; return 1; }
         DAMAGE="$f removed"
         ;;
     esac
@@ -232,7 +258,7 @@ d_call() {
 # c's wait (no writer): the node is off, then the SB answers through the VIP again.
 sb_back() {
     local back
-    wait_off "$FO_VICTIM" "$FO_T0" || return 1
+    [ "$FO_KIND" = standby ] || wait_off "$FO_VICTIM" "$FO_T0" || return 1
     back=$(db_back sb) || return 1
     FO=$(secs "$FO_T0" "$back")
 }
@@ -313,11 +339,17 @@ repair_check() {
     want=created
     [ "$LOSS" != nb-cut ] || want="cut"
     log=$(node_since "$1" "$PCMK_LOG" "$MARK" | grep -F 'ovsdb-server(ovn-') || true
-    if ! grep -q "repair db_file=/srv/ovn/ovn${db}_db.db .*outcome=$want " <<<"$log"; then
+    if [ "$LOSS" = inplace ]; then
+        inplace_check "$1" "$log"
+        return 0
+    elif [ "$LOSS" = stale ]; then
+        stale_check "$1" "$log" || return 0
+    elif ! grep -q "repair db_file=$DBDIR/ovn${db}_db.db .*outcome=$want " <<<"$log"; then
         WHY+="no '${db^^} repair ... outcome=$want' in $1's log; "
         return 0
+    else
+        REPAIR="${db^^} repair on $1: $(grep -o "repair db_file=$DBDIR/ovn${db}_db.db found=\"[^\"]*\" outcome=$want" <<<"$log" | head -1 | sed 's/^repair db_file=[^ ]* //')"
     fi
-    REPAIR="${db^^} repair on $1: $(grep -o "repair db_file=/srv/ovn/ovn${db}_db.db found=\"[^\"]*\" outcome=$want" <<<"$log" | head -1 | sed 's/^repair db_file=[^ ]* //')"
     if [ "$db" = nb ]; then
         local hook
         hook=$(awk '
@@ -334,6 +366,70 @@ repair_check() {
         fi
     fi
     if grep -q 'SB gate: Southbound recomputed' <<<"$log"; then REPAIR+=", SB gate passed"; else WHY+="no SB gate on $1; "; fi
+}
+
+# Shape C: SURVIVOR LOG. Both its files replaced (backed up: the backup must be on its
+# disk) if it served before in this run, else created; the cluster's generations name it.
+stale_check() {
+    local db line outcome backup want=created gen
+    [[ " ${SERVED[*]} " != *" $1 "* ]] || want=replaced
+    REPAIR=""
+    for db in nb sb; do
+        line=$(grep -o "repair db_file=$DBDIR/ovn${db}_db.db found=\"[^\"]*\" outcome=[a-z+-]* backup=[^ ]*" <<<"$2" | tail -1)
+        outcome=$(sed -n 's/.* outcome=\([a-z+-]*\) .*/\1/p' <<<"$line")
+        backup=${line##*backup=}
+        if [ "$outcome" != "$want" ]; then
+            WHY+="${db^^} repair on $1: outcome ${outcome:-none}, not $want${line:+ ($line)}; "
+            return 1
+        fi
+        if [ "$want" = replaced ]; then
+            if "$C" exec "$1" test -s "$backup"; then
+                REPAIR+="${db^^}'s stale file on $1 replaced, backed up as ${backup##*/}, "
+            else
+                WHY+="${db^^}'s stale file on $1 replaced but its backup $backup is not there; "
+            fi
+        else
+            REPAIR+="${db^^} created on $1 (it had no file), "
+        fi
+        gen=$("$C" exec "$1" crm_attribute --type crm_config --name "ovn-ocf-$db-generation" --query --quiet 2>&1) || gen=
+        case $gen in
+        *"@$1") REPAIR+="generation $gen; " ;;
+        *) WHY+="the cluster's ovn-ocf-$db-generation is '${gen:-unset}', not one of $1's; " ;;
+        esac
+    done
+    # What the operator's command says there: both files current.
+    gen=$("$C" exec "$1" ovn-ocf status --json 2>/dev/null | python3 -c '
+import json, sys
+rows = [r for r in json.load(sys.stdin)["resources"] if r.get("generation")]
+print(" ".join("%s=%s" % (r["db"], "current" if r["generation"]["current"] else "NOT-current") for r in rows))') || gen=
+    if [ "$gen" = "nb=current sb=current" ] || [ "$gen" = "sb=current nb=current" ]; then
+        REPAIR+="ovn-ocf status: both current; "
+    else
+        WHY+="ovn-ocf status on $1 says '${gen:-nothing}' of the generations, not both current; "
+    fi
+    REPAIR=${REPAIR%; }
+    SERVED+=("$1")
+}
+
+# Shape C, kill -9 of SB: NODE LOG. Restarted in place with its own file: repaired
+# clean, no repair_hook, no gate, the generation still this node's.
+inplace_check() {
+    local line gen
+    line=$(grep -o "repair db_file=$DBDIR/ovnsb_db.db found=\"[^\"]*\" outcome=[a-z+-]*" <<<"$2" | tail -1)
+    case $line in
+    *outcome=clean) REPAIR="SB restarted in place on $1: ${line#* }" ;;
+    *) WHY+="SB on $1: '${line:-no repair line}', not outcome=clean; " ;;
+    esac
+    if grep -q "running \(its \)\?repair_hook\|SB gate: " <<<"$2"; then
+        WHY+="a rebuild ran on $1 after a kill -9 ($(grep -m1 "repair_hook\|SB gate" <<<"$2" | cut -c1-200)); "
+    else
+        REPAIR+=", no rebuild"
+    fi
+    gen=$("$C" exec "$1" crm_attribute --type crm_config --name ovn-ocf-sb-generation --query --quiet 2>&1) || gen=
+    case $gen in
+    *"@$1") REPAIR+=", generation $gen" ;;
+    *) WHY+="the cluster's ovn-ocf-sb-generation is '${gen:-unset}', not one of $1's; " ;;
+    esac
 }
 
 # d: the API call made right after the power-off has answered (it waits for NB); the
@@ -422,7 +518,11 @@ setup() {
     "$K" vms >&2 || { bad "vms failed"; return 1; }
     rep=$("$K" report all) || { bad "no cloud report"; return 1; }
     CTL_PID=$(kv pid "$(grep '^CLOUD_CONTROLLER' <<<"$rep")")
-    writer_start || return 1
+    if [ "$SHAPE" = C ]; then
+        SERVED=("$(settle)") || return 1
+    else
+        writer_start || return 1
+    fi
     DETAIL="cluster, shape $SHAPE, README's sync-util recipe, cloud (${CLOUD_SIZE:-small}) and VMs up in $(secs "$t0") s; ovn-controller pid $CTL_PID"
 }
 
@@ -434,6 +534,7 @@ if ! setup; then
 else
     say "$DETAIL"
 fi
+if [ "$SHAPE" = C ]; then CLOUD_SCENARIOS=${CLOUD_SCENARIOS:-r1 r2 r3 k r4}; fi
 CLOUD_SCENARIOS=${CLOUD_SCENARIOS:-a c b1 b2}
 LAST=${CLOUD_SCENARIOS##* }
 for s in $CLOUD_SCENARIOS; do
@@ -453,7 +554,18 @@ for s in $CLOUD_SCENARIOS; do
         fi
         ;;
     b2) scenario cloud-b2-nb-missing cloud_scenario b2 nb-missing ;;
-    *) die "CLOUD_SCENARIOS: a, c, b1 (with d), b2" ;;
+    r[0-9]*)
+        [ "$SHAPE" = C ] || die "$s: shape C only"
+        case $s in r2) kind=standby ;; r3) kind=corosync-kill ;; *) kind=fence-off ;; esac
+        scenario "cloud-$s-$kind" cloud_scenario "$s" stale "$kind"
+        ;;
+    k)
+        [ "$SHAPE" = C ] || die "$s: shape C only"
+        writer_start || BROKEN=1
+        scenario cloud-k-kill-sb cloud_scenario k inplace kill-sb
+        writer_stop
+        ;;
+    *) die "CLOUD_SCENARIOS: a, c, b1 (with d), b2; in shape C r1, r2, ... and k" ;;
     esac
 done
 [ "$FAILED" = 0 ]

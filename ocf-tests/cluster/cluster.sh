@@ -3,9 +3,11 @@
 #
 #   cluster.sh up [--nodes N]       bring up N nodes (default 2) with a shared LUN, the fence
 #                                   agent and stonith; prints the formation time
-#   cluster.sh shape A|B|D          create README's shape A (group ovn), B (promotable
-#                                   clones, group ovn-storage) or D (replicated clones, group
-#                                   ovn-ip) and wait until Started/Promoted
+#   cluster.sh shape A|B|C|D        create README's shape A (group ovn), B (promotable
+#                                   clones, group ovn-storage), C (group ovn, local files
+#                                   rebuilt; needs neutron-common for its hook) or D
+#                                   (replicated clones, group ovn-ip) and wait until
+#                                   Started/Promoted
 #   cluster.sh down [--save-logs D] tear everything down (idempotent; also after a failed up)
 #   cluster.sh status               host view (nodes, netns, loops) + crm_mon -1 -A
 #   cluster.sh exec NODE CMD...     run CMD inside NODE (all its namespaces)
@@ -420,6 +422,7 @@ shape_commands() {
     case $1 in
     A) awk '/^\*\*A\. Group/ { f = 1; next } /^\*\*[B-Z]\./ { f = 0 } f' "$readme" ;;
     B) awk '/^\*\*B\. Promotable/ { f = 1; next } /^\*\*[C-Z]\.|^## / { f = 0 } f' "$readme" ;;
+    C) awk '/^\*\*C\. Rebuilt/ { f = 1; next } /^\*\*[D-Z]\.|^## / { f = 0 } f' "$readme" ;;
     D) awk '/^\*\*D\. Replicated/ { f = 1; next } /^\*\*[E-Z]\.|^## / { f = 0 } f' "$readme" ;;
     *) die "unknown shape $1" ;;
     esac | awk '/^    / { cont = /\\$/; sub(/^ +/, ""); sub(/\\$/, ""); line = line $0
@@ -431,7 +434,7 @@ shape_group() { if [ "$1" = D ]; then echo ovn-ip; else echo ovn-storage; fi; }
 
 cmd_shape() {
     local shape=${1:-} node cmds t0 where
-    case $shape in A | B | D) ;; *) die "usage: shape A|B|D" ;; esac
+    case $shape in A | B | C | D) ;; *) die "usage: shape A|B|C|D" ;; esac
     cmds=$(shape_commands "$shape") || true
     [ -n "$cmds" ] || die "no shape $shape pcs commands found in README"
     node=$(live_node) || die "no live node"
@@ -442,9 +445,9 @@ cmd_shape() {
     done <<<"$cmds"
     # A failed action while a fresh shape comes up is a wrong recipe or an agent bug: no
     # point waiting for the timeout.
-    if [ "$shape" = A ]; then
+    if [ "$shape" = A ] || [ "$shape" = C ]; then
         where=$(wait_fact 120 "" "group ovn Started on one node" 1 group-started ovn) ||
-            die "shape A did not start"
+            die "shape $shape did not start"
     else
         where=$(WAIT_FAILFAST=1 cmd_wait-promoted --standby --secs 120 "$(shape_group "$shape")" ovn-nb-clone \
             ovn-sb-clone ovn-northd-clone) || die "shape B did not start"

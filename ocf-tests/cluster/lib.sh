@@ -7,7 +7,7 @@
 # cloud (cloud_verdict). Every wait has a deadline; times are printed, never asserted.
 #
 # Needs: WORK (a directory the client netns can read and write; bad writes its reason to
-# $WORK/why), SHAPE (A, B or D) for settle. Optional: FO_LIMIT (seconds a failover may take
+# $WORK/why), SHAPE (A, B, C or D) for settle. Optional: FO_LIMIT (seconds a failover may take
 # in writer_first_ack and db_back, default 120). Functions return non-zero on failure
 # after saying why (bad).
 
@@ -154,7 +154,7 @@ settle() {
         esac
     done
     if [ $standby = 1 ]; then "$C" wait-online 60 >/dev/null 2>&1 || { bad "nodes not online"; return 1; }; fi
-    if [ "$SHAPE" = A ]; then
+    if [ "$SHAPE" = A ] || [ "$SHAPE" = C ]; then
         where=$("$C" wait-group ovn "${skip[@]}" 120) || { bad "group ovn not Started on one node"; return 1; }
     else
         local sbo=()
