@@ -28,7 +28,8 @@
 # time on that node: created) or of an earlier term (replaced: backed up into backup_dir,
 # which the result checks, then rebuilt), the cluster's generation names it and `ovn-ocf
 # status` there says both files are current. Both databases are rebuilt, so the SB writer
-# does not run (its writes are lost by design, as in c). k: kill -9 of the serving SB,
+# does not run (its writes are lost by design, as in c). The compute runs ovn-controller
+# with ovn-monitor-all=true, as README's shape C asks. k: kill -9 of the serving SB,
 # restarted in place with its own file (no rebuild, the generation unchanged), the SB
 # writer on: every acknowledged transaction kept.
 #
@@ -520,6 +521,10 @@ setup() {
     CTL_PID=$(kv pid "$(grep '^CLOUD_CONTROLLER' <<<"$rep")")
     if [ "$SHAPE" = C ]; then
         SERVED=("$(settle)") || return 1
+        # README's shape C asks this of every compute: without it ovn-controller removes
+        # and re-adds part of its flows when it reconnects to a recomputed SB (see there).
+        "$K" exec cmp1 ovs-vsctl set open . external_ids:ovn-monitor-all=true ||
+            { bad "cannot set ovn-monitor-all on cmp1"; return 1; }
     else
         writer_start || return 1
     fi
