@@ -1629,6 +1629,16 @@ fn a_stale_sb_is_rebuilt_with_the_clusters_tunnel_keys() {
            {"op":"update","table":"Port_Binding","where":[["logical_port","==","p2"]],"row":{"chassis":["named-uuid","c"],"up":true}}"#,
     )
     .unwrap();
+    let row_uuids = |sb: &Res| {
+        let r = sb
+            .local_transact(
+                r#"{"op":"select","table":"Datapath_Binding","where":[],"columns":["_uuid"]},
+                   {"op":"select","table":"Chassis","where":[],"columns":["_uuid"]}"#,
+            )
+            .unwrap();
+        (r[0]["rows"].clone(), r[1]["rows"].clone())
+    };
+    let uuids_before = row_uuids(&sb);
     let o = sb.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "10000")]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let keys = sb.db_file().with_file_name(".ovnsb_db.db.tunnel-keys");
@@ -1677,6 +1687,9 @@ fn a_stale_sb_is_rebuilt_with_the_clusters_tunnel_keys() {
     assert_eq!(r[1]["rows"][0]["ip"], "192.0.2.7", "{r}");
     assert_eq!(r[2]["rows"][0]["chassis"], ch["_uuid"], "{r}");
     assert_eq!(r[2]["rows"][0]["up"], true, "{r}");
+    // The datapath's and the chassis's rows have their UUIDs back (ovn-controllers ask
+    // for flows and bindings by them).
+    assert_eq!(row_uuids(&sb), uuids_before);
     assert_eq!(
         shim.property("ovn-ocf-sb-generation").as_deref(),
         Some("3@node1")

@@ -190,6 +190,12 @@ impl Op {
         self.0["where"] = json!([["_uuid", "==", ["uuid", uuid]]]);
         self
     }
+    /// The UUID the row an `insert` creates gets (ovsdb-server 3.1 takes one; without
+    /// it the server picks a new one).
+    pub fn with_uuid(mut self, uuid: &str) -> Op {
+        self.0["uuid"] = json!(uuid);
+        self
+    }
     /// Names the row an `insert` creates, for later operations of the transaction.
     pub fn named(mut self, name: &str) -> Op {
         self.0["uuid-name"] = json!(name);

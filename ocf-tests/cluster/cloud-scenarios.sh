@@ -28,8 +28,11 @@
 # time on that node: created) or of an earlier term (replaced: backed up into backup_dir,
 # which the result checks, then rebuilt), the cluster's generation names it and `ovn-ocf
 # status` there says both files are current. Both databases are rebuilt, so the SB writer
-# does not run (its writes are lost by design, as in c). The compute runs ovn-controller
-# with ovn-monitor-all=true, as README's shape C asks. k: kill -9 of the serving SB,
+# does not run (its writes are lost by design, as in c). The first takeover waits until the
+# cluster's SB memo (saved every 15 s) holds every port the SB has: a cloud that has run
+# for a while, not one made seconds before (README says what that costs). ovn-controller
+# monitors conditionally, its default (CLOUD_MONITOR_ALL=true|false sets
+# ovn-monitor-all). k: kill -9 of the serving SB,
 # restarted in place with its own file (no rebuild, the generation unchanged), the SB
 # writer on: every acknowledged transaction kept.
 #
@@ -369,6 +372,22 @@ repair_check() {
     if grep -q 'SB gate: Southbound recomputed' <<<"$log"; then REPAIR+=", SB gate passed"; else WHY+="no SB gate on $1; "; fi
 }
 
+# Shape C, NODE serving: until the cluster's SB memo (ovn-ocf-sb-tunnel-keys) holds as
+# many ports as the SB has (60 s).
+memo_caught_up() {
+    local t0=$EPOCHREALTIME want have=0
+    want=$("$C" client python3 "$W" tunnel-keys | tr ' ' '\n' | grep -c '^pb:') ||
+        { bad "cannot read the SB's port bindings through the VIP"; return 1; }
+    while :; do
+        have=$("$C" exec "$1" crm_attribute --type crm_config --name ovn-ocf-sb-tunnel-keys --query --quiet 2>/dev/null |
+            python3 -c 'import json, sys; print(len(json.load(sys.stdin)["ports"]))' 2>/dev/null) || have=0
+        [ "$have" -lt "$want" ] || break
+        past "$t0" 60 && { bad "the cluster's SB memo holds $have ports, the SB $want, 60 s on"; return 1; }
+        sleep 1
+    done
+    say "the cluster's SB memo holds $have ports ($want in the SB) $(secs "$t0") s on"
+}
+
 # Shape C: SURVIVOR LOG. Both its files replaced (backed up: the backup must be on its
 # disk) if it served before in this run, else created; the cluster's generations name it.
 stale_check() {
@@ -521,10 +540,11 @@ setup() {
     CTL_PID=$(kv pid "$(grep '^CLOUD_CONTROLLER' <<<"$rep")")
     if [ "$SHAPE" = C ]; then
         SERVED=("$(settle)") || return 1
-        # README's shape C asks this of every compute: without it ovn-controller removes
-        # and re-adds part of its flows when it reconnects to a recomputed SB (see there).
-        "$K" exec cmp1 ovs-vsctl set open . external_ids:ovn-monitor-all=true ||
-            { bad "cannot set ovn-monitor-all on cmp1"; return 1; }
+        if [ -n "${CLOUD_MONITOR_ALL:-}" ]; then
+            "$K" exec cmp1 ovs-vsctl set open . "external_ids:ovn-monitor-all=$CLOUD_MONITOR_ALL" ||
+                { bad "cannot set ovn-monitor-all on cmp1"; return 1; }
+        fi
+        memo_caught_up "${SERVED[0]}" || return 1
     else
         writer_start || return 1
     fi
