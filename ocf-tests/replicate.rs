@@ -2,8 +2,9 @@
 //! machine (127.0.0.1 and 127.0.0.2, their own run dirs and files): a replica follows the
 //! promoted instance; a planned handover (demote, then promote the replica) loses no
 //! acknowledged write; a replica never replicates from itself; a replica whose
-//! replication fails (ovsdb-server then makes itself active) is reported and not taken
-//! for a current one.
+//! replication fails (ovsdb-server then makes itself active) is reported, not taken
+//! for a current one, and held read-only while no peer it can replicate from answers;
+//! a dead replica's probe says not running.
 //!
 //! Pacemaker's tools are the recording stubs of `PcmkShim` (no cluster runs in cargo
 //! tests; the namespace cluster runs the real ones).
@@ -298,11 +299,40 @@ fn a_replica_whose_replication_fails_is_reported_and_not_current() {
     assert!(reason.contains("made itself active"), "{reason}");
     assert!(reason.contains("node1"), "{reason}");
     assert!(reason.contains("Nothing to replicate"), "{reason}");
-    // Not a current replica: the lowest score. No client could write to it meanwhile:
-    // a replica opens no listener.
+    // Not a current replica: the lowest score. No remote client could write to it
+    // meanwhile: a replica opens no listener.
     assert!(!b.log().contains("ptcp"), "{}", b.log());
     assert!(scored(&shim, 1), "{:?}", shim.calls());
+    // node1's schema is one b's cannot hold: b is not aimed at it again (it would only
+    // turn active again) but held, a read-only backup of nothing. A local client (say
+    // ovn-nbctl on this node) cannot write to it.
+    let st = sync_status(&b);
+    assert!(st.contains("state: backup"), "{st}");
+    assert!(st.contains(".held"), "{st}");
+    let w = b.local_transact(&write_ops("local-write-on-a-held-replica"));
+    assert!(
+        w.as_ref().map_or(true, |v| v.to_string().contains("error")),
+        "a held replica took a write: {w:?}"
+    );
+    let m = b.run("monitor");
+    assert_eq!(m.code, 190, "{}", m.stderr);
+    let reason = m.reason().unwrap().to_string();
+    assert!(reason.contains("held read-only"), "{reason}");
+    assert!(reason.contains("cannot replicate"), "{reason}");
+    assert!(reason.contains("Upgrade_Only"), "{reason}");
+    assert!(sync_status(&b).contains("state: backup"));
+    // node1 back at the schema b holds: b replicates from it at the next monitor.
+    drop(other);
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    b.expect("monitor", 0);
+    wait_for("b replicates from a again", || {
+        sync_status(&b).contains("replicating:")
+    });
+    b.expect("monitor", 0);
     b.expect("stop", 0);
+    a.expect("demote", 0);
+    a.expect("stop", 0);
 }
 
 #[test]
@@ -476,5 +506,26 @@ fn a_busy_replica_is_running_not_failed() {
     let o = a.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "3000")]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     assert!(o.stderr.contains("busy"), "the slow path ran: {}", o.stderr);
+    a.expect("stop", 0);
+}
+
+#[test]
+fn a_dead_replicas_probe_says_not_running() {
+    let Pair { a, b, .. } = pair();
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    b.expect("start", 0);
+    wait_for("b replicates from a", || {
+        sync_status(&b).contains("replicating:")
+    });
+    let pid = b.server_pid().expect("b's ovsdb-server runs");
+    b.signal("KILL");
+    b.wait_server_gone(pid);
+    // What a probe after a restart of Pacemaker finds: not running (7), as for a
+    // primitive, not a generic error.
+    let p = b.probe();
+    assert_eq!(p.code, 7, "{}", p.stderr);
+    b.expect("stop", 0);
+    a.expect("demote", 0);
     a.expect("stop", 0);
 }

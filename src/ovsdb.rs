@@ -345,6 +345,11 @@ impl Ovsdb {
             .unwrap_or_default())
     }
 
+    /// The schema of `db` as the server holds it (`get_schema`).
+    pub fn schema(&mut self, db: &str, deadline: Deadline) -> Result<Value, Error> {
+        self.client.call("get_schema", json!([db]), deadline)
+    }
+
     /// One `select`; its rows.
     pub fn select(&mut self, db: &str, op: Op, deadline: Deadline) -> Result<Vec<Row>, Error> {
         let mut r = self.transact(db, &[op], deadline)?;
@@ -412,6 +417,58 @@ impl Ovsdb {
 }
 
 /// The first operation error in a transact result (RFC 7047 puts errors per operation).
+/// Whether a backup holding `local` can replicate from an active serving `active` (both
+/// `get_schema` replies), by ovsdb-server's own rule (3.1, replication.c): every table
+/// of the active's, with every one of its columns exactly as the active has it, must be
+/// in the local schema. When it is not, ovsdb-server drops the database from its
+/// replication and, with nothing left to replicate, makes itself active: the reason is
+/// returned.
+pub fn replicable(local: &Value, active: &Value) -> Result<(), String> {
+    let tables = |s: &Value| s.get("tables").and_then(Value::as_object).cloned();
+    let (Some(mine), Some(theirs)) = (tables(local), tables(active)) else {
+        return Err("a schema without tables".into());
+    };
+    let version = |s: &Value| {
+        s.get("version")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string()
+    };
+    let versions = format!(
+        "(its schema version {}, this one's {})",
+        version(active),
+        version(local)
+    );
+    for (name, table) in &theirs {
+        let Some(here) = mine.get(name) else {
+            return Err(format!(
+                "it has table {name}, which this schema lacks {versions}"
+            ));
+        };
+        let columns = |t: &Value| t.get("columns").and_then(Value::as_object).cloned();
+        let (here, there) = (
+            columns(here).unwrap_or_default(),
+            columns(table).unwrap_or_default(),
+        );
+        for (col, def) in &there {
+            match here.get(col) {
+                None => {
+                    return Err(format!(
+                        "it has column {name}.{col}, which this schema lacks {versions}"
+                    ));
+                }
+                Some(d) if d != def => {
+                    return Err(format!(
+                        "its column {name}.{col} differs from this schema's {versions}"
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn transact_error(results: &[Value]) -> Option<String> {
     results.iter().find_map(|r| {
         let e = r.get("error")?.as_str()?;
@@ -427,6 +484,26 @@ pub fn transact_error(results: &[Value]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn replicable_by_ovsdb_servers_rule() {
+        let s = |v: &str, t: Value| json!({"name": "OVN_Northbound", "version": v, "tables": t});
+        let base = json!({"A": {"columns": {"x": {"type": "string"}}}});
+        let local = s("7.0.0", base.clone());
+        assert_eq!(replicable(&local, &local), Ok(()));
+        // A newer local schema (an upgraded standby) holds an older active's tables.
+        let more = json!({"A": {"columns": {"x": {"type": "string"}, "y": {"type": "integer"}}},
+                          "B": {"columns": {}}});
+        assert_eq!(replicable(&s("7.1.0", more.clone()), &local), Ok(()));
+        // The other way round (the active upgraded first): ovsdb-server gives up.
+        let e = replicable(&local, &s("7.1.0", more)).unwrap_err();
+        assert!(e.contains("A.y") || e.contains("table B"), "{e}");
+        assert!(e.contains("7.1.0") && e.contains("7.0.0"), "{e}");
+        let changed = json!({"A": {"columns": {"x": {"type": "integer"}}}});
+        let e = replicable(&local, &s("7.0.1", changed)).unwrap_err();
+        assert!(e.contains("column A.x differs"), "{e}");
+        assert!(replicable(&json!({}), &local).is_err());
+    }
 
     #[test]
     fn sync_status_by_key_in_any_order() {

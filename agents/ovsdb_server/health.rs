@@ -39,10 +39,14 @@ impl Server<'_> {
                         log::info!("{what}; recovery is under way");
                         Ok(OcfStatus::Success)
                     }
-                    None => Err(Failure::generic(format!(
-                        "the replica's ovsdb-server is gone ({})",
-                        self.cfg.db_file.display()
-                    ))),
+                    // Not running, as a primitive's gone server: a probe must say 7.
+                    None => Err(Failure::new(
+                        OcfStatus::NotRunning,
+                        format!(
+                            "the replica's ovsdb-server is gone ({})",
+                            self.cfg.db_file.display()
+                        ),
+                    )),
                 },
             };
         }

@@ -7,9 +7,14 @@
 //!   listener answers as ANOTHER ovsdb-server (`get_server_id` differs from our own)
 //!   serving the same database: ovsdb-server's own self-check would otherwise turn the
 //!   replica active by itself.
-//! - A replica that ovsdb-server turned active (its replication failed) is never taken
-//!   for a current one: the monitor says so (degraded, with the logged error), aims it
-//!   again, and its promotion score drops.
+//! - A replica is aimed only at a peer whose schema it can hold (ovsdb-server's own rule,
+//!   [`ovsdb::replicable`]): after an upgrade of the promoted node's OVN, say, ovsdb-server
+//!   would find nothing it can replicate and make itself active, writable by any local
+//!   client. Where it did so anyway (the promoted instance changed its schema under a
+//!   running replica, or any other replication error), the monitor says so (degraded,
+//!   with the logged error), its promotion score drops, and it is aimed again; with no
+//!   peer it can replicate from, it is held read-only: a backup of a local socket that
+//!   never exists ([`Seen::Held`]), until one answers.
 //! - Promotion scores follow replication health and what a file holds (the SCORE_
 //!   constants below): the file served last and not handed over first, then a replica
 //!   replicating, one whose connection was lost, a file with rows of its own, and last
@@ -65,6 +70,9 @@ enum Seen {
     Disconnected,
     /// ovsdb-server switched itself to active: its replication failed.
     Failed(String),
+    /// A backup of nothing (the hold remote), read-only, because no peer it can
+    /// replicate from answered after its replication failed: why.
+    Held(String),
     /// ovsdb-server replicates from somewhere else than the agent pointed it (someone
     /// ran set-active-ovsdb-server by hand): pointed back.
     Elsewhere(String),
@@ -114,6 +122,13 @@ impl Server<'_> {
     /// The remote a replica connects to (`tcp:IP:PORT`, IPv6 bracketed).
     fn replication_remote(&self, addr: IpAddr) -> String {
         format!("tcp:{}", self.replication_endpoint(addr))
+    }
+
+    /// Where a replica that must not turn active and has nobody to replicate from is
+    /// pointed: a local socket that never exists. ovsdb-server keeps trying it (a failed
+    /// connection is not a replication error), so it stays a read-only backup.
+    fn hold_remote(&self) -> String {
+        format!("unix:{}.held", self.cfg.sock().display())
     }
 
     /// The promoted instance's replication listener (`ptcp:PORT:IP`).
@@ -176,27 +191,41 @@ impl Server<'_> {
     }
 
     /// Looks for the promoted instance among the other peers and points ovsdb-server at
-    /// it. Never at itself, never at a server of another database. Leaves `st.replica`
-    /// None (with the reason logged) when nobody answers.
-    fn aim(&self, st: &mut State, pid: i32, node: &str, current: Option<&Replica>) {
+    /// it. Never at itself, never at a server of another database, never at one whose
+    /// schema it cannot hold. Leaves `st.replica` None and returns why (also logged)
+    /// when nobody answers.
+    fn aim(
+        &self,
+        st: &mut State,
+        pid: i32,
+        node: &str,
+        current: Option<&Replica>,
+    ) -> Option<String> {
         let dl = self.cx.deadline.share(0.5);
-        let own_id = match Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
-            .and_then(|mut db| db.server_id(dl))
-        {
-            Ok(id) => id,
+        let schema = self.cfg.db.schema_name();
+        let own = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
+            .and_then(|mut db| Ok((db.server_id(dl)?, db.schema(schema, dl)?)));
+        let (own_id, own_schema) = match own {
+            Ok(own) => own,
             Err(e) => {
-                log::warn!("cannot read this ovsdb-server's id: {e}; not aiming it yet");
-                return;
+                let why = format!("cannot read this ovsdb-server's id and schema: {e}");
+                log::warn!("{why}; not aiming it yet");
+                return Some(why);
             }
         };
-        let schema = self.cfg.db.schema_name();
         let mut why = vec![];
         for (peer, addr) in self.cfg.peers.iter().filter(|(n, _)| n != node) {
             let ep = Endpoint::Tcp(self.replication_endpoint(*addr));
             let pdl = dl.cap(PEER_PATIENCE);
-            let answer = Ovsdb::connect(&ep, pdl)
-                .and_then(|mut db| Ok((db.server_id(pdl)?, db.list_dbs(pdl)?)));
-            let (id, dbs) = match answer {
+            let answer = Ovsdb::connect(&ep, pdl).and_then(|mut db| {
+                let (id, dbs) = (db.server_id(pdl)?, db.list_dbs(pdl)?);
+                let theirs = match dbs.iter().any(|d| d == schema) {
+                    true => Some(db.schema(schema, pdl)?),
+                    false => None,
+                };
+                Ok((id, dbs, theirs))
+            });
+            let (id, dbs, theirs) = match answer {
                 Ok(a) => a,
                 Err(e) => {
                     why.push(format!("{peer}: {e}"));
@@ -211,10 +240,18 @@ impl Server<'_> {
                 why.push(e);
                 continue;
             }
-            if !dbs.iter().any(|d| d == schema) {
+            let Some(theirs) = theirs else {
                 let e = format!(
                     "{peer} ({ep}) serves {} and not {schema}: check replication_port",
                     dbs.join(", ")
+                );
+                log::error!("{e}");
+                why.push(e);
+                continue;
+            };
+            if let Err(e) = ovsdb::replicable(&own_schema, &theirs) {
+                let e = format!(
+                    "{peer} ({ep}) serves {schema} with a schema this ovsdb-server cannot replicate ({e}): ovsdb-server would give up and make itself active; upgrade OVN on this node (or the file, ovsdb-client convert) to {peer}'s schema"
                 );
                 log::error!("{e}");
                 why.push(e);
@@ -225,7 +262,7 @@ impl Server<'_> {
                 // Still the one: ovsdb-server reconnects by itself (pointing it again
                 // would throw its copy away and load a new one).
                 st.replica = Some(c.clone());
-                return;
+                return None;
             }
             match self.point_at(pid, &remote, st) {
                 Ok(()) => {
@@ -238,15 +275,34 @@ impl Server<'_> {
                         synced: false,
                         error: None,
                     });
-                    return;
+                    return None;
                 }
                 Err(e) => why.push(format!("{peer}: {}", e.reason)),
             }
         }
-        log::info!(
-            "no promoted instance to replicate from yet ({})",
-            why.join("; ")
-        );
+        let why = why.join("; ");
+        log::info!("no promoted instance to replicate from yet ({why})");
+        Some(why)
+    }
+
+    /// Holds a replica whose replication failed, with no peer to replicate from, as a
+    /// read-only backup of nothing (see [`Self::hold_remote`]).
+    fn hold(&self, st: &mut State, pid: i32, peer: &str, why: String) {
+        let remote = self.hold_remote();
+        match self.point_at(pid, &remote, st) {
+            Ok(()) => {
+                log::warn!(
+                    "{why}; held read-only (a backup of {remote}) until a peer it can replicate from answers"
+                );
+                st.replica = Some(Replica {
+                    node: peer.to_string(),
+                    remote,
+                    synced: false,
+                    error: Some(why),
+                });
+            }
+            Err(f) => log::error!("{why}; and it cannot be held read-only: {}", f.reason),
+        }
     }
 
     /// set-active + connect-active; a replication listener of ours (a demoted instance
@@ -328,7 +384,11 @@ impl Server<'_> {
         if !probe
             && matches!(
                 seen,
-                Seen::Idle | Seen::Disconnected | Seen::Failed(_) | Seen::Elsewhere(_)
+                Seen::Idle
+                    | Seen::Disconnected
+                    | Seen::Failed(_)
+                    | Seen::Elsewhere(_)
+                    | Seen::Held(_)
             )
         {
             let failed = match &seen {
@@ -347,10 +407,28 @@ impl Server<'_> {
                 _ => None,
             };
             // A failed replica is pointed again even at the same peer; a disconnected
-            // one only if another peer now answers as the promoted instance.
-            let current = st.replica.take().filter(|_| failed.is_none());
-            self.aim(&mut st, d.pid, &self.node(), current.as_ref());
+            // one only if another peer now answers as the promoted instance; a held one
+            // as soon as one it can replicate from does.
+            let held = matches!(seen, Seen::Held(_));
+            let taken = st.replica.take();
+            let peer = taken.as_ref().map_or("-", |r| r.node.as_str()).to_string();
+            let current = taken.filter(|_| failed.is_none() && !held);
+            let not_aimed = self.aim(&mut st, d.pid, &self.node(), current.as_ref());
+            if held && st.replica.is_some() {
+                seen = Seen::Connecting;
+            }
+            if st.replica.is_none() {
+                if held {
+                    st.replica = before.replica.clone();
+                } else if let Some(e) = &failed
+                    && matches!(seen, Seen::Failed(_))
+                {
+                    let why = format!("{e}; {}", not_aimed.unwrap_or_default());
+                    self.hold(&mut st, d.pid, &peer, why);
+                }
+            }
             match (&mut st.replica, current) {
+                (Some(r), _) if r.remote == self.hold_remote() => {}
                 (Some(r), _) => {
                     if failed.is_some() {
                         r.error = failed.clone();
@@ -386,7 +464,21 @@ impl Server<'_> {
         }
         match seen {
             Seen::Failed(e) => Err(Failure::new(OcfStatus::Degraded, e)),
-            _ => Ok(OcfStatus::Success),
+            Seen::Held(e) => Err(Failure::new(
+                OcfStatus::Degraded,
+                format!("held read-only, not replicating: {e}"),
+            )),
+            _ => match st.replica {
+                // Held at this monitor.
+                Some(r) if r.remote == self.hold_remote() => Err(Failure::new(
+                    OcfStatus::Degraded,
+                    format!(
+                        "held read-only, not replicating: {}",
+                        r.error.unwrap_or_default()
+                    ),
+                )),
+                _ => Ok(OcfStatus::Success),
+            },
         }
     }
 
@@ -434,6 +526,9 @@ impl Server<'_> {
             && target != r.remote
         {
             return Ok(Seen::Elsewhere(target));
+        }
+        if r.remote == self.hold_remote() {
+            return Ok(Seen::Held(r.error.clone().unwrap_or_default()));
         }
         let connected = r.connected(d.pid);
         Ok(match (kv.contains_key("replicating"), connected) {
@@ -665,6 +760,10 @@ impl Server<'_> {
         }
         Some(match &st.replica {
             None => "not replicating: no promoted instance answers".into(),
+            Some(r) if r.remote == self.hold_remote() => format!(
+                "held read-only, not replicating: {}",
+                r.error.as_deref().unwrap_or("-")
+            ),
             Some(r) => match (&r.error, r.synced) {
                 (Some(e), _) => format!("{} ({}): {e}", r.node, r.remote),
                 (None, true) => format!("replicating from {} ({})", r.node, r.remote),
@@ -730,7 +829,7 @@ fn replica_score(st: &State, seen: Option<&Seen>, served_last: bool) -> i32 {
         (Some(Seen::Replicating), _) => SCORE_STANDBY,
         // A demoted instance handing over holds everything it acknowledged.
         (Some(Seen::Idle), None) if !st.remotes.is_empty() => SCORE_STANDBY,
-        (Some(Seen::Failed(_) | Seen::Elsewhere(_)), _) => SCORE_NO_COPY,
+        (Some(Seen::Failed(_) | Seen::Elsewhere(_) | Seen::Held(_)), _) => SCORE_NO_COPY,
         (_, Some(r)) if r.synced => SCORE_COPIED_DISCONNECTED,
         (_, None) if st.own_data => SCORE_OWN_DATA,
         _ => SCORE_NO_COPY,
