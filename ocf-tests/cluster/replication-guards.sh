@@ -37,6 +37,21 @@
 #                     Seen here: the score drops to 2 within one or two monitors; S is
 #                     not aimed at the promoted node again (still connecting to .250),
 #                     and ovn-ocf-*-replication names the promoted node's address.
+#   schema-upgrade    (in the cluster the static-scores case leaves, once S replicates
+#                     again; a fresh one if that case failed) the promoted NB upgraded
+#                     under a running standby, as a rolling upgrade that starts with the
+#                     promoted node does: `ovsdb-client convert` of P's NB to its schema
+#                     plus one table, then `ovsdb-server/reconnect` on P (S reconnects and
+#                     finds a schema it cannot hold). 30 s, S's NB sampled every 0.2 s.
+#                     Incumbent: S's NB turns `state: active` ("Nothing to replicate")
+#                     and takes a local write (ovsdb-client transact on S's socket, what
+#                     ovn-nbctl on S would do), which the promoted NB never sees.
+#                     D: S's NB ends held, `state: backup` of a socket that never exists
+#                     (read-only: the same local write is refused), its score 1, its
+#                     ovn-ocf-nb-replication saying why (the schema); how long it was
+#                     seen active (ovsdb-server turns itself active before the agent's
+#                     next monitor can hold it) is printed; a write through the VIP is
+#                     acknowledged (P serves on).
 #
 # Every wait is bounded; times are printed, never asserted. OVNOCF_CLUSTER defaults to
 # "guards"; GUARDS_CASES="incumbent/self-replication D/static-scores ..." runs only those. Cluster logs of a failed case go to target/cluster-scenario-logs/. Teardown of
@@ -184,13 +199,51 @@ incumbent_ready() {
 
 inc_up() { "$C" up >&2 && create_incumbent && incumbent_ready; }
 
+# The cluster the last case kept (run_case ... keep), with S aimed at the VIP again; else
+# a fresh one.
+inc_again() {
+    if [ -e "$WORK/kept" ]; then
+        rm -f "$WORK/kept"
+        local s
+        s=$(awk '$1 == "resource" && $2 == "ovndb_servers" && $3 == "Unpromoted" && $4 == "on" { print $5 }' \
+            <<<"$(crm summary 2>/dev/null)")
+        if [ -n "$s" ]; then
+            appctl "$s" nb ovsdb-server/set-active-ovsdb-server "tcp:$VIP:$NB_PORT"
+            appctl "$s" nb ovsdb-server/connect-active-ovsdb-server
+            appctl "$s" sb ovsdb-server/set-active-ovsdb-server "tcp:$VIP:$SB_PORT"
+            appctl "$s" sb ovsdb-server/connect-active-ovsdb-server
+            incumbent_ready && return 0
+        fi
+        say "the kept cluster is not usable: a fresh one"
+        "$C" down >&2 || true
+    fi
+    inc_up
+}
+
 # ------------------------------------------------------------------------------ shape D
 
 # Shape D up; until S's replicas of NB and SB say "replicating from P" (60 s); sets P, S.
 d_up() {
-    local t0 a b
     "$C" up >&2 || return 1
     P=$("$C" shape D | tail -1) || { bad "shape D did not start"; return 1; }
+    d_ready
+}
+
+# The cluster the last case kept, else a fresh one (as inc_again).
+d_again() {
+    if [ -e "$WORK/kept" ]; then
+        rm -f "$WORK/kept"
+        P=$(awk '$1 == "resource" && $2 == "ovn-nb" && $3 == "Promoted" && $4 == "on" { print $5 }' \
+            <<<"$(crm summary 2>/dev/null)")
+        [ -n "$P" ] && d_ready && return 0
+        say "the kept cluster is not usable: a fresh one"
+        "$C" down >&2 || true
+    fi
+    d_up
+}
+
+d_ready() {
+    local t0 a b
     S=$(other "$P")
     t0=$(now)
     while :; do
@@ -414,12 +467,104 @@ d_static_scores() {
     fi
 }
 
+# Case 3: the promoted NB upgraded under a running standby.
+NEWER=/tmp/ovn-nb-newer.ovsschema
+upgrade_promoted_nb() {
+    "$C" exec "$P" python3 -c '
+import json, sys
+s = json.load(open("/usr/share/ovn/ovn-nb.ovsschema"))
+x, y, z = s["version"].split(".")
+s["version"] = "%s.%d.0" % (x, int(y) + 1)
+s["tables"]["Upgrade_Only"] = {"columns": {"name": {"type": "string"}}, "isRoot": True}
+json.dump(s, open(sys.argv[1], "w"))' "$NEWER" || { bad "cannot write $NEWER on $P"; return 1; }
+    local out
+    say "$P# ovsdb-client convert unix:/var/run/ovn/ovnnb_db.sock $NEWER"
+    out=$("$C" exec "$P" ovsdb-client convert unix:/var/run/ovn/ovnnb_db.sock "$NEWER" 2>&1) ||
+        { bad "convert on $P failed: $(tail -c 300 <<<"$out")"; return 1; }
+    appctl "$P" nb ovsdb-server/reconnect
+}
+
+# NODE NAME: a transaction inserting Address_Set NAME into NODE's NB through its local
+# socket, as ovn-nbctl on that node would; prints "acknowledged" or the refusal.
+local_write() {
+    local out
+    out=$("$C" exec "$1" timeout 5 ovsdb-client transact unix:/var/run/ovn/ovnnb_db.sock \
+        "[\"OVN_Northbound\",{\"op\":\"insert\",\"table\":\"Address_Set\",\"row\":{\"name\":\"$2\"}}]" 2>&1) || true
+    if [[ $out == *'"uuid"'* && $out != *error* ]]; then echo acknowledged; else echo "refused: $(tr '\n' ' ' <<<"$out" | cut -c1-200)"; fi
+}
+
+# NODE: what NODE's NB holds of Address_Set "on-the-standby-*" rows, by name.
+standby_rows() {
+    "$C" exec "$1" timeout 5 ovsdb-client dump unix:/var/run/ovn/ovnnb_db.sock OVN_Northbound Address_Set name 2>/dev/null |
+        grep -o 'on-the-standby-[0-9]*' | tr '\n' ' ' || true
+}
+
+# 30 s of S's NB sync-status every 0.2 s: sets ACTIVE_FIRST (seconds after T0 when first
+# seen active, or empty), ACTIVE_N, SAMPLES_N, LAST_ST.
+ACTIVE_FIRST='' ACTIVE_N=0 SAMPLES_N=0 LAST_ST=''
+watch_standby_nb() {
+    local t0=$1 st
+    while ! past "$t0" 30; do
+        st=$(sync_status "$S" nb)
+        SAMPLES_N=$((SAMPLES_N + 1))
+        if [[ $st == *"state: active"* ]]; then
+            ACTIVE_N=$((ACTIVE_N + 1))
+            [ -n "$ACTIVE_FIRST" ] || { ACTIVE_FIRST=$(since "$t0"); say "$S's NB active after $ACTIVE_FIRST s: '$st'"; }
+        fi
+        LAST_ST=$st
+        sleep 0.2
+    done
+}
+
+inc_schema_upgrade() {
+    local t0 w rows logged lines
+    upgrade_promoted_nb || return 1
+    t0=$(now)
+    watch_standby_nb "$t0"
+    w=$(local_write "$S" "on-the-standby-1")
+    rows=$(standby_rows "$P")
+    logged=$("$C" exec "$S" grep -h -e "Nothing to replicate" -e "cannot be replicated" /var/log/ovn/ovsdb-server-nb.log 2>/dev/null | tail -2 | sed 's/^[^|]*|[^|]*|//' | tr '\n' ';' || true)
+    lines=$(crm_mon_lines "$P")
+    if [ -n "$ACTIVE_FIRST" ] && [ "$w" = acknowledged ] && [ -z "$rows" ]; then
+        echo "PASS (reproduced: $S's NB turned active $ACTIVE_FIRST s after the upgrade of $P's NB and was active in $ACTIVE_N of $SAMPLES_N samples over 30 s (last: '$LAST_ST'); logged: ${logged:-nothing}; a local write on $S: $w, and $P's NB does not have it; crm_mon -1: $lines)"
+    else
+        echo "FAIL (not reproduced: $S's NB ${ACTIVE_FIRST:+active after $ACTIVE_FIRST s}${ACTIVE_FIRST:-never active} ($ACTIVE_N of $SAMPLES_N samples, last '$LAST_ST'); local write on $S: $w; on $P: ${rows:-none}; crm_mon -1: $lines)"
+    fi
+}
+
+d_schema_upgrade() {
+    local t0 w attr sc why='' lines vip f
+    upgrade_promoted_nb || return 1
+    t0=$(now)
+    watch_standby_nb "$t0"
+    w=$(local_write "$S" "on-the-standby-1")
+    attr=$(attr_line "$S" ovn-ocf-nb-replication)
+    sc=$(node_attr "$S" master-ovn-nb)
+    vip=$("$C" exec "$P" timeout 5 ovsdb-client transact "tcp:$VIP:$NB_PORT" \
+        '["OVN_Northbound",{"op":"insert","table":"Address_Set","row":{"name":"through-the-vip"}}]' 2>&1 | tr '\n' ' ' | cut -c1-200) || true
+    lines=$(crm_mon_lines "$P")
+    f=$(grep -c "^resource ovn-nb Promoted" <<<"$(crm summary 2>/dev/null)" || true)
+    [[ $LAST_ST == *"state: backup"* && $LAST_ST == *".held"* ]] || why+="S's NB at the end: '$LAST_ST'; "
+    [[ $w == refused* ]] || why+="a local write on $S: $w; "
+    [[ $attr == *"held read-only"* && $attr == *"cannot replicate"* ]] || why+="attribute: '$attr'; "
+    [ "$sc" = 1 ] || why+="master-ovn-nb on $S: $sc; "
+    [[ $vip == *'"uuid"'* && $vip != *error* ]] || why+="write through the VIP: $vip; "
+    [ "$f" = 1 ] || why+="$f promoted ovn-nb; "
+    if [ -z "$why" ]; then
+        echo "PASS (prevented: $S's NB held read-only: '$LAST_ST'; seen active in $ACTIVE_N of $SAMPLES_N samples over 30 s${ACTIVE_FIRST:+, first after $ACTIVE_FIRST s (the switch ovsdb-server makes by itself, before the next monitor of the agent held it)}; a local write on $S $w; crm_mon -1 -A on $S: '$attr', master-ovn-nb=$sc; a write through the VIP acknowledged; one promoted ovn-nb; crm_mon -1: $lines)"
+    else
+        echo "FAIL (not prevented: $why seen active in $ACTIVE_N of $SAMPLES_N samples; crm_mon -1: $lines)"
+    fi
+}
+
 # ---------------------------------------------------------------------------------- run
 
-# run_case NAME UP CHECK: a fresh cluster (UP), CHECK prints "PASS (...)" or "FAIL (...)";
-# the cluster goes down whatever happened (logs saved when the case did not pass).
+# run_case NAME UP CHECK [NEXT]: a fresh cluster (UP), CHECK prints "PASS (...)" or
+# "FAIL (...)"; the cluster goes down whatever happened (logs saved when the case did not
+# pass), unless it passed and case NEXT runs after it: then $WORK/kept tells NEXT's UP
+# that it may use this cluster.
 run_case() {
-    local name=$1 rc verdict t0
+    local name=$1 rc verdict t0 next=${4:-}
     [[ " ${GUARDS_CASES:-$name} " == *" $name "* ]] || return 0
     t0=$(now)
     say "=== $name"
@@ -437,7 +582,9 @@ run_case() {
     if [ "$rc" != 0 ] || [ -z "$verdict" ]; then
         verdict="FAIL (error: $(cat "$WORK/why" 2>/dev/null || echo "exit $rc"))"
     fi
-    if [[ $verdict == PASS* ]]; then
+    if [[ $verdict == PASS* && -n $next && " ${GUARDS_CASES:-$next} " == *" $next "* ]]; then
+        touch "$WORK/kept"
+    elif [[ $verdict == PASS* ]]; then
         "$C" down >&2 || true
     else
         "$C" status >&2 || true
@@ -450,5 +597,7 @@ run_case() {
 "$C" down >/dev/null 2>&1 || true
 run_case incumbent/self-replication inc_up inc_self_replication
 run_case D/self-replication d_up d_self_replication
-run_case incumbent/static-scores inc_up inc_static_scores
-run_case D/static-scores d_up d_static_scores
+run_case incumbent/static-scores inc_up inc_static_scores incumbent/schema-upgrade
+run_case incumbent/schema-upgrade inc_again inc_schema_upgrade
+run_case D/static-scores d_up d_static_scores D/schema-upgrade
+run_case D/schema-upgrade d_again d_schema_upgrade
