@@ -60,7 +60,8 @@ uninstall:
 # util, ovn-controller, two VMs pinging) through power-offs of the serving node with NB or
 # SB lost (cloud-scenarios.sh; the cloud's packages are installed the first time), and
 # the same cloud in shape C (each node's own files, rebuilt by the sync util and northd at
-# every takeover) through four power-offs, over and back twice.
+# every takeover) through four takeovers, over and back twice (power-off, standby,
+# corosync kill), and kill -9 of SB, NB and ovn-northd and a SIGSTOP of SB in place.
 test: deps
 	ocf-tests/cloud-deps.sh
 	$(MAKE) install
@@ -141,10 +142,11 @@ cluster-smoke: deps install
 	ocf-tests/cluster/migrate.sh
 
 # Shape D's replication guards against the incumbent's documented failures, also part of
-# make test (ocf-tests/cluster/replication-guards.sh): self-replication through the VIP
-# and static promotion scores, each first reproduced with OVN's ovndb-servers.ocf, then
-# the same trigger against shape D; a fresh 2-node namespace cluster per case (4 cases,
-# about 3.5 minutes here). One RESULT line per case.
+# make test (ocf-tests/cluster/replication-guards.sh): self-replication through the VIP,
+# static promotion scores, and a schema upgrade of the promoted node under a running
+# standby, each first reproduced with OVN's ovndb-servers.ocf, then the same trigger
+# against shape D; a 2-node namespace cluster per case (the schema upgrade runs in the
+# one static-scores leaves; 6 cases, about 4 minutes here). One RESULT line per case.
 replication-guards: deps install
 	ocf-tests/cluster/replication-guards.sh
 

@@ -32,9 +32,10 @@
 # cluster's SB memo (saved every 15 s) holds every port the SB has: a cloud that has run
 # for a while, not one made seconds before (README says what that costs). ovn-controller
 # monitors conditionally, its default (CLOUD_MONITOR_ALL=true|false sets
-# ovn-monitor-all). k: kill -9 of the serving SB,
-# restarted in place with its own file (no rebuild, the generation unchanged), the SB
-# writer on: every acknowledged transaction kept.
+# ovn-monitor-all). In place, each with the SB writer on (every acknowledged transaction
+# kept): k a kill -9 of the serving SB, kn of the serving NB, kd of ovn-northd, ks a
+# SIGSTOP of the serving SB; the database restarts in place with its own file (no
+# rebuild, the generations unchanged; for kd no database restarts).
 #
 # Each must end with 0 pings lost, the flow count on br-int never below its level before
 # the trigger, the same ovn-controller alive and connected to the SB, every Neutron write
@@ -189,7 +190,7 @@ cloud_scenario() {
     from=$(settle --standby) || return 1
     # The node whose log tells the recovery: the survivor, or the node itself (kill -9).
     logged=$(other "$from")
-    case $kind in kill-*) logged=$from ;; esac
+    case $kind in kill-* | sigstop-*) logged=$from ;; esac
     # A Neutron write acknowledged before the trigger: it must be in NB afterwards.
     out=$("$K" port "pre-$SCN") || { bad "port pre-$SCN through the API failed"; return 1; }
     id=$(kv id "$out")
@@ -212,11 +213,21 @@ cloud_scenario() {
         writes="SB writer not run: the SB is lost by design"
         ;;
     esac
+    # What fo_wait timed for the in-place kinds: a read through the VIP that failed and
+    # then succeeded, or (ovn-northd) a new logical switch seen in the SB.
+    case $kind in
+    kill-sb | sigstop-sb) answer="SB answered through the VIP again" ;;
+    kill-nb) answer="NB answered through the VIP again" ;;
+    kill-northd) answer="a new logical switch in the SB" ;;
+    esac
     local what="power-off"
     case $kind in
     standby) what="pcs node standby" ;;
     corosync-kill) what="corosync kill (then fenced) on" ;;
     kill-sb) what="kill -9 of SB on" ;;
+    kill-nb) what="kill -9 of NB on" ;;
+    kill-northd) what="kill -9 of ovn-northd on" ;;
+    sigstop-sb) what="SIGSTOP of SB on" ;;
     esac
     DETAIL="${DAMAGE:+$DAMAGE; }$what $FO_FROM → $answer after $FO s, all on $FO_NEW after $FO_ALL s${REPAIR:+; $REPAIR}; $CLOUD_DETAIL; $DATAPATH; $NBTEXT; ${#ACKED_PORTS[@]} Neutron ports acknowledged before their trigger all in NB; $writes"
 }
@@ -288,6 +299,12 @@ cloud_check() {
     [ "$pid" = "$CTL_PID" ] || WHY+="ovn-controller is pid $pid, not $CTL_PID as before; "
     datapath
     [ -z "$D_SCN" ] || [ "$SCN" != "$D_SCN" ] || d_cleanup
+    # kd's proof that ovn-northd works again (fo_wait) is a logical switch of its own in
+    # NB: it goes before NB is compared with NB before the trigger.
+    if [ "$FO_KIND" = kill-northd ]; then
+        "$C" client ovn-nbctl --db="tcp:$VIP:$NB_PORT" --timeout=30 ls-del "fo-ls-$FO_PID-${FO_T0%.*}" ||
+            WHY+="cannot remove logical switch fo-ls-$FO_PID-${FO_T0%.*} through the VIP; "
+    fi
     nb_check
     repair_check "$survivor"
     return 0
@@ -411,7 +428,7 @@ stale_check() {
         else
             REPAIR+="${db^^} created on $1 (it had no file), "
         fi
-        gen=$("$C" exec "$1" crm_attribute --type crm_config --name "ovn-ocf-$db-generation" --query --quiet 2>&1) || gen=
+        gen=$(cluster_gen "$1" "$db")
         case $gen in
         *"@$1") REPAIR+="generation $gen; " ;;
         *) WHY+="the cluster's ovn-ocf-$db-generation is '${gen:-unset}', not one of $1's; " ;;
@@ -431,25 +448,43 @@ print(" ".join("%s=%s" % (r["db"], "current" if r["generation"]["current"] else 
     SERVED+=("$1")
 }
 
-# Shape C, kill -9 of SB: NODE LOG. Restarted in place with its own file: repaired
-# clean, no repair_hook, no gate, the generation still this node's.
+# NODE DB: the cluster's generation of DB (nb|sb) as NODE reads it, or nothing.
+cluster_gen() {
+    "$C" exec "$1" crm_attribute --type crm_config --name "ovn-ocf-$2-generation" --query --quiet 2>/dev/null || true
+}
+
+# Shape C, kill -9 of NB or SB, SIGSTOP of SB, kill -9 of ovn-northd (FO_KIND): NODE LOG.
+# The database that failed restarted in place with its own file (repaired clean; for
+# ovn-northd, no database restarted at all), no repair_hook, no gate, both generations
+# still this node's.
 inplace_check() {
-    local line gen
-    line=$(grep -o "repair db_file=$DBDIR/ovnsb_db.db found=\"[^\"]*\" outcome=[a-z+-]*" <<<"$2" | tail -1)
-    case $line in
-    *outcome=clean) REPAIR="SB restarted in place on $1: ${line#* }" ;;
-    *) WHY+="SB on $1: '${line:-no repair line}', not outcome=clean; " ;;
-    esac
+    local line gen db=sb
+    case $FO_KIND in kill-nb) db=nb ;; esac
+    if [ "$FO_KIND" = kill-northd ]; then
+        if grep -q "repair db_file=" <<<"$2"; then
+            WHY+="a database restarted on $1 after a kill -9 of ovn-northd ($(grep -m1 -o "repair db_file=[^ ]*" <<<"$2")); "
+        else
+            REPAIR="ovn-northd restarted on $1, no database restarted"
+        fi
+    else
+        line=$(grep -o "repair db_file=$DBDIR/ovn${db}_db.db found=\"[^\"]*\" outcome=[a-z+-]*" <<<"$2" | tail -1)
+        case $line in
+        *outcome=clean) REPAIR="${db^^} restarted in place on $1: ${line#* }" ;;
+        *) WHY+="${db^^} on $1: '${line:-no repair line}', not outcome=clean; " ;;
+        esac
+    fi
     if grep -q "running \(its \)\?repair_hook\|SB gate: " <<<"$2"; then
-        WHY+="a rebuild ran on $1 after a kill -9 ($(grep -m1 "repair_hook\|SB gate" <<<"$2" | cut -c1-200)); "
+        WHY+="a rebuild ran on $1 after $FO_KIND ($(grep -m1 "repair_hook\|SB gate" <<<"$2" | cut -c1-200)); "
     else
         REPAIR+=", no rebuild"
     fi
-    gen=$("$C" exec "$1" crm_attribute --type crm_config --name ovn-ocf-sb-generation --query --quiet 2>&1) || gen=
-    case $gen in
-    *"@$1") REPAIR+=", generation $gen" ;;
-    *) WHY+="the cluster's ovn-ocf-sb-generation is '${gen:-unset}', not one of $1's; " ;;
-    esac
+    for db in nb sb; do
+        gen=$(cluster_gen "$1" "$db")
+        case $gen in
+        *"@$1") REPAIR+=", ${db^^} generation $gen" ;;
+        *) WHY+="the cluster's ovn-ocf-$db-generation is '${gen:-unset}', not one of $1's; " ;;
+        esac
+    done
 }
 
 # d: the API call made right after the power-off has answered (it waits for NB); the
@@ -559,7 +594,7 @@ if ! setup; then
 else
     say "$DETAIL"
 fi
-if [ "$SHAPE" = C ]; then CLOUD_SCENARIOS=${CLOUD_SCENARIOS:-r1 r2 r3 k r4}; fi
+if [ "$SHAPE" = C ]; then CLOUD_SCENARIOS=${CLOUD_SCENARIOS:-r1 r2 r3 k kn kd ks r4}; fi
 CLOUD_SCENARIOS=${CLOUD_SCENARIOS:-a c b1 b2}
 LAST=${CLOUD_SCENARIOS##* }
 for s in $CLOUD_SCENARIOS; do
@@ -584,13 +619,14 @@ for s in $CLOUD_SCENARIOS; do
         case $s in r2) kind=standby ;; r3) kind=corosync-kill ;; *) kind=fence-off ;; esac
         scenario "cloud-$s-$kind" cloud_scenario "$s" stale "$kind"
         ;;
-    k)
+    k | kn | kd | ks)
         [ "$SHAPE" = C ] || die "$s: shape C only"
+        case $s in k) kind=kill-sb ;; kn) kind=kill-nb ;; kd) kind=kill-northd ;; ks) kind=sigstop-sb ;; esac
         writer_start || BROKEN=1
-        scenario cloud-k-kill-sb cloud_scenario k inplace kill-sb
+        scenario "cloud-$s-$kind" cloud_scenario "$s" inplace "$kind"
         writer_stop
         ;;
-    *) die "CLOUD_SCENARIOS: a, c, b1 (with d), b2; in shape C r1, r2, ... and k" ;;
+    *) die "CLOUD_SCENARIOS: a, c, b1 (with d), b2; in shape C r1, r2, ..., k, kn, kd and ks" ;;
     esac
 done
 [ "$FAILED" = 0 ]

@@ -42,7 +42,7 @@
 #                     under a running standby, as a rolling upgrade that starts with the
 #                     promoted node does: `ovsdb-client convert` of P's NB to its schema
 #                     plus one table, then `ovsdb-server/reconnect` on P (S reconnects and
-#                     finds a schema it cannot hold). 30 s, S's NB sampled every 0.2 s.
+#                     finds a schema it cannot hold). 15 s, S's NB sampled every 0.2 s.
 #                     Incumbent: S's NB turns `state: active` ("Nothing to replicate")
 #                     and takes a local write (ovsdb-client transact on S's socket, what
 #                     ovn-nbctl on S would do), which the promoted NB never sees.
@@ -499,12 +499,12 @@ standby_rows() {
         grep -o 'on-the-standby-[0-9]*' | tr '\n' ' ' || true
 }
 
-# 30 s of S's NB sync-status every 0.2 s: sets ACTIVE_FIRST (seconds after T0 when first
+# 15 s of S's NB sync-status every 0.2 s: sets ACTIVE_FIRST (seconds after T0 when first
 # seen active, or empty), ACTIVE_N, SAMPLES_N, LAST_ST.
 ACTIVE_FIRST='' ACTIVE_N=0 SAMPLES_N=0 LAST_ST=''
 watch_standby_nb() {
     local t0=$1 st
-    while ! past "$t0" 30; do
+    while ! past "$t0" 15; do
         st=$(sync_status "$S" nb)
         SAMPLES_N=$((SAMPLES_N + 1))
         if [[ $st == *"state: active"* ]]; then
@@ -526,7 +526,7 @@ inc_schema_upgrade() {
     logged=$("$C" exec "$S" grep -h -e "Nothing to replicate" -e "cannot be replicated" /var/log/ovn/ovsdb-server-nb.log 2>/dev/null | tail -2 | sed 's/^[^|]*|[^|]*|//' | tr '\n' ';' || true)
     lines=$(crm_mon_lines "$P")
     if [ -n "$ACTIVE_FIRST" ] && [ "$w" = acknowledged ] && [ -z "$rows" ]; then
-        echo "PASS (reproduced: $S's NB turned active $ACTIVE_FIRST s after the upgrade of $P's NB and was active in $ACTIVE_N of $SAMPLES_N samples over 30 s (last: '$LAST_ST'); logged: ${logged:-nothing}; a local write on $S: $w, and $P's NB does not have it; crm_mon -1: $lines)"
+        echo "PASS (reproduced: $S's NB turned active $ACTIVE_FIRST s after the upgrade of $P's NB and was active in $ACTIVE_N of $SAMPLES_N samples over 15 s (last: '$LAST_ST'); logged: ${logged:-nothing}; a local write on $S: $w, and $P's NB does not have it; crm_mon -1: $lines)"
     else
         echo "FAIL (not reproduced: $S's NB ${ACTIVE_FIRST:+active after $ACTIVE_FIRST s}${ACTIVE_FIRST:-never active} ($ACTIVE_N of $SAMPLES_N samples, last '$LAST_ST'); local write on $S: $w; on $P: ${rows:-none}; crm_mon -1: $lines)"
     fi
@@ -551,7 +551,7 @@ d_schema_upgrade() {
     [[ $vip == *'"uuid"'* && $vip != *error* ]] || why+="write through the VIP: $vip; "
     [ "$f" = 1 ] || why+="$f promoted ovn-nb; "
     if [ -z "$why" ]; then
-        echo "PASS (prevented: $S's NB held read-only: '$LAST_ST'; seen active in $ACTIVE_N of $SAMPLES_N samples over 30 s${ACTIVE_FIRST:+, first after $ACTIVE_FIRST s (the switch ovsdb-server makes by itself, before the next monitor of the agent held it)}; a local write on $S $w; crm_mon -1 -A on $S: '$attr', master-ovn-nb=$sc; a write through the VIP acknowledged; one promoted ovn-nb; crm_mon -1: $lines)"
+        echo "PASS (prevented: $S's NB held read-only: '$LAST_ST'; seen active in $ACTIVE_N of $SAMPLES_N samples over 15 s${ACTIVE_FIRST:+, first after $ACTIVE_FIRST s (the switch ovsdb-server makes by itself, before the next monitor of the agent held it)}; a local write on $S $w; crm_mon -1 -A on $S: '$attr', master-ovn-nb=$sc; a write through the VIP acknowledged; one promoted ovn-nb; crm_mon -1: $lines)"
     else
         echo "FAIL (not prevented: $why seen active in $ACTIVE_N of $SAMPLES_N samples; crm_mon -1: $lines)"
     fi
