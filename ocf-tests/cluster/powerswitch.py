@@ -190,7 +190,7 @@ class Switch:
                     if pid not in signalled:
                         os.kill(pid, signal.SIGSTOP)
                         signalled.add(pid)
-                except (FileNotFoundError, ProcessLookupError):
+                except OSError:  # gone, or not ours to look at (the host's own)
                     continue
             if not running:
                 log("%s: %d processes stopped" % (node, len(signalled)))
