@@ -529,3 +529,39 @@ fn a_dead_replicas_probe_says_not_running() {
     a.expect("demote", 0);
     a.expect("stop", 0);
 }
+
+#[test]
+fn a_peer_that_still_serves_clients_is_not_promoted_over() {
+    let Pair { a, mut b, .. } = pair();
+    // b's client listener on every address, as README's shape D has it, on a's port
+    // (the two "nodes" share one machine; a listens on 127.0.0.1 only).
+    b.port = a.port;
+    b.set("OCF_RESKEY_listen_address", "0.0.0.0")
+        .set("OCF_RESKEY_port", &a.port.to_string());
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    a.client_transact(&write_ops("on-a")).unwrap();
+    b.expect("start", 0);
+    wait_for("b holds a's row", || local_names(&b) == ["on-a"]);
+    // A promote of b while a was never demoted (an orphan promoted instance the
+    // cluster still counts as a member): refused, and b stays a replica.
+    let o = b.run("promote");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap().to_string();
+    assert!(reason.contains("node1 still accepts clients"), "{reason}");
+    assert!(reason.contains("not demoted"), "{reason}");
+    assert!(
+        sync_status(&b).contains("state: backup"),
+        "{}",
+        sync_status(&b)
+    );
+    a.client_transact(&write_ops("on-a-still")).unwrap();
+    // Demoted, a closes its client listener and hands over: now b is promoted.
+    a.expect("demote", 0);
+    let p = b.expect("promote", 0);
+    assert!(p.stderr.contains("caught up with node1"), "{}", p.stderr);
+    assert!(local_names(&b).contains(&"on-a-still".to_string()));
+    b.expect("demote", 0);
+    b.expect("stop", 0);
+    a.expect("stop", 0);
+}

@@ -617,6 +617,19 @@ impl Server<'_> {
         }
         let theirs = Ovsdb::connect(&Endpoint::Tcp(peer), dl.cap(PEER_PATIENCE))
             .and_then(|mut db| self.handover_token(&mut db, dl.cap(Duration::from_secs(2))));
+        // A peer that answers and still listens for clients was not demoted (demote closes
+        // the client listeners before it hands over): it may take writes yet, and its
+        // handover token, if any, is an old one. Promoting here would make two servers.
+        // Known only when the client listener is on every address, as in README's shape D.
+        if theirs.is_ok() && self.cfg.listen_address.is_unspecified() {
+            let clients = SocketAddr::new(peer.ip(), self.cfg.port);
+            if std::net::TcpStream::connect_timeout(&clients, PEER_PATIENCE).is_ok() {
+                return Err(Failure::generic(format!(
+                    "{} still accepts clients on {clients}: it was not demoted, and promoting here would make two servers take writes; demote, stop or fence {}, then pcs resource cleanup",
+                    r.node, r.node
+                )));
+            }
+        }
         let token = match theirs {
             Ok(Some(t)) => t,
             Ok(None) => {
