@@ -54,6 +54,16 @@ fn pair() -> Pair {
     Pair { shim, rport, a, b }
 }
 
+/// a promoted, b started and replicating from it.
+fn promoted_and_followed(a: &Res, b: &Res) {
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    b.expect("start", 0);
+    wait_for("b replicates from a", || {
+        sync_status(b).contains("replicating:")
+    });
+}
+
 /// Whether the agent wrote promotion score `v` (`crm_attribute --promotion -v V`).
 fn scored(shim: &PcmkShim, v: i32) -> bool {
     shim.calls()
@@ -258,12 +268,7 @@ fn a_replica_never_replicates_from_itself() {
 #[test]
 fn a_replica_whose_replication_fails_is_reported_and_not_current() {
     let Pair { shim, rport, a, b } = pair();
-    a.expect("start", 0);
-    a.expect("promote", 0);
-    b.expect("start", 0);
-    wait_for("b replicates from a", || {
-        sync_status(&b).contains("replicating:")
-    });
+    promoted_and_followed(&a, &b);
     b.expect("monitor", 0);
 
     // a goes, and node1 comes back with a newer schema (an upgrade: one more table) that
@@ -512,12 +517,7 @@ fn a_busy_replica_is_running_not_failed() {
 #[test]
 fn a_dead_replicas_probe_says_not_running() {
     let Pair { a, b, .. } = pair();
-    a.expect("start", 0);
-    a.expect("promote", 0);
-    b.expect("start", 0);
-    wait_for("b replicates from a", || {
-        sync_status(&b).contains("replicating:")
-    });
+    promoted_and_followed(&a, &b);
     let pid = b.server_pid().expect("b's ovsdb-server runs");
     b.signal("KILL");
     b.wait_server_gone(pid);
