@@ -532,7 +532,7 @@ fn a_dead_replicas_probe_says_not_running() {
 
 #[test]
 fn a_peer_that_still_serves_clients_is_not_promoted_over() {
-    let Pair { a, mut b, .. } = pair();
+    let Pair { shim, a, mut b, .. } = pair();
     // b's client listener on every address, as README's shape D has it, on a's port
     // (the two "nodes" share one machine; a listens on 127.0.0.1 only).
     b.port = a.port;
@@ -555,6 +555,18 @@ fn a_peer_that_still_serves_clients_is_not_promoted_over() {
         "{}",
         sync_status(&b)
     );
+    // The cluster lost node1 without fencing it (stonith off, its corosync killed):
+    // node1 still serves, so b is not promoted either.
+    shim.set_members("1 node1 lost\n2 node2 member\n");
+    let o = b.run("promote");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap().to_string();
+    assert!(
+        reason.contains("node1 is not an online cluster member but still accepts clients"),
+        "{reason}"
+    );
+    assert!(sync_status(&b).contains("state: backup"));
+    shim.set_members("1 node1 member\n2 node2 member\n");
     a.client_transact(&write_ops("on-a-still")).unwrap();
     // Demoted, a closes its client listener and hands over: now b is promoted.
     a.expect("demote", 0);

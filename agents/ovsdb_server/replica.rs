@@ -58,6 +58,10 @@ const SCORE_NO_COPY: i32 = 1;
 
 /// How long one peer gets to answer while the agent looks for the promoted instance.
 const PEER_PATIENCE: Duration = Duration::from_millis(500);
+/// How long a peer the cluster lost gets to show it still serves clients: on the
+/// takeover path of every power-off, where it is dead and only costs time; a live host
+/// on the same network accepts a connection within milliseconds.
+const DEAD_PEER_PATIENCE: Duration = Duration::from_millis(100);
 
 /// What a replica's ovsdb-server is doing, as the monitor found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -604,11 +608,21 @@ impl Server<'_> {
             return Ok(());
         };
         // A peer the cluster no longer counts as a member (fenced, powered off) hands
-        // nothing over: not waiting for a connection that cannot answer.
+        // nothing over: not waiting for a connection that cannot answer. Unless it still
+        // accepts clients: a node cut off from the cluster without being fenced (stonith
+        // disabled, its corosync killed) keeps serving, and a second promoted server
+        // would take writes too. A live host answers a connect at once; a dead one costs
+        // DEAD_PEER_PATIENCE.
         let members = ovn_ocf::pacemaker::membership(dl.cap(Duration::from_secs(5)));
         if let Ok(m) = &members
             && !m.iter().any(|m| m.name == r.node && m.online)
         {
+            if let Some(clients) = self.serves_clients(peer, DEAD_PEER_PATIENCE) {
+                return Err(Failure::generic(format!(
+                    "{} is not an online cluster member but still accepts clients on {clients}: it was cut off, not fenced, and promoting here would make two servers take writes; fence it (or stop its ovsdb-server), then pcs resource cleanup",
+                    r.node
+                )));
+            }
             log::warn!(
                 "{} is not an online cluster member (fenced or down): promoting with what was replicated from it; its writes not yet replicated are lost (asynchronous replication)",
                 r.node
@@ -621,14 +635,13 @@ impl Server<'_> {
         // the client listeners before it hands over): it may take writes yet, and its
         // handover token, if any, is an old one. Promoting here would make two servers.
         // Known only when the client listener is on every address, as in README's shape D.
-        if theirs.is_ok() && self.cfg.listen_address.is_unspecified() {
-            let clients = SocketAddr::new(peer.ip(), self.cfg.port);
-            if std::net::TcpStream::connect_timeout(&clients, PEER_PATIENCE).is_ok() {
-                return Err(Failure::generic(format!(
-                    "{} still accepts clients on {clients}: it was not demoted, and promoting here would make two servers take writes; demote, stop or fence {}, then pcs resource cleanup",
-                    r.node, r.node
-                )));
-            }
+        if theirs.is_ok()
+            && let Some(clients) = self.serves_clients(peer, PEER_PATIENCE)
+        {
+            return Err(Failure::generic(format!(
+                "{} still accepts clients on {clients}: it was not demoted, and promoting here would make two servers take writes; demote, stop or fence {}, then pcs resource cleanup",
+                r.node, r.node
+            )));
         }
         let token = match theirs {
             Ok(Some(t)) => t,
@@ -668,6 +681,19 @@ impl Server<'_> {
                 r.node, r.node
             ))),
         }
+    }
+
+    /// The peer's client listener, if it accepts a connection within `patience`. Known
+    /// only when the client listener is on every address (README's shape D): None
+    /// otherwise.
+    fn serves_clients(&self, peer: SocketAddr, patience: Duration) -> Option<SocketAddr> {
+        if !self.cfg.listen_address.is_unspecified() {
+            return None;
+        }
+        let clients = SocketAddr::new(peer.ip(), self.cfg.port);
+        std::net::TcpStream::connect_timeout(&clients, patience)
+            .is_ok()
+            .then_some(clients)
     }
 
     fn handover_token(

@@ -530,15 +530,21 @@ exit 0
                 ),
             );
         }
+        let shim = PcmkShim { dir };
+        shim.set_members(members);
+        shim
+    }
+
+    /// What `crm_node -l` prints from now on: the cluster's view changed (a node lost).
+    pub fn set_members(&self, members: &str) {
         write_script(
-            &dir.path().join("crm_node"),
+            &self.dir.path().join("crm_node"),
             &format!(
                 "#!/bin/sh\necho \"crm_node $*\" >> '{}'\ncase \"$1\" in -l) printf '{}';; -n) echo node1;; esac\nexit 0\n",
-                log.display(),
+                self.dir.path().join("calls.log").display(),
                 members.replace('\n', "\\n")
             ),
         );
-        PcmkShim { dir }
     }
 
     pub fn path_env(&self) -> String {
@@ -567,10 +573,13 @@ exit 0
     }
 }
 
+/// Written beside and renamed over: a script rewritten while another process runs it.
 fn write_script(p: &Path, body: &str) {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::write(p, body).unwrap();
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tmp = p.with_extension("tmp");
+    std::fs::write(&tmp, body).unwrap();
+    std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::rename(&tmp, p).unwrap();
 }
 
 /// A throwaway CA and one certificate signed by it (openssl), for server and client.
