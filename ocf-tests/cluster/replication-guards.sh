@@ -199,7 +199,7 @@ incumbent_ready() {
 
 inc_up() { "$C" up >&2 && create_incumbent && incumbent_ready; }
 
-# The cluster the last case kept (run_case ... keep), with S aimed at the VIP again; else
+# The cluster the last case kept (run_case ... NEXT), with S aimed at the VIP again; else
 # a fresh one.
 inc_again() {
     if [ -e "$WORK/kept" ]; then
@@ -528,7 +528,9 @@ inc_schema_upgrade() {
     if [ -n "$ACTIVE_FIRST" ] && [ "$w" = acknowledged ] && [ -z "$rows" ]; then
         echo "PASS (reproduced: $S's NB turned active $ACTIVE_FIRST s after the upgrade of $P's NB and was active in $ACTIVE_N of $SAMPLES_N samples over 15 s (last: '$LAST_ST'); logged: ${logged:-nothing}; a local write on $S: $w, and $P's NB does not have it; crm_mon -1: $lines)"
     else
-        echo "FAIL (not reproduced: $S's NB ${ACTIVE_FIRST:+active after $ACTIVE_FIRST s}${ACTIVE_FIRST:-never active} ($ACTIVE_N of $SAMPLES_N samples, last '$LAST_ST'); local write on $S: $w; on $P: ${rows:-none}; crm_mon -1: $lines)"
+        local seen="never active"
+        [ -z "$ACTIVE_FIRST" ] || seen="active after $ACTIVE_FIRST s"
+        echo "FAIL (not reproduced: $S's NB $seen ($ACTIVE_N of $SAMPLES_N samples, last '$LAST_ST'); local write on $S: $w; on $P: ${rows:-none}; crm_mon -1: $lines)"
     fi
 }
 
