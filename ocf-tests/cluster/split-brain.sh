@@ -16,11 +16,18 @@
 #      present, no failed actions remain.
 # Prints the time from the trigger to the refusal and from the cleanup to an SB
 # transaction through the VIP; no timed assertions. Teardown on every exit.
+#
+# SPLIT_SHAPE=D: the same in README's shape D (replicated promotable clones, no shared
+# storage; not part of make test). The guard there is promote's: the survivor's ovn-nb
+# promote must fail with "... is not an online cluster member but still accepts clients
+# ..."; "served on two nodes at once" means client listeners (the NB and SB ports) on
+# both nodes, the replicas serve their own files all along.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/split-brain-$(date +%Y%m%dT%H%M%S)
-SHAPE=A
+SHAPE=${SPLIT_SHAPE:-A}
+case $SHAPE in A | D) ;; *) echo "SPLIT_SHAPE: A or D" >&2; exit 2 ;; esac
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$HERE/lib.sh"
 
@@ -69,8 +76,14 @@ sb_check_all() {
     say "all ${#ACKED[@]} acknowledged SB transactions present"
 }
 
-# The DB files an ovsdb-server on NODE serves (its last argument), one per line.
+# What NODE serves, one per line: shape A the DB files an ovsdb-server there serves (its
+# last argument); shape D the client ports it listens on (a replica listens on none).
 served_on() {
+    if [ "$SHAPE" = D ]; then
+        "$C" exec "$1" ss -Hltn "( sport = :$NB_PORT or sport = :$SB_PORT )" 2>/dev/null |
+            awk '{ n = split($4, a, ":"); print "port-" a[n] }' | sort -u || true
+        return 0
+    fi
     # shellcheck disable=SC2016 # expanded inside the node
     "$C" exec "$1" sh -c 'for p in $(pgrep -x ovsdb-server); do
         tr "\0" "\n" < /proc/$p/cmdline | tail -1; done' 2>/dev/null || true
@@ -89,9 +102,9 @@ check_single_server() {
 # ---------------------------------------------------------------------------- run
 
 "$C" up
-active=$("$C" shape A | tail -1)
+active=$("$C" shape "$SHAPE" | tail -1)
 survivor=$(other "$active")
-say "shape A Started on $active"
+say "shape $SHAPE serving on $active"
 sb_insert_until_ok "$EPOCHREALTIME" 30 || die "no SB transaction through the VIP"
 for _ in $(seq 20); do sb_insert_until_ok "$EPOCHREALTIME" 10 || die "SB insert failed"; done
 sb_check_all
@@ -102,18 +115,20 @@ t0=$EPOCHREALTIME
 "$C" exec "$active" sh -c 'kill -KILL "$(cat /run/corosync.pid)"'
 say "killed corosync on $active (stonith disabled)"
 
-# Until the survivor's ovn-nb start has failed with the guard's reason.
+# Until the survivor's ovn-nb start (A) or promote (D) has failed with the guard's reason.
+op=ovn-nb_start_0 why='still serves.*'
+[ "$SHAPE" != D ] || op=ovn-nb_promote_0 why='is not an online cluster member but still accepts clients.*'
 SAMPLES=0
 reason=
 while :; do
     check_single_server "$active" "$survivor"
     if xml=$("$C" exec "$survivor" crm_mon -1 --output-as=xml 2>/dev/null) &&
         # (crmfacts.py failures exits 1 when it lists any)
-        reason=$({ "$HERE/crmfacts.py" failures <<<"$xml" || true; } | grep 'ovn-nb_start_0' | grep -o 'still serves.*' | head -1 || true) &&
+        reason=$({ "$HERE/crmfacts.py" failures <<<"$xml" || true; } | grep "$op" | grep -o "$why" | head -1 || true) &&
         [ -n "$reason" ]; then
         break
     fi
-    past "$t0" 90 && die "no refused ovn-nb start on $survivor after 90 s"
+    past "$t0" 90 && die "no refused $op on $survivor after 90 s"
     sleep 0.2
 done
 t_refused=$(since "$t0")
@@ -121,7 +136,9 @@ say "REFUSED on $survivor after $t_refused s: ... $reason"
 t1=$EPOCHREALTIME
 while ! past "$t1" 5; do check_single_server "$active" "$survivor"; sleep 0.2; done
 [ -n "$(served_on "$active")" ] || die "$active no longer serves: nothing was protected"
-say "no DB file served on two nodes at once ($SAMPLES samples); $active serves on"
+what="DB file"
+[ "$SHAPE" != D ] || what="client listener"
+say "no $what served on two nodes at once ($SAMPLES samples); $active serves on"
 
 # The way out, as a failover: the fence the cluster could not do (power off), a cleanup on
 # the survivor; then an SB transaction through the VIP, group ovn Started there, every
@@ -130,16 +147,18 @@ way_out() {
     FO_VICTIM=$FO_FROM
     "$C" power off "$FO_FROM"
     FO_T0=$EPOCHREALTIME
-    "$C" exec "$(other "$FO_FROM")" pcs resource cleanup ovn-nb >/dev/null
+    "$C" exec "$(other "$FO_FROM")" pcs resource cleanup >/dev/null
 }
 until_sb_ok() {
     sb_insert_until_ok "$FO_T0" 60 || die "no SB transaction through the VIP after the cleanup"
     FO=$(since "$FO_T0")
 }
 on_survivor() {
-    [ "$FO_NEW" = "$survivor" ] || die "group ovn Started on $FO_NEW, expected $survivor"
+    [ "$FO_NEW" = "$survivor" ] || die "shape $SHAPE serving on $FO_NEW, expected $survivor"
     "$C" exec "$survivor" crm_mon -1 -A -f >&2
 }
 FO_TRIGGER=way_out FO_WAIT=until_sb_ok FO_CHECK=on_survivor FO_ACKS=sb_check_all FO_CLEAN=: FO_BACK=: \
     FO_FINAL=no_failures failover power-off-cleanup "$active" || die "after the cleanup: the $FO_STEP step failed"
-result split-brain PASS "refused on $survivor $t_refused s after the corosync kill; after power-off of $active and cleanup, SB transaction through the VIP in $FO s"
+name=split-brain
+[ "$SHAPE" = A ] || name=split-brain-$SHAPE
+result "$name" PASS "refused on $survivor $t_refused s after the corosync kill; after power-off of $active and cleanup, SB transaction through the VIP in $FO s"
