@@ -450,7 +450,7 @@ cmd_shape() {
             die "shape $shape did not start"
     else
         where=$(WAIT_FAILFAST=1 cmd_wait-promoted --standby --secs 120 "$(shape_group "$shape")" ovn-nb-clone \
-            ovn-sb-clone ovn-northd-clone) || die "shape B did not start"
+            ovn-sb-clone ovn-northd-clone) || die "shape $shape did not start"
     fi
     say "shape $shape Started on $where $(since "$t0") s after the first pcs command"
     echo "$where"
