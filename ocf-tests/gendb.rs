@@ -250,3 +250,73 @@ fn tiny_nb_and_the_sb_northd_computed_from_it() {
         "GENDB_COMPACT=0 keeps the history"
     );
 }
+
+/// Runs `ocf-tests/bench/scaleplot.py TSV SVG`, checks the SVG with xmllint, returns it.
+fn scaleplot(tsv: &Path, svg: &Path) -> String {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../ocf-tests/bench/scaleplot.py"
+    );
+    let o = Command::new("python3")
+        .args([script.as_ref(), tsv, svg])
+        .output();
+    let o = o.unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "scaleplot.py: {err}");
+    let lint = Command::new("xmllint").arg("--noout").arg(svg).output();
+    let lint = lint.unwrap();
+    let err = String::from_utf8_lossy(&lint.stderr);
+    assert!(lint.status.success(), "xmllint: {err}");
+    std::fs::read_to_string(svg).unwrap()
+}
+
+/// The scale bench's plot (`ocf-tests/bench/scaleplot.py`): from scale.sh's raw data, an
+/// SVG that xmllint accepts, one line per agent in each panel that has its figures (a dot
+/// per size), nothing for an agent without data, and a panel that says "no data" when a
+/// column is empty.
+#[test]
+fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsv = dir.path().join("scale.tsv");
+    let svg = dir.path().join("plot.svg");
+    let mut data = String::from("size\tsb_bytes\tagent\ttrigger\trun\tseconds\tnb_in_sb_s\n");
+    let sizes = [
+        ("tiny", 847_222u64),
+        ("small", 25_331_167),
+        ("large", 253_265_116),
+    ];
+    for (size, bytes) in sizes {
+        for agent in ["ovn-ocf", "incumbent"] {
+            for run in 1..=2 {
+                for trigger in ["kill", "power"] {
+                    // The NB-in-SB column only for power-offs: the kill panel's is empty.
+                    let n2s = if trigger == "power" { "5.5" } else { "" };
+                    let secs = bytes / 50_000_000 + 1;
+                    let row = format!(
+                        "{size}\t{bytes}\t{agent}\t{trigger}\t{run}\t{secs}.{run}\t{n2s}\n"
+                    );
+                    data.push_str(&row);
+                }
+            }
+        }
+    }
+    std::fs::write(&tsv, &data).unwrap();
+    let text = scaleplot(&tsv, &svg);
+    // 3 panels (kill, power, power's NB in SB) × 2 agents, a dot per size in each.
+    assert_eq!(text.matches("<polyline").count(), 6, "{text}");
+    assert_eq!(text.matches("<circle").count(), 6 * 3, "{text}");
+    assert_eq!(text.matches("no data").count(), 0, "{text}");
+    assert!(text.contains("ovndb-servers.ocf") && text.contains("ovn-ocf, shape A"));
+    // No legend for an agent without data.
+    assert!(!text.contains("shape D"), "{text}");
+    // Dropping every power-off leaves two panels without data.
+    let kills: String = data
+        .lines()
+        .filter(|l| !l.contains("\tpower\t"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&tsv, kills).unwrap();
+    let text = scaleplot(&tsv, &svg);
+    assert_eq!(text.matches("no data").count(), 2, "{text}");
+    assert_eq!(text.matches("<polyline").count(), 2, "{text}");
+}

@@ -45,9 +45,18 @@
 # power-off is measured; FAILOVER_LOSS_INTERVALS ("0.005 0") writer.py's --interval per
 # series (0.005: about 200 tx/s asked; 0: unthrottled); FAILOVER_LOSS_WARMUP (5) seconds
 # the writer runs before the power-off.
+# FAILOVER_SEED_DIR (none) a directory with ovnnb_db.db and ovnsb_db.db (gendb.sh's
+# output) put where each agent's databases live before its resources are created: shape
+# A's and B's shared LUN (then sized 3 × the two files + 256M, unless OVNOCF_LUN_SIZE
+# says), every node's /var/lib/ovn for shape D and the incumbent (each node a
+# copy, as a deployment that has run a while has); FAILOVER_NB2SB (0; 1: after each
+# trigger's first acknowledged SB transaction, writer.py ls-datapath: a logical switch
+# created through the VIP's NB, the time from the trigger until its Datapath_Binding is
+# in the SB: ovn-northd's takeover, in the raw data's last column).
 # Options: --report FILE (append the markdown section; default stdout), --raw DIR (raw
 # data, default target/bench), --agents "ovn-ocf ovn-ocf-d incumbent" (development: a
-# subset; the section then shows "-" for the others).
+# subset; the section then shows "-" for the others; ovn-ocf-b, README's shape B, is
+# measured into the raw data only: scale.sh uses it).
 #
 # Teardown of the cluster on every exit path (EXIT/INT/TERM trap); only processes of the
 # harness's own namespaces are ever stopped (by cluster.sh down).
@@ -91,12 +100,25 @@ done
 if ! [[ $RUNS =~ ^[0-9]+$ ]] || ((RUNS < 1)); then die "FAILOVER_RUNS=$RUNS: need an integer >= 1"; fi
 if ! [[ $LIMIT =~ ^[0-9]+$ ]] || ((LIMIT < 10)); then die "FAILOVER_LIMIT=$LIMIT: need an integer >= 10"; fi
 for a in $AGENTS $LOSS_AGENTS; do
-    case $a in ovn-ocf | ovn-ocf-d | incumbent) ;; *) die "--agents, FAILOVER_LOSS_AGENTS: ovn-ocf, ovn-ocf-d, incumbent, not $a" ;; esac
+    case $a in ovn-ocf | ovn-ocf-b | ovn-ocf-d | incumbent) ;; *) die "--agents, FAILOVER_LOSS_AGENTS: ovn-ocf, ovn-ocf-b, ovn-ocf-d, incumbent, not $a" ;; esac
 done
 for iv in $LOSS_INTERVALS; do
     [[ $iv =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "FAILOVER_LOSS_INTERVALS: $iv is not a number of seconds"
 done
 [[ $LOSS_WARMUP =~ ^[0-9]+(\.[0-9]+)?$ ]] || die "FAILOVER_LOSS_WARMUP=$LOSS_WARMUP: not a number of seconds"
+SEED=${FAILOVER_SEED_DIR:-}
+NB2SB=${FAILOVER_NB2SB:-0}
+[[ $NB2SB == [01] ]] || die "FAILOVER_NB2SB=$NB2SB: 0 or 1"
+if [[ -n $SEED ]]; then
+    [[ $SEED == /* ]] || die "FAILOVER_SEED_DIR=$SEED: an absolute path (the nodes read it)"
+    [[ $SEED != /tmp/* ]] || die "FAILOVER_SEED_DIR=$SEED: not under /tmp (each node has its own)"
+    for f in ovnnb_db.db ovnsb_db.db; do
+        [[ -f $SEED/$f ]] || die "FAILOVER_SEED_DIR: no $SEED/$f (gendb.sh makes both)"
+    done
+    SEED_MB=$(( ($(stat -c %s "$SEED/ovnnb_db.db") + $(stat -c %s "$SEED/ovnsb_db.db")) / 1048576 + 1 ))
+    [[ -n ${OVNOCF_LUN_SIZE:-} ]] || export OVNOCF_LUN_SIZE=$((3 * SEED_MB + 256))M
+fi
+export OVNOCF_SHAPE_WAIT=${OVNOCF_SHAPE_WAIT:-$LIMIT}
 
 # ------------------------------------------------------------------ cluster lifetime
 
@@ -235,6 +257,9 @@ ready() {
         if [[ $agent == ovn-ocf ]]; then
             where=$("$C" wait-group ovn 5 2>/dev/null) || where=""
             WHY="group ovn not Started on one node"
+        elif [[ $agent == ovn-ocf-b ]]; then
+            where=$("$C" wait-promoted --standby --secs 5 ovn-storage ovn-nb-clone ovn-sb-clone ovn-northd-clone 2>/dev/null) || where=""
+            WHY="NB, SB, northd not Promoted with ovn-storage on one node and Unpromoted on the other online one"
         elif [[ $agent == ovn-ocf-d ]]; then
             where=$("$C" wait-promoted --standby --secs 5 ovn-ip ovn-nb-clone ovn-sb-clone ovn-northd-clone 2>/dev/null) || where=""
             WHY="NB, SB, northd not Promoted with ovn-ip on one node and Unpromoted on the other online one"
@@ -328,13 +353,15 @@ detect_time() {
 }
 
 # started_time NODE T0: the last start Pacemaker needs before the SB can answer through
-# the VIP (ovn-ocf: ovn-sb, which returns once its listener is open; the incumbent:
-# VirtualIP, ordered after the promotion) completed on NODE.
+# the VIP (ovn-ocf: ovn-sb, which returns once its listener is open; shape B: the SB's
+# promotion, which opens it; the incumbent: VirtualIP, ordered after the promotion)
+# completed on NODE.
 started_time() {
-    local rsc=ovn-sb
+    local rsc=ovn-sb op=start
     [[ $CUR_AGENT == incumbent ]] && rsc=VirtualIP
     [[ $CUR_AGENT == ovn-ocf-d ]] && rsc=ovn-vip
-    log_after "$1" "$2" "Result of start operation for $rsc on $1: ok"
+    [[ $CUR_AGENT == ovn-ocf-b ]] && op=promote
+    log_after "$1" "$2" "Result of $op operation for $rsc on $1: ok"
 }
 
 # ------------------------------------------------------------------ results
@@ -343,10 +370,23 @@ declare -A VALS=() DETECT=() RECOVER=() FENCE=() FAILS=() BYS=() COST=() SETUP=(
 TSV=""
 MONITOR_EXITED=0   # incumbent kills after which OVS's --monitor logged that it exits too
 
-record() { # AGENT TRIGGER RUN SECONDS BY DETECT FENCE STARTED
+record() { # AGENT TRIGGER RUN SECONDS BY DETECT FENCE STARTED [NB_IN_SB]
     VALS[$1,$2]+="$4 "
     BYS[$1,$2]+="$5 "
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$TSV"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" "$6" "$7" "$8" "${9:-}" >>"$TSV"
+}
+
+# nb_in_sb T0: with FAILOVER_NB2SB=1, N2S: seconds from T0 until a logical switch created
+# (now) in the NB through the VIP has its Datapath_Binding in the SB (ovn-northd computed
+# it); the switch stays. Empty otherwise.
+N2S=""
+nb_in_sb() {
+    local t0=$1 seen
+    N2S=""
+    ((NB2SB)) || return 0
+    seen=$("$C" client python3 "$W" ls-datapath "fo-ls-$SEQ-${t0%.*}" "$LIMIT") ||
+        die "$CUR_AGENT: no Datapath_Binding in the SB for a switch made in the NB within $LIMIT s: $seen"
+    N2S=$(awk -v a="$t0" -v b="$seen" 'BEGIN { printf "%.2f", b - a }')
 }
 
 # After a repetition: keep its failed actions, clean them, and wait until served again.
@@ -400,6 +440,7 @@ kill_wait() {
     until_ack "$FO_T0" "" "$LIMIT" ||
         die "$REP_AGENT kill -9 #$REP_RUN: no SB transaction acknowledged through the VIP within $LIMIT s"
     FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES FO_ERR=$LAST_ERR
+    nb_in_sb "$FO_T0"
 }
 
 rep_ready() { ready "$REP_AGENT"; }
@@ -429,8 +470,8 @@ kill_check() {
     up=$(started_time "$FO_NEW" "$t0")
     STARTED[$agent,kill]+="${up:+$up }"
     [[ -z $up ]] || GAP[$agent,kill]+="$(awk -v a="$FO" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
-    say "$agent kill -9 #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; failure logged after ${det:-?} s, last start done after ${up:-?} s; the last failed attempt: ${FO_ERR:0:160})"
-    record "$agent" kill "$run" "$FO" "$FO_NEW" "$det" "" "$up"
+    say "$agent kill -9 #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; failure logged after ${det:-?} s, last start done after ${up:-?} s${N2S:+, an NB change in the SB after $N2S s}; the last failed attempt: ${FO_ERR:0:160})"
+    record "$agent" kill "$run" "$FO" "$FO_NEW" "$det" "" "$up" "$N2S"
 }
 
 kill_clean() {
@@ -469,6 +510,7 @@ power_wait() {
     until_ack "$FO_T0" "$FO_VICTIM" "$LIMIT" ||
         die "$REP_AGENT power-off #$REP_RUN: no SB transaction acknowledged by a node other than $FO_VICTIM within $LIMIT s"
     FO=$T_OK FO_NEW=$BY FO_TRIES=$TRIES FO_ERR=$LAST_ERR
+    nb_in_sb "$FO_T0"
 }
 
 power_check() {
@@ -483,8 +525,8 @@ power_check() {
     up=$(started_time "$FO_NEW" "$FO_T0")
     STARTED[$agent,power]+="${up:+$up }"
     [[ -z $up ]] || GAP[$agent,power]+="$(awk -v a="$FO" -v u="$up" 'BEGIN { printf "%.2f", a - u }') "
-    say "$agent power-off #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; stonith_admin returned after $ft s, last start done after ${up:-?} s; the last failed attempt: ${FO_ERR:0:160})"
-    record "$agent" power "$run" "$FO" "$FO_NEW" "" "$ft" "$up"
+    say "$agent power-off #$run: SB acknowledged by $FO_NEW after $FO s ($FO_TRIES attempts; stonith_admin returned after $ft s, last start done after ${up:-?} s${N2S:+, an NB change in the SB after $N2S s}; the last failed attempt: ${FO_ERR:0:160})"
+    record "$agent" power "$run" "$FO" "$FO_NEW" "" "$ft" "$up" "$N2S"
 }
 
 # The victim boots again and rejoins; then the failed actions of the repetition.
@@ -594,6 +636,33 @@ loss_rep() {
 
 # ------------------------------------------------------------------ per agent
 
+# seed_dbs AGENT: FAILOVER_SEED_DIR's files where AGENT's databases live, before any
+# resource exists. Shapes A and B: on the shared LUN's filesystem (mounted in node1's own
+# mount namespace, copied, unmounted; then every node's loop device drops its buffer cache,
+# so none mounts a view from before the copy). Shape D, the incumbent: each node's
+# /var/lib/ovn.
+seed_dbs() {
+    local agent=$1 node f
+    [[ -n $SEED ]] || return 0
+    say "$agent: seeding $SEED's ovnnb_db.db and ovnsb_db.db (${SEED_MB} MB)"
+    if [[ $agent == ovn-ocf || $agent == ovn-ocf-b ]]; then
+        # shellcheck disable=SC2016 # expanded inside the node
+        "$C" exec node1 sh -ec 'mkdir -p /run/seed; mount -t ext4 /dev/ovn-lun /run/seed
+            cp "$1/ovnnb_db.db" "$1/ovnsb_db.db" /run/seed/; sync; umount /run/seed' sh "$SEED" >&2 ||
+            die "seeding the LUN from $SEED failed"
+        for node in node1 node2; do
+            "$C" exec "$node" blockdev --flushbufs /dev/ovn-lun || die "$node: blockdev --flushbufs failed"
+        done
+    else
+        for node in node1 node2; do
+            for f in ovnnb_db.db ovnsb_db.db; do
+                cp "$SEED/$f" "$CLUSTER_RUN/$node/var-lib-ovn/$f.seed"
+                mv "$CLUSTER_RUN/$node/var-lib-ovn/$f.seed" "$CLUSTER_RUN/$node/var-lib-ovn/$f"
+            done
+        done
+    fi
+}
+
 create_ovn_ocf() {
     "$C" shape A | tail -1
 }
@@ -626,10 +695,14 @@ run_agent() {
     CUR_AGENT=$agent
     say "=== $agent: cluster up"
     cluster_up
+    seed_dbs "$agent"
     t0=$(now)
     if [[ $agent == ovn-ocf ]]; then
         rsc=ovn-sb
         create_ovn_ocf >/dev/null
+    elif [[ $agent == ovn-ocf-b ]]; then
+        rsc=ovn-sb
+        "$C" shape B | tail -1 >/dev/null
     elif [[ $agent == ovn-ocf-d ]]; then
         rsc=ovn-sb
         "$C" shape D | tail -1 >/dev/null
@@ -967,7 +1040,7 @@ main() {
     TSV=$RAW/failover.tsv
     LOSS_TSV=$RAW/failover-loss.tsv
     printf 'agent\tinterval\trun\tvictim\tanswered_by\trate_tx_s\tacked\tacked_last_s\tlost\toldest_lost_ms\tfence_s\tacked_again_s\n' >"$LOSS_TSV"
-    printf 'agent\ttrigger\trun\tseconds\tanswered_by\tdetect_s\tfence_s\tlast_start_s\n' >"$TSV"
+    printf 'agent\ttrigger\trun\tseconds\tanswered_by\tdetect_s\tfence_s\tlast_start_s\tnb_in_sb_s\n' >"$TSV"
     local t0 a
     t0=$(now)
     T_START=$t0 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)

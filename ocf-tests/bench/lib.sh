@@ -44,6 +44,7 @@ SHOWLOG_RUNS=${SHOWLOG_RUNS:-3}
 REPAIR_RUNS=${REPAIR_RUNS:-3}
 REBUILD_SIZES=${REBUILD_SIZES:-medium large}
 RAFT_SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf ovn-ocf-b incumbent}
+SCALE_SIZES=${SCALE_SIZES:-tiny small medium large xlarge}
 
 check_knobs() {
     local k
@@ -76,6 +77,8 @@ check_knobs() {
     fi
     [[ $RAFT_SYSTEMS == none || $RAFT_SYSTEMS =~ ^\ *((raft|ovn-ocf|ovn-ocf-b|incumbent|idl)\ *)+$ ]] ||
         die "RAFT_SYSTEMS=$RAFT_SYSTEMS: raft, ovn-ocf, ovn-ocf-b, incumbent and/or idl, or none"
+    [[ $SCALE_SIZES == none || $SCALE_SIZES =~ ^\ *((tiny|small|medium|large|xlarge)\ *)+$ ]] ||
+        die "SCALE_SIZES=$SCALE_SIZES: tiny, small, medium, large and/or xlarge, or none"
 }
 
 # figure_start [--report FILE]: the checks and the temp directory every figure needs;

@@ -16,7 +16,10 @@
 #                each; election timer 1 s and 5 s) side by side with ovn-ocf (shapes A, B) and
 #                the incumbent, as NB clients see a kill -9 and a power-off (a fresh
 #                connection every 50 ms and an ovn-nbctl daemon), plus write throughput,
-#                in the namespace cluster (RAFT_SYSTEMS).
+#                in the namespace cluster (RAFT_SYSTEMS);
+#   scale.sh     takeover time against the databases' size (gendb.sh's realistic NB and SB,
+#                up to a 532 MB SB), ovn-ocf's shapes A, B, D and the incumbent, with a plot
+#                (docs/takeover-vs-size.svg), in the namespace cluster (SCALE_SIZES).
 # Each runs on its own too (`make build` first); see its header for what it starts and stops.
 #
 # Needs root (the monitor figure starts ovsdb-server with OVN's default run_dir
@@ -48,7 +51,9 @@
 #              REBUILD_RUNS (3, per size and mode; more in rebuild.sh),
 #              RAFT_SYSTEMS ("raft ovn-ocf ovn-ocf-b incumbent"; "none" skips the figure; add idl
 #              for the IDL reconnect schedule, see raft.sh),
-#              RAFT_RUNS (3, per trigger, timer and system; more in raft.sh).
+#              RAFT_RUNS (3, per trigger, timer and system; more in raft.sh),
+#              SCALE_SIZES ("tiny small medium large xlarge"; "none" skips the figure),
+#              SCALE_RUNS (2, per trigger, size and agent; more in scale.sh).
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -116,7 +121,8 @@ Everything below was measured on this host in one run:
    the doors open, against the same loss without that rebuild, in the namespace cluster
    with a small real cloud around it$([[ $REBUILD_SIZES != none ]] || echo " (not measured in this run: REBUILD_SIZES=none; its section is from an earlier one)");
 6. OVN's native RAFT cluster side by side with ovn-ocf and \`ovndb-servers.ocf\`, as
-   Northbound clients see a kill -9 and a power-off, and write throughput$([[ $RAFT_SYSTEMS != none ]] || echo " (not measured in this run: RAFT_SYSTEMS=none; its section is from an earlier one)").
+   Northbound clients see a kill -9 and a power-off, and write throughput$([[ $RAFT_SYSTEMS != none ]] || echo " (not measured in this run: RAFT_SYSTEMS=none; its section is from an earlier one)");
+7. takeover time against the databases' size, up to a 532 MB SB$([[ $SCALE_SIZES != none ]] || echo " (not measured in this run: SCALE_SIZES=none; its section is from an earlier one)").
 
 | | |
 |---|---|
@@ -178,13 +184,20 @@ main() {
         { echo "<!-- BEGIN raft -->"; cat "$DIR/raft.body.md"; echo "<!-- END raft -->"; } >"$DIR/raft.md"
         SECTIONS+=("$DIR/raft.md")
     fi
+    if [[ $SCALE_SIZES != none ]]; then
+        say "scale: namespace clusters, sizes $SCALE_SIZES, ${SCALE_RUNS:-2} runs per trigger, size and agent"
+        OVN_OCF_BIN=$BIN SCALE_SIZES=$SCALE_SIZES "$BENCH_DIR/scale.sh" --report "$DIR/scale.body.md" --raw "$RAW" >&2 ||
+            die "scale figure failed (logs in $RAW/scale-*)"
+        { echo "<!-- BEGIN scale -->"; cat "$DIR/scale.body.md"; echo "<!-- END scale -->"; } >"$DIR/scale.md"
+        SECTIONS+=("$DIR/scale.md")
+    fi
 
     cat "$DIR/header.md" "${SECTIONS[@]}" >"$report"
     # `make soak`'s and `make load`'s sections (ocf-tests/cluster/soak.sh and load.sh
     # --benchmarks) are not measured here: carry them over from the current BENCHMARKS.md
     # as they are, markers included; the rebuild figure's too when it was not measured.
     local kept
-    for kept in $([[ $REBUILD_SIZES != none ]] || echo rebuild) $([[ $RAFT_SYSTEMS != none ]] || echo raft) soak load; do
+    for kept in $([[ $REBUILD_SIZES != none ]] || echo rebuild) $([[ $RAFT_SYSTEMS != none ]] || echo raft) $([[ $SCALE_SIZES != none ]] || echo scale) soak load; do
         if [[ -f $OUT ]] && grep -qxF "<!-- BEGIN $kept -->" "$OUT" && grep -qxF "<!-- END $kept -->" "$OUT"; then
             sed -n "/^<!-- BEGIN $kept -->\$/,/^<!-- END $kept -->\$/p" "$OUT" >>"$report"
         fi

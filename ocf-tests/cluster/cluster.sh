@@ -40,7 +40,9 @@
 # OVNOCF_CLUSTER_DIR (default /var/tmp/ovn-ocf-cluster.$OVNOCF_CLUSTER: must be visible
 # inside nodes, so not under /tmp or /run), OVN_OCF_BIN (the binary under test, default
 # /usr/local/sbin/ovn-ocf as `make install` puts it; copied at `up`, so a re-install
-# during a run changes nothing), README (where shape commands come from).
+# during a run changes nothing), README (where shape commands come from),
+# OVNOCF_LUN_SIZE (the shared LUN's size at `up`, truncate(1)'s syntax; default 256M),
+# OVNOCF_SHAPE_WAIT (seconds `shape` waits for the resources; default 120).
 #
 # Nothing is installed on the host: no files outside RUN, no mounts in the root mount
 # namespace (except the /run/netns mount `ip netns` makes, removed again when empty).
@@ -58,6 +60,8 @@ SAY="cluster[$ID]"
 . "$HERE/../lib/harness.sh"   # say, die, timing, SUBNET, VIP, CLIENT_IP
 BR=$ID-br
 CLI=$ID-cli
+LUN_SIZE=${OVNOCF_LUN_SIZE:-256M}
+SHAPE_WAIT=${OVNOCF_SHAPE_WAIT:-120}
 NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 
@@ -348,6 +352,7 @@ cmd_up() {
     done
     [ "$(id -u)" = 0 ] || die "must run as root"
     case $n in 2 | 3 | 4 | 5) ;; *) die "--nodes: 2 to 5" ;; esac
+    [[ $LUN_SIZE =~ ^[1-9][0-9]{0,5}[MG]$ ]] || die "OVNOCF_LUN_SIZE=$LUN_SIZE: a size like 256M or 2G"
     [[ $ID =~ ^[a-z][a-z0-9]{0,7}$ ]] || die "OVNOCF_CLUSTER: 1-8 of [a-z0-9], starting with a letter"
     # modprobe: ocf:heartbeat:Filesystem refuses to run without it ("not installed").
     for c in corosync pacemakerd pcs crm_mon nsenter unshare losetup mkfs.ext4 cibadmin modprobe; do
@@ -387,7 +392,7 @@ cmd_up() {
     chmod 0755 "$RUN/sbin/fence_ovnocf_ns"
 
     # The shared LUN: one image, one loop device per node.
-    truncate -s 256M "$RUN/lun.img"
+    truncate -s "$LUN_SIZE" "$RUN/lun.img"
     mkfs.ext4 -q -F -L ovn-lun "$RUN/lun.img"
     for node in $(nodes); do
         prepare_node "$node" "$n"
@@ -435,6 +440,7 @@ shape_group() { if [ "$1" = D ]; then echo ovn-ip; else echo ovn-storage; fi; }
 cmd_shape() {
     local shape=${1:-} node cmds t0 where
     case $shape in A | B | C | D) ;; *) die "usage: shape A|B|C|D" ;; esac
+    [[ $SHAPE_WAIT =~ ^[1-9][0-9]{0,4}$ ]] || die "OVNOCF_SHAPE_WAIT=$SHAPE_WAIT: whole seconds"
     cmds=$(shape_commands "$shape") || true
     [ -n "$cmds" ] || die "no shape $shape pcs commands found in README"
     node=$(live_node) || die "no live node"
@@ -446,10 +452,10 @@ cmd_shape() {
     # A failed action while a fresh shape comes up is a wrong recipe or an agent bug: no
     # point waiting for the timeout.
     if [ "$shape" = A ] || [ "$shape" = C ]; then
-        where=$(wait_fact 120 "" "group ovn Started on one node" 1 group-started ovn) ||
+        where=$(wait_fact "$SHAPE_WAIT" "" "group ovn Started on one node" 1 group-started ovn) ||
             die "shape $shape did not start"
     else
-        where=$(WAIT_FAILFAST=1 cmd_wait-promoted --standby --secs 120 "$(shape_group "$shape")" ovn-nb-clone \
+        where=$(WAIT_FAILFAST=1 cmd_wait-promoted --standby --secs "$SHAPE_WAIT" "$(shape_group "$shape")" ovn-nb-clone \
             ovn-sb-clone ovn-northd-clone) || die "shape $shape did not start"
     fi
     say "shape $shape Started on $where $(since "$t0") s after the first pcs command"

@@ -1,0 +1,251 @@
+#!/bin/bash
+# Takeover time against database size: failover.sh (kill -9 of the serving SB ovsdb-server,
+# power-off of the serving node) on realistic databases of growing size made by gendb.sh,
+# for ovn-ocf's shapes A, B, D and OVN's ovndb-servers.ocf (the incumbent), in the
+# namespace cluster; plus the time until an NB change shows in the SB (ovn-northd's
+# takeover: shape A starts a cold northd, B and D promote a paused hot one, the incumbent
+# starts one). A figure of `make bench` (run.sh calls it unless SCALE_SIZES=none); runs on
+# its own too, and then puts its section into BENCHMARKS.md itself:
+#
+#   ocf-tests/bench/scale.sh --benchmarks BENCHMARKS.md
+#
+# Per size (SCALE_SIZES): gendb.sh makes the NB and SB (cached in SCALE_DBS/SIZE: the
+# bigger sizes take minutes and up to 15 GB of RAM, once); then per agent (SCALE_AGENTS)
+# one failover.sh run with those files seeded where the agent keeps its databases
+# (FAILOVER_SEED_DIR), SCALE_RUNS repetitions of each trigger, FAILOVER_NB2SB=1, no loss
+# rounds. An agent whose databases would not fit in memory at a size is skipped and the
+# section says so: its nodes hold the SB in memory SB_RSS_PER_MB (measured: about 10 MB of
+# RSS per MB of compacted SB file, see below) times the number of copies (shape A and B:
+# one serving copy; D and the incumbent: one per node, plus a northd each for D) must stay
+# under MemAvailable.
+# Output: the section (a table per figure, every run in the raw data), the plot
+# docs/takeover-vs-size.svg (scaleplot.py), raw data target/bench/scale.tsv.
+#
+# Knobs (env): SCALE_SIZES ("tiny small medium large xlarge"; "none" for run.sh: skip),
+# SCALE_AGENTS ("ovn-ocf ovn-ocf-b ovn-ocf-d incumbent"), SCALE_RUNS (2, per trigger, size
+# and agent), SCALE_LIMIT (600: seconds any failover or setup may take, FAILOVER_LIMIT),
+# SCALE_DBS (/var/tmp/ovn-ocf-scale: gendb's outputs, one directory per size, kept),
+# OVN_OCF_BIN (/usr/local/sbin/ovn-ocf).
+# Options: --report FILE (append the section; default stdout), --raw DIR (target/bench),
+# --benchmarks PATH (also put the section into PATH between <!-- BEGIN scale --> and
+# <!-- END scale -->), --plot PATH (docs/takeover-vs-size.svg).
+# Markdown backticks inside single quotes are meant literally.
+# shellcheck disable=SC2016
+set -euo pipefail
+
+SAY=scale
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+SIZES=${SCALE_SIZES:-tiny small medium large xlarge}
+AGENTS=${SCALE_AGENTS:-ovn-ocf ovn-ocf-b ovn-ocf-d incumbent}
+RUNS=${SCALE_RUNS:-2}
+LIMIT=${SCALE_LIMIT:-600}
+DBS=${SCALE_DBS:-/var/tmp/ovn-ocf-scale}
+export OVN_OCF_BIN=${OVN_OCF_BIN:-/usr/local/sbin/ovn-ocf}
+REPORT=/dev/stdout
+BENCH=""
+PLOT=$REPO/docs/takeover-vs-size.svg
+RAW=$REPO/target/bench
+SB_RSS_PER_MB=10
+
+usage() { sed -n '2,/^# Markdown backticks/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
+while (($#)); do
+    case $1 in
+    --report) REPORT=$2; shift 2 ;;
+    --raw) RAW=$2; shift 2 ;;
+    --benchmarks) BENCH=$2; shift 2 ;;
+    --plot) PLOT=$2; shift 2 ;;
+    -h | --help) usage; exit 0 ;;
+    *) usage >&2; exit 2 ;;
+    esac
+done
+
+for s in $SIZES; do
+    case $s in tiny | small | medium | large | xlarge) ;; *) die "SCALE_SIZES: tiny, small, medium, large, xlarge, not $s" ;; esac
+done
+for a in $AGENTS; do
+    case $a in ovn-ocf | ovn-ocf-b | ovn-ocf-d | incumbent) ;; *) die "SCALE_AGENTS: ovn-ocf, ovn-ocf-b, ovn-ocf-d, incumbent, not $a" ;; esac
+done
+[[ $RUNS =~ ^[1-9][0-9]?$ ]] || die "SCALE_RUNS=$RUNS: 1-99"
+[[ $LIMIT =~ ^[1-9][0-9]{1,4}$ ]] || die "SCALE_LIMIT=$LIMIT: seconds, at least 10"
+[[ $DBS == /* && $DBS != /tmp/* ]] || die "SCALE_DBS=$DBS: an absolute path not under /tmp (the nodes read it)"
+
+label() {
+    case $1 in
+    ovn-ocf) echo "ovn-ocf, shape A" ;;
+    ovn-ocf-b) echo "ovn-ocf, shape B" ;;
+    ovn-ocf-d) echo "ovn-ocf, shape D" ;;
+    incumbent) echo "ovndb-servers.ocf" ;;
+    esac
+}
+
+# copies AGENT: how many SB-sized processes its two nodes hold while serving (the SB
+# server on each node that runs one, and ovn-northd, whose RSS is of the same order:
+# gendb.sh measured 5.8 GB for northd against 7.9 GB for the SB server at xlarge).
+copies() {
+    case $1 in
+    ovn-ocf | ovn-ocf-b) echo 2 ;;   # the serving SB and northd (B's standbys hold nothing)
+    ovn-ocf-d) echo 4 ;;             # SB and a northd on both nodes
+    incumbent) echo 3 ;;             # SB on both, northd on the promoted one
+    esac
+}
+
+declare -A SB_BYTES=() SKIPPED=()
+TSV=""
+
+run_size() {
+    local size=$1 line sb a need avail dir
+    dir=$DBS/$size
+    say "=== $size: the databases (gendb.sh, cached in $dir)"
+    line=$(GENDB_SIZE=$size GENDB_OUT=$dir "$BENCH_DIR/gendb.sh") || die "gendb.sh $size failed"
+    GENDB[$size]=$line
+    sb=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "sb_bytes" { print $2 }')
+    [[ $sb =~ ^[0-9]+$ ]] || die "gendb.sh $size: no sb_bytes in: $line"
+    SB_BYTES[$size]=$sb
+    for a in $AGENTS; do
+        need=$((sb * SB_RSS_PER_MB * $(copies "$a") / 1048576 + 1024))
+        avail=$(awk '/^MemAvailable:/ { printf "%d", $2 / 1024 }' /proc/meminfo)
+        if ((need > avail)); then
+            SKIPPED[$size,$a]="needs about $((need / 1024)) GB of RAM, $((avail / 1024)) GB available"
+            say "$size, $a: skipped: ${SKIPPED[$size,$a]}"
+            continue
+        fi
+        say "=== $size, $a: failover.sh, $RUNS runs per trigger"
+        FAILOVER_SEED_DIR=$dir FAILOVER_NB2SB=1 FAILOVER_LOSS_AGENTS="" FAILOVER_RUNS=$RUNS \
+            FAILOVER_LIMIT=$LIMIT FAILOVER_CLUSTER=scale \
+            "$BENCH_DIR/failover.sh" --agents "$a" --raw "$RAW/scale-$size-$a" \
+            --report "$RAW/scale-$size-$a/failover.md" >&2 ||
+            die "$size, $a: failover.sh failed (logs in $RAW/scale-$size-$a/failover-logs-*)"
+        awk -F'\t' -v size="$size" -v sb="$sb" 'NR > 1 {
+                printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", size, sb, $1, $2, $3, $4, $9 }' \
+            "$RAW/scale-$size-$a/failover.tsv" >>"$TSV"
+    done
+}
+
+declare -A GENDB=()
+
+# vals SIZE AGENT TRIGGER COLUMN: the values of that cell, space-separated.
+vals() {
+    awk -F'\t' -v s="$1" -v a="$2" -v t="$3" -v c="$4" '
+        NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+        $1 == s && $3 == a && $4 == t && $col[c] != "" { printf "%s ", $col[c] }' "$TSV"
+}
+
+stats() { # "V ..." → "min median max"
+    tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk '
+        { v[NR] = $1 }
+        END {
+            if (NR == 0) { print "- - -"; exit }
+            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.2f %.2f %.2f\n", v[1], m, v[NR]
+        }'
+}
+
+cell() { # SIZE AGENT TRIGGER COLUMN
+    if [[ -n ${SKIPPED[$1,$2]:-} ]]; then echo "skipped¹"; return; fi
+    stats "$(vals "$@")" | awk '{ if ($2 == "-") print "-"; else if ($1 == $3) printf "%s", $2; else printf "**%s** (%s–%s)", $2, $1, $3 }'
+}
+
+table() { # TRIGGER COLUMN
+    local s a hdr="| SB file | ports | logical flows |" sep="|---:|---:|---:|"
+    for a in $AGENTS; do hdr+=" $(label "$a") |"; sep+="---:|"; done
+    echo "$hdr"
+    echo "$sep"
+    for s in $SIZES; do
+        local row
+        row="| $(awk -v b="${SB_BYTES[$s]}" 'BEGIN { printf "%.0f MB", b / 1e6 }') ($s) | $(kvof "$s" ports) | $(kvof "$s" lflows) |"
+        for a in $AGENTS; do row+=" $(cell "$s" "$a" "$1" "$2") |"; done
+        echo "$row"
+    done
+}
+
+kvof() { tr ' ' '\n' <<<"${GENDB[$1]}" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
+
+# ratio_at SIZE AGENT TRIGGER: AGENT's median at SIZE over its median at the smallest size.
+growth() {
+    local first=${SIZES%% *} a=$2 t=$3 m0 m1
+    m0=$(stats "$(vals "$first" "$a" "$t" seconds)" | awk '{ print $2 }')
+    m1=$(stats "$(vals "$1" "$a" "$t" seconds)" | awk '{ print $2 }')
+    ratio "$m1" "$m0"
+}
+
+write_section() {
+    local out=$1 s a skipped="" rel
+    for s in $SIZES; do
+        for a in $AGENTS; do
+            [[ -z ${SKIPPED[$s,$a]:-} ]] || skipped+="$(label "$a") at $s: ${SKIPPED[$s,$a]}; "
+        done
+    done
+    rel=$(realpath --relative-to="$(dirname "$(realpath "${BENCH:-$REPO/BENCHMARKS.md}")")" "$PLOT" 2>/dev/null || echo "$PLOT")
+    cat >"$out" <<EOF
+## Takeover time against database size
+
+Measured $(date -u -d "@${T_START%.*}" '+%Y-%m-%d %H:%M') UTC on this host ($(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GB of RAM) in $(since "$T_START") s; ovn-ocf \`$OVN_OCF_BIN\`,
+the tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'). Load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end.
+
+The databases are realistic ones made by the real tools (\`ocf-tests/bench/gendb.sh\`: a
+Neutron-like NB written into a real ovsdb-server, the SB computed by the real
+ovn-northd, both compacted), seeded where each agent keeps its files before its resources
+were created: shapes A and B on the shared LUN (mounted \`sync\`), shape D and the
+incumbent in every node's own \`/var/lib/ovn\`. Then \`failover.sh\` as in the failover
+section (same cluster, client and triggers), ${RUNS} run(s) per trigger, size and agent:
+seconds from the trigger until an SB transaction through the VIP is acknowledged (after a
+power-off, by the other node), and, right after that, how long until a logical switch
+created through the VIP's NB has its \`Datapath_Binding\` in the SB (\`writer.py
+ls-datapath\`: ovn-northd is up against both databases and computing), seconds from the
+same trigger. **median** (min–max) over the runs.
+
+![Takeover time against SB size]($rel)
+
+**kill -9 of the serving SB ovsdb-server → SB answers again:**
+
+$(table kill seconds)
+
+**Power-off of the serving node → SB answers again (by the other node):**
+
+$(table power seconds)
+
+**Power-off → an NB change shows in the SB:**
+
+$(table power nb_in_sb_s)
+
+**kill -9 of the SB → an NB change shows in the SB:**
+
+$(table kill nb_in_sb_s)
+
+Growth from the smallest to the largest size measured, power-off → SB answers (ratio of
+medians): $(for a in $AGENTS; do s=${SIZES##* }; printf '%s %s; ' "$(label "$a")" "$(growth "$s" "$a" power)"; done | sed 's/; $//').
+
+$([[ -z $skipped ]] || echo "¹ Not run: ${skipped%; }. Each node of the namespace cluster shares this host's memory; an agent is skipped where its copies of the SB (and northd's) would not fit: ${SB_RSS_PER_MB} MB of RSS per MB of SB file, per copy.")
+
+Raw data: \`target/bench/scale.tsv\` (every run), each run's cluster data in
+\`target/bench/scale-SIZE-AGENT/\`. Reproduce:
+
+    ocf-tests/bench/scale.sh --benchmarks BENCHMARKS.md    # this section alone
+    SCALE_SIZES="small large" SCALE_AGENTS=ovn-ocf SCALE_RUNS=1 ocf-tests/bench/scale.sh
+    make gendb GENDB_SIZE=large GENDB_OUT=/var/tmp/ovn-ocf-scale/large   # the databases alone
+
+EOF
+}
+
+T_START="" LOAD_START=""
+main() {
+    [[ $(id -u) == 0 ]] || die "run as root (the namespace cluster needs it)"
+    [[ -x $OVN_OCF_BIN ]] || die "OVN_OCF_BIN=$OVN_OCF_BIN is not an executable"
+    mkdir -p "$RAW" "$DBS" "$(dirname "$PLOT")"
+    TSV=$RAW/scale.tsv
+    printf 'size\tsb_bytes\tagent\ttrigger\trun\tseconds\tnb_in_sb_s\n' >"$TSV"
+    T_START=$(now) LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+    local s tmp
+    for s in $SIZES; do run_size "$s"; done
+    "$PY" "$BENCH_DIR/scaleplot.py" "$TSV" "$PLOT" || die "scaleplot.py failed"
+    tmp=$(mktemp /tmp/ovn-ocf-scale-section.XXXXXX)
+    write_section "$tmp"
+    cat "$tmp" >>"$REPORT"
+    [[ -z $BENCH ]] || benchmarks_section scale "$tmp" "$BENCH"
+    rm -f "$tmp"
+    say "done in $(since "$T_START") s; plot $PLOT, raw data $TSV"
+}
+
+main
