@@ -28,7 +28,9 @@
 # OVN_OCF_BIN (/usr/local/sbin/ovn-ocf).
 # Options: --report FILE (append the section; default stdout), --raw DIR (target/bench),
 # --benchmarks PATH (also put the section into PATH between <!-- BEGIN scale --> and
-# <!-- END scale -->), --plot PATH (docs/takeover-vs-size.svg).
+# <!-- END scale -->), --plot PATH (docs/takeover-vs-size.svg), --from-raw (measure
+# nothing: the section and the plot from the raw data already in DIR/scale.tsv, e.g. of
+# a run cut short; a size and agent without rows shows "-").
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -48,6 +50,7 @@ BENCH=""
 PLOT=$REPO/docs/takeover-vs-size.svg
 RAW=$REPO/target/bench
 SB_RSS_PER_MB=10
+FROM_RAW=0
 
 usage() { sed -n '2,/^# Markdown backticks/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 while (($#)); do
@@ -56,6 +59,7 @@ while (($#)); do
     --raw) RAW=$2; shift 2 ;;
     --benchmarks) BENCH=$2; shift 2 ;;
     --plot) PLOT=$2; shift 2 ;;
+    --from-raw) FROM_RAW=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -170,6 +174,14 @@ growth() {
     ratio "$m1" "$m0"
 }
 
+when_measured() {
+    if ((FROM_RAW)); then
+        echo "From the raw data of a run that ended $(date -u -d "@$T_START" '+%Y-%m-%d %H:%M') UTC (\`scale.sh --from-raw\`)"
+    else
+        echo "Measured $(date -u -d "@${T_START%.*}" '+%Y-%m-%d %H:%M') UTC in $(since "$T_START") s, load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end,"
+    fi
+}
+
 write_section() {
     local out=$1 s a skipped="" rel
     for s in $SIZES; do
@@ -181,8 +193,8 @@ write_section() {
     cat >"$out" <<EOF
 ## Takeover time against database size
 
-Measured $(date -u -d "@${T_START%.*}" '+%Y-%m-%d %H:%M') UTC on this host ($(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GB of RAM) in $(since "$T_START") s; ovn-ocf \`$OVN_OCF_BIN\`,
-the tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?'). Load average $LOAD_START at the start, $(cut -d' ' -f1-3 /proc/loadavg) at the end.
+$(when_measured) on this host ($(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GB of RAM); ovn-ocf \`$OVN_OCF_BIN\`,
+the tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?').
 
 The databases are realistic ones made by the real tools (\`ocf-tests/bench/gendb.sh\`: a
 Neutron-like NB written into a real ovsdb-server, the SB computed by the real
@@ -235,10 +247,19 @@ main() {
     [[ -x $OVN_OCF_BIN ]] || die "OVN_OCF_BIN=$OVN_OCF_BIN is not an executable"
     mkdir -p "$RAW" "$DBS" "$(dirname "$PLOT")"
     TSV=$RAW/scale.tsv
-    printf 'size\tsb_bytes\tagent\ttrigger\trun\tseconds\tnb_in_sb_s\n' >"$TSV"
     T_START=$(now) LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
     local s tmp
-    for s in $SIZES; do run_size "$s"; done
+    if ((FROM_RAW)); then
+        [[ -s $TSV ]] || die "--from-raw: no $TSV"
+        T_START=$(stat -c %Y "$TSV") LOAD_START="(not recorded: --from-raw)"
+        for s in $SIZES; do
+            GENDB[$s]=$(GENDB_SIZE=$s GENDB_OUT=$DBS/$s "$BENCH_DIR/gendb.sh") || die "gendb.sh $s failed"
+            SB_BYTES[$s]=$(kvof "$s" sb_bytes)
+        done
+    else
+        printf 'size\tsb_bytes\tagent\ttrigger\trun\tseconds\tnb_in_sb_s\n' >"$TSV"
+        for s in $SIZES; do run_size "$s"; done
+    fi
     "$PY" "$BENCH_DIR/scaleplot.py" "$TSV" "$PLOT" || die "scaleplot.py failed"
     tmp=$(mktemp /tmp/ovn-ocf-scale-section.XXXXXX)
     write_section "$tmp"
