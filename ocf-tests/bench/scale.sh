@@ -95,11 +95,12 @@ copies() {
     esac
 }
 
-declare -A SB_BYTES=() SKIPPED=()
+declare -A SB_BYTES=() SKIPPED=() FAILED=()
 TSV=""
+FAILED_TSV=""
 
 run_size() {
-    local size=$1 line sb a need avail dir
+    local size=$1 line sb a need avail dir why
     dir=$DBS/$size
     say "=== $size: the databases (gendb.sh, cached in $dir)"
     line=$(GENDB_SIZE=$size GENDB_OUT=$dir "$BENCH_DIR/gendb.sh") || die "gendb.sh $size failed"
@@ -116,14 +117,21 @@ run_size() {
             continue
         fi
         say "=== $size, $a: failover.sh, $RUNS runs per trigger"
-        FAILOVER_SEED_DIR=$dir FAILOVER_NB2SB=1 FAILOVER_LOSS_AGENTS="" FAILOVER_RUNS=$RUNS \
+        mkdir -p "$RAW/scale-$size-$a"
+        if ! FAILOVER_SEED_DIR=$dir FAILOVER_NB2SB=1 FAILOVER_LOSS_AGENTS="" FAILOVER_RUNS=$RUNS \
             FAILOVER_LIMIT=$LIMIT FAILOVER_CLUSTER=scale \
             "$BENCH_DIR/failover.sh" --agents "$a" --raw "$RAW/scale-$size-$a" \
-            --report "$RAW/scale-$size-$a/failover.md" >&2 ||
-            die "$size, $a: failover.sh failed (logs in $RAW/scale-$size-$a/failover-logs-*)"
-        awk -F'\t' -v size="$size" -v sb="$sb" 'NR > 1 {
+            --report "$RAW/scale-$size-$a/failover.md" 2>&1 | tee "$RAW/scale-$size-$a/failover.log" >&2; then
+            # Not the end of the figure: a size where an agent does not recover is a result.
+            # Its error goes into the section; the runs it did finish stay in the data.
+            why=$(grep -a "^failover .* ERROR: " "$RAW/scale-$size-$a/failover.log" | tail -1 | sed 's/^failover [0-9:.]* ERROR: //')
+            printf '%s\t%s\t%s\n' "$size" "$a" "${why:-failover.sh failed}" >>"$FAILED_TSV"
+            say "$size, $a: failed: ${why:-?} (logs in $RAW/scale-$size-$a/failover-logs-*)"
+        fi
+        [[ ! -f $RAW/scale-$size-$a/failover.tsv ]] ||
+            awk -F'\t' -v size="$size" -v sb="$sb" 'NR > 1 {
                 printf "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", size, sb, $1, $2, $3, $4, $9 }' \
-            "$RAW/scale-$size-$a/failover.tsv" >>"$TSV"
+                "$RAW/scale-$size-$a/failover.tsv" >>"$TSV"
     done
 }
 
@@ -148,6 +156,10 @@ stats() { # "V ..." → "min median max"
 
 cell() { # SIZE AGENT TRIGGER COLUMN
     if [[ -n ${SKIPPED[$1,$2]:-} ]]; then echo "skipped¹"; return; fi
+    if [[ -n ${FAILED[$1,$2]:-} ]]; then
+        echo "$(stats "$(vals "$@")" | awk '{ if ($2 != "-") printf "%s… ", $2 }')**did not recover**²"
+        return
+    fi
     stats "$(vals "$@")" | awk '{ if ($2 == "-") print "-"; else if ($1 == $3) printf "%s", $2; else printf "**%s** (%s–%s)", $2, $1, $3 }'
 }
 
@@ -183,10 +195,11 @@ when_measured() {
 }
 
 write_section() {
-    local out=$1 s a skipped="" rel
+    local out=$1 s a skipped="" failed="" rel
     for s in $SIZES; do
         for a in $AGENTS; do
             [[ -z ${SKIPPED[$s,$a]:-} ]] || skipped+="$(label "$a") at $s: ${SKIPPED[$s,$a]}; "
+            [[ -z ${FAILED[$s,$a]:-} ]] || failed+="$(label "$a") at $s: ${FAILED[$s,$a]}; "
         done
     done
     rel=$(realpath --relative-to="$(dirname "$(realpath "${BENCH:-$REPO/BENCHMARKS.md}")")" "$PLOT" 2>/dev/null || echo "$PLOT")
@@ -229,6 +242,8 @@ $(table kill nb_in_sb_s)
 Growth from the smallest to the largest size measured, power-off → SB answers (ratio of
 medians): $(for a in $AGENTS; do s=${SIZES##* }; printf '%s %s; ' "$(label "$a")" "$(growth "$s" "$a" power)"; done | sed 's/; $//').
 
+$([[ -z $failed ]] || echo "² A failover that did not happen within ${LIMIT} s ends that agent's runs at that size (the runs it finished before are in the table, a value with …): ${failed%; }.")
+
 $([[ -z $skipped ]] || echo "¹ Not run: ${skipped%; }. Each node of the namespace cluster shares this host's memory; an agent is skipped where its copies of the SB (and northd's) would not fit: ${SB_RSS_PER_MB} MB of RSS per MB of SB file, per copy.")
 
 Raw data: \`target/bench/scale.tsv\` (every run), each run's cluster data in
@@ -247,6 +262,7 @@ main() {
     [[ -x $OVN_OCF_BIN ]] || die "OVN_OCF_BIN=$OVN_OCF_BIN is not an executable"
     mkdir -p "$RAW" "$DBS" "$(dirname "$PLOT")"
     TSV=$RAW/scale.tsv
+    FAILED_TSV=$RAW/scale-failed.tsv
     T_START=$(now) LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
     local s tmp
     if ((FROM_RAW)); then
@@ -258,8 +274,13 @@ main() {
         done
     else
         printf 'size\tsb_bytes\tagent\ttrigger\trun\tseconds\tnb_in_sb_s\n' >"$TSV"
+        printf 'size\tagent\twhy\n' >"$FAILED_TSV"
         for s in $SIZES; do run_size "$s"; done
     fi
+    local f_size f_agent f_why
+    while IFS=$'\t' read -r f_size f_agent f_why; do
+        FAILED[$f_size,$f_agent]=$f_why
+    done < <(tail -n +2 "$FAILED_TSV" 2>/dev/null || true)
     "$PY" "$BENCH_DIR/scaleplot.py" "$TSV" "$PLOT" || die "scaleplot.py failed"
     tmp=$(mktemp /tmp/ovn-ocf-scale-section.XXXXXX)
     write_section "$tmp"
