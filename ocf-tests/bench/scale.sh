@@ -124,7 +124,9 @@ run_size() {
             --report "$RAW/scale-$size-$a/failover.md" 2>&1 | tee "$RAW/scale-$size-$a/failover.log" >&2; then
             # Not the end of the figure: a size where an agent does not recover is a result.
             # Its error goes into the section; the runs it did finish stay in the data.
-            why=$(grep -a "^failover .* ERROR: " "$RAW/scale-$size-$a/failover.log" | tail -1 | sed 's/^failover [0-9:.]* ERROR: //')
+            why=$(grep -a " ERROR: " "$RAW/scale-$size-$a/failover.log" | tail -1 | sed 's/^.* ERROR: //') || why=""
+            # A failed action the harness showed before that (a shape that did not start).
+            why+=$(grep -a "^failed action " "$RAW/scale-$size-$a/failover.log" | head -1 | sed 's/^/; /') || true
             printf '%s\t%s\t%s\n' "$size" "$a" "${why:-failover.sh failed}" >>"$FAILED_TSV"
             say "$size, $a: failed: ${why:-?} (logs in $RAW/scale-$size-$a/failover-logs-*)"
         fi
