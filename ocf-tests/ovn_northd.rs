@@ -112,6 +112,51 @@ fn primitive_sigkill_and_sigstop() {
     n.expect("stop", 0);
 }
 
+/// A northd recomputing a large NB answers its control socket late: monitor waits while
+/// it runs and reports it running ("busy, not hung"), never a failure that would restart
+/// it into the same recompute (seen in the scale bench at a 101 MB SB: ovn-northd's
+/// monitor failed "did not answer in time" and Pacemaker restarted it). A stopped northd
+/// is still an error (primitive_sigkill_and_sigstop).
+#[test]
+fn busy_northd_is_running_not_hung() {
+    let d = dbs();
+    let n = Res::northd(&d.nb, &d.sb);
+    n.expect("start", 0);
+    // 400 switches × 40 ports with addresses: seconds of northd CPU, in one transaction.
+    let mut ops = vec![];
+    for sw in 0..400 {
+        let mut ports = vec![];
+        for p in 0..40 {
+            let id = sw * 40 + p;
+            ports.push(format!(r#"["named-uuid","p{id}"]"#));
+            ops.push(format!(
+                r#"{{"op":"insert","table":"Logical_Switch_Port","uuid-name":"p{id}","row":{{"name":"busy-p{id}","addresses":"0a:00:00:{:02x}:{:02x}:{:02x} 10.{}.{}.{}"}}}}"#,
+                id >> 16 & 255, id >> 8 & 255, id & 255, id >> 16 & 255, id >> 8 & 255, id & 255 | 1
+            ));
+        }
+        ops.push(format!(
+            r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"busy-ls{sw}","ports":["set",[{}]]}}}}"#,
+            ports.join(",")
+        ));
+    }
+    d.nb.local_transact(&ops.join(",")).expect("NB write");
+    // Monitor until one call found it busy (its control socket late); every call 0.
+    let end = Instant::now() + Duration::from_secs(60);
+    let mut seen_busy = false;
+    while !seen_busy && Instant::now() < end {
+        // A short timeout, so that a recompute outlasts it (as a large one outlasts 10 s).
+        let o = n.run_with("monitor", &[("OCF_RESKEY_CRM_meta_timeout", "1500")]);
+        assert_eq!(o.code, 0, "a busy northd is running: {}", o.stderr);
+        seen_busy = o.stderr.contains("busy");
+    }
+    assert!(
+        seen_busy,
+        "no monitor call found northd busy (late on its control socket) within 60 s of a 16,000-port change"
+    );
+    assert!(switch_reaches_sb(&d, "after-busy"), "northd works after");
+    n.expect("stop", 0);
+}
+
 #[test]
 fn depth_10_sees_a_lost_database() {
     let d = dbs();

@@ -8,6 +8,7 @@
 //!
 //! Owns no agent's logic: an agent module holds only what is its own.
 
+pub mod busy;
 pub mod daemon;
 pub mod instance;
 pub mod watcher;

@@ -8,6 +8,7 @@ use ovn_ocf::ovsdb::{Unixctl, parse_key_values};
 use ovn_ocf::process::ProcInfo;
 
 use super::Northd;
+use crate::framework::busy::{Late, Patience};
 
 /// What `status` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -50,6 +51,46 @@ impl Northd<'_> {
             )));
         }
         self.ask(d.pid, "status").map(|s| parse_status(&s))
+    }
+
+    /// Monitor's status question: a late answer is waited for while northd is busy (a
+    /// recompute of a large database keeps it from its control socket for seconds), and a
+    /// northd still busy at the deadline is [`Late::Busy`], not a failure; stopped, gone
+    /// or idle is [`Late::Failed`].
+    pub(super) fn status_patiently(&self, d: &ProcInfo) -> Result<NorthdStatus, Late> {
+        if d.stopped() {
+            return Err(Late::Failed(format!(
+                "ovn-northd pid {} is stopped (state {})",
+                d.pid, d.state
+            )));
+        }
+        let dl = self.cx.deadline;
+        let ctl = self.cfg.ctl(d.pid);
+        let mut patience = Patience::new(d.pid, "ovn-northd");
+        let asked = patience
+            .wait(dl, |slice| Unixctl::connect(&ctl, slice))
+            .and_then(|mut c| {
+                let mut pending = c
+                    .send_commands(&["status"], dl)
+                    .map_err(|e| Late::Failed(format!("ovn-northd pid {}: {e}", d.pid)))?;
+                patience.wait(dl, |slice| c.wait_commands(&mut pending, slice))
+            })?;
+        if patience.was_late() {
+            log::warn!(
+                "ovn-northd pid {} answered its control socket late, after {:.1} s ({}): busy, not hung",
+                d.pid,
+                patience.elapsed().as_secs_f64(),
+                patience.cpu()
+            );
+        }
+        match asked.into_iter().next() {
+            Some(Ok(text)) => Ok(parse_status(&text)),
+            Some(Err(e)) => Err(Late::Failed(format!("ovn-northd pid {}: {e}", d.pid))),
+            None => Err(Late::Failed(format!(
+                "ovn-northd pid {}: no answer to status",
+                d.pid
+            ))),
+        }
     }
 
     /// Which databases northd is not connected to, as reasons; empty when both are.

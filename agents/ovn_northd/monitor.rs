@@ -1,6 +1,7 @@
 //! What monitor answers for ovn-northd: 7 not running, 0 running (paused standby of a
 //! promotable clone), 8 promoted and active, 9 promoted but not active; depth 10 also
-//! checks both database connections. A hung northd is an error, never "not running".
+//! checks both database connections. A hung northd is an error, never "not running"; a
+//! busy one (its control socket silent while it computes) is running.
 
 use std::time::Duration;
 
@@ -10,6 +11,7 @@ use ovn_ocf::state::Role;
 
 use super::Northd;
 use super::control::NorthdStatus;
+use crate::framework::busy::Late;
 
 impl Northd<'_> {
     /// The monitor action.
@@ -52,9 +54,21 @@ impl Northd<'_> {
             }
             return Ok(OcfStatus::NotRunning);
         };
-        let status = match self.status(&d) {
+        let status = match self.status_patiently(&d) {
             Ok(s) => s,
-            Err(f) => return broken(f.reason),
+            Err(Late::Busy(why)) => {
+                // Recomputing (a large database, a reconnect): failing it over would start
+                // the same recompute elsewhere, from scratch.
+                log::warn!("{why}");
+                let result = if promoted {
+                    OcfStatus::RunningPromoted
+                } else {
+                    OcfStatus::Success
+                };
+                self.inst.monitor_score(st, result);
+                return Ok(result);
+            }
+            Err(Late::Failed(why)) => return broken(why),
         };
         let result = match (&status, promotable) {
             (NorthdStatus::Active | NorthdStatus::Standby, false) => OcfStatus::Success,

@@ -1,23 +1,11 @@
-//! A control socket that answers late: busy or hung. A loaded ovsdb-server (hundreds of
-//! ovn-controllers, a burst of NB changes, one large transaction) answers its control
-//! socket only between two turns of its main loop, which may be seconds apart; a hung one
-//! never does. When the answer is late, monitor looks at the process in /proc between
-//! waits, until the action's deadline: stopped (SIGSTOP, traced) or gone is an error at
-//! once; one that ran (its CPU time grew) or was runnable is busy, and monitor keeps
-//! waiting; one that is still silent at the deadline is reported busy (running, with a
-//! warning) if it ran, hung (an error) if it neither ran nor was runnable.
-//!
-//! Costs nothing on the fast path (an answer within [`PATIENCE`]): no /proc read beyond
-//! the one monitor already made. Forks nothing, writes nothing.
-
-use std::time::{Duration, Instant};
+//! ovsdb-server's monitor asks its control socket patiently: late is busy or hung, as
+//! [`crate::framework::busy`] tells them apart.
 
 use ovn_ocf::jsonrpc::Error;
-use ovn_ocf::ocf::Deadline;
 use ovn_ocf::ovsdb::Unixctl;
-use ovn_ocf::process::{Activity, CpuSample, Progress, TICKS_PER_SEC};
 
 use super::Server;
+pub(super) use crate::framework::busy::{Late, Patience};
 
 impl Server<'_> {
     /// Monitor's one exchange with ovsdb-server `pid` on its control socket: `cmds` in one
@@ -47,125 +35,5 @@ impl Server<'_> {
             );
         }
         asked
-    }
-}
-
-/// How long the control socket may stay silent before monitor starts watching the
-/// process; then it looks again every `PATIENCE` until the deadline.
-pub(super) const PATIENCE: Duration = Duration::from_millis(500);
-
-/// Why a step did not complete.
-#[derive(Debug)]
-pub(super) enum Late {
-    /// Silent until the deadline, but running all along: not hung.
-    Busy(String),
-    /// Stopped, gone, idle until the deadline, or a failure other than a timeout.
-    Failed(String),
-}
-
-/// Waits for the steps of one exchange with a daemon (connect, replies), watching the
-/// daemon in /proc whenever a step is late. One per monitor: the watch spans every step.
-pub(super) struct Patience {
-    pid: i32,
-    what: &'static str,
-    started: Instant,
-    progress: Option<Progress>,
-    /// When the daemon was first found late.
-    late_since: Option<Instant>,
-}
-
-impl Patience {
-    pub(super) fn new(pid: i32, what: &'static str) -> Patience {
-        Patience {
-            pid,
-            what,
-            started: Instant::now(),
-            progress: None,
-            late_since: None,
-        }
-    }
-
-    /// Whether any step was late.
-    pub(super) fn was_late(&self) -> bool {
-        self.late_since.is_some()
-    }
-
-    /// How long the exchange took so far.
-    pub(super) fn elapsed(&self) -> Duration {
-        self.started.elapsed()
-    }
-
-    /// The CPU share the daemon had while late, e.g. "97 % CPU".
-    pub(super) fn cpu(&self) -> String {
-        match (
-            self.progress.as_ref().map(Progress::verdict),
-            self.late_since,
-        ) {
-            (Some(Activity::Busy { ticks, runnable }), Some(t)) if t.elapsed() >= PATIENCE => {
-                let secs = t.elapsed().as_secs_f64().max(0.001);
-                let pct = ticks as f64 / TICKS_PER_SEC as f64 / secs * 100.0;
-                format!("{pct:.0} % CPU, runnable in {runnable} samples")
-            }
-            (Some(Activity::Busy { .. }), _) => "runnable".into(),
-            _ => "no CPU time".into(),
-        }
-    }
-
-    /// Runs `step` with slices of `dl` ([`PATIENCE`] each) until it completes. Between
-    /// slices, samples the daemon: stopped or gone fails at once; at the deadline, a daemon
-    /// that ran is [`Late::Busy`], one that did not is [`Late::Failed`].
-    pub(super) fn wait<T>(
-        &mut self,
-        dl: Deadline,
-        mut step: impl FnMut(Deadline) -> Result<T, Error>,
-    ) -> Result<T, Late> {
-        loop {
-            let timeout = match step(dl.cap(PATIENCE)) {
-                Ok(t) => return Ok(t),
-                Err(e) if e.is_timeout() => e,
-                Err(e) => return Err(Late::Failed(format!("{} pid {}: {e}", self.what, self.pid))),
-            };
-            self.late_since.get_or_insert_with(Instant::now);
-            let sample = CpuSample::read(self.pid);
-            let early = match (&mut self.progress, sample) {
-                (Some(p), s) => p.observe(s),
-                (None, Some(s)) => self.progress.insert(Progress::new(s)).settled(),
-                (None, None) => Some(Activity::Gone),
-            };
-            if let Some(a) = early {
-                return Err(Late::Failed(self.hung(a, &timeout)));
-            }
-            if dl.expired() {
-                let a = self
-                    .progress
-                    .as_ref()
-                    .map_or(Activity::Gone, Progress::verdict);
-                return Err(match a {
-                    Activity::Busy { .. } => Late::Busy(format!(
-                        "{} pid {} has not answered its control socket in {:.1} s but is busy ({}): not hung",
-                        self.what,
-                        self.pid,
-                        self.elapsed().as_secs_f64(),
-                        self.cpu()
-                    )),
-                    other => Late::Failed(self.hung(other, &timeout)),
-                });
-            }
-        }
-    }
-
-    fn hung(&self, a: Activity, timeout: &Error) -> String {
-        let (what, pid) = (self.what, self.pid);
-        let secs = self.elapsed().as_secs_f64();
-        match a {
-            Activity::Stopped(st) => format!(
-                "{what} pid {pid} is stopped (state {st}) and did not answer its control socket in {secs:.1} s"
-            ),
-            Activity::Gone => format!("{what} pid {pid} went away while monitor waited for it"),
-            Activity::Idle(st) => format!(
-                "{what} pid {pid} is hung: {timeout}, not running meanwhile (state {st}, no CPU time in {secs:.1} s)"
-            ),
-            Activity::Busy { .. } => format!("{what} pid {pid}: {timeout}"),
-        }
     }
 }
