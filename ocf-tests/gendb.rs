@@ -253,13 +253,18 @@ fn tiny_nb_and_the_sb_northd_computed_from_it() {
 
 /// Runs `ocf-tests/bench/scaleplot.py TSV SVG`, checks the SVG with xmllint, returns it.
 fn scaleplot(tsv: &Path, svg: &Path) -> String {
+    scaleplot_failed(tsv, svg, None)
+}
+
+/// [`scaleplot`] with scale.sh's list of agents that did not recover at a size.
+fn scaleplot_failed(tsv: &Path, svg: &Path, failed: Option<&Path>) -> String {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../ocf-tests/bench/scaleplot.py"
     );
-    let o = Command::new("python3")
-        .args([script.as_ref(), tsv, svg])
-        .output();
+    let mut args: Vec<&std::ffi::OsStr> = vec![script.as_ref(), tsv.as_os_str(), svg.as_os_str()];
+    args.extend(failed.map(Path::as_os_str));
+    let o = Command::new("python3").args(args).output();
     let o = o.unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "scaleplot.py: {err}");
@@ -309,6 +314,19 @@ fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
     assert!(text.contains("ovndb-servers.ocf") && text.contains("ovn-ocf, shape A"));
     // No legend for an agent without data.
     assert!(!text.contains("shape D"), "{text}");
+    // An agent that did not recover at a size: a cross in each panel, and a legend line.
+    let failed = dir.path().join("failed.tsv");
+    std::fs::write(
+        &failed,
+        "size\tagent\twhy\nlarge\tovn-ocf-d\tdid not start\n",
+    )
+    .unwrap();
+    let text = scaleplot_failed(&tsv, &svg, Some(&failed));
+    assert_eq!(text.matches("<path").count(), 3 + 1, "{text}");
+    assert!(
+        text.contains("did not recover") && text.contains("shape D"),
+        "{text}"
+    );
     // Dropping every power-off leaves two panels without data.
     let kills: String = data
         .lines()

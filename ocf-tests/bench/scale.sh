@@ -30,7 +30,8 @@
 # --benchmarks PATH (also put the section into PATH between <!-- BEGIN scale --> and
 # <!-- END scale -->), --plot PATH (docs/takeover-vs-size.svg), --from-raw (measure
 # nothing: the section and the plot from the raw data already in DIR/scale.tsv, e.g. of
-# a run cut short; a size and agent without rows shows "-").
+# a run cut short, or of several runs put together; a size and agent without rows shows
+# "-", scale-failed.tsv and scale-skipped.tsv there give the others' reasons).
 # Markdown backticks inside single quotes are meant literally.
 # shellcheck disable=SC2016
 set -euo pipefail
@@ -98,6 +99,7 @@ copies() {
 declare -A SB_BYTES=() SKIPPED=() FAILED=()
 TSV=""
 FAILED_TSV=""
+SKIPPED_TSV=""
 
 run_size() {
     local size=$1 line sb a need avail dir why
@@ -113,6 +115,7 @@ run_size() {
         avail=$(awk '/^MemAvailable:/ { printf "%d", $2 / 1024 }' /proc/meminfo)
         if ((need > avail)); then
             SKIPPED[$size,$a]="needs about $((need / 1024)) GB of RAM, $((avail / 1024)) GB available"
+            printf '%s\t%s\t%s\n' "$size" "$a" "${SKIPPED[$size,$a]}" >>"$SKIPPED_TSV"
             say "$size, $a: skipped: ${SKIPPED[$size,$a]}"
             continue
         fi
@@ -244,9 +247,9 @@ $(table kill nb_in_sb_s)
 Growth from the smallest to the largest size measured, power-off → SB answers (ratio of
 medians): $(for a in $AGENTS; do s=${SIZES##* }; printf '%s %s; ' "$(label "$a")" "$(growth "$s" "$a" power)"; done | sed 's/; $//').
 
-$([[ -z $failed ]] || echo "² A failover that did not happen within ${LIMIT} s ends that agent's runs at that size (the runs it finished before are in the table, a value with …): ${failed%; }.")
+$([[ -z $failed ]] || echo "² A failover that did not happen within SCALE_LIMIT (${LIMIT} s in this run) ends that agent's runs at that size (the runs it finished before are in the table, a value with …): ${failed%; }.")
 
-$([[ -z $skipped ]] || echo "¹ Not run: ${skipped%; }. Each node of the namespace cluster shares this host's memory; an agent is skipped where its copies of the SB (and northd's) would not fit: ${SB_RSS_PER_MB} MB of RSS per MB of SB file, per copy.")
+$([[ -z $skipped ]] || echo "¹ Not run: ${skipped%; }. (Every node of the namespace cluster shares this host's memory; scale.sh skips an agent where its copies of the SB and ovn-northd would not fit, at ${SB_RSS_PER_MB} MB of RSS per MB of SB file and copy.)")
 
 Raw data: \`target/bench/scale.tsv\` (every run), each run's cluster data in
 \`target/bench/scale-SIZE-AGENT/\`. Reproduce:
@@ -265,6 +268,7 @@ main() {
     mkdir -p "$RAW" "$DBS" "$(dirname "$PLOT")"
     TSV=$RAW/scale.tsv
     FAILED_TSV=$RAW/scale-failed.tsv
+    SKIPPED_TSV=$RAW/scale-skipped.tsv
     T_START=$(now) LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
     local s tmp
     if ((FROM_RAW)); then
@@ -277,13 +281,17 @@ main() {
     else
         printf 'size\tsb_bytes\tagent\ttrigger\trun\tseconds\tnb_in_sb_s\n' >"$TSV"
         printf 'size\tagent\twhy\n' >"$FAILED_TSV"
+        printf 'size\tagent\twhy\n' >"$SKIPPED_TSV"
         for s in $SIZES; do run_size "$s"; done
     fi
     local f_size f_agent f_why
     while IFS=$'\t' read -r f_size f_agent f_why; do
         FAILED[$f_size,$f_agent]=$f_why
     done < <(tail -n +2 "$FAILED_TSV" 2>/dev/null || true)
-    "$PY" "$BENCH_DIR/scaleplot.py" "$TSV" "$PLOT" || die "scaleplot.py failed"
+    while IFS=$'\t' read -r f_size f_agent f_why; do
+        SKIPPED[$f_size,$f_agent]=$f_why
+    done < <(tail -n +2 "$SKIPPED_TSV" 2>/dev/null || true)
+    "$PY" "$BENCH_DIR/scaleplot.py" "$TSV" "$PLOT" "$FAILED_TSV" || die "scaleplot.py failed"
     tmp=$(mktemp /tmp/ovn-ocf-scale-section.XXXXXX)
     write_section "$tmp"
     cat "$tmp" >>"$REPORT"

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Takeover time against SB size, as an SVG line plot (no plotting library needed).
 
-    scaleplot.py SCALE.TSV OUT.SVG
+    scaleplot.py SCALE.TSV OUT.SVG [FAILED.TSV]
 
 SCALE.TSV: scale.sh's raw data, a header line then one row per failover:
 size, sb_bytes, agent, trigger, run, seconds, nb_in_sb_s (tab-separated). One panel per
 figure (SB answers again after kill -9 of the SB, after a power-off; an NB change shows in
 the SB after a power-off), x the SB file's size (log scale, MB), y seconds; one line per
-agent through the medians, a bar from min to max at each size.
+agent through the medians, a bar from min to max at each size. FAILED.TSV (scale.sh's
+scale-failed.tsv: size, agent, why) adds a cross at the top of every panel where an agent
+did not recover at a size, so that a line that stops is not read as "not measured".
 """
 
 import math
@@ -55,7 +57,7 @@ def load(path):
     return rows
 
 
-def panel(out, x0, y0, rows, trigger, col, title):
+def panel(out, x0, y0, rows, trigger, col, title, failed=()):
     pts = defaultdict(lambda: defaultdict(list))   # agent -> mb -> [s]
     for r in rows:
         if r["trigger"] != trigger or not r.get(col):
@@ -66,7 +68,7 @@ def panel(out, x0, y0, rows, trigger, col, title):
         except ValueError:
             continue
         pts[r["agent"]][mb].append(v)
-    mbs = sorted({mb for a in pts.values() for mb in a})
+    mbs = sorted({mb for a in pts.values() for mb in a} | {mb for _, mb in failed})
     out.append(f'<g transform="translate({x0},{y0})">')
     out.append(f'<text x="{W / 2}" y="18" text-anchor="middle" font-size="13" '
                f'font-weight="bold">{esc(title)}</text>')
@@ -79,7 +81,7 @@ def panel(out, x0, y0, rows, trigger, col, title):
         lo, hi = lo - 0.5, hi + 0.5
     pad = (hi - lo) * 0.06
     lo, hi = lo - pad, hi + pad
-    ymax = nice_max(max(max(v) for a in pts.values() for v in a.values()) * 1.05)
+    ymax = nice_max(max((max(v) for a in pts.values() for v in a.values()), default=1) * 1.05)
 
     def X(mb):
         return ML + (math.log10(mb) - lo) / (hi - lo) * pw
@@ -102,6 +104,12 @@ def panel(out, x0, y0, rows, trigger, col, title):
                'SB file (MB, log scale)</text>')
     out.append(f'<text x="14" y="{MT + ph / 2}" text-anchor="middle" font-size="11" '
                f'transform="rotate(-90 14 {MT + ph / 2})">seconds</text>')
+    for agent, mb in failed:
+        k = next((i for i, (a, _, _) in enumerate(AGENTS) if a == agent), 0)
+        color = AGENTS[k][2]
+        x, y = X(mb), MT + 9 + 13 * k   # one row per agent: crosses at one size stay apart
+        out.append(f'<path d="M{x - 5:.1f},{y - 5} L{x + 5:.1f},{y + 5} M{x - 5:.1f},{y + 5} '
+                   f'L{x + 5:.1f},{y - 5}" stroke="{color}" stroke-width="2.5"/>')
     for agent, _, color in AGENTS:
         series = pts.get(agent)
         if not series:
@@ -120,10 +128,14 @@ def panel(out, x0, y0, rows, trigger, col, title):
 
 
 def main(argv):
-    if len(argv) != 3:
+    if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
         return 2
     rows = load(argv[1])
+    mb_of = {r["size"]: int(r["sb_bytes"]) / 1e6 for r in rows if r.get("sb_bytes", "").isdigit()}
+    failed = []
+    if len(argv) == 4:
+        failed = [(f["agent"], mb_of[f["size"]]) for f in load(argv[3]) if f["size"] in mb_of]
     cols = 2
     nrow = (len(PANELS) + 1) // cols
     width, height = cols * W, nrow * H + 30
@@ -131,10 +143,10 @@ def main(argv):
            f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
            f'<rect width="{width}" height="{height}" fill="white"/>']
     for i, (trigger, col, title) in enumerate(PANELS):
-        panel(out, (i % cols) * W, (i // cols) * H, rows, trigger, col, title)
+        panel(out, (i % cols) * W, (i // cols) * H, rows, trigger, col, title, failed)
     # The legend: in the empty fourth cell.
     lx, ly = W + 60, H + 70
-    present = {r["agent"] for r in rows}
+    present = {r["agent"] for r in rows} | {a for a, _ in failed}
     out.append(f'<text x="{lx}" y="{ly - 22}" font-size="12">median (line, dot) and min–max '
                '(bar) over the runs</text>')
     k = 0
@@ -145,6 +157,12 @@ def main(argv):
         out.append(f'<line x1="{lx}" y1="{y}" x2="{lx + 28}" y2="{y}" stroke="{color}" stroke-width="3"/>')
         out.append(f'<text x="{lx + 36}" y="{y + 4}" font-size="12">{esc(label)}</text>')
         k += 1
+    if failed:
+        y = ly + k * 22 + 8
+        out.append(f'<path d="M{lx + 9},{y - 5} L{lx + 19},{y + 5} M{lx + 9},{y + 5} L{lx + 19},{y - 5}" '
+                   'stroke="#444" stroke-width="2.5"/>')
+        out.append(f'<text x="{lx + 36}" y="{y + 4}" font-size="12">near the top: did not recover '
+                   'at that size</text>')
     out.append("</svg>")
     tmp = argv[2] + ".tmp"
     with open(tmp, "w") as f:
