@@ -742,16 +742,6 @@ run_agent() {
 
 # ------------------------------------------------------------------ the section
 
-# stats "V1 V2 ...": "min median max" (seconds).
-stats() {
-    tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk '
-        { v[NR] = $1 }
-        END {
-            if (NR == 0) { print "- - -"; exit }
-            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.2f %.2f %.2f\n", v[1], m, v[NR]
-        }'
-}
 median() { stats "$1" | awk '{ print $2 }'; }
 cell() { # "min median max" → "**median** (min–max)"
     awk '{ if ($2 == "-") print "-"; else printf "**%s s** (%s–%s)", $2, $1, $3 }' <<<"$1"

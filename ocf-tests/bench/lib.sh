@@ -139,6 +139,17 @@ hstat() {
 }
 
 # ratio A B: A / B as "1.5×" or "12×"; "-" if either is missing.
+# stats "V1 V2 ...": "min median max" of the numbers given (two decimals), "- - -" for none.
+stats() {
+    tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk '
+        { v[NR] = $1 }
+        END {
+            if (NR == 0) { print "- - -"; exit }
+            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+            printf "%.2f %.2f %.2f\n", v[1], m, v[NR]
+        }'
+}
+
 ratio() { awk -v i="$1" -v o="$2" 'BEGIN { if (o <= 0 || i == "-" || o == "-") { print "-"; exit } r = i / o; printf (r < 10 ? "%.1f×" : "%.0f×"), r }'; }
 
 # ms SECONDS [SD]: milliseconds, 2 decimals under 10 ms, else 1; "mean ± sd" with SD.

@@ -149,16 +149,6 @@ vals() {
         $1 == s && $3 == a && $4 == t && $col[c] != "" { printf "%s ", $col[c] }' "$TSV"
 }
 
-stats() { # "V ..." → "min median max"
-    tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk '
-        { v[NR] = $1 }
-        END {
-            if (NR == 0) { print "- - -"; exit }
-            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.2f %.2f %.2f\n", v[1], m, v[NR]
-        }'
-}
-
 cell() { # SIZE AGENT TRIGGER COLUMN
     if [[ -n ${SKIPPED[$1,$2]:-} ]]; then echo "skipped¹"; return; fi
     if [[ -n ${FAILED[$1,$2]:-} ]]; then
