@@ -65,7 +65,7 @@ uninstall:
 test: deps
 	ocf-tests/cloud-deps.sh
 	$(MAKE) install
-	$(CARGO) test --release --locked $(CARGO_TARGET) -- --test-threads=$(or $(TEST_THREADS),4)
+	$(CARGO) test --profile ci --locked $(CARGO_TARGET) -- --test-threads=$(or $(TEST_THREADS),4)
 	$(MAKE) package-test
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
