@@ -122,24 +122,8 @@ fn busy_northd_is_running_not_hung() {
     let d = dbs();
     let n = Res::northd(&d.nb, &d.sb);
     n.expect("start", 0);
-    // 400 switches × 40 ports with addresses: seconds of northd CPU, in one transaction.
-    let mut ops = vec![];
-    for sw in 0..400 {
-        let mut ports = vec![];
-        for p in 0..40 {
-            let id = sw * 40 + p;
-            ports.push(format!(r#"["named-uuid","p{id}"]"#));
-            ops.push(format!(
-                r#"{{"op":"insert","table":"Logical_Switch_Port","uuid-name":"p{id}","row":{{"name":"busy-p{id}","addresses":"0a:00:00:{:02x}:{:02x}:{:02x} 10.{}.{}.{}"}}}}"#,
-                id >> 16 & 255, id >> 8 & 255, id & 255, id >> 16 & 255, id >> 8 & 255, id & 255 | 1
-            ));
-        }
-        ops.push(format!(
-            r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"busy-ls{sw}","ports":["set",[{}]]}}}}"#,
-            ports.join(",")
-        ));
-    }
-    d.nb.local_transact(&ops.join(",")).expect("NB write");
+    d.nb.local_transact(&big_nb_change("busy"))
+        .expect("NB write");
     // Monitor until one call found it busy (its control socket late); every call 0.
     let end = Instant::now() + Duration::from_secs(60);
     let mut seen_busy = false;
@@ -154,6 +138,90 @@ fn busy_northd_is_running_not_hung() {
         "no monitor call found northd busy (late on its control socket) within 60 s of a 16,000-port change"
     );
     assert!(switch_reaches_sb(&d, "after-busy"), "northd works after");
+    n.expect("stop", 0);
+}
+
+/// 400 switches × 40 ports with addresses, named after `tag`: seconds of northd CPU, in
+/// one NB transaction.
+fn big_nb_change(tag: &str) -> String {
+    let mut ops = vec![];
+    for sw in 0..400 {
+        let mut ports = vec![];
+        for p in 0..40 {
+            let id = sw * 40 + p;
+            ports.push(format!(r#"["named-uuid","p{id}"]"#));
+            ops.push(format!(
+                r#"{{"op":"insert","table":"Logical_Switch_Port","uuid-name":"p{id}","row":{{"name":"{tag}-p{id}","addresses":"0a:00:00:{:02x}:{:02x}:{:02x} 10.{}.{}.{}"}}}}"#,
+                id >> 16 & 255, id >> 8 & 255, id & 255, id >> 16 & 255, id >> 8 & 255, id & 255 | 1
+            ));
+        }
+        ops.push(format!(
+            r#"{{"op":"insert","table":"Logical_Switch","row":{{"name":"{tag}-ls{sw}","ports":["set",[{}]]}}}}"#,
+            ports.join(",")
+        ));
+    }
+    ops.join(",")
+}
+
+/// A promote whose ovn-northd is busy right after its resume (the first recompute of a
+/// large change) is promoted, with a warning, and the promoted monitor finds it active
+/// once it answers; it is not failed "did not become active", which had Pacemaker restart
+/// it cold into the same recompute (the scale bench, shape B, a 101 MB SB after a kill -9
+/// of the SB: an NB change reached the SB 104 s later).
+#[test]
+fn busy_northd_promote_is_promoted() {
+    let d = dbs();
+    let mut n = Res::northd(&d.nb, &d.sb);
+    n.set("OCF_RESKEY_CRM_meta_promoted_max", "1")
+        .set("OCF_RESOURCE_INSTANCE", "northd:0");
+    n.expect("start", 0);
+    assert_eq!(n.northd_status(), "Status: paused");
+    // Each round a change made while northd is paused, then a promote with a short
+    // timeout; the NB grows every round, so a recompute soon outlasts it.
+    let end = Instant::now() + Duration::from_secs(120);
+    let mut round = 0;
+    let seen_busy = loop {
+        d.nb.local_transact(&big_nb_change(&format!("promote{round}")))
+            .expect("NB write");
+        let o = n.run_with("promote", &[("OCF_RESKEY_CRM_meta_timeout", "1500")]);
+        assert_eq!(
+            o.code, 0,
+            "a resumed, busy northd is promoted: {}",
+            o.stderr
+        );
+        if o.stderr.contains("busy") {
+            break true;
+        }
+        if Instant::now() > end {
+            break false;
+        }
+        n.expect("demote", 0);
+        round += 1;
+    };
+    assert!(
+        seen_busy,
+        "no promote found northd busy within 120 s ({} rounds of 16,000-port changes)",
+        round + 1
+    );
+    let end = Instant::now() + Duration::from_secs(60);
+    let o = loop {
+        let o = n.run("monitor");
+        if o.code == 8 || Instant::now() > end {
+            break o;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(
+        o.code, 8,
+        "promoted and active once it answers: {}",
+        o.stderr
+    );
+    assert_eq!(n.northd_status(), "Status: active");
+    assert!(
+        switch_reaches_sb(&d, "after-busy-promote"),
+        "northd works after"
+    );
+    n.expect("demote", 0);
     n.expect("stop", 0);
 }
 

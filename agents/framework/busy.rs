@@ -11,10 +11,12 @@
 //! Costs nothing on the fast path (an answer within [`PATIENCE`]): no /proc read. Forks
 //! nothing, writes nothing.
 
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use ovn_ocf::jsonrpc::Error;
 use ovn_ocf::ocf::Deadline;
+use ovn_ocf::ovsdb::Unixctl;
 use ovn_ocf::process::{Activity, CpuSample, Progress, TICKS_PER_SEC};
 
 /// How long the control socket may stay silent before monitor starts watching the
@@ -28,6 +30,36 @@ pub enum Late {
     Busy(String),
     /// Stopped, gone, idle until the deadline, or a failure other than a timeout.
     Failed(String),
+}
+
+/// Monitor's one exchange with daemon `what` (pid `pid`) on its control socket `ctl`:
+/// `cmds` in one round trip, each answer in order, by `dl`. A late answer is waited for
+/// while the daemon is busy ([`Patience`]), and logged when it comes; the fast path is
+/// one connect and one round trip.
+pub fn ask_patiently(
+    ctl: &Path,
+    pid: i32,
+    what: &'static str,
+    cmds: &[&str],
+    dl: Deadline,
+) -> Result<Vec<Result<String, Error>>, Late> {
+    let mut patience = Patience::new(pid, what);
+    let asked = patience
+        .wait(dl, |slice| Unixctl::connect(ctl, slice))
+        .and_then(|mut c| {
+            let mut pending = c
+                .send_commands(cmds, dl)
+                .map_err(|e| Late::Failed(format!("{what} pid {pid}: {e}")))?;
+            patience.wait(dl, |slice| c.wait_commands(&mut pending, slice))
+        });
+    if asked.is_ok() && patience.was_late() {
+        log::warn!(
+            "{what} pid {pid} answered its control socket late, after {:.1} s ({}): busy, not hung",
+            patience.elapsed().as_secs_f64(),
+            patience.cpu()
+        );
+    }
+    asked
 }
 
 /// Waits for the steps of one exchange with a daemon (connect, replies), watching the

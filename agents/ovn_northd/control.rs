@@ -8,7 +8,7 @@ use ovn_ocf::ovsdb::{Unixctl, parse_key_values};
 use ovn_ocf::process::ProcInfo;
 
 use super::Northd;
-use crate::framework::busy::{Late, Patience};
+use crate::framework::busy::{self, Late};
 
 /// What `status` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,10 +53,27 @@ impl Northd<'_> {
         self.ask(d.pid, "status").map(|s| parse_status(&s))
     }
 
-    /// Monitor's status question: a late answer is waited for while northd is busy (a
-    /// recompute of a large database keeps it from its control socket for seconds), and a
-    /// northd still busy at the deadline is [`Late::Busy`], not a failure; stopped, gone
-    /// or idle is [`Late::Failed`].
+    /// One question to northd by `until`, patiently ([`busy::ask_patiently`]): a late
+    /// answer is waited for while northd is busy (a recompute of a large database keeps it
+    /// from its control socket for seconds), and a northd still busy at `until` is
+    /// [`Late::Busy`], not a failure; stopped, gone or idle is [`Late::Failed`].
+    pub(super) fn ask_patiently(
+        &self,
+        pid: i32,
+        cmd: &str,
+        until: Deadline,
+    ) -> Result<String, Late> {
+        let asked = busy::ask_patiently(&self.cfg.ctl(pid), pid, "ovn-northd", &[cmd], until)?;
+        match asked.into_iter().next() {
+            Some(Ok(text)) => Ok(text),
+            Some(Err(e)) => Err(Late::Failed(format!("ovn-northd pid {pid}: {e}"))),
+            None => Err(Late::Failed(format!(
+                "ovn-northd pid {pid}: no answer to {cmd}"
+            ))),
+        }
+    }
+
+    /// Monitor's status question, patiently ([`Self::ask_patiently`]).
     pub(super) fn status_patiently(&self, d: &ProcInfo) -> Result<NorthdStatus, Late> {
         if d.stopped() {
             return Err(Late::Failed(format!(
@@ -64,33 +81,8 @@ impl Northd<'_> {
                 d.pid, d.state
             )));
         }
-        let dl = self.cx.deadline;
-        let ctl = self.cfg.ctl(d.pid);
-        let mut patience = Patience::new(d.pid, "ovn-northd");
-        let asked = patience
-            .wait(dl, |slice| Unixctl::connect(&ctl, slice))
-            .and_then(|mut c| {
-                let mut pending = c
-                    .send_commands(&["status"], dl)
-                    .map_err(|e| Late::Failed(format!("ovn-northd pid {}: {e}", d.pid)))?;
-                patience.wait(dl, |slice| c.wait_commands(&mut pending, slice))
-            })?;
-        if patience.was_late() {
-            log::warn!(
-                "ovn-northd pid {} answered its control socket late, after {:.1} s ({}): busy, not hung",
-                d.pid,
-                patience.elapsed().as_secs_f64(),
-                patience.cpu()
-            );
-        }
-        match asked.into_iter().next() {
-            Some(Ok(text)) => Ok(parse_status(&text)),
-            Some(Err(e)) => Err(Late::Failed(format!("ovn-northd pid {}: {e}", d.pid))),
-            None => Err(Late::Failed(format!(
-                "ovn-northd pid {}: no answer to status",
-                d.pid
-            ))),
-        }
+        self.ask_patiently(d.pid, "status", self.cx.deadline)
+            .map(|s| parse_status(&s))
     }
 
     /// Which databases northd is not connected to, as reasons; empty when both are.
@@ -140,6 +132,42 @@ impl Northd<'_> {
         });
         done.ok_or(last)
     }
+
+    /// [`Self::wait_status`], patiently: a northd silent on its control socket but running
+    /// is waited for, and one still busy at `until` is [`Waited::Busy`].
+    pub(super) fn wait_status_patiently(
+        &self,
+        pid: i32,
+        until: Deadline,
+        want: impl Fn(&NorthdStatus) -> bool,
+    ) -> Waited {
+        let mut last = String::new();
+        let done = until.poll(Duration::from_millis(1), || {
+            match self.ask_patiently(pid, "status", until) {
+                Ok(s) => {
+                    let st = parse_status(&s);
+                    if want(&st) {
+                        return Some(Waited::Reached);
+                    }
+                    last = format!("{st:?}");
+                }
+                Err(Late::Busy(why)) => return Some(Waited::Busy(why)),
+                Err(Late::Failed(why)) => last = why,
+            }
+            None
+        });
+        done.unwrap_or(Waited::Not(last))
+    }
+}
+
+/// What [`Northd::wait_status_patiently`] came to.
+#[derive(Debug)]
+pub enum Waited {
+    Reached,
+    /// Still busy (silent on its control socket, running) at the deadline: why.
+    Busy(String),
+    /// Not reached by the deadline: the last status, or the last failure.
+    Not(String),
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ use crate::framework::daemon::{self, Daemon, Ready};
 use crate::framework::{Actions, AgentDef, Resource, SCORE_PROMOTED, SCORE_STANDBY};
 
 pub use config::Config;
-pub use control::{NorthdStatus, parse_status};
+pub use control::{NorthdStatus, Waited, parse_status};
 pub use params::SPEC;
 
 pub const AGENT: AgentDef = AgentDef::of::<Config>();
@@ -158,14 +158,24 @@ impl Actions for Northd<'_> {
         self.ask(pid, "resume")?;
         // Keep a share of the budget to pause again if it never becomes active.
         let until = self.cx.deadline.share(0.8);
-        if let Err(last) = self.wait_status(pid, until, |s| *s == NorthdStatus::Active) {
-            // Back to a clean standby; Pacemaker decides what next.
-            if let Err(e) = self.ask(pid, "pause") {
-                log::warn!("cannot pause ovn-northd again: {e}");
+        match self.wait_status_patiently(pid, until, |s| *s == NorthdStatus::Active) {
+            Waited::Reached => {}
+            // Resumed, and computing since: with a large database the first recompute
+            // keeps it from its control socket longer than a promote lasts. Failing it
+            // would have Pacemaker restart it cold, into the same recompute. The promoted
+            // monitor checks that it holds the lock once it answers again.
+            Waited::Busy(why) => log::warn!(
+                "promoted: ovn-northd resumed, then {why}; its monitor checks that it is active once it answers"
+            ),
+            Waited::Not(last) => {
+                // Back to a clean standby; Pacemaker decides what next.
+                if let Err(e) = self.ask(pid, "pause") {
+                    log::warn!("cannot pause ovn-northd again: {e}");
+                }
+                return Err(Failure::generic(format!(
+                    "ovn-northd resumed but did not become active before the timeout (status: {last}); does another ovn-northd hold the Southbound lock?"
+                )));
             }
-            return Err(Failure::generic(format!(
-                "ovn-northd resumed but did not become active before the timeout (status: {last}); does another ovn-northd hold the Southbound lock?"
-            )));
         }
         let mut st = self.inst.state();
         st.role = Some(Role::Serving);

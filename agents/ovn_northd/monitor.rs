@@ -10,7 +10,7 @@ use ovn_ocf::process::ProcInfo;
 use ovn_ocf::state::Role;
 
 use super::Northd;
-use super::control::NorthdStatus;
+use super::control::{NorthdStatus, parse_status};
 use crate::framework::busy::Late;
 
 impl Northd<'_> {
@@ -112,12 +112,19 @@ impl Northd<'_> {
     /// unreachable (the SB resource failing over or recovering) that is no fault of
     /// northd's and restarting it would not help: it takes the lock again once it
     /// reconnects. Connected but still standby for 2 s: another northd holds the lock.
+    /// Asked patiently: a northd that turns busy meanwhile (a recompute, which it does
+    /// only with the lock) is not failed.
     fn promoted_standby(&self, d: &ProcInfo) -> Result<(), String> {
         let until = self.cx.deadline.cap(Duration::from_secs(2));
+        let busy = |why: String| {
+            log::warn!("{why}");
+            Some(Ok(()))
+        };
         let mut step = || -> Option<Result<(), String>> {
-            let sb = match self.ask(d.pid, "sb-connection-status") {
+            let sb = match self.ask_patiently(d.pid, "sb-connection-status", until) {
                 Ok(s) => s,
-                Err(f) => return Some(Err(f.reason)),
+                Err(Late::Busy(why)) => return busy(why),
+                Err(Late::Failed(why)) => return Some(Err(why)),
             };
             if sb.trim() != "connected" {
                 log::warn!(
@@ -128,14 +135,18 @@ impl Northd<'_> {
                 );
                 return Some(Ok(()));
             }
-            match self.status(d) {
+            match self
+                .ask_patiently(d.pid, "status", until)
+                .map(|s| parse_status(&s))
+            {
                 Ok(NorthdStatus::Active) => Some(Ok(())),
                 Ok(NorthdStatus::Standby) => None,
                 Ok(other) => Some(Err(format!(
                     "promoted ovn-northd pid {} is not active: {other:?}",
                     d.pid
                 ))),
-                Err(f) => Some(Err(f.reason)),
+                Err(Late::Busy(why)) => busy(why),
+                Err(Late::Failed(why)) => Some(Err(why)),
             }
         };
         until.poll(Duration::from_millis(100), &mut step).unwrap_or_else(|| {
