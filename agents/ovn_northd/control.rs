@@ -141,7 +141,9 @@ impl Northd<'_> {
         until: Deadline,
         want: impl Fn(&NorthdStatus) -> bool,
     ) -> Waited {
-        let mut last = String::new();
+        // The last status it answered, and a failure after it: the last ask may only have
+        // run out of time, which must not hide a status such as Standby.
+        let (mut status, mut failed) = (None, None);
         let done = until.poll(Duration::from_millis(1), || {
             match self.ask_patiently(pid, "status", until) {
                 Ok(s) => {
@@ -149,14 +151,21 @@ impl Northd<'_> {
                     if want(&st) {
                         return Some(Waited::Reached);
                     }
-                    last = format!("{st:?}");
+                    (status, failed) = (Some(format!("{st:?}")), None);
                 }
                 Err(Late::Busy(why)) => return Some(Waited::Busy(why)),
-                Err(Late::Failed(why)) => last = why,
+                Err(Late::Failed(why)) => failed = Some(why),
             }
             None
         });
-        done.unwrap_or(Waited::Not(last))
+        done.unwrap_or_else(|| {
+            Waited::Not(match (status, failed) {
+                (Some(st), Some(why)) => format!("{st}, then {why}"),
+                (Some(st), None) => st,
+                (None, Some(why)) => why,
+                (None, None) => "never asked".into(),
+            })
+        })
     }
 }
 
