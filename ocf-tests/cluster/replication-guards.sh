@@ -22,7 +22,7 @@
 #                     recovery S is Unpromoted again but aimed at 192.0.2.254 (the
 #                     agent's "into space" address), replicating nothing.
 #                     D (aimed at the promoted node's own address, port 6651/6652): for
-#                     20 s S stays `state: backup` replicating from the promoted node,
+#                     10 s S stays `state: backup` replicating from the promoted node,
 #                     no "Self replicating" in its logs, ovn-ocf-{nb,sb}-replication say
 #                     "replicating from <promoted>", no failed actions. The /32 goes again.
 #   static-scores     S's replication pointed where nothing answers
@@ -344,8 +344,9 @@ d_self_replication() {
     vip_on_lo "$S" add
     t0=$(now)
     reconnect "$S"
-    # 20 s: several unpromoted monitors (2 s); every sample a backup.
-    while ! past "$t0" 20; do
+    # 10 s (the incumbent turns active within 0.2 s): five unpromoted monitors (2 s) at
+    # least; every sample a backup.
+    while ! past "$t0" 10; do
         for db in nb sb; do
             st=$(sync_status "$S" "$db")
             if [[ $st != *"state: backup"* ]]; then
@@ -356,7 +357,7 @@ d_self_replication() {
         [[ " $scores, " == *" $sc, "* ]] || scores+="${scores:+, }$sc"
         sleep 1
     done
-    # Then (20 s more at most) both replicate from the promoted node's address.
+    # Then (30 s more at most) both replicate from the promoted node's address.
     for db in nb sb; do
         port=$REPL_PORT_NB
         [ "$db" = nb ] || port=$REPL_PORT_SB
@@ -375,7 +376,7 @@ d_self_replication() {
     lines=$(crm_mon_lines "$P")
     vip_on_lo "$S" del || true
     if [ -z "$why" ]; then
-        echo "PASS (prevented: for 20 s after the reconnect with $VIP/32 on $S's lo, $S stayed a backup; nb '$st_nb', sb '$st_sb'; no \"Self replicating\" logged; crm_mon -1 -A: '$a', '$b'; promotion scores on $S seen: $scores; no failed actions; crm_mon -1: $lines)"
+        echo "PASS (prevented: for 10 s after the reconnect with $VIP/32 on $S's lo, $S stayed a backup; nb '$st_nb', sb '$st_sb'; no \"Self replicating\" logged; crm_mon -1 -A: '$a', '$b'; promotion scores on $S seen: $scores; no failed actions; crm_mon -1: $lines)"
     else
         echo "FAIL (not prevented: $why crm_mon -1: $lines)"
     fi
@@ -427,7 +428,8 @@ d_static_scores() {
     say "promotion attributes on $S: $(promo_attrs "$S" | tr '\n' ' ') (before: $base)"
     t0=$(now)
     point_nowhere "$REPL_PORT_NB" "$REPL_PORT_SB"
-    # 20 s at least; until both noticed, 30 s at most.
+    # 10 s at least (the agent noticed within 2 s in every run so far); until both
+    # noticed, 30 s at most.
     while ! past "$t0" 30; do
         for db in nb sb; do
             port=$REPL_PORT_NB
@@ -452,7 +454,7 @@ d_static_scores() {
             fi
             if [ "$db" = nb ]; then st_nb=$st; else st_sb=$st; fi
         done
-        past "$t0" 20 && [ -n "$nb_how" ] && [ -n "$sb_how" ] && break
+        past "$t0" 10 && [ -n "$nb_how" ] && [ -n "$sb_how" ] && break
         sleep 1
     done
     local lines f
