@@ -24,7 +24,7 @@ pub const SPEC: AgentSpec = AgentSpec {
 
 As a primitive, start runs it and returns once it is connected to both databases.
 
-As a promotable clone (promoted-max=1), every instance runs: unpromoted ones paused (started with --dry-run), already connected and monitoring both databases; promote resumes one and waits until it reports Status: active (it holds the Southbound lock); demote pauses it again.
+As a promotable clone (promoted-max=1), every instance runs: unpromoted ones paused (started with --dry-run), already connected and monitoring both databases; promote resumes one and waits until it reports Status: active (it holds the Southbound lock), or, when northd is still busy at the timeout (its first recompute of a large database keeps it from its control socket), promotes it with a warning and leaves the lock to the promoted monitor to check; demote pauses it again.
 
 Monitor depth 0 asks ovn-northd for its status over its control socket: paused, standby or active. Depth 10 also checks that it is connected to both databases. A hung ovn-northd is an error, never \"not running\".",
     params: PARAMS,
