@@ -32,7 +32,8 @@ pub enum Late {
     Failed(String),
 }
 
-/// Monitor's one exchange with daemon `what` (pid `pid`) on its control socket `ctl`:
+/// One exchange with daemon `what` (pid `pid`) on its control socket `ctl` (a monitor's,
+/// or ovn-northd's promote waiting for its status):
 /// `cmds` in one round trip, each answer in order, by `dl`. A late answer is waited for
 /// while the daemon is busy ([`Patience`]), and logged when it comes; the fast path is
 /// one connect and one round trip.

@@ -112,8 +112,7 @@ impl Northd<'_> {
     /// unreachable (the SB resource failing over or recovering) that is no fault of
     /// northd's and restarting it would not help: it takes the lock again once it
     /// reconnects. Connected but still standby for 2 s: another northd holds the lock.
-    /// Asked patiently: a northd that turns busy meanwhile (a recompute, which it does
-    /// only with the lock) is not failed.
+    /// Asked patiently: a northd that turns busy meanwhile (a recompute) is not failed.
     fn promoted_standby(&self, d: &ProcInfo) -> Result<(), String> {
         let until = self.cx.deadline.cap(Duration::from_secs(2));
         let busy = |why: String| {
