@@ -139,14 +139,15 @@ hstat() {
 }
 
 # ratio A B: A / B as "1.5×" or "12×"; "-" if either is missing.
-# stats "V1 V2 ...": "min median max" of the numbers given (two decimals), "- - -" for none.
+# stats "V1 V2 ..." [FMT]: "min median max" of the numbers given, each printed with FMT
+# (default %.2f: two decimals; %s as given), "- - -" for none.
 stats() {
-    tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk '
+    tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk -v f="${2:-%.2f}" '
         { v[NR] = $1 }
         END {
             if (NR == 0) { print "- - -"; exit }
             m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%.2f %.2f %.2f\n", v[1], m, v[NR]
+            printf f " " f " " f "\n", v[1], m, v[NR]
         }'
 }
 

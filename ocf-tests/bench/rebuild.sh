@@ -544,18 +544,8 @@ DONE=""   # the sizes measured
 
 # ------------------------------------------------------------------ the section
 
-# stats "V1 V2 ...": "min median max".
-stats() {
-    tr ' ' '\n' <<<"$1" | { grep . || true; } | sort -g | awk '
-        { v[NR] = $1 }
-        END {
-            if (NR == 0) { print "- - -"; exit }
-            m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
-            printf "%s %s %s\n", v[1], m, v[NR]
-        }'
-}
 cell() { # VALUES [UNIT]: "**median UNIT** (min–max)", one value alone, or "—"
-    stats "$1" | awk -v u="${2:-}" '{
+    stats "$1" %s | awk -v u="${2:-}" '{
         if ($2 == "-") { print "—"; exit }
         if ($1 == $3) printf "**%s%s**\n", $2, u
         else printf "**%s%s** (%s–%s)\n", $2, u, $1, $3 }'
