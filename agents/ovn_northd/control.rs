@@ -171,7 +171,7 @@ impl Northd<'_> {
 
 /// What [`Northd::wait_status_patiently`] came to.
 #[derive(Debug)]
-pub enum Waited {
+pub(super) enum Waited {
     Reached,
     /// Still busy (silent on its control socket, running) at the deadline: why.
     Busy(String),

@@ -23,7 +23,8 @@ use crate::framework::daemon::{self, Daemon, Ready};
 use crate::framework::{Actions, AgentDef, Resource, SCORE_PROMOTED, SCORE_STANDBY};
 
 pub use config::Config;
-pub use control::{NorthdStatus, Waited, parse_status};
+use control::Waited;
+pub use control::{NorthdStatus, parse_status};
 pub use params::SPEC;
 
 pub const AGENT: AgentDef = AgentDef::of::<Config>();
