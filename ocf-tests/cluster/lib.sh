@@ -34,6 +34,27 @@ crm() { "$C" crm-xml | "$CLUSTER_DIR/crmfacts.py" "$@"; }
 node_size() { "$C" exec "$1" stat -c %s "$2" 2>/dev/null || echo 0; }
 # What a node logged to FILE after byte MARK.
 node_since() { "$C" exec "$1" tail -c +"$(($3 + 1))" "$2"; }
+# NODE NAME: a transient (reboot) node attribute of NODE, or "-".
+node_attr() {
+    "$C" exec "$1" crm_attribute -G -l reboot -N "$1" -n "$2" -q 2>/dev/null || echo -
+}
+
+# Shape D. PROMOTED SECS: until the other node's NB and SB replicas say "replicating from
+# PROMOTED" in crm_mon -A. An unpromoted instance aims its replica at a new promoted one at
+# its next monitor, so right after a promotion it may still say "no promoted instance
+# answers". Prints "nb '…', sb '…'"; after SECS, says what they said and fails.
+wait_replicating() {
+    local p=$1 secs=$2 s t0 a b
+    s=$(other "$p")
+    t0=$(now)
+    while :; do
+        a=$(node_attr "$s" ovn-ocf-nb-replication) b=$(node_attr "$s" ovn-ocf-sb-replication)
+        [[ $a == "replicating from $p "* && $b == "replicating from $p "* ]] && break
+        past "$t0" "$secs" && { bad "$s's replicas not replicating from $p after $secs s: nb '$a', sb '$b'"; return 1; }
+        sleep 0.5
+    done
+    echo "nb '$a', sb '$b'"
+}
 
 # ------------------------------------------------------------------------------ writer
 

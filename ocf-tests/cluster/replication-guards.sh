@@ -90,10 +90,6 @@ appctl() { # NODE DB COMMAND [ARG]
     say "$node# ovn-appctl -t $(ctl "$db") $*"
     "$C" exec "$node" ovn-appctl -t "$(ctl "$db")" "$@" >&2
 }
-# NODE NAME: a transient (reboot) node attribute of NODE, or "-".
-node_attr() {
-    "$C" exec "$1" crm_attribute -G -l reboot -N "$1" -n "$2" -q 2>/dev/null || echo -
-}
 # NODE: NAME=VALUE of every promotion score attribute of NODE (crm_mon -A's XML).
 promo_attrs() {
     "$C" crm-xml | python3 -c '
@@ -243,17 +239,11 @@ d_again() {
 }
 
 d_ready() {
-    local t0 a b
+    local said
     S=$(other "$P")
-    t0=$(now)
-    while :; do
-        a=$(node_attr "$S" ovn-ocf-nb-replication) b=$(node_attr "$S" ovn-ocf-sb-replication)
-        [[ $a == "replicating from $P "* && $b == "replicating from $P "* ]] && break
-        past "$t0" 60 && { bad "$S's replicas not replicating from $P after 60 s: nb '$a', sb '$b'"; return 1; }
-        sleep 1
-    done
+    said=$(wait_replicating "$P" 60) || return 1
     no_failures || return 1
-    say "shape D: promoted on $P, $S replicates: nb '$a', sb '$b'"
+    say "shape D: promoted on $P, $S replicates: $said"
 }
 
 # ------------------------------------------------------------------------------- guards

@@ -65,10 +65,12 @@ at_exit cluster_down
 
 # The operator's view: `ovn-ocf status --json` on both nodes agrees with the cluster
 # (statuscheck.py): on the active node every resource serves there with the pidfile's
-# pid, its listener on the VIP and its lease; on the other node it runs elsewhere.
+# pid, its listener on the VIP and its lease; on the other node it runs elsewhere (shape
+# D: a replica of the active node's, once crm_mon -A says it replicates).
 scen_status() {
     local active node out pids why
     active=$(settle --standby) || return 1
+    if [ "$SHAPE" = D ]; then wait_replicating "$active" 30 >/dev/null || return 1; fi
     local f k
     pids=
     for k in nb=ovnnb_db sb=ovnsb_db northd=ovn-northd; do
