@@ -1582,6 +1582,60 @@ fn a_lost_sb_gets_its_tunnel_keys_back() {
     nb.expect("stop", 0);
 }
 
+/// The memo's select makes ovsdb-server answer nothing else until it has sent every
+/// port (2 s on a 253 MB SB): the first monitor after the listeners open saves it at once
+/// only for a small file; a big one waits by its size (here 24 MB: some 19 s), so that a
+/// server that just took over is not held up by it.
+#[test]
+fn a_big_sb_waits_before_its_first_memo() {
+    let nb = Res::new("nb");
+    nb.expect("start", 0);
+    let (sb, _shim) = gated_sb(&nb);
+    sb.expect("start", 0);
+    let state = || -> serde_json::Value {
+        let f = sb.run_dir().join(format!("{}.ovn-ocf.state", sb.base()));
+        serde_json::from_slice(&std::fs::read(&f).unwrap()).unwrap()
+    };
+    let now_ms = || {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    };
+    let keys = sb.db_file().with_file_name(".ovnsb_db.db.tunnel-keys");
+    let monitor = || {
+        let o = sb.run_with("monitor", &[("OCF_RESKEY_CRM_meta_interval", "10000")]);
+        assert_eq!(o.code, 0, "{}", o.stderr);
+    };
+    monitor();
+    assert!(keys.exists(), "a small SB's memo at the first monitor");
+    let due = state()["memo_due_ms"].as_u64().unwrap();
+    assert!(due > now_ms() + 10_000, "the next one 15 s on: {due}");
+    // 24 MB of address sets, then the listeners open again.
+    let blob = "x".repeat(1 << 20);
+    for i in 0..24 {
+        sb.local_transact(&format!(
+            r#"{{"op":"insert","table":"Address_Set","row":{{"name":"pad{i}","addresses":"{blob}"}}}}"#
+        ))
+        .unwrap();
+    }
+    assert!(std::fs::metadata(sb.db_file()).unwrap().len() > 24 << 20);
+    sb.expect("stop", 0);
+    std::fs::remove_file(&keys).unwrap();
+    sb.expect("start", 0);
+    let before = now_ms();
+    monitor();
+    assert!(!keys.exists(), "no save at the first monitor of a 24 MB SB");
+    let due = state()["memo_due_ms"].as_u64().unwrap();
+    assert!(
+        due > before + 15_000 && due < before + 30_000,
+        "due {} ms on",
+        due - before
+    );
+    sb.expect("stop", 0);
+    nb.expect("stop", 0);
+}
+
 /// Shape C (storage=rebuild): the SB's monitor keeps its tunnel keys in the cluster too
 /// (the CIB property `ovn-ocf-sb-tunnel-keys`, here the shim's), and a node whose SB file
 /// is stale (another node served since) is rebuilt with the cluster's keys, not with

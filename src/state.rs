@@ -44,10 +44,11 @@ pub struct State {
     /// What the monitor last found of the database's storage, and its last compaction.
     #[serde(default)]
     pub storage: StorageMemo,
-    /// When a monitor last saved what the database holds beside its file (the SB's
-    /// tunnel keys, NB's count of logical switches, ports and routers), ms since the epoch.
+    /// When a monitor next saves what the database holds beside its file (the SB's
+    /// tunnel keys, NB's count of logical switches, ports and routers), ms since the epoch;
+    /// None until the first monitor since the listeners opened sets it.
     #[serde(default)]
-    pub memo_ms: Option<u64>,
+    pub memo_due_ms: Option<u64>,
     /// An active-backup replica (`storage=replicate`, unpromoted): whom it replicates from.
     #[serde(default)]
     pub replica: Option<Replica>,
@@ -127,6 +128,12 @@ pub enum CompactionOutcome {
 }
 
 impl State {
+    /// The client listeners are open (`remotes`); the memo's schedule starts again.
+    pub fn listening(&mut self, remotes: Vec<String>) {
+        self.remotes = remotes;
+        self.memo_due_ms = None;
+    }
+
     pub fn load(path: &Path) -> Option<State> {
         let bytes = std::fs::read(path).ok()?;
         match serde_json::from_slice(&bytes) {

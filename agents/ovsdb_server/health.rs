@@ -4,8 +4,8 @@
 //! transaction, the listener bound), depth 20 (the file's records verify). At every depth
 //! a serving database's storage is measured (storage.rs). Monitor observes; what it
 //! changes: a promotion score that is wrong; when the storage runs low, a compaction
-//! asked of ovsdb-server and the storage attribute (on change); every 15 s at most, what the
-//! database holds, kept beside its file (memo.rs).
+//! asked of ovsdb-server and the storage attribute (on change); every 15 s at most (less
+//! often on a big database), what the database holds, kept beside its file (memo.rs).
 
 use std::time::Duration;
 

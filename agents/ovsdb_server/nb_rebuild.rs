@@ -258,7 +258,7 @@ impl Server<'_> {
                 "the Northbound database's rebuild failed in the Southbound resource's start: {reason}"
             ))),
             Status::Done { ms } => {
-                st.remotes = self.open_remotes(d.pid)?;
+                st.listening(self.open_remotes(d.pid)?);
                 st.awaiting_rebuild = false;
                 let score = st.score;
                 self.publish(st, score);

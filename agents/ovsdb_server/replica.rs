@@ -589,7 +589,7 @@ impl Server<'_> {
             "{node} serves {} (promoted replica)",
             self.cfg.db_file.display()
         );
-        st.remotes = opened;
+        st.listening(opened);
         st.role = Some(Role::Serving);
         st.replicates = true;
         self.publish(&mut st, Some(SCORE_PROMOTED));

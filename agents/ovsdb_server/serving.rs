@@ -44,7 +44,7 @@ impl Server<'_> {
                                 marker.display()
                             )));
                         }
-                        st.remotes = self.open_remotes(d.pid)?;
+                        st.listening(self.open_remotes(d.pid)?);
                     }
                     log::info!(
                         "ovsdb-server pid {} serves {}",
@@ -122,7 +122,7 @@ impl Server<'_> {
             Ok((pid, remotes)) => {
                 st.role = Some(Role::Serving);
                 st.awaiting_rebuild = remotes.is_none();
-                st.remotes = remotes.unwrap_or_default();
+                st.listening(remotes.unwrap_or_default());
                 self.publish(&mut st, promoted_score);
                 self.inst.save(&st)?;
                 self.inst.watch(pid);

@@ -23,7 +23,8 @@
 //! has only part of its flows for a moment, and removes and re-adds the rest (measured in
 //! the cloud lab: 20-38 of ~280 flows at each takeover; none with the UUIDs kept).
 //!
-//! Saved by a recurring monitor of a serving SB at most every 15 s and by its stop
+//! Saved by a recurring monitor of a serving SB at most every 15 s (less often on a big
+//! SB, see `memo.rs`) and by its stop
 //! (`memo.rs`: one select of a few columns of four tables over the local socket; the file
 //! is rewritten only when the keys changed). A port created since the last save gets a
 //! new key, as it would anyway. Saved only while the SB gate is on (`sb_gate`), the one
