@@ -53,7 +53,8 @@ uninstall:
 # Everything: unit tests, integration tests against real daemons, the installed agent
 # through ocf-tester, crm_resource and pcs (so the system install comes first), the .deb
 # and RPM (built, the .deb installed and purged: packaging/test.sh), and the
-# failover scenarios in a namespace cluster (shapes A, B and D, a split brain, a migration,
+# failover scenarios in a namespace cluster (shapes A, B and D, a split brain in A and D,
+# a migration,
 # shape D's replication guards against the incumbent's documented failures,
 # and `make load`'s short run: 60 s of 100 simulated ovn-controllers, no false failover),
 # then the seed's recovery with the real tools: a small real cloud (Neutron, its sync
@@ -69,6 +70,7 @@ test: deps
 	$(MAKE) package-test
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
+	SPLIT_SHAPE=D ocf-tests/cluster/split-brain.sh
 	ocf-tests/cluster/migrate.sh
 	MIGRATE_SHAPE=D ocf-tests/cluster/migrate.sh
 	ocf-tests/cluster/replication-guards.sh

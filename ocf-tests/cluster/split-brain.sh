@@ -18,7 +18,7 @@
 # transaction through the VIP; no timed assertions. Teardown on every exit.
 #
 # SPLIT_SHAPE=D: the same in README's shape D (replicated promotable clones, no shared
-# storage; not part of make test). The guard there is promote's: the survivor's ovn-nb
+# storage; make test runs both). The guard there is promote's: the survivor's ovn-nb
 # promote must fail with "... is not an online cluster member but still accepts clients
 # ..."; "served on two nodes at once" means client listeners (the NB and SB ports) on
 # both nodes, the replicas serve their own files all along.
