@@ -168,23 +168,28 @@ pub fn read_keys(sb: &mut Ovsdb, deadline: Deadline) -> Result<Keys, Failure> {
         encaps,
     } = select_bindings(sb, deadline)?;
     let mut keys = Keys::default();
+    // Each chassis' encaps, by its name (one pass: a lookup per chassis in the whole
+    // table was quadratic, 40 s for 31,000 chassis).
+    let mut encaps_of: BTreeMap<&str, Vec<EncapRow>> = BTreeMap::new();
+    for e in &encaps {
+        let (Some(name), Some(kind), Some(ip)) =
+            (e.string("chassis_name"), e.string("type"), e.string("ip"))
+        else {
+            continue;
+        };
+        encaps_of.entry(name).or_default().push(EncapRow {
+            kind: kind.to_string(),
+            ip: ip.to_string(),
+            options: e.string_map("options"),
+        });
+    }
     let mut chassis_of = BTreeMap::new();
     for c in &chassis {
         let (Some(row), Some(name)) = (c.uuid(), c.string("name")) else {
             continue;
         };
         chassis_of.insert(row.to_string(), name.to_string());
-        let mut encaps: Vec<EncapRow> = encaps
-            .iter()
-            .filter(|e| e.string("chassis_name") == Some(name))
-            .filter_map(|e| {
-                Some(EncapRow {
-                    kind: e.string("type")?.to_string(),
-                    ip: e.string("ip")?.to_string(),
-                    options: e.string_map("options"),
-                })
-            })
-            .collect();
+        let mut encaps = encaps_of.remove(name).unwrap_or_default();
         encaps.sort();
         keys.chassis.push(ChassisRow {
             name: name.to_string(),
