@@ -414,9 +414,17 @@ fn parse_hex_endpoint(e: &str) -> Option<(IpAddr, u16)> {
 /// An address and port, as a /proc/net/tcp row names one end.
 type End = (IpAddr, u16);
 
-/// The rows of a /proc/net/tcp or tcp6 table in `state` (hex, as the kernel writes it):
-/// (local, remote, inode).
-fn tcp_rows(text: &str, state: &str) -> Vec<(End, End, u64)> {
+/// One row of a /proc/net/tcp or tcp6 table.
+struct TcpRow {
+    local: End,
+    remote: End,
+    inode: u64,
+    /// Bytes sent and not yet acknowledged by the peer (`tx_queue`).
+    unacked: u64,
+}
+
+/// The rows of a /proc/net/tcp or tcp6 table in `state` (hex, as the kernel writes it).
+fn tcp_rows(text: &str, state: &str) -> Vec<TcpRow> {
     text.lines()
         .skip(1)
         .filter_map(|line| {
@@ -424,11 +432,12 @@ fn tcp_rows(text: &str, state: &str) -> Vec<(End, End, u64)> {
             if f.len() < 10 || f[3] != state {
                 return None;
             }
-            Some((
-                parse_hex_endpoint(f[1])?,
-                parse_hex_endpoint(f[2])?,
-                f[9].parse().ok()?,
-            ))
+            Some(TcpRow {
+                local: parse_hex_endpoint(f[1])?,
+                remote: parse_hex_endpoint(f[2])?,
+                inode: f[9].parse().ok()?,
+                unacked: u64::from_str_radix(f[4].split(':').next()?, 16).ok()?,
+            })
         })
         .collect()
 }
@@ -437,7 +446,11 @@ fn tcp_rows(text: &str, state: &str) -> Vec<(End, End, u64)> {
 pub fn parse_tcp_table(text: &str) -> Vec<Listener> {
     tcp_rows(text, "0A")
         .into_iter()
-        .map(|((addr, port), _, inode)| Listener { addr, port, inode })
+        .map(|r| Listener {
+            addr: r.local.0,
+            port: r.local.1,
+            inode: r.inode,
+        })
         .collect()
 }
 
@@ -456,7 +469,20 @@ pub fn tcp_connected_to(pid: i32, addr: IpAddr, port: u16) -> bool {
         .iter()
         .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
         .flat_map(|t| tcp_rows(&t, "01"))
-        .any(|(_, (ra, rp), inode)| rp == port && same(ra) && inodes.contains(&inode))
+        .any(|r| r.remote.1 == port && same(r.remote.0) && inodes.contains(&r.inode))
+}
+
+/// `pid`'s ESTABLISHED TCP connections on its local `port` (those a listener there
+/// accepted): how many, and the bytes sent on them that their peers have not yet
+/// acknowledged. From /proc: no child process.
+pub fn tcp_unacked_on(pid: i32, port: u16) -> (usize, u64) {
+    let inodes = socket_inodes(pid);
+    ["tcp", "tcp6"]
+        .iter()
+        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
+        .flat_map(|t| tcp_rows(&t, "01"))
+        .filter(|r| r.local.1 == port && inodes.contains(&r.inode))
+        .fold((0, 0), |(n, b), r| (n + 1, b + r.unacked))
 }
 
 /// The TCP sockets `pid` is listening on, in its own network namespace.
@@ -576,6 +602,17 @@ mod tests {
             Some(("a) b (c)".into(), 'T'))
         );
         assert_eq!(parse_stat("garbage"), None);
+    }
+
+    #[test]
+    fn tcp_rows_read_the_send_queue() {
+        let t = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n   1: 0100007F:19F1 0100007F:D2A2 01 0003F000:00000000 00:00000000 00000000     0        0 12346 1\n";
+        let r = tcp_rows(t, "01");
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].local.1, r[0].unacked, r[0].inode),
+            (6641, 0x3F000, 12346)
+        );
     }
 
     #[test]

@@ -197,6 +197,9 @@ impl Server<'_> {
         if let Some(d) = &daemon {
             let st = self.inst.state();
             let dl = self.cx.deadline;
+            if !d.stopped() && self.handed_over(&st) {
+                self.drain_replicas(d.pid, dl.share(0.7));
+            }
             if !d.stopped() {
                 self.save_memo_at_stop(!st.remotes.is_empty());
             }

@@ -62,6 +62,7 @@ WRITER_LOG=
 WRITER_PID=   # the python process (in the client netns), from its pidfile
 WRITER_WRAP=  # our background job running `cluster.sh client ...`
 WRITER_INTO=${WRITER_INTO:-chassis}   # what it writes: writer.py's --into
+WRITER_INTERVAL=${WRITER_INTERVAL:-}   # writer.py's --interval (its default: 0.1 s)
 
 # Starts the writer and waits for its first acknowledged transaction (30 s).
 writer_start() {
@@ -69,7 +70,8 @@ writer_start() {
     WRITER_LOG=$WORK/acks.log
     : >"$WRITER_LOG"
     rm -f "$WRITER_LOG.pid"
-    "$C" client python3 "$W" write "$WRITER_LOG" "$WRITER_LOG.pid" --into "$WRITER_INTO" </dev/null &
+    "$C" client python3 "$W" write "$WRITER_LOG" "$WRITER_LOG.pid" --into "$WRITER_INTO" \
+        ${WRITER_INTERVAL:+--interval "$WRITER_INTERVAL"} </dev/null &
     WRITER_WRAP=$!
     while [ ! -s "$WRITER_LOG.pid" ] || [ ! -s "$WRITER_LOG" ]; do
         past "$t0" 30 && { bad "writer: no acknowledged SB transaction within 30 s"; return 1; }

@@ -52,6 +52,17 @@
 #                     seen active (ovsdb-server turns itself active before the agent's
 #                     next monitor can hold it) is printed; a write through the VIP is
 #                     acknowledged (P serves on).
+#   switchover        a planned switchover while the standby lags: an unthrottled SB writer
+#                     through the VIP, what the servers send S slowed to 2 Mbit/s (htb on
+#                     its bridge port, source ports 6641/6642/6651/6652 only: corosync and
+#                     clients unlimited) until S lacks 3,000 acknowledged writes, then
+#                     `pcs node standby P`; the link restored once S serves; every
+#                     acknowledged write looked up in the SB through the VIP.
+#                     Incumbent: writes are lost (S promoted with what it had; P, a
+#                     backup of S again, then drops the rest). Seen here: 8,466 of 10,984.
+#                     D: none lost (demote's handover token, and the stop of the demoted
+#                     instance waits until its replica received everything). Seen here:
+#                     0 of 12,149, the stop waiting 22 s.
 #
 # Every wait is bounded; times are printed, never asserted. OVNOCF_CLUSTER defaults to
 # "guards"; GUARDS_CASES="incumbent/self-replication D/static-scores ..." runs only those. Cluster logs of a failed case go to target/cluster-scenario-logs/. Teardown of
@@ -67,6 +78,7 @@ LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/replication-guar
 WORK=$(mktemp -d /tmp/replication-guards.XXXXXX)
 NOWHERE=$SUBNET.250   # nothing answers there
 REPL_PORT_NB=6651 REPL_PORT_SB=6652
+SWITCH_RATE=${SWITCH_RATE:-2mbit} SWITCH_LAG=${SWITCH_LAG:-3000}
 
 teardown() {
     "$C" down >/dev/null 2>&1 || RC=1
@@ -551,6 +563,92 @@ d_schema_upgrade() {
     fi
 }
 
+# ---------------------------------------------------------------------- switchover
+
+# NODE RATE: what the database servers send NODE (source ports 6641, 6642: the incumbent
+# replicates through its client ports; 6651, 6652: shape D's replication listeners)
+# limited to RATE (htb on its bridge port, everything else unlimited: corosync, clients),
+# or RATE "off". A replica on NODE then lags behind the writes.
+slow_link() {
+    local br=$OVNOCF_CLUSTER-br dev=v${1#node} port
+    ip netns exec "$br" tc qdisc del dev "$dev" root 2>/dev/null || true
+    [ "$2" != off ] || return 0
+    say "what the servers send $1 limited to $2 (htb on $dev in netns $br)"
+    ip netns exec "$br" tc qdisc add dev "$dev" root handle 1: htb default 10 r2q 1 &&
+        ip netns exec "$br" tc class add dev "$dev" parent 1: classid 1:10 htb rate 10gbit quantum 60000 &&
+        ip netns exec "$br" tc class add dev "$dev" parent 1: classid 1:20 htb rate "$2" quantum 1514 || return 1
+    for port in "$NB_PORT" "$SB_PORT" "$REPL_PORT_NB" "$REPL_PORT_SB"; do
+        ip netns exec "$br" tc filter add dev "$dev" parent 1: protocol ip prio 1 u32 \
+            match ip sport "$port" 0xffff flowid 1:20 || return 1
+    done
+}
+
+# NODE: how many Chassis rows NODE's own SB holds (its local socket), or "?".
+local_chassis() {
+    "$C" exec "$1" ovsdb-client query unix:/var/run/ovn/ovnsb_db.sock \
+        '["OVN_Southbound",{"op":"select","table":"Chassis","where":[],"columns":["name"]}]' 2>/dev/null |
+        grep -o '"name":' | wc -l || echo "?"
+}
+
+# Case 4: a planned switchover (`pcs node standby` of the promoted node) while the
+# standby lags: the SB writer through the VIP, unthrottled, what the servers send S
+# slowed to SWITCH_RATE (2mbit) until S lacks SWITCH_LAG (3000) acknowledged writes (30 s
+# at most), then the standby; the link is restored once the other node serves. Prints "N MISSING LAG SECS": acknowledged writes, those not in
+# the SB after it, those S lacked when the standby began, and the seconds from the standby
+# to the next acknowledged write; WHO names the resource that must end Promoted on S.
+switchover() {
+    local who=$1 t0 acked have out n missing names summ
+    WRITER_INTO=chassis WRITER_INTERVAL=0 writer_start >&2 || return 1
+    slow_link "$S" "$SWITCH_RATE" >&2
+    t0=$(now)
+    while :; do
+        sleep 1
+        acked=$(wc -l <"$WRITER_LOG") have=$(local_chassis "$S")
+        [[ $have =~ ^[0-9]+$ ]] || have=0
+        ((acked - have >= SWITCH_LAG)) && break
+        past "$t0" 30 && { say "$S lags by only $((acked - have)) writes after 30 s: the standby anyway"; break; }
+    done
+    say "standby of $P: $acked writes acknowledged so far, $S's SB holds $have Chassis rows"
+    t0=$(now)
+    "$C" exec "$S" pcs node standby "$P" >&2
+    while :; do
+        summ=$(crm summary 2>/dev/null || true)
+        grep -q "^resource $who Promoted.* on $S" <<<"$summ" && break
+        past "$t0" 180 && { slow_link "$S" off; bad "$who not Promoted on $S 180 s after the standby of $P"; return 1; }
+        sleep 0.5
+    done
+    say "$who Promoted on $S $(since "$t0") s after the standby of $P"
+    slow_link "$S" off
+    writer_first_ack "$t0" >&2 || return 1
+    writer_stop
+    out=$("$C" client python3 "$W" check "$WRITER_LOG" --into chassis) || true
+    read -r n missing names <<<"$out"
+    [[ $n =~ ^[0-9]+$ && $missing =~ ^[0-9]+$ ]] || { bad "writer.py check: $out"; return 1; }
+    say "after the switchover: $missing of $n acknowledged SB writes missing${names:+ (e.g. $names)}; SB answered $FO s after the standby"
+    "$C" exec "$S" pcs node unstandby "$P" >&2 || true
+    echo "$n $missing $((acked - have)) $FO"
+}
+
+inc_switchover() {
+    local n missing lag FO
+    read -r n missing lag FO < <(switchover ovndb_servers) || return 1
+    if ((missing > 0)); then
+        echo "PASS (reproduced: $missing of $n acknowledged SB writes lost at \`pcs node standby $P\`; $S lacked $lag of them when the standby began, its link slowed to $SWITCH_RATE; SB answered through the VIP $FO s after the standby)"
+    else
+        echo "FAIL (not reproduced: 0 of $n acknowledged SB writes lost; $S lacked $lag when the standby began)"
+    fi
+}
+
+d_switchover() {
+    local n missing lag FO
+    read -r n missing lag FO < <(switchover ovn-sb) || return 1
+    if ((missing == 0)); then
+        echo "PASS (prevented: 0 of $n acknowledged SB writes lost at \`pcs node standby $P\`; $S lacked $lag of them when the standby began, its link slowed to $SWITCH_RATE; SB answered through the VIP $FO s after the standby)"
+    else
+        echo "FAIL (not prevented: $missing of $n acknowledged SB writes lost; $S lacked $lag when the standby began)"
+    fi
+}
+
 # ---------------------------------------------------------------------------------- run
 
 # run_case NAME UP CHECK [NEXT]: a fresh cluster (UP), CHECK prints "PASS (...)" or
@@ -578,8 +676,10 @@ run_case() {
     fi
     if [[ $verdict == PASS* && -n $next && " ${GUARDS_CASES:-$next} " == *" $next "* ]]; then
         touch "$WORK/kept"
-    elif [[ $verdict == PASS* ]]; then
+    elif [[ $verdict == PASS* && -z ${GUARDS_KEEP_LOGS:-} ]]; then
         "$C" down >&2 || true
+    elif [[ $verdict == PASS* ]]; then
+        "$C" down --save-logs "$LOGS/${name//\//-}" >&2 || true
     else
         "$C" status >&2 || true
         "$C" down --save-logs "$LOGS/${name//\//-}" >&2 || true
@@ -595,3 +695,5 @@ run_case incumbent/static-scores inc_up inc_static_scores incumbent/schema-upgra
 run_case incumbent/schema-upgrade inc_again inc_schema_upgrade
 run_case D/static-scores d_up d_static_scores D/schema-upgrade
 run_case D/schema-upgrade d_again d_schema_upgrade
+run_case incumbent/switchover inc_up inc_switchover
+run_case D/switchover d_up d_switchover
