@@ -593,13 +593,15 @@ local_chassis() {
 # Case 4: a planned switchover (`pcs node standby` of the promoted node) while the
 # standby lags: the SB writer through the VIP, unthrottled, what the servers send S
 # slowed to SWITCH_RATE (2mbit) until S lacks SWITCH_LAG (3000) acknowledged writes (30 s
-# at most), then the standby; the link is restored once the other node serves. Prints "N MISSING LAG SECS": acknowledged writes, those not in
-# the SB after it, those S lacked when the standby began, and the seconds from the standby
-# to the next acknowledged write; WHO names the resource that must end Promoted on S.
+# at most), then the standby; the link is restored once the other node serves. Prints
+# "N MISSING LAG SECS": acknowledged writes, those not in the SB after it, those S lacked
+# when the standby began, and the seconds from the standby to the next acknowledged
+# write; WHO names the resource that must end Promoted on S. The writer is stopped on
+# every way out.
 switchover() {
     local who=$1 t0 acked have out n missing names summ
-    WRITER_INTO=chassis WRITER_INTERVAL=0 writer_start >&2 || return 1
-    slow_link "$S" "$SWITCH_RATE" >&2
+    WRITER_INTO=chassis WRITER_INTERVAL=0 writer_start >&2 || { writer_stop; return 1; }
+    slow_link "$S" "$SWITCH_RATE" >&2 || { writer_stop; bad "cannot slow the link into $S"; return 1; }
     t0=$(now)
     while :; do
         sleep 1
@@ -614,12 +616,12 @@ switchover() {
     while :; do
         summ=$(crm summary 2>/dev/null || true)
         grep -q "^resource $who Promoted.* on $S" <<<"$summ" && break
-        past "$t0" 180 && { slow_link "$S" off; bad "$who not Promoted on $S 180 s after the standby of $P"; return 1; }
+        past "$t0" 180 && { slow_link "$S" off; writer_stop; bad "$who not Promoted on $S 180 s after the standby of $P"; return 1; }
         sleep 0.5
     done
     say "$who Promoted on $S $(since "$t0") s after the standby of $P"
     slow_link "$S" off
-    writer_first_ack "$t0" >&2 || return 1
+    writer_first_ack "$t0" >&2 || { writer_stop; return 1; }
     writer_stop
     out=$("$C" client python3 "$W" check "$WRITER_LOG" --into chassis) || true
     read -r n missing names <<<"$out"
