@@ -801,9 +801,11 @@ impl Server<'_> {
     /// then finds no one to catch up from: a replica that lagged behind lost the writes
     /// it had not received (9,471 of 31,386 in replication-guards' switchover case before
     /// this). ovsdb-server composes a replica's next update only once its backlog is sent,
-    /// so: no backlog (`memory/show`) and nothing unacknowledged in the kernel on the
-    /// replication port, twice in a row 50 ms apart. 70 % of the stop's time at most,
-    /// then it goes anyway, saying what was left.
+    /// so: no backlog (`memory/show`, summed over all its clients: a slow local one, such
+    /// as this node's northd, holds the stop too) and nothing unacknowledged in the kernel
+    /// on the replication port, twice in a row 50 ms apart. 70 % of the stop's time at
+    /// most, then it goes anyway, saying what was left. A replica whose host died with
+    /// data unacknowledged holds it that long too.
     pub(super) fn drain_replicas(&self, pid: i32, dl: Deadline) {
         let port = self.cfg.replication_port;
         let t0 = std::time::Instant::now();
@@ -866,7 +868,7 @@ impl Server<'_> {
             ),
             (Some(()), _) => {}
             (None, Some((n, unacked, backlog))) => log::warn!(
-                "stopping with {unacked} bytes unacknowledged and {backlog} bytes of backlog on {n} replica connection(s): a replica promoted next lacks them"
+                "stopping with {unacked} bytes unacknowledged on {n} replica connection(s) and {backlog} bytes of backlog (all its clients): a replica promoted next may lack writes acknowledged here"
             ),
             (None, None) => log::warn!(
                 "stopping without knowing whether the replicas received everything (memory/show: {})",
