@@ -442,51 +442,27 @@ fn tcp_rows(text: &str, state: &str) -> Vec<TcpRow> {
         .collect()
 }
 
+impl From<TcpRow> for Listener {
+    fn from(r: TcpRow) -> Listener {
+        Listener {
+            addr: r.local.0,
+            port: r.local.1,
+            inode: r.inode,
+        }
+    }
+}
+
 /// Parses the LISTEN (state 0A) lines of a /proc/net/tcp or tcp6 table.
 pub fn parse_tcp_table(text: &str) -> Vec<Listener> {
     tcp_rows(text, "0A")
         .into_iter()
-        .map(|r| Listener {
-            addr: r.local.0,
-            port: r.local.1,
-            inode: r.inode,
-        })
+        .map(Listener::from)
         .collect()
 }
 
-/// Whether `pid` holds an ESTABLISHED TCP connection to `addr:port` (an IPv4 peer is also
-/// found as an IPv4-mapped IPv6 one). From /proc: no child process, no packet sent.
-pub fn tcp_connected_to(pid: i32, addr: IpAddr, port: u16) -> bool {
-    let inodes = socket_inodes(pid);
-    if inodes.is_empty() {
-        return false;
-    }
-    let same = |a: IpAddr| match (a, addr) {
-        (IpAddr::V6(m), IpAddr::V4(v4)) => m.to_ipv4_mapped() == Some(v4),
-        _ => a == addr,
-    };
-    ["tcp", "tcp6"]
-        .iter()
-        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
-        .flat_map(|t| tcp_rows(&t, "01"))
-        .any(|r| r.remote.1 == port && same(r.remote.0) && inodes.contains(&r.inode))
-}
-
-/// `pid`'s ESTABLISHED TCP connections on its local `port` (those a listener there
-/// accepted): how many, and the bytes sent on them that their peers have not yet
-/// acknowledged. From /proc: no child process.
-pub fn tcp_unacked_on(pid: i32, port: u16) -> (usize, u64) {
-    let inodes = socket_inodes(pid);
-    ["tcp", "tcp6"]
-        .iter()
-        .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
-        .flat_map(|t| tcp_rows(&t, "01"))
-        .filter(|r| r.local.1 == port && inodes.contains(&r.inode))
-        .fold((0, 0), |(n, b), r| (n + 1, b + r.unacked))
-}
-
-/// The TCP sockets `pid` is listening on, in its own network namespace.
-pub fn tcp_listeners(pid: i32) -> Vec<Listener> {
+/// The rows in `state` of `pid`'s own sockets, from the tcp and tcp6 tables of its network
+/// namespace (/proc: no child process); none when it has no socket.
+fn own_tcp_rows(pid: i32, state: &str) -> Vec<TcpRow> {
     let inodes = socket_inodes(pid);
     if inodes.is_empty() {
         return vec![];
@@ -494,8 +470,38 @@ pub fn tcp_listeners(pid: i32) -> Vec<Listener> {
     ["tcp", "tcp6"]
         .iter()
         .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
-        .flat_map(|t| parse_tcp_table(&t))
-        .filter(|l| inodes.contains(&l.inode))
+        .flat_map(|t| tcp_rows(&t, state))
+        .filter(|r| inodes.contains(&r.inode))
+        .collect()
+}
+
+/// Whether `pid` holds an ESTABLISHED TCP connection to `addr:port` (an IPv4 peer is also
+/// found as an IPv4-mapped IPv6 one). From /proc: no child process, no packet sent.
+pub fn tcp_connected_to(pid: i32, addr: IpAddr, port: u16) -> bool {
+    let same = |a: IpAddr| match (a, addr) {
+        (IpAddr::V6(m), IpAddr::V4(v4)) => m.to_ipv4_mapped() == Some(v4),
+        _ => a == addr,
+    };
+    own_tcp_rows(pid, "01")
+        .iter()
+        .any(|r| r.remote.1 == port && same(r.remote.0))
+}
+
+/// `pid`'s ESTABLISHED TCP connections on its local `port` (those a listener there
+/// accepted): how many, and the bytes sent on them that their peers have not yet
+/// acknowledged. From /proc: no child process.
+pub fn tcp_unacked_on(pid: i32, port: u16) -> (usize, u64) {
+    own_tcp_rows(pid, "01")
+        .iter()
+        .filter(|r| r.local.1 == port)
+        .fold((0, 0), |(n, b), r| (n + 1, b + r.unacked))
+}
+
+/// The TCP sockets `pid` is listening on, in its own network namespace.
+pub fn tcp_listeners(pid: i32) -> Vec<Listener> {
+    own_tcp_rows(pid, "0A")
+        .into_iter()
+        .map(Listener::from)
         .collect()
 }
 
