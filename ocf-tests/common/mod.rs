@@ -663,10 +663,15 @@ impl RawServer {
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        // The socket file appears at bind(), before listen(): wait until it accepts.
+        // A socket file appears at bind(), before listen(): wait until both accept. The
+        // database socket can answer before the control socket exists (CI once ran
+        // ovn-appctl against a missing db.ctl), so both are waited for.
+        let ctl = dir.path().join("db.ctl");
         let end = Instant::now() + Duration::from_secs(20);
         let mut child = child;
-        while std::os::unix::net::UnixStream::connect(&sock).is_err() {
+        while std::os::unix::net::UnixStream::connect(&sock).is_err()
+            || std::os::unix::net::UnixStream::connect(&ctl).is_err()
+        {
             assert!(
                 child.try_wait().unwrap().is_none(),
                 "ovsdb-server exited serving {}",
