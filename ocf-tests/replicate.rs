@@ -577,3 +577,77 @@ fn a_peer_that_still_serves_clients_is_not_promoted_over() {
     b.expect("stop", 0);
     a.expect("stop", 0);
 }
+
+/// a promoted on node1 (127.0.0.2) and b replicating from it on node2 (127.0.0.1: b's
+/// connection to a then comes from loopback's source address, 127.0.0.1, node2's own, as
+/// between separate hosts); then b stops answering (its server frozen: its kernel's
+/// window fills, as a dead host's never opens again) while a acknowledges writes it
+/// cannot send there. Returns when bytes sent to b stay unacknowledged.
+fn a_replica_stuck(shim: &PcmkShim) -> (Res, Res) {
+    let rport = free_port("127.0.0.1");
+    let peers = "node1=127.0.0.2 node2=127.0.0.1";
+    let mut a = replica("node1", "127.0.0.2", rport, shim);
+    a.set("OCF_RESKEY_replication_peers", peers);
+    let mut b = replica("node2", "127.0.0.1", rport, shim);
+    b.set("OCF_RESKEY_replication_peers", peers);
+    promoted_and_followed(&a, &b);
+    let a_pid = a.server_pid().unwrap();
+    b.signal("STOP");
+    let pad = "x".repeat(1 << 20);
+    let mut written = 0;
+    // In flight on loopback counts as unacknowledged for a moment: what stays so 100 ms
+    // after the last write is what b's full window holds back.
+    let stuck = || {
+        std::thread::sleep(Duration::from_millis(100));
+        ovn_ocf::process::tcp_unacked_on(a_pid, rport).1 > 0
+    };
+    while written == 0 || !stuck() {
+        assert!(
+            written < 200,
+            "200 MB written and nothing held unacknowledged"
+        );
+        a.client_transact(&format!(
+            r#"{{"op":"insert","table":"Address_Set","row":{{"name":"pad{written}","external_ids":["map",[["pad","{pad}"]]]}}}}"#
+        ))
+        .unwrap();
+        written += 1;
+    }
+    (a, b)
+}
+
+/// The stop of a demoted instance waits for its replicas to receive everything, but not
+/// for one on a node the cluster no longer counts (powered off, fenced): its host will
+/// never acknowledge, and waiting would only hold up the stop (and, with a third node,
+/// the promotion that follows it).
+#[test]
+fn the_stop_does_not_wait_for_a_replica_on_a_lost_node() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let (a, b) = a_replica_stuck(&shim);
+    shim.set_members("1 node1 member\n2 node2 lost\n");
+    a.expect("demote", 0);
+    let s = a.expect("stop", 0);
+    assert!(s.stderr.contains("not waiting for node2"), "{}", s.stderr);
+    assert!(!s.stderr.contains("stopping with"), "{}", s.stderr);
+    b.signal("CONT");
+    b.expect("stop", 0);
+}
+
+/// A replica on a member that stops answering is waited for, until ovsdb-server's
+/// inactivity probe drops it (about 10 s, well within 70 % of this 60 s stop): the stop
+/// then says the replica may lack writes, rather than that it handed over.
+#[test]
+fn a_replica_dropped_before_it_received_everything_is_reported() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let (a, b) = a_replica_stuck(&shim);
+    a.expect("demote", 0);
+    let s = a.run_with("stop", &[("OCF_RESKEY_CRM_meta_timeout", "60000")]);
+    assert_eq!(s.code, 0, "{}", s.stderr);
+    assert!(
+        s.stderr.contains("closed with") && s.stderr.contains("may lack writes"),
+        "{}",
+        s.stderr
+    );
+    assert!(!s.stderr.contains("handed over"), "{}", s.stderr);
+    b.signal("CONT");
+    b.expect("stop", 0);
+}

@@ -488,13 +488,22 @@ pub fn tcp_connected_to(pid: i32, addr: IpAddr, port: u16) -> bool {
 }
 
 /// `pid`'s ESTABLISHED TCP connections on its local `port` (those a listener there
-/// accepted): how many, and the bytes sent on them that their peers have not yet
-/// acknowledged. From /proc: no child process.
-pub fn tcp_unacked_on(pid: i32, port: u16) -> (usize, u64) {
+/// accepted): each peer's address (an IPv4-mapped IPv6 one as IPv4) and the bytes sent on
+/// it that the peer has not yet acknowledged. From /proc: no child process.
+pub fn tcp_accepted_on(pid: i32, port: u16) -> Vec<(IpAddr, u64)> {
     own_tcp_rows(pid, "01")
         .iter()
         .filter(|r| r.local.1 == port)
-        .fold((0, 0), |(n, b), r| (n + 1, b + r.unacked))
+        .map(|r| (r.remote.0.to_canonical(), r.unacked))
+        .collect()
+}
+
+/// How many of `pid`'s connections on its local `port` there are, and the bytes on them
+/// not yet acknowledged.
+pub fn tcp_unacked_on(pid: i32, port: u16) -> (usize, u64) {
+    tcp_accepted_on(pid, port)
+        .iter()
+        .fold((0, 0), |(n, b), (_, u)| (n + 1, b + u))
 }
 
 /// The TCP sockets `pid` is listening on, in its own network namespace.

@@ -804,16 +804,55 @@ impl Server<'_> {
     /// so: no backlog (`memory/show`, summed over all its clients: a slow local one, such
     /// as this node's northd, holds the stop too) and nothing unacknowledged in the kernel
     /// on the replication port, twice in a row 50 ms apart. 70 % of the stop's time at
-    /// most, then it goes anyway, saying what was left. A replica whose host died with
-    /// data unacknowledged holds it that long too.
+    /// most, then it goes anyway, saying what was left.
+    ///
+    /// A replica on a peer the cluster no longer counts as an online member (powered off,
+    /// fenced) is not waited for: its host will never acknowledge (ovsdb-server's own
+    /// inactivity probe drops it within about 10 s). While such a connection is open the
+    /// backlog, which counts its session too, is not looked at.
     pub(super) fn drain_replicas(&self, pid: i32, dl: Deadline) {
         let port = self.cfg.replication_port;
         let t0 = std::time::Instant::now();
         let mut error = None;
+        let mut gone: Vec<(String, IpAddr)> = vec![];
+        let mut gone_at: Option<std::time::Instant> = None;
+        let mut told: Vec<IpAddr> = vec![];
         let mut left = |ctl: &mut Option<Unixctl>| -> Option<(usize, u64, u64)> {
-            let (n, unacked) = ovn_ocf::process::tcp_unacked_on(pid, port);
+            if gone_at.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+                gone_at = Some(std::time::Instant::now());
+                if let Ok(m) = ovn_ocf::pacemaker::membership(dl.cap(Duration::from_secs(2))) {
+                    gone = self
+                        .cfg
+                        .peers
+                        .iter()
+                        .filter(|(node, _)| !m.iter().any(|m| &m.name == node && m.online))
+                        .cloned()
+                        .collect();
+                }
+            }
+            let (mut n, mut unacked, mut lost_peers) = (0, 0, false);
+            for (ip, u) in ovn_ocf::process::tcp_accepted_on(pid, port) {
+                match gone.iter().find(|(_, a)| *a == ip) {
+                    Some((node, _)) => {
+                        lost_peers = true;
+                        if !told.contains(&ip) {
+                            told.push(ip);
+                            log::warn!(
+                                "not waiting for {node}'s replica ({ip}): {node} is not an online cluster member; {u} bytes sent there are unacknowledged"
+                            );
+                        }
+                    }
+                    None => {
+                        n += 1;
+                        unacked += u;
+                    }
+                }
+            }
             if n == 0 {
                 return Some((0, 0, 0));
+            }
+            if lost_peers {
+                return Some((n, unacked, 0));
             }
             let shown = match ctl {
                 Some(c) => c.command("memory/show", &[], dl.cap(Duration::from_secs(2))),
@@ -843,10 +882,16 @@ impl Server<'_> {
         };
         let mut ctl = None;
         let mut last = None;
+        // The last sample that still had connections: (0, ..) after one that had data
+        // left means a connection closed before it received everything.
+        let mut before_last = None;
         let mut clear = 0;
         let drained = dl.poll(Duration::from_millis(50), || {
             let now = left(&mut ctl);
             if now.is_some() {
+                if last.is_some_and(|(n, _, _)| n > 0) {
+                    before_last = last;
+                }
                 last = now;
             }
             match now {
@@ -861,16 +906,24 @@ impl Server<'_> {
                 }
             }
         });
-        match (drained, last) {
-            (Some(()), Some((n, _, _))) if n > 0 => log::info!(
+        match (drained, last, before_last) {
+            (Some(()), Some((0, _, _)), Some((n, unacked, backlog)))
+                if unacked > 0 || backlog > 0 =>
+            {
+                log::warn!(
+                    "{n} replica connection(s) closed with {unacked} bytes unacknowledged and {backlog} bytes of backlog (all its clients), {} ms into the stop: a replica promoted next may lack writes acknowledged here",
+                    t0.elapsed().as_millis()
+                )
+            }
+            (Some(()), Some((n, _, _)), _) if n > 0 => log::info!(
                 "handed over: {n} replica connection(s) received everything before the stop ({} ms)",
                 t0.elapsed().as_millis()
             ),
-            (Some(()), _) => {}
-            (None, Some((n, unacked, backlog))) => log::warn!(
+            (Some(()), _, _) => {}
+            (None, Some((n, unacked, backlog)), _) => log::warn!(
                 "stopping with {unacked} bytes unacknowledged on {n} replica connection(s) and {backlog} bytes of backlog (all its clients): a replica promoted next may lack writes acknowledged here"
             ),
-            (None, None) => log::warn!(
+            (None, None, _) => log::warn!(
                 "stopping without knowing whether the replicas received everything (memory/show: {})",
                 error.as_deref().unwrap_or("no answer")
             ),
