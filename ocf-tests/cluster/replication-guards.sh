@@ -63,6 +63,17 @@
 #                     D: none lost (demote's handover token, and the stop of the demoted
 #                     instance waits until its replica received everything). Seen here:
 #                     0 of 12,149, the stop waiting 22 s.
+#   first-copy        (in the cluster the switchover case leaves, its P in standby; alone:
+#                     a fresh one, FIRST_COPY_ROWS (10,000) chassis written, the
+#                     unpromoted node put in standby) the node in standby comes back
+#                     (`pcs node unstandby`) while what the servers send it is slowed to
+#                     FIRST_COPY_RATE (3 Mbit/s): its SB replica loads a first full copy.
+#                     Its SB sync-status and promotion score every 0.5 s until it
+#                     replicates. Incumbent: its score is 5, a current backup's, while it
+#                     still says "connecting:" (Pacemaker would promote it as readily as
+#                     a replica that holds everything). Seen here: 5 in 18 of 18 samples
+#                     over a 9.8 s copy. D: below 5 for the whole copy, 5 once it is
+#                     loaded. Seen here: 1 in every sample of a 45 s copy (at 1 Mbit/s).
 #
 # Every wait is bounded; times are printed, never asserted. OVNOCF_CLUSTER defaults to
 # "guards"; GUARDS_CASES="incumbent/self-replication D/static-scores ..." runs only those. Cluster logs of a failed case go to target/cluster-scenario-logs/. Teardown of
@@ -79,6 +90,7 @@ WORK=$(mktemp -d /tmp/replication-guards.XXXXXX)
 NOWHERE=$SUBNET.250   # nothing answers there
 REPL_PORT_NB=6651 REPL_PORT_SB=6652
 SWITCH_RATE=${SWITCH_RATE:-2mbit} SWITCH_LAG=${SWITCH_LAG:-3000}
+FIRST_COPY_RATE=${FIRST_COPY_RATE:-3mbit} FIRST_COPY_ROWS=${FIRST_COPY_ROWS:-10000}
 
 teardown() {
     "$C" down >/dev/null 2>&1 || RC=1
@@ -627,7 +639,8 @@ switchover() {
     read -r n missing names <<<"$out"
     [[ $n =~ ^[0-9]+$ && $missing =~ ^[0-9]+$ ]] || { bad "writer.py check: $out"; return 1; }
     say "after the switchover: $missing of $n acknowledged SB writes missing${names:+ (e.g. $names)}; SB answered $FO s after the standby"
-    "$C" exec "$S" pcs node unstandby "$P" >&2 || true
+    # For the first-copy case: the node that comes back, the one that serves.
+    echo "$P $S" >"$WORK/roles"
     echo "$n $missing $((acked - have)) $FO"
 }
 
@@ -648,6 +661,102 @@ d_switchover() {
         echo "PASS (prevented: 0 of $n acknowledged SB writes lost at \`pcs node standby $P\`; $S lacked $lag of them when the standby began, its link slowed to $SWITCH_RATE; SB answered through the VIP $FO s after the standby)"
     else
         echo "FAIL (not prevented: $missing of $n acknowledged SB writes lost; $S lacked $lag when the standby began)"
+    fi
+}
+
+# ------------------------------------------------------------------------- first copy
+
+# UP of the first-copy cases, KIND inc|d: the cluster the switchover case kept (its P in
+# standby, its S promoted, the SB filled by its writer), else a fresh one made so (the
+# writer unthrottled until SB holds FIRST_COPY_ROWS more chassis, then the unpromoted node
+# in standby). Sets R (the node in standby, about to come back) and M (the one serving).
+first_copy_up() {
+    if [ -e "$WORK/kept" ] && [ -s "$WORK/roles" ]; then
+        rm -f "$WORK/kept"
+        read -r R M <"$WORK/roles"
+        say "the switchover's cluster: $R in standby, $M serving"
+        return 0
+    fi
+    rm -f "$WORK/kept"
+    "$C" down >&2 || true
+    "${1}_up" || return 1
+    local t0
+    WRITER_INTO=chassis WRITER_INTERVAL=0 writer_start >&2 || { writer_stop; return 1; }
+    t0=$(now)
+    until (($(wc -l <"$WRITER_LOG") >= FIRST_COPY_ROWS)); do
+        past "$t0" 60 && { writer_stop; bad "the writer did not reach $FIRST_COPY_ROWS writes in 60 s"; return 1; }
+        sleep 0.5
+    done
+    writer_stop
+    R=$S M=$P
+    "$C" exec "$M" pcs node standby "$R" >&2
+    t0=$(now)
+    while grep -q " on $R\b" <<<"$(crm summary 2>/dev/null | grep '^resource ')"; do
+        past "$t0" 60 && { bad "resources still on $R 60 s after its standby"; return 1; }
+        sleep 0.5
+    done
+}
+inc_first_copy_up() { first_copy_up inc; }
+d_first_copy_up() { first_copy_up d; }
+
+# ATTR: R comes back (`pcs node unstandby`) while what the servers send it is slowed to
+# FIRST_COPY_RATE, so that its SB replica loads its first full copy for a while. Every
+# 0.5 s until its SB says "replicating:" (90 s at most): R's SB sync-status and its
+# promotion score ATTR. Prints "DURING SECS AFTER": the scores seen while the SB said
+# "connecting:" (the copy not yet loaded; space-separated, one per sample, "-" when
+# unset), how long that state was seen, and the score 30 s at most after the copy ended
+# (once it is 5, a current replica's; "-" if never).
+first_copy() {
+    local attr=$1 t0 t1='' st sc during='' secs=0 after=-
+    slow_link "$R" "$FIRST_COPY_RATE" >&2 || { bad "cannot slow the link into $R"; return 1; }
+    t0=$(now)
+    "$C" exec "$M" pcs node unstandby "$R" >&2
+    while :; do
+        st=$(sync_status "$R" sb)
+        sc=$(node_attr "$R" "$attr")
+        if [[ $st == *"connecting:"* ]]; then
+            [ -n "$t1" ] || { t1=$(now); say "$R's SB loading its first copy $(since "$t0") s after the unstandby: '$st', $attr=$sc"; }
+            during+="${during:+ }$sc"
+        fi
+        [[ $st == *"replicating:"* ]] && break
+        past "$t0" 90 && { slow_link "$R" off; bad "$R's SB not replicating 90 s after the unstandby: '$st'"; return 1; }
+        sleep 0.5
+    done
+    [ -z "$t1" ] || secs=$(since "$t1")
+    say "$R's SB replicates $(since "$t0") s after the unstandby: '$st'"
+    slow_link "$R" off >&2
+    t1=$(now)
+    until [ "$after" = 5 ] || past "$t1" 30; do
+        sleep 0.5
+        after=$(node_attr "$R" "$attr")
+    done
+    echo "${during:-none} $secs $after"
+}
+
+# Scores as "VALUE×COUNT" runs: "5×18", "1×3, 5×2".
+runs() { tr ' ' '\n' <<<"$1" | uniq -c | awk '{ printf "%s%s×%d", sep, $2, $1; sep = ", " }'; }
+
+inc_first_copy() {
+    local out during secs after n fives
+    out=$(first_copy master-ovndb_servers) || return 1
+    after=${out##* } out=${out% *} secs=${out##* } during=${out% *}
+    n=$(wc -w <<<"$during") fives=$(tr ' ' '\n' <<<"$during" | grep -cx 5 || true)
+    if [ "$during" != none ] && ((fives > 0)); then
+        echo "PASS (reproduced: while $R's SB loaded its first copy ($secs s, its link slowed to $FIRST_COPY_RATE), its promotion score master-ovndb_servers was 5, a current backup's, in $fives of $n samples: Pacemaker would promote it as readily as a replica holding everything; scores seen: $(runs "$during"); after the copy: $after)"
+    else
+        echo "FAIL (not reproduced: scores while $R's SB loaded its first copy: $(runs "$during") ($secs s); after: $after)"
+    fi
+}
+
+d_first_copy() {
+    local out during secs after high
+    out=$(first_copy master-ovn-sb) || return 1
+    after=${out##* } out=${out% *} secs=${out##* } during=${out% *}
+    high=$(tr ' ' '\n' <<<"$during" | awk '$1 ~ /^[0-9]+$/ && $1 >= 5' | wc -l)
+    if [ "$during" != none ] && ((high == 0)) && [ "$after" = 5 ]; then
+        echo "PASS (prevented: while $R's SB loaded its first copy ($secs s, its link slowed to $FIRST_COPY_RATE), its promotion score master-ovn-sb stayed below a current replica's 5: $(runs "$during"); 5 once the copy was loaded)"
+    else
+        echo "FAIL (not prevented: scores while $R's SB loaded its first copy: $(runs "$during") ($secs s, $high at 5 or more); after the copy: $after)"
     fi
 }
 
@@ -697,5 +806,7 @@ run_case incumbent/static-scores inc_up inc_static_scores incumbent/schema-upgra
 run_case incumbent/schema-upgrade inc_again inc_schema_upgrade
 run_case D/static-scores d_up d_static_scores D/schema-upgrade
 run_case D/schema-upgrade d_again d_schema_upgrade
-run_case incumbent/switchover inc_up inc_switchover
-run_case D/switchover d_up d_switchover
+run_case incumbent/switchover inc_up inc_switchover incumbent/first-copy
+run_case incumbent/first-copy inc_first_copy_up inc_first_copy
+run_case D/switchover d_up d_switchover D/first-copy
+run_case D/first-copy d_first_copy_up d_first_copy
