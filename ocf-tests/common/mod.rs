@@ -407,10 +407,15 @@ fn read_reply(mut s: impl Read) -> Result<serde_json::Value, String> {
     let mut buf = Vec::new();
     let mut chunk = [0u8; 4096];
     loop {
-        let n = s.read(&mut chunk).map_err(|e| e.to_string())?;
-        if n == 0 {
-            return Err("closed".into());
-        }
+        // A read can fail with EINTR (a write of busy_northd_is_running_not_hung did;
+        // signal(7) lists reads with a timeout among the calls that can, even with no
+        // handler installed): read again, as the agents' own client does.
+        let n = match s.read(&mut chunk) {
+            Ok(0) => return Err("closed".into()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.to_string()),
+        };
         buf.extend_from_slice(&chunk[..n]);
         let mut it = serde_json::Deserializer::from_slice(&buf).into_iter::<serde_json::Value>();
         match it.next() {
