@@ -104,13 +104,13 @@ impl<'a> Instance<'a> {
         );
     }
 
-    /// Stop's last step: the role is gone, its attributes and score deleted, the state
-    /// file removed.
-    pub fn forget(&self, attr_names: &[&str]) {
+    /// Stop's last step: the role is gone, its attributes deleted, the promotion score
+    /// left at `score` (None: deleted), the state file removed.
+    pub fn forget(&self, attr_names: &[&str], score: Option<i32>) {
         let mut st = self.state();
         st.role = None;
         let attrs: Vec<(&str, Option<&str>)> = attr_names.iter().map(|n| (*n, None)).collect();
-        self.publish(&mut st, None, &attrs);
+        self.publish(&mut st, score, &attrs);
         if let Err(e) = State::remove(&self.state_file) {
             log::warn!(
                 "cannot remove state file {}: {e}",

@@ -139,7 +139,7 @@ impl Actions for Northd<'_> {
             let _ = std::fs::remove_file(self.cfg.ctl(d.pid));
         }
         self.inst.stopped_watching();
-        self.inst.forget(&[ROLE_ATTR]);
+        self.inst.forget(&[ROLE_ATTR], None);
         Ok(OcfStatus::Success)
     }
 

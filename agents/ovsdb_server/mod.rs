@@ -139,12 +139,15 @@ impl Actions for Server<'_> {
 
     fn stop(&self) -> ActionResult {
         self.shut_down()?;
-        self.inst.forget(&[
-            &self.cfg.role_attr(),
-            &self.cfg.repair_attr(),
-            &self.cfg.storage_attr(),
-            &self.cfg.replication_attr(),
-        ]);
+        self.inst.forget(
+            &[
+                &self.cfg.role_attr(),
+                &self.cfg.repair_attr(),
+                &self.cfg.storage_attr(),
+                &self.cfg.replication_attr(),
+            ],
+            self.score_while_stopped(),
+        );
         Ok(OcfStatus::Success)
     }
 

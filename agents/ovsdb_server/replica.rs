@@ -745,9 +745,26 @@ impl Server<'_> {
         st.role = Some(Role::Standby);
         st.replicates = true;
         st.replica = None;
-        self.publish(&mut st, Some(SCORE_STANDBY));
+        // No handover (the server was dead or hung): the file holds every write it
+        // acknowledged, and scores as its next start will.
+        let score = match served_marker(&self.cfg.db_file).exists() {
+            true => SCORE_SERVED_LAST,
+            false => SCORE_STANDBY,
+        };
+        self.publish(&mut st, Some(score));
         self.inst.save(&st)?;
         Ok(OcfStatus::Success)
+    }
+
+    /// The promotion score a stopped instance leaves: a replicated file this node served
+    /// and did not hand over (its server killed) keeps the score its next start gives
+    /// it. Pacemaker recovers a failed promoted instance by demote, stop, start and
+    /// promote, and plans again after each; with the score deleted at the stop, the plan
+    /// in between promoted the other node's replica (and moved the VIP and the SB there)
+    /// until the start here gave the score back. Anything else: deleted.
+    pub(super) fn score_while_stopped(&self) -> Option<i32> {
+        (self.replicates() && served_marker(&self.cfg.db_file).exists())
+            .then_some(SCORE_SERVED_LAST)
     }
 
     /// Demote's handover: the client listeners close, then the token follows every write
