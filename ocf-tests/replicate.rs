@@ -223,7 +223,16 @@ fn a_replica_follows_and_a_planned_handover_loses_no_acknowledged_write() {
         local_names(&a).contains(&"after-handover".to_string())
     });
     a.expect("monitor", 0);
+    // A stopped instance that handed over leaves no score.
+    shim.clear();
     a.expect("stop", 0);
+    assert!(
+        shim.calls()
+            .iter()
+            .any(|c| c.contains("--promotion") && c.contains("-D")),
+        "{:?}",
+        shim.calls()
+    );
     b.expect("stop", 0);
 }
 
@@ -436,6 +445,7 @@ fn demote_of_a_hung_promoted_server_stops_it() {
     let m = a.run("monitor");
     assert_eq!(m.code, 9, "{}", m.stderr);
     assert!(m.reason().unwrap().contains("stopped"), "{}", m.stderr);
+    shim.clear();
     let d = a.expect("demote", 0);
     assert!(
         d.stderr.contains("no handover; stopping it"),
@@ -448,7 +458,20 @@ fn demote_of_a_hung_promoted_server_stops_it() {
             .with_file_name(".ovnnb_db.db.served-last")
             .exists()
     );
+    // Nothing handed over: it scores as its next start will, and the stop leaves that
+    // score (it deletes none), so that Pacemaker's recovery in place does not plan the promoted role on
+    // another node between the stop and the start.
+    assert!(scored(&shim, 6), "{:?}", shim.calls());
+    shim.clear();
     a.expect("stop", 0);
+    assert!(
+        !shim
+            .calls()
+            .iter()
+            .any(|c| c.contains("--promotion") && c.contains("-D")),
+        "{:?}",
+        shim.calls()
+    );
     shim.clear();
     a.expect("start", 0);
     assert!(scored(&shim, 6), "{:?}", shim.calls());
