@@ -29,7 +29,7 @@
 #
 # ovn-ocf: README's shape A (`cluster.sh shape A`, the README's pcs lines verbatim), agent
 # `ovn-ocf`; README's shape D (`cluster.sh shape D`: replicated promotable clones, every
-# node its own files in /var/lib/ovn, the VIP group ovn-ip with the promoted NB), agent
+# node its own files in /var/lib/ovn, the VIP group ovn-ip with the promoted SB), agent
 # `ovn-ocf-d`.
 # Incumbent: OVN's documented setup (Documentation/topics/integration.rst: promotable
 # ovndb_servers + IPaddr2 VirtualIP colocated with the promoted role, ordered after the
@@ -371,14 +371,28 @@ detect_time() {
 
 # started_time NODE T0: the last start Pacemaker needs before the SB can answer through
 # the VIP (ovn-ocf: ovn-sb, which returns once its listener is open; shape B: the SB's
-# promotion, which opens it; the incumbent: VirtualIP, ordered after the promotion)
-# completed on NODE.
+# promotion, which opens it; shape D: the later of the SB's promotion and ovn-vip's
+# start, which a takeover orders after it and a recovery in place does not need; the
+# incumbent: VirtualIP, ordered after the promotion) completed on NODE.
 started_time() {
     local rsc=ovn-sb op=start
     [[ $CUR_AGENT == incumbent ]] && rsc=VirtualIP
-    [[ $CUR_AGENT == ovn-ocf-d ]] && rsc=ovn-vip
     [[ $CUR_AGENT == ovn-ocf-b ]] && op=promote
+    if [[ $CUR_AGENT == ovn-ocf-d ]]; then
+        later "$(log_after "$1" "$2" "Result of promote operation for ovn-sb on $1: ok")" \
+            "$(log_after "$1" "$2" "Result of start operation for ovn-vip on $1: ok")"
+        return
+    fi
     log_after "$1" "$2" "Result of $op operation for $rsc on $1: ok"
+}
+
+# A B: the later of two times (either may be empty).
+later() {
+    if [[ -n $1 && -n $2 ]]; then
+        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a > b ? a : b) }'
+    else
+        echo "$1$2"
+    fi
 }
 
 # ------------------------------------------------------------------ results
@@ -838,7 +852,7 @@ medians over the runs, each row its own median, seconds after the trigger:
 | | kill -9: A | kill -9: D | kill -9: incumbent | power-off: A | power-off: D | power-off: incumbent |
 |---|---:|---:|---:|---:|---:|---:|
 | failure known: the watcher's report (ovn-ocf) or the failed monitor (incumbent) logged (kill -9), \`stonith_admin\` returned (power-off) | $(median "${DETECT[ovn-ocf]:-}") | $(median "${DETECT[ovn-ocf-d]:-}") | $(median "${DETECT[incumbent]:-}") | $(median "${FENCE[ovn-ocf]:-}") | $(median "${FENCE[ovn-ocf-d]:-}") | $(median "${FENCE[incumbent]:-}") |
-| last start done: \`ovn-sb\` (A), \`ovn-vip\` (D), \`VirtualIP\` (incumbent) | $(median "${STARTED[ovn-ocf,kill]:-}") | $(median "${STARTED[ovn-ocf-d,kill]:-}") | $(median "${STARTED[incumbent,kill]:-}") | $(median "${STARTED[ovn-ocf,power]:-}") | $(median "${STARTED[ovn-ocf-d,power]:-}") | $(median "${STARTED[incumbent,power]:-}") |
+| last start done: \`ovn-sb\` (A), the SB's promotion or \`ovn-vip\`, the later (D), \`VirtualIP\` (incumbent) | $(median "${STARTED[ovn-ocf,kill]:-}") | $(median "${STARTED[ovn-ocf-d,kill]:-}") | $(median "${STARTED[incumbent,kill]:-}") | $(median "${STARTED[ovn-ocf,power]:-}") | $(median "${STARTED[ovn-ocf-d,power]:-}") | $(median "${STARTED[incumbent,power]:-}") |
 | first acknowledged SB transaction | $(median "${VALS[ovn-ocf,kill]:-}") | $(median "${VALS[ovn-ocf-d,kill]:-}") | $(median "${VALS[incumbent,kill]:-}") | $(median "${VALS[ovn-ocf,power]:-}") | $(median "${VALS[ovn-ocf-d,power]:-}") | $(median "${VALS[incumbent,power]:-}") |
 | from the last start to that transaction | $(median "${GAP[ovn-ocf,kill]:-}") | $(median "${GAP[ovn-ocf-d,kill]:-}") | $(median "${GAP[incumbent,kill]:-}") | $(median "${GAP[ovn-ocf,power]:-}") | $(median "${GAP[ovn-ocf-d,power]:-}") | $(median "${GAP[incumbent,power]:-}") |
 
@@ -860,9 +874,10 @@ What the times are made of:
   serving node's Pacemaker log stamps it to the first acknowledged transaction. Shape A
   restarts \`ovn-sb\` in place (and \`ovn-northd\`, after it in the group); its start
   returns once the listener is open. Shape D restarts the SB in place too (its own file
-  holds every write it acknowledged, so it stays the best candidate for promotion), but
-  the VIP group is ordered after the SB's promotion, so Pacemaker also stops and starts
-  \`ovn-vip\` around it (the last start row). The incumbent's one resource holds NB, SB
+  holds every write it acknowledged, so it stays the best candidate for promotion, its
+  score kept through the recovery's stop); the VIP, colocated with the promoted SB and
+  ordered after its promotion only within one transition (\`kind=Optional\`), stays, so
+  the SB's promotion is the last start. The incumbent's one resource holds NB, SB
   and northd, so Pacemaker demotes it (which fails, \`not running\`), stops, starts and
   promotes it whole, and stops and starts the VIP (ordered after the promotion). Answered by:
   shape A $(runs_list "${BYS[ovn-ocf,kill]:-}"); shape D $(runs_list "${BYS[ovn-ocf-d,kill]:-}"); ovndb-servers.ocf $(runs_list "${BYS[incumbent,kill]:-}") (the serving node before each run).
@@ -883,11 +898,11 @@ What the times are made of:
   \`ovsdb-server-sb.log\`) and the server binds it on a later retry, the gap in the last
   row. Shape A opens its listener after the VIP is there (the group's order) and its
   start returns only then. Shape D's promoted servers listen on every address
-  (\`listen_address\` 0.0.0.0), so they answer once the VIP is there; but the VIP is
-  the last start, also after a kill -9 (stopped and started again on the same node):
-  an attempt sent while it was away goes unanswered until its ${ATTEMPT_TIMEOUT} s timeout, so
-  shape D's gap is mostly the client's resolution. Shape A keeps the VIP through a kill
-  -9: its attempts are refused at once until the listener is back.
+  (\`listen_address\` 0.0.0.0), so they answer once the VIP is there: after a power-off
+  the VIP is the last start, and an attempt sent while it was not on the wire yet goes
+  unanswered until its ${ATTEMPT_TIMEOUT} s timeout, so shape D's gap is mostly the
+  client's resolution. Shapes A and D keep the VIP through a kill -9: attempts are
+  refused at once until the listener is back.
 - The client's resolution: an acknowledged attempt took ${COST[ovn-ocf]:-?} ms (shape A's cluster),
   ${COST[ovn-ocf-d]:-?} ms (shape D's) and ${COST[incumbent]:-?} ms (the incumbent's), \`ip netns exec\` and
   \`ovsdb-client\` included; a refused connection fails about as fast, an unanswered one (VIP
