@@ -4,7 +4,10 @@
 //! acknowledged write; a replica never replicates from itself; a replica whose
 //! replication fails (ovsdb-server then makes itself active) is reported, not taken
 //! for a current one, and held read-only while no peer it can replicate from answers;
-//! a dead replica's probe says not running.
+//! a dead replica's probe says not running; the stop of a demoted instance does not wait
+//! for a replica on a node the cluster lost, and says when a replica's connection closed
+//! before it received everything; a hung promoted server's file keeps its score through
+//! demote and stop.
 //!
 //! Pacemaker's tools are the recording stubs of `PcmkShim` (no cluster runs in cargo
 //! tests; the namespace cluster runs the real ones).
