@@ -625,7 +625,9 @@ fn a_replica_stuck(shim: &PcmkShim) -> (Res, Res) {
     // after the last write is what b's full window holds back.
     let stuck = || {
         std::thread::sleep(Duration::from_millis(100));
-        ovn_ocf::process::tcp_unacked_on(a_pid, rport).1 > 0
+        ovn_ocf::process::tcp_accepted_on(a_pid, rport)
+            .iter()
+            .any(|(_, unacked)| *unacked > 0)
     };
     while written == 0 || !stuck() {
         assert!(

@@ -478,13 +478,9 @@ fn own_tcp_rows(pid: i32, state: &str) -> Vec<TcpRow> {
 /// Whether `pid` holds an ESTABLISHED TCP connection to `addr:port` (an IPv4 peer is also
 /// found as an IPv4-mapped IPv6 one). From /proc: no child process, no packet sent.
 pub fn tcp_connected_to(pid: i32, addr: IpAddr, port: u16) -> bool {
-    let same = |a: IpAddr| match (a, addr) {
-        (IpAddr::V6(m), IpAddr::V4(v4)) => m.to_ipv4_mapped() == Some(v4),
-        _ => a == addr,
-    };
     own_tcp_rows(pid, "01")
         .iter()
-        .any(|r| r.remote.1 == port && same(r.remote.0))
+        .any(|r| r.remote.1 == port && r.remote.0.to_canonical() == addr.to_canonical())
 }
 
 /// `pid`'s ESTABLISHED TCP connections on its local `port` (those a listener there
@@ -496,14 +492,6 @@ pub fn tcp_accepted_on(pid: i32, port: u16) -> Vec<(IpAddr, u64)> {
         .filter(|r| r.local.1 == port)
         .map(|r| (r.remote.0.to_canonical(), r.unacked))
         .collect()
-}
-
-/// How many of `pid`'s connections on its local `port` there are, and the bytes on them
-/// not yet acknowledged.
-pub fn tcp_unacked_on(pid: i32, port: u16) -> (usize, u64) {
-    tcp_accepted_on(pid, port)
-        .iter()
-        .fold((0, 0), |(n, b), (_, u)| (n + 1, b + u))
 }
 
 /// The TCP sockets `pid` is listening on, in its own network namespace.
