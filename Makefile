@@ -146,10 +146,11 @@ cluster-smoke: deps install
 # Shape D's replication guards against the incumbent's documented failures, also part of
 # make test (ocf-tests/cluster/replication-guards.sh): self-replication through the VIP,
 # static promotion scores, a schema upgrade of the promoted node under a running
-# standby, and a planned switchover while the standby lags, each first reproduced with
-# OVN's ovndb-servers.ocf, then the same trigger against shape D; a 2-node namespace
-# cluster per case (the schema upgrade runs in the one static-scores leaves; 8 cases,
-# about 5-6 minutes here). One RESULT line per case.
+# standby, a planned switchover while the standby lags, and a node back from standby
+# loading its first copy, each first reproduced with OVN's ovndb-servers.ocf, then the
+# same trigger against shape D; a 2-node namespace cluster per case (the schema upgrade
+# runs in the one static-scores leaves, the first copy in the switchover's; 10 cases,
+# about 5 minutes here). One RESULT line per case.
 replication-guards: deps install
 	ocf-tests/cluster/replication-guards.sh
 

@@ -704,12 +704,14 @@ d_first_copy_up() { first_copy_up d; }
 # ATTR: R comes back (`pcs node unstandby`) while what the servers send it is slowed to
 # FIRST_COPY_RATE, so that its SB replica loads its first full copy for a while. Every
 # 0.5 s until its SB says "replicating:" (90 s at most): R's SB sync-status and its
-# promotion score ATTR. Prints "DURING SECS AFTER": the scores seen while the SB said
-# "connecting:" (the copy not yet loaded; space-separated, one per sample, "-" when
-# unset), how long that state was seen, and the score 30 s at most after the copy ended
-# (once it is 5, a current replica's; "-" if never).
+# promotion score ATTR. Sets COPY_DURING (the scores seen while the SB said
+# "connecting:", the copy not yet loaded: space-separated, one per sample, "-" when
+# unset; empty if never seen), COPY_SECS (how long that state was seen) and COPY_AFTER
+# (the score 30 s at most after the copy ended, once it is 5, a current replica's; "-"
+# if never).
+COPY_DURING='' COPY_SECS=0 COPY_AFTER=-
 first_copy() {
-    local attr=$1 t0 t1='' st sc during='' secs=0 after=-
+    local attr=$1 t0 t1='' st sc
     slow_link "$R" "$FIRST_COPY_RATE" >&2 || { bad "cannot slow the link into $R"; return 1; }
     t0=$(now)
     "$C" exec "$M" pcs node unstandby "$R" >&2
@@ -718,47 +720,44 @@ first_copy() {
         sc=$(node_attr "$R" "$attr")
         if [[ $st == *"connecting:"* ]]; then
             [ -n "$t1" ] || { t1=$(now); say "$R's SB loading its first copy $(since "$t0") s after the unstandby: '$st', $attr=$sc"; }
-            during+="${during:+ }$sc"
+            COPY_DURING+="${COPY_DURING:+ }$sc"
         fi
         [[ $st == *"replicating:"* ]] && break
         past "$t0" 90 && { slow_link "$R" off; bad "$R's SB not replicating 90 s after the unstandby: '$st'"; return 1; }
         sleep 0.5
     done
-    [ -z "$t1" ] || secs=$(since "$t1")
+    [ -z "$t1" ] || COPY_SECS=$(since "$t1")
     say "$R's SB replicates $(since "$t0") s after the unstandby: '$st'"
     slow_link "$R" off >&2
     t1=$(now)
-    until [ "$after" = 5 ] || past "$t1" 30; do
+    until [ "$COPY_AFTER" = 5 ] || past "$t1" 30; do
         sleep 0.5
-        after=$(node_attr "$R" "$attr")
+        COPY_AFTER=$(node_attr "$R" "$attr")
     done
-    echo "${during:-none} $secs $after"
 }
 
 # Scores as "VALUE×COUNT" runs: "5×18", "1×3, 5×2".
 runs() { tr ' ' '\n' <<<"$1" | uniq -c | awk '{ printf "%s%s×%d", sep, $2, $1; sep = ", " }'; }
 
 inc_first_copy() {
-    local out during secs after n fives
-    out=$(first_copy master-ovndb_servers) || return 1
-    after=${out##* } out=${out% *} secs=${out##* } during=${out% *}
-    n=$(wc -w <<<"$during") fives=$(tr ' ' '\n' <<<"$during" | grep -cx 5 || true)
-    if [ "$during" != none ] && ((fives > 0)); then
-        echo "PASS (reproduced: while $R's SB loaded its first copy ($secs s, its link slowed to $FIRST_COPY_RATE), its promotion score master-ovndb_servers was 5, a current backup's, in $fives of $n samples: Pacemaker would promote it as readily as a replica holding everything; scores seen: $(runs "$during"); after the copy: $after)"
+    local n fives
+    first_copy master-ovndb_servers || return 1
+    n=$(wc -w <<<"$COPY_DURING") fives=$(tr ' ' '\n' <<<"$COPY_DURING" | grep -cx 5 || true)
+    if ((fives > 0)); then
+        echo "PASS (reproduced: while $R's SB loaded its first copy ($COPY_SECS s, its link slowed to $FIRST_COPY_RATE), its promotion score master-ovndb_servers was 5, a current backup's, in $fives of $n samples: Pacemaker would promote it as readily as a replica holding everything; scores seen: $(runs "$COPY_DURING"); after the copy: $COPY_AFTER)"
     else
-        echo "FAIL (not reproduced: scores while $R's SB loaded its first copy: $(runs "$during") ($secs s); after: $after)"
+        echo "FAIL (not reproduced: scores while $R's SB loaded its first copy: $(runs "${COPY_DURING:-none}") ($COPY_SECS s); after: $COPY_AFTER)"
     fi
 }
 
 d_first_copy() {
-    local out during secs after high
-    out=$(first_copy master-ovn-sb) || return 1
-    after=${out##* } out=${out% *} secs=${out##* } during=${out% *}
-    high=$(tr ' ' '\n' <<<"$during" | awk '$1 ~ /^[0-9]+$/ && $1 >= 5' | wc -l)
-    if [ "$during" != none ] && ((high == 0)) && [ "$after" = 5 ]; then
-        echo "PASS (prevented: while $R's SB loaded its first copy ($secs s, its link slowed to $FIRST_COPY_RATE), its promotion score master-ovn-sb stayed below a current replica's 5: $(runs "$during"); 5 once the copy was loaded)"
+    local high
+    first_copy master-ovn-sb || return 1
+    high=$(tr ' ' '\n' <<<"$COPY_DURING" | awk '$1 ~ /^[0-9]+$/ && $1 >= 5' | wc -l)
+    if [ -n "$COPY_DURING" ] && ((high == 0)) && [ "$COPY_AFTER" = 5 ]; then
+        echo "PASS (prevented: while $R's SB loaded its first copy ($COPY_SECS s, its link slowed to $FIRST_COPY_RATE), its promotion score master-ovn-sb stayed below a current replica's 5: $(runs "$COPY_DURING"); 5 once the copy was loaded)"
     else
-        echo "FAIL (not prevented: scores while $R's SB loaded its first copy: $(runs "$during") ($secs s, $high at 5 or more); after the copy: $after)"
+        echo "FAIL (not prevented: scores while $R's SB loaded its first copy: $(runs "${COPY_DURING:-none}") ($COPY_SECS s, $high at 5 or more); after the copy: $COPY_AFTER)"
     fi
 }
 
