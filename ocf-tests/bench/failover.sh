@@ -362,11 +362,7 @@ detect_time() {
     local m a
     m=$(log_after "$1" "$3" "Result of monitor operation for $2 on $1: " ": (ok|promoted|unpromoted|Cancelled) \|")
     a=$(log_after "$1" "$3" "Result of asyncmon operation for $2 on $1: ")
-    if [[ -n $m && -n $a ]]; then
-        awk -v m="$m" -v a="$a" 'BEGIN { printf "%.2f", (a < m ? a : m) }'
-    else
-        echo "$m$a"
-    fi
+    pick_time min "$m" "$a"
 }
 
 # started_time NODE T0: the last start Pacemaker needs before the SB can answer through
@@ -379,19 +375,19 @@ started_time() {
     [[ $CUR_AGENT == incumbent ]] && rsc=VirtualIP
     [[ $CUR_AGENT == ovn-ocf-b ]] && op=promote
     if [[ $CUR_AGENT == ovn-ocf-d ]]; then
-        later "$(log_after "$1" "$2" "Result of promote operation for ovn-sb on $1: ok")" \
+        pick_time max "$(log_after "$1" "$2" "Result of promote operation for ovn-sb on $1: ok")" \
             "$(log_after "$1" "$2" "Result of start operation for ovn-vip on $1: ok")"
         return
     fi
     log_after "$1" "$2" "Result of $op operation for $rsc on $1: ok"
 }
 
-# A B: the later of two times (either may be empty).
-later() {
-    if [[ -n $1 && -n $2 ]]; then
-        awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (a > b ? a : b) }'
+# min|max A B: the earlier or the later of two times (either may be empty).
+pick_time() {
+    if [[ -n $2 && -n $3 ]]; then
+        awk -v w="$1" -v a="$2" -v b="$3" 'BEGIN { printf "%.2f", ((w == "min") == (a < b) ? a : b) }'
     else
-        echo "$1$2"
+        echo "$2$3"
     fi
 }
 
