@@ -148,9 +148,9 @@ cluster-smoke: deps install
 # static promotion scores, a schema upgrade of the promoted node under a running
 # standby, a planned switchover while the standby lags, and a node back from standby
 # loading its first copy, each first reproduced with OVN's ovndb-servers.ocf, then the
-# same trigger against shape D; a 2-node namespace cluster per case (the schema upgrade
-# runs in the one static-scores leaves, the first copy in the switchover's; 10 cases,
-# about 5 minutes here). One RESULT line per case.
+# same trigger against shape D; one 2-node namespace cluster per agent, each case run in
+# the cluster the one before left (a fresh one after a case that did not pass); 10 cases,
+# about 4 minutes here. One RESULT line per case.
 replication-guards: deps install
 	ocf-tests/cluster/replication-guards.sh
 

@@ -2,8 +2,9 @@
 # Shape D's replication guards against the incumbent's documented failures, 2 nodes.
 # Each guard: FIRST the failure reproduced with OVN's ovndb-servers.ocf (lib.sh INC_CMDS,
 # applied at once as bench/failover.sh does), THEN the same trigger against README's
-# shape D (`cluster.sh shape D`); each case in a fresh cluster (up → resources → trigger →
-# checks → down). One RESULT line per case: "reproduced" passes when the incumbent shows
+# shape D (`cluster.sh shape D`); one cluster per agent (up → resources, then each case's
+# trigger and checks in the cluster the case before left, a fresh one after a case that
+# did not pass → down). One RESULT line per case: "reproduced" passes when the incumbent shows
 # the failure (and fails, saying what was seen instead, when it does not); "prevented"
 # passes only when shape D does not show it.
 #
@@ -55,14 +56,14 @@
 #   switchover        a planned switchover while the standby lags: an unthrottled SB writer
 #                     through the VIP, what the servers send S slowed to 2 Mbit/s (htb on
 #                     its bridge port, source ports 6641/6642/6651/6652 only: corosync and
-#                     clients unlimited) until S lacks 3,000 acknowledged writes, then
+#                     clients unlimited) until S lacks 1,500 acknowledged writes, then
 #                     `pcs node standby P`; the link restored once S serves; every
 #                     acknowledged write looked up in the SB through the VIP.
 #                     Incumbent: writes are lost (S promoted with what it had; P, a
-#                     backup of S again, then drops the rest). Seen here: 8,466 of 10,984.
+#                     backup of S again, then drops the rest). Seen here: 5,540 of 7,672.
 #                     D: none lost (demote's handover token, and the stop of the demoted
 #                     instance waits until its replica received everything). Seen here:
-#                     0 of 12,149, the stop waiting 22 s.
+#                     0 of 8,113, the SB answering 18 s after the standby.
 #   first-copy        (in the cluster the switchover case leaves, its P in standby; alone:
 #                     a fresh one, FIRST_COPY_ROWS (10,000) chassis written, the
 #                     unpromoted node put in standby) the node in standby comes back
@@ -71,9 +72,9 @@
 #                     Its SB sync-status and promotion score every 0.5 s until it
 #                     replicates. Incumbent: its score is 5, a current backup's, while it
 #                     still says "connecting:" (Pacemaker would promote it as readily as
-#                     a replica that holds everything). Seen here: 5 in 8 of 8 samples
-#                     over a 4.6 s copy. D: below 5 for the whole copy, 5 once it is
-#                     loaded. Seen here: 1 in all 30 samples of a 17.2 s copy (D's SB holds
+#                     a replica that holds everything). Seen here: 5 in 6 of 6 samples
+#                     over a 3.6 s copy. D: below 5 for the whole copy, 5 once it is
+#                     loaded. Seen here: 1 in all 21 samples of a 12.9 s copy (D's SB holds
 #                     the writes the incumbent lost in the switchover, hence the longer
 #                     copy).
 #
@@ -91,7 +92,7 @@ LOGS=${SCENARIO_LOGS:-$HERE/../../target/cluster-scenario-logs}/replication-guar
 WORK=$(mktemp -d /tmp/replication-guards.XXXXXX)
 NOWHERE=$SUBNET.250   # nothing answers there
 REPL_PORT_NB=6651 REPL_PORT_SB=6652
-SWITCH_RATE=${SWITCH_RATE:-2mbit} SWITCH_LAG=${SWITCH_LAG:-3000}
+SWITCH_RATE=${SWITCH_RATE:-2mbit} SWITCH_LAG=${SWITCH_LAG:-1500}
 FIRST_COPY_RATE=${FIRST_COPY_RATE:-3mbit} FIRST_COPY_ROWS=${FIRST_COPY_ROWS:-10000}
 
 teardown() {
@@ -607,7 +608,7 @@ local_chassis() {
 
 # Case 4: a planned switchover (`pcs node standby` of the promoted node) while the
 # standby lags: the SB writer through the VIP, unthrottled, what the servers send S
-# slowed to SWITCH_RATE (2mbit) until S lacks SWITCH_LAG (3000) acknowledged writes (30 s
+# slowed to SWITCH_RATE (2mbit) until S lacks SWITCH_LAG (1500) acknowledged writes (30 s
 # at most), then the standby; the link is restored once the other node serves. Prints
 # "N MISSING LAG SECS": acknowledged writes, those not in the SB after it, those S lacked
 # when the standby began, and the seconds from the standby to the next acknowledged
@@ -801,13 +802,15 @@ run_case() {
 }
 
 "$C" down >/dev/null 2>&1 || true
-run_case incumbent/self-replication inc_up inc_self_replication
-run_case D/self-replication d_up d_self_replication
-run_case incumbent/static-scores inc_up inc_static_scores incumbent/schema-upgrade
-run_case incumbent/schema-upgrade inc_again inc_schema_upgrade
-run_case D/static-scores d_up d_static_scores D/schema-upgrade
-run_case D/schema-upgrade d_again d_schema_upgrade
+# One cluster per agent, each case in the cluster the one before left (when it passed):
+# the schema upgrade last (it leaves the standby's NB unable to replicate).
 run_case incumbent/switchover inc_up inc_switchover incumbent/first-copy
-run_case incumbent/first-copy inc_first_copy_up inc_first_copy
+run_case incumbent/first-copy inc_first_copy_up inc_first_copy incumbent/self-replication
+run_case incumbent/self-replication inc_again inc_self_replication incumbent/static-scores
+run_case incumbent/static-scores inc_again inc_static_scores incumbent/schema-upgrade
+run_case incumbent/schema-upgrade inc_again inc_schema_upgrade
 run_case D/switchover d_up d_switchover D/first-copy
-run_case D/first-copy d_first_copy_up d_first_copy
+run_case D/first-copy d_first_copy_up d_first_copy D/self-replication
+run_case D/self-replication d_again d_self_replication D/static-scores
+run_case D/static-scores d_again d_static_scores D/schema-upgrade
+run_case D/schema-upgrade d_again d_schema_upgrade
