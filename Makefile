@@ -147,10 +147,12 @@ cluster-smoke: deps install
 # make test (ocf-tests/cluster/replication-guards.sh): self-replication through the VIP,
 # static promotion scores, a schema upgrade of the promoted node under a running
 # standby, a planned switchover while the standby lags, and a node back from standby
-# loading its first copy, each first reproduced with OVN's ovndb-servers.ocf, then the
-# same trigger against shape D; one 2-node namespace cluster per agent, each case run in
-# the cluster the one before left (a fresh one after a case that did not pass); 10 cases,
-# about 4 minutes here. One RESULT line per case.
+# loading its first copy, then (3 nodes) which replica a power-off promotes while one is
+# still loading its first copy, each first reproduced with OVN's ovndb-servers.ocf, then
+# the same trigger against shape D; one 2-node namespace cluster per agent, each case run
+# in the cluster the one before left (a fresh one after a case that did not pass), and a
+# 3-node one per agent for the promotion choice; 12 cases, about 5.5 minutes here. One
+# RESULT line per case.
 replication-guards: deps install
 	ocf-tests/cluster/replication-guards.sh
 

@@ -77,6 +77,20 @@
 #                     loaded. Seen here: 1 in all 21 samples of a 12.9 s copy (D's SB holds
 #                     the writes the incumbent lost in the switchover, hence the longer
 #                     copy).
+#   promotion-choice  (3 nodes, a fresh cluster; shape D with node3 added to README's
+#                     replication_peers) one replica R in standby, FIRST_COPY_ROWS
+#                     chassis written through the VIP, an operator's preference of 1 for
+#                     R as promoted (a location rule on every clone whose scores decide:
+#                     what a tie-break may do too), R back (`pcs node unstandby`) with what
+#                     the servers send it slowed to FIRST_COPY_RATE; while its SB loads
+#                     its first copy, the promoted node powered off; where the SB is
+#                     promoted, and every acknowledged write looked up through the VIP.
+#                     Incumbent: R promoted (5 + 1 against the current replica's 5), and
+#                     every write lost. Seen here: 10,305 of 10,305. D: the current
+#                     replica promoted, none lost (R's SB scores 1, and README's location
+#                     rule adds each node's SB score to its NB's: without it, R's NB, 5 + 1,
+#                     won and took the SB with it; 10,384 of 10,384 lost in a run by hand).
+#                     Seen here: 0 of 10,215.
 #
 # Every wait is bounded; times are printed, never asserted. OVNOCF_CLUSTER defaults to
 # "guards"; GUARDS_CASES="incumbent/self-replication D/static-scores ..." runs only those. Cluster logs of a failed case go to target/cluster-scenario-logs/. Teardown of
@@ -762,6 +776,134 @@ d_first_copy() {
     fi
 }
 
+# --------------------------------------------------------------- promotion choice (3 nodes)
+
+# UP of the promotion-choice cases, KIND inc|d: a fresh 3-node cluster, the incumbent
+# (OVN's commands) or README's shape D with node3 added to replication_peers; until one
+# node is promoted with the VIP and the other two replicate the SB from it (180 s). Sets
+# P, and S and R (the unpromoted nodes, in name order: R is the one that will lag).
+three_up() {
+    local t0 s p u v ok why node st
+    "$C" up --nodes 3 >&2 || return 1
+    if [ "$1" = inc ]; then
+        NODES=(node1 node2 node3)
+        create_incumbent || return 1
+    else
+        sed 's/\(replication_peers="node1=[0-9.]* node2=[0-9.]*\)"/\1 node3='"$SUBNET"'.13"/' \
+            "$HERE/../../README.md" >"$WORK/README3.md"
+        grep -q 'node3=' "$WORK/README3.md" || { bad "no replication_peers to add node3 to in README"; return 1; }
+        README=$WORK/README3.md "$C" shape D >&2 || { bad "shape D did not start on 3 nodes"; return 1; }
+    fi
+    t0=$(now)
+    while :; do
+        s=$(crm summary 2>/dev/null) || s=
+        read -r p u v < <(awk -v r="$([ "$1" = inc ] && echo ovndb_servers || echo ovn-sb)" \
+            -v vip="$([ "$1" = inc ] && echo VirtualIP || echo ovn-vip)" '
+            $1 == "resource" && $2 == r && $3 == "Promoted" && $4 == "on" { p = p "," $5 }
+            $1 == "resource" && $2 == r && $3 == "Unpromoted" && $4 == "on" { u = u "," $5 }
+            $1 == "resource" && $2 == vip && $3 == "Started" && $4 == "on" { v = $5 }
+            END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }' <<<"$s")
+        why="promoted: $p, unpromoted: $u, VIP on $v"
+        if [[ $p != - && $p != *,* && $v == "$p" && $u == *,* ]]; then
+            ok=1
+            for node in ${u//,/ }; do
+                st=$(sync_status "$node" sb)
+                [[ $st == *"state: backup"* && $st == *"replicating:"* ]] || { ok=0 why+="; sb on $node: $st"; }
+            done
+            if ((ok)) && crm failures >/dev/null; then
+                P=$p S=${u%%,*} R=${u##*,}
+                say "3 nodes: promoted on $P, $S and $R replicate the SB"
+                return 0
+            fi
+        fi
+        past "$t0" 180 && { bad "not up on 3 nodes with two replicating standbys after 180 s: $why"; return 1; }
+        sleep 1
+    done
+}
+inc_three_up() { three_up inc; }
+d_three_up() { three_up d; }
+
+# Case 6: which replica a power-off of the promoted node promotes, when one of the two is
+# back from standby and still loading its first copy of the SB. R in standby, the SB
+# written (FIRST_COPY_ROWS chassis through the VIP), an operator's preference of 1 for R
+# as promoted (a location rule, on every clone whose scores decide: what any tie-break
+# could do), what the servers send R slowed to FIRST_COPY_RATE, R back (unstandby); once
+# R's SB says "connecting:" (loading), P powered off. Prints "WHERE N MISSING SCORES":
+# the node the SB is promoted on, the acknowledged writes, those missing after, and the
+# promotion scores seen on S and R at the power-off. WHO is the SB's resource, CLONES the
+# clones the preference goes on, ATTRS the score attributes.
+promotion_choice() {
+    local who=$1 clones=$2 attrs=$3 t0 st summ where='' out n missing names a scores='' clone
+    "$C" exec "$P" pcs node standby "$R" >&2
+    t0=$(now)
+    while grep -q " on $R\b" <<<"$(crm summary 2>/dev/null | grep '^resource ')"; do
+        past "$t0" 60 && { bad "resources still on $R 60 s after its standby"; return 1; }
+        sleep 0.5
+    done
+    WRITER_INTO=chassis WRITER_INTERVAL=0 writer_start >&2 || { writer_stop; return 1; }
+    t0=$(now)
+    until (($(wc -l <"$WRITER_LOG") >= FIRST_COPY_ROWS)); do
+        past "$t0" 60 && { writer_stop; bad "the writer did not reach $FIRST_COPY_ROWS writes in 60 s"; return 1; }
+        sleep 0.5
+    done
+    writer_stop
+    for clone in $clones; do
+        say "$P# pcs constraint location $clone rule role=Promoted score=1 '#uname' eq $R"
+        "$C" exec "$P" pcs constraint location "$clone" rule role=Promoted score=1 '#uname' eq "$R" >&2 ||
+            { bad "the preference for $R was not taken"; return 1; }
+    done
+    slow_link "$R" "$FIRST_COPY_RATE" >&2 || { bad "cannot slow the link into $R"; return 1; }
+    t0=$(now)
+    "$C" exec "$P" pcs node unstandby "$R" >&2
+    until st=$(sync_status "$R" sb) && [[ $st == *"connecting:"* ]]; do
+        past "$t0" 60 && { slow_link "$R" off; bad "$R's SB not loading a copy 60 s after the unstandby: '$st'"; return 1; }
+        sleep 0.2
+    done
+    sleep 1
+    for a in $attrs; do scores+="${scores:+, }$a $S=$(node_attr "$S" "$a") $R=$(node_attr "$R" "$a")"; done
+    say "$R's SB loading its first copy ($(since "$t0") s after the unstandby: '$(sync_status "$R" sb)'); scores: $scores; power off $P"
+    "$C" exec "$S" stonith_admin --fence "$P" --timeout 60 >/dev/null || { slow_link "$R" off; bad "stonith_admin --fence $P failed"; return 1; }
+    t0=$(now)
+    until [ -n "$where" ]; do
+        summ=$(crm summary 2>/dev/null || true)
+        where=$(awk -v r="$who" -v p="$P" '$1 == "resource" && $2 == r && $3 == "Promoted" && $4 == "on" && $5 != p { print $5 }' <<<"$summ")
+        past "$t0" 120 && { slow_link "$R" off; bad "$who not promoted anywhere 120 s after the power-off of $P"; return 1; }
+        sleep 0.5
+    done
+    say "$who Promoted on $where $(since "$t0") s after the power-off of $P"
+    slow_link "$R" off
+    # Every acknowledged write looked up through the VIP, once the SB answers there
+    # (writer.py check exits non-zero when writes are missing: its line tells).
+    while :; do
+        out=$("$C" client python3 "$W" check "$WRITER_LOG" --into chassis 2>/dev/null) || true
+        read -r n missing names <<<"$out"
+        [[ $n =~ ^[0-9]+$ && $missing =~ ^[0-9]+$ ]] && break
+        past "$t0" 180 && { bad "the SB did not answer through the VIP 180 s after the power-off: $out"; return 1; }
+        sleep 1
+    done
+    echo "$where $n $missing $scores"
+}
+
+inc_promotion_choice() {
+    local where n missing scores
+    read -r where n missing scores < <(promotion_choice ovndb_servers ovndb_servers-clone master-ovndb_servers) || return 1
+    if [ "$where" = "$R" ] && ((missing > 0)); then
+        echo "PASS (reproduced: at the power-off of $P, with $R still loading its first copy of the SB, Pacemaker promoted $R (scores $scores, and the preference of 1 for $R): $missing of $n acknowledged SB writes lost)"
+    else
+        echo "FAIL (not reproduced: promoted on $where (scores $scores), $missing of $n acknowledged SB writes missing)"
+    fi
+}
+
+d_promotion_choice() {
+    local where n missing scores
+    read -r where n missing scores < <(promotion_choice ovn-sb "ovn-nb-clone ovn-sb-clone" "master-ovn-nb master-ovn-sb") || return 1
+    if [ "$where" = "$S" ] && ((missing == 0)); then
+        echo "PASS (prevented: at the power-off of $P, with $R still loading its first copy of the SB, Pacemaker promoted $S, the current replica (scores $scores, and the preference of 1 for $R): 0 of $n acknowledged SB writes lost)"
+    else
+        echo "FAIL (not prevented: promoted on $where (scores $scores), $missing of $n acknowledged SB writes missing)"
+    fi
+}
+
 # ---------------------------------------------------------------------------------- run
 
 # run_case NAME UP CHECK [NEXT]: a fresh cluster (UP), CHECK prints "PASS (...)" or
@@ -814,3 +956,5 @@ run_case D/first-copy d_first_copy_up d_first_copy D/self-replication
 run_case D/self-replication d_again d_self_replication D/static-scores
 run_case D/static-scores d_again d_static_scores D/schema-upgrade
 run_case D/schema-upgrade d_again d_schema_upgrade
+run_case incumbent/promotion-choice inc_three_up inc_promotion_choice
+run_case D/promotion-choice d_three_up d_promotion_choice
