@@ -697,6 +697,13 @@ first_copy_up() {
     rm -f "$WORK/kept"
     "$C" down >&2 || true
     "${1}_up" || return 1
+    fill_sb || return 1
+    R=$S M=$P
+    standby_of "$R" "$M"
+}
+
+# FIRST_COPY_ROWS chassis written into the SB through the VIP, unthrottled.
+fill_sb() {
     local t0
     WRITER_INTO=chassis WRITER_INTERVAL=0 writer_start >&2 || { writer_stop; return 1; }
     t0=$(now)
@@ -705,11 +712,15 @@ first_copy_up() {
         sleep 0.5
     done
     writer_stop
-    R=$S M=$P
-    "$C" exec "$M" pcs node standby "$R" >&2
+}
+
+# NODE FROM: `pcs node standby NODE` (run on FROM), until nothing runs on NODE (60 s).
+standby_of() {
+    local t0
+    "$C" exec "$2" pcs node standby "$1" >&2
     t0=$(now)
-    while grep -q " on $R\b" <<<"$(crm summary 2>/dev/null | grep '^resource ')"; do
-        past "$t0" 60 && { bad "resources still on $R 60 s after its standby"; return 1; }
+    while grep -q " on $1\b" <<<"$(crm summary 2>/dev/null | grep '^resource ')"; do
+        past "$t0" 60 && { bad "resources still on $1 60 s after its standby"; return 1; }
         sleep 0.5
     done
 }
@@ -834,19 +845,8 @@ d_three_up() { three_up d; }
 # clones the preference goes on, ATTRS the score attributes.
 promotion_choice() {
     local who=$1 clones=$2 attrs=$3 t0 st summ where='' out n missing names a scores='' clone
-    "$C" exec "$P" pcs node standby "$R" >&2
-    t0=$(now)
-    while grep -q " on $R\b" <<<"$(crm summary 2>/dev/null | grep '^resource ')"; do
-        past "$t0" 60 && { bad "resources still on $R 60 s after its standby"; return 1; }
-        sleep 0.5
-    done
-    WRITER_INTO=chassis WRITER_INTERVAL=0 writer_start >&2 || { writer_stop; return 1; }
-    t0=$(now)
-    until (($(wc -l <"$WRITER_LOG") >= FIRST_COPY_ROWS)); do
-        past "$t0" 60 && { writer_stop; bad "the writer did not reach $FIRST_COPY_ROWS writes in 60 s"; return 1; }
-        sleep 0.5
-    done
-    writer_stop
+    standby_of "$R" "$P" || return 1
+    fill_sb || return 1
     for clone in $clones; do
         say "$P# pcs constraint location $clone rule role=Promoted score=1 '#uname' eq $R"
         "$C" exec "$P" pcs constraint location "$clone" rule role=Promoted score=1 '#uname' eq "$R" >&2 ||
