@@ -42,7 +42,9 @@
 # /usr/local/sbin/ovn-ocf as `make install` puts it; copied at `up`, so a re-install
 # during a run changes nothing), README (where shape commands come from),
 # OVNOCF_LUN_SIZE (the shared LUN's size at `up`, truncate(1)'s syntax; default 256M),
-# OVNOCF_SHAPE_WAIT (seconds `shape` waits for the resources; default 120).
+# OVNOCF_SHAPE_WAIT (seconds `shape` waits for the resources; default 120),
+# OVNOCF_TOKEN (Corosync's totem token timeout in ms at `up`, default 1000: a lost node
+# is noticed after about the token plus consensus, 1.2 × the token).
 #
 # Nothing is installed on the host: no files outside RUN, no mounts in the root mount
 # namespace (except the /run/netns mount `ip netns` makes, removed again when empty).
@@ -62,6 +64,7 @@ BR=$ID-br
 CLI=$ID-cli
 LUN_SIZE=${OVNOCF_LUN_SIZE:-256M}
 SHAPE_WAIT=${OVNOCF_SHAPE_WAIT:-120}
+TOKEN=${OVNOCF_TOKEN:-1000}
 NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 
@@ -90,7 +93,7 @@ totem {
     transport: knet
     crypto_cipher: none
     crypto_hash: none
-    token: 1000
+    token: $TOKEN
 }
 nodelist {
 EOF
@@ -353,6 +356,7 @@ cmd_up() {
     [ "$(id -u)" = 0 ] || die "must run as root"
     case $n in 2 | 3 | 4 | 5) ;; *) die "--nodes: 2 to 5" ;; esac
     [[ $LUN_SIZE =~ ^[1-9][0-9]{0,5}[MG]$ ]] || die "OVNOCF_LUN_SIZE=$LUN_SIZE: a size like 256M or 2G"
+    [[ $TOKEN =~ ^[1-9][0-9]{2,5}$ ]] || die "OVNOCF_TOKEN=$TOKEN: milliseconds, 100 or more"
     [[ $ID =~ ^[a-z][a-z0-9]{0,7}$ ]] || die "OVNOCF_CLUSTER: 1-8 of [a-z0-9], starting with a letter"
     # modprobe: ocf:heartbeat:Filesystem refuses to run without it ("not installed").
     for c in corosync pacemakerd pcs crm_mon nsenter unshare losetup mkfs.ext4 cibadmin modprobe; do
