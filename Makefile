@@ -151,7 +151,7 @@ cluster-smoke: deps install
 # still loading its first copy, each first reproduced with OVN's ovndb-servers.ocf, then
 # the same trigger against shape D; one 2-node namespace cluster per agent, each case run
 # in the cluster the one before left (a fresh one after a case that did not pass), and a
-# 3-node one per agent for the promotion choice; 12 cases, about 5.5 minutes here. One
+# 3-node one per agent for the promotion choice; 12 cases, about 5 minutes here. One
 # RESULT line per case.
 replication-guards: deps install
 	ocf-tests/cluster/replication-guards.sh
