@@ -30,6 +30,15 @@ INC_CMDS=(
 )
 
 crm() { "$C" crm-xml | "$CLUSTER_DIR/crmfacts.py" "$@"; }
+# RSC VIP, `crm summary` on stdin: "PROMOTED UNPROMOTED VIPNODE", the nodes RSC is
+# Promoted and Unpromoted on (comma-separated) and the node VIP is Started on; "-" for none.
+clone_roles() {
+    awk -v r="$1" -v vip="$2" '
+        $1 == "resource" && $2 == r && $3 == "Promoted" && $4 == "on" { p = p "," $5 }
+        $1 == "resource" && $2 == r && $3 == "Unpromoted" && $4 == "on" { u = u "," $5 }
+        $1 == "resource" && $2 == vip && $3 == "Started" && $4 == "on" { v = $5 }
+        END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }'
+}
 # Size of a file inside a node (a mark to read what is written after it).
 node_size() { "$C" exec "$1" stat -c %s "$2" 2>/dev/null || echo 0; }
 # What a node logged to FILE after byte MARK.

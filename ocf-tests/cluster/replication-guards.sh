@@ -201,11 +201,7 @@ incumbent_ready() {
     t0=$(now)
     while :; do
         s=$(crm summary 2>/dev/null) || s=
-        read -r p u v < <(awk '
-            $1 == "resource" && $2 == "ovndb_servers" && $3 == "Promoted" && $4 == "on" { p = p "," $5 }
-            $1 == "resource" && $2 == "ovndb_servers" && $3 == "Unpromoted" && $4 == "on" { u = u "," $5 }
-            $1 == "resource" && $2 == "VirtualIP" && $3 == "Started" && $4 == "on" { v = $5 }
-            END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }' <<<"$s")
+        read -r p u v < <(clone_roles ovndb_servers VirtualIP <<<"$s")
         why="promoted: $p, unpromoted: $u, VirtualIP on $v"
         if [[ $p != - && $p != *,* && $v == "$p" && $u == "$(other "$p")" ]]; then
             ok=1
@@ -808,12 +804,11 @@ three_up() {
     t0=$(now)
     while :; do
         s=$(crm summary 2>/dev/null) || s=
-        read -r p u v < <(awk -v r="$([ "$1" = inc ] && echo ovndb_servers || echo ovn-sb)" \
-            -v vip="$([ "$1" = inc ] && echo VirtualIP || echo ovn-vip)" '
-            $1 == "resource" && $2 == r && $3 == "Promoted" && $4 == "on" { p = p "," $5 }
-            $1 == "resource" && $2 == r && $3 == "Unpromoted" && $4 == "on" { u = u "," $5 }
-            $1 == "resource" && $2 == vip && $3 == "Started" && $4 == "on" { v = $5 }
-            END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }' <<<"$s")
+        if [ "$1" = inc ]; then
+            read -r p u v < <(clone_roles ovndb_servers VirtualIP <<<"$s")
+        else
+            read -r p u v < <(clone_roles ovn-sb ovn-vip <<<"$s")
+        fi
         why="promoted: $p, unpromoted: $u, VIP on $v"
         if [[ $p != - && $p != *,* && $v == "$p" && $u == *,* ]]; then
             ok=1
