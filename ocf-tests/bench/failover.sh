@@ -285,11 +285,7 @@ ready() {
         else
             s=$(summary 2>/dev/null) || s=""
             n=$(online_count 2>/dev/null) || n=0
-            read -r p u v < <(awk '
-                $1 == "resource" && $2 == "ovndb_servers" && $3 == "Promoted" && $4 == "on" { p = p "," $5 }
-                $1 == "resource" && $2 == "ovndb_servers" && $3 == "Unpromoted" && $4 == "on" { u = u "," $5 }
-                $1 == "resource" && $2 == "VirtualIP" && $3 == "Started" && $4 == "on" { v = $5 }
-                END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }' <<<"$s")
+            read -r p u v < <(clone_roles ovndb_servers VirtualIP <<<"$s")
             want_u=-
             if ((n == 2)) && [[ $p != - ]]; then want_u=$(other "$p"); fi
             WHY="promoted: $p, unpromoted: $u (want $want_u), VirtualIP on $v, $n online"

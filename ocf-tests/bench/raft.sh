@@ -369,11 +369,7 @@ pcmk_ready() { # ovn-ocf: group ovn Started; incumbent: promoted + standby repli
         else
             s=$(crm summary 2>/dev/null) || s=""
             n=$(crm online 2>/dev/null) || n=0
-            read -r p u v < <(awk '
-                $1 == "resource" && $2 == "ovndb_servers" && $3 == "Promoted" && $4 == "on" { p = p "," $5 }
-                $1 == "resource" && $2 == "ovndb_servers" && $3 == "Unpromoted" && $4 == "on" { u = u "," $5 }
-                $1 == "resource" && $2 == "VirtualIP" && $3 == "Started" && $4 == "on" { v = $5 }
-                END { print (p == "" ? "-" : substr(p, 2)), (u == "" ? "-" : substr(u, 2)), (v == "" ? "-" : v) }' <<<"$s")
+            read -r p u v < <(clone_roles ovndb_servers VirtualIP <<<"$s")
             if ((n == 2)) && [[ $p != *,* && $p != - && $v == "$p" && $u == "$(other "$p")" ]] &&
                 inc_replicating "$u"; then
                 SERVE=$p
