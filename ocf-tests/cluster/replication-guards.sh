@@ -89,12 +89,15 @@
 #                     every write lost. Seen here: 10,305 of 10,305. D: the current
 #                     replica promoted, none lost (R's SB scores 1, and README's location
 #                     rule adds each node's SB score to its NB's: without it, R's NB, 5 + 1,
-#                     won and took the SB with it; 10,384 of 10,384 lost in a run by hand).
+#                     won and took the SB with it: README=<README without that rule>
+#                     GUARDS_CASES=D/promotion-choice fails, 10,075 of 10,075 lost).
 #                     Seen here: 0 of 10,215.
 #
 # Every wait is bounded; times are printed, never asserted. OVNOCF_CLUSTER defaults to
-# "guards"; GUARDS_CASES="incumbent/self-replication D/static-scores ..." runs only those. Cluster logs of a failed case go to target/cluster-scenario-logs/. Teardown of
-# the cluster on every exit.
+# "guards"; GUARDS_CASES="incumbent/self-replication D/static-scores ..." runs only those;
+# README (default the repository's) is where shape D's commands come from. Cluster logs
+# of a failed case go to target/cluster-scenario-logs/. Teardown of the cluster on every
+# exit.
 set -euo pipefail
 
 export OVNOCF_CLUSTER=${OVNOCF_CLUSTER:-guards}
@@ -797,7 +800,7 @@ three_up() {
         create_incumbent || return 1
     else
         sed 's/\(replication_peers="node1=[0-9.]* node2=[0-9.]*\)"/\1 node3='"$SUBNET"'.13"/' \
-            "$HERE/../../README.md" >"$WORK/README3.md"
+            "${README:-$HERE/../../README.md}" >"$WORK/README3.md"
         grep -q 'node3=' "$WORK/README3.md" || { bad "no replication_peers to add node3 to in README"; return 1; }
         README=$WORK/README3.md "$C" shape D >&2 || { bad "shape D did not start on 3 nodes"; return 1; }
     fi
