@@ -4,22 +4,33 @@
 //! when its `Res` is dropped, also when the test fails.
 #![allow(dead_code)]
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_ovn-ocf");
 
-/// A loopback port nobody listens on right now (bind to 0 and let it go).
+/// A loopback port nobody listens on right now (bind to 0 and let it go), and one this
+/// test process has not handed out before: once released, the kernel may give the same
+/// port to the next bind to 0, so two calls in a row (a client port and a replication
+/// port) could otherwise collide.
 pub fn free_port(addr: &str) -> u16 {
-    TcpListener::bind((addr, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static GIVEN: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    loop {
+        let port = TcpListener::bind((addr, 0))
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        if given.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// What one agent invocation returned.
