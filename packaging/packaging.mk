@@ -43,8 +43,18 @@ man: build
 	done
 
 # -d: the Rust toolchain is rustup's (on PATH), not Debian's cargo/rustc (too old on 12).
+# target/pkg-cargo starts as a copy of this checkout's release build when there is one
+# (`make install`'s, in make test): the copied tree keeps the sources' mtimes, so cargo
+# finds every artefact whose sources did not change fresh and rebuilds the rest, as it
+# would here (make test: the package build 1.5 min less). A copy, not the directory
+# itself, for the reason above.
 deb: package-version-check
-	rm -rf target/deb
+	rm -rf target/deb target/pkg-cargo
+	mkdir -p target/pkg-cargo/$(HOST)
+	if [ -d target/$(HOST)/release ]; then \
+	  cp -a target/$(HOST)/release target/pkg-cargo/$(HOST)/ && \
+	  if [ -d target/release ]; then cp -a target/release target/pkg-cargo/; fi; \
+	fi
 	packaging/srctree.sh target/deb/build/ovn-ocf-$(PKG_VERSION)
 	cp -a packaging/debian target/deb/build/ovn-ocf-$(PKG_VERSION)/debian
 	cd target/deb/build/ovn-ocf-$(PKG_VERSION) && \
