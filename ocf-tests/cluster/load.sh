@@ -6,10 +6,12 @@
 # that ovn-northd recomputes and the SB pushes to every monitor), plus writer.py's SB
 # writer, for LOAD_MINUTES. Passes if nothing failed over: no failed action, the group on
 # the same node, the same NB, SB and ovn-northd processes, every acknowledged write in the
-# SB, every controller connected. Figures (printed, never asserted): ovsdb-server and
-# ovn-northd CPU % over time (from /proc inside the node), monitor answers the agent
-# logged as late (busy, not hung) and their durations, writer acks, the load generator's
-# counters.
+# SB, every controller connected, no node fenced (the standby included) and both online.
+# Figures (printed, never asserted): ovsdb-server and ovn-northd CPU % over time (from
+# /proc inside the node), monitor answers the agent logged as late (busy, not hung) and
+# their durations, writer acks, the load generator's counters, Corosync's warnings that
+# a token was late. OVNOCF_TOKEN (cluster.sh) sets Corosync's token: the load is what
+# tells whether a shorter one mistakes a busy node for a lost one.
 #
 #   ocf-tests/cluster/load.sh [--report FILE] [--benchmarks PATH]
 #
@@ -34,7 +36,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 
 COMMAND=
-for v in LOAD_MINUTES LOAD_SECONDS LOAD_CONTROLLERS LOAD_SWITCHES LOAD_PORTS LOAD_BURST_EVERY OVNOCF_CLUSTER; do
+for v in LOAD_MINUTES LOAD_SECONDS LOAD_CONTROLLERS LOAD_SWITCHES LOAD_PORTS LOAD_BURST_EVERY OVNOCF_CLUSTER OVNOCF_TOKEN; do
     [ -z "${!v:-}" ] || COMMAND+="$v=$(printf %q "${!v}") "
 done
 COMMAND+=$(printf '%q ' "$0" "$@")
@@ -204,6 +206,8 @@ deletes them: ovn-northd recomputes and the SB pushes the change to every monito
 | SB bytes pushed to the controllers | $(j sb_bytes) |
 | NB bursts, NB transactions acked / failed | $(j bursts), $(j nb_acked) / $(j nb_failed) |
 | writer: acknowledged SB writes, all in the SB afterwards | $ACKS |
+| Corosync token ($TOKEN_MS ms): nodes fenced / online at the end | $FENCED / $ONLINE of 2 |
+| Corosync "Token has not been received" warnings (at 75 % of the token; node1 + node2) | $TOKEN_WARN |
 
 SB ovsdb-server per $SAMPLE s sample, CPU % + % of the time it was runnable but waited for a
 CPU (100 % = one core; the machine has $(nproc), shared with other work):
@@ -254,6 +258,21 @@ PID_CHANGES=0
 [ "$(db_pid "$NODE" sb 2>/dev/null)" = "$SB_PID" ] || { PID_CHANGES=$((PID_CHANGES + 1)); WHY="SB restarted"; }
 [ "$(db_pid "$NODE" nb 2>/dev/null)" = "$NB_PID" ] || { PID_CHANGES=$((PID_CHANGES + 1)); WHY="NB restarted"; }
 [ "$(db_pid "$NODE" northd 2>/dev/null)" = "$NORTHD_PID" ] || { PID_CHANGES=$((PID_CHANGES + 1)); WHY="ovn-northd restarted"; }
+# A node Corosync took for lost under the load is fenced even when it is the standby (the
+# group stays where it is): nothing may have been fenced, both nodes online at the end.
+# stonith_admin prints one line per fencing event, each with its client=.
+FENCED=$("$C" exec "$NODE" stonith_admin --history '*' 2>/dev/null | grep -c 'client=' || true)
+[ "$FENCED" = 0 ] || WHY="$FENCED fencing event(s) during the load: $("$C" exec "$NODE" stonith_admin --history '*' 2>&1 | tr '\n' ' ')"
+ONLINE=$(crm online || echo 0)
+[ "$ONLINE" = 2 ] || WHY="$ONLINE of 2 nodes online after the load"
+TOKEN_MS=${OVNOCF_TOKEN:-1000}
+# How close Corosync came to losing a node (printed, not asserted): it warns once 75 % of
+# the token has passed without one. Each node's log is its own, fresh at `up`.
+TOKEN_WARN=0
+for n in node1 node2; do
+    w=$("$C" exec "$n" grep -c 'Token has not been received' /var/log/corosync/corosync.log 2>/dev/null || true)
+    TOKEN_WARN=$((TOKEN_WARN + ${w:-0}))
+done
 PEAK=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["peak_connected"])' "$WORK/loadgen.json")
 [ "$PEAK" = "$CONTROLLERS" ] || WHY="only $PEAK of $CONTROLLERS controllers connected"
 
@@ -266,5 +285,5 @@ LATE_STATS=$(late "$SB_PID" | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print
 NB_LATE_N=$(late "$NB_PID" | grep -c . || true)
 BUSY_N=$(grep -c "ovsdb-server pid $SB_PID has not answered .* but is busy" "$WORK/pcmk.log" || true)
 NB_BUSY_N=$(grep -c "ovsdb-server pid $NB_PID has not answered .* but is busy" "$WORK/pcmk.log" || true)
-say "failed actions $N_FAILED, moves $N_MOVES, restarts $PID_CHANGES, late monitors $LATE_N ($LATE_STATS), busy at deadline $BUSY_N"
+say "failed actions $N_FAILED, moves $N_MOVES, restarts $PID_CHANGES, late monitors $LATE_N ($LATE_STATS), busy at deadline $BUSY_N, fenced $FENCED, token warnings $TOKEN_WARN (token $TOKEN_MS ms)"
 [ -z "$WHY" ] || exit 1
