@@ -44,7 +44,9 @@
 # OVNOCF_LUN_SIZE (the shared LUN's size at `up`, truncate(1)'s syntax; default 256M),
 # OVNOCF_SHAPE_WAIT (seconds `shape` waits for the resources; default 120),
 # OVNOCF_TOKEN (Corosync's totem token timeout in ms at `up`, default 1000: a lost node
-# is noticed after about the token plus consensus, 1.2 × the token).
+# is noticed after about the token plus consensus), OVNOCF_CONSENSUS (Corosync's consensus
+# timeout in ms at `up`; default unset: Corosync's 1.2 × the token. corosync.conf(5): on
+# two nodes, anything above the join timeout, 50 ms, and below the token is safe).
 #
 # Nothing is installed on the host: no files outside RUN, no mounts in the root mount
 # namespace (except the /run/netns mount `ip netns` makes, removed again when empty).
@@ -65,6 +67,7 @@ CLI=$ID-cli
 LUN_SIZE=${OVNOCF_LUN_SIZE:-256M}
 SHAPE_WAIT=${OVNOCF_SHAPE_WAIT:-120}
 TOKEN=${OVNOCF_TOKEN:-1000}
+CONSENSUS=${OVNOCF_CONSENSUS:-}
 NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
 
@@ -94,6 +97,7 @@ totem {
     crypto_cipher: none
     crypto_hash: none
     token: $TOKEN
+$([ -z "$CONSENSUS" ] || echo "    consensus: $CONSENSUS")
 }
 nodelist {
 EOF
@@ -357,6 +361,10 @@ cmd_up() {
     case $n in 2 | 3 | 4 | 5) ;; *) die "--nodes: 2 to 5" ;; esac
     [[ $LUN_SIZE =~ ^[1-9][0-9]{0,5}[MG]$ ]] || die "OVNOCF_LUN_SIZE=$LUN_SIZE: a size like 256M or 2G"
     [[ $TOKEN =~ ^[1-9][0-9]{2,5}$ ]] || die "OVNOCF_TOKEN=$TOKEN: milliseconds, 100 or more"
+    [ -z "$CONSENSUS" ] || [[ $CONSENSUS =~ ^[1-9][0-9]{1,5}$ && $CONSENSUS -gt 50 ]] ||
+        die "OVNOCF_CONSENSUS=$CONSENSUS: milliseconds, more than the join timeout (50)"
+    [ -z "$CONSENSUS" ] || [ "$n" = 2 ] || [ "$CONSENSUS" -gt "$TOKEN" ] ||
+        die "OVNOCF_CONSENSUS=$CONSENSUS: below the token only on 2 nodes (corosync.conf(5))"
     [[ $ID =~ ^[a-z][a-z0-9]{0,7}$ ]] || die "OVNOCF_CLUSTER: 1-8 of [a-z0-9], starting with a letter"
     # modprobe: ocf:heartbeat:Filesystem refuses to run without it ("not installed").
     for c in corosync pacemakerd pcs crm_mon nsenter unshare losetup mkfs.ext4 cibadmin modprobe; do
