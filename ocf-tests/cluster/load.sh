@@ -260,11 +260,18 @@ PID_CHANGES=0
 [ "$(db_pid "$NODE" northd 2>/dev/null)" = "$NORTHD_PID" ] || { PID_CHANGES=$((PID_CHANGES + 1)); WHY="ovn-northd restarted"; }
 # A node Corosync took for lost under the load is fenced even when it is the standby (the
 # group stays where it is): nothing may have been fenced, both nodes online at the end.
-# stonith_admin prints one line per fencing event, each with its client=.
-FENCED=$("$C" exec "$NODE" stonith_admin --history '*' 2>/dev/null | grep -c 'client=' || true)
-[ "$FENCED" = 0 ] || WHY="$FENCED fencing event(s) during the load: $("$C" exec "$NODE" stonith_admin --history '*' 2>&1 | tr '\n' ' ')"
 ONLINE=$(crm online || echo 0)
 [ "$ONLINE" = 2 ] || WHY="$ONLINE of 2 nodes online after the load"
+# stonith_admin ends its history with "N event(s) found" ("0 events found" when none):
+# without that line the check has not run, and says so.
+HISTORY=$("$C" exec "$NODE" stonith_admin --history '*' 2>&1) || WHY="stonith_admin --history failed: $(tr '\n' ' ' <<<"$HISTORY")"
+FENCED=$(sed -n 's/^\([0-9][0-9]*\) events\{0,1\} found$/\1/p' <<<"$HISTORY")
+if [ -z "$FENCED" ]; then
+    FENCED="?"
+    WHY="no fencing history from stonith_admin: $(tr '\n' ' ' <<<"$HISTORY")"
+elif [ "$FENCED" != 0 ]; then
+    WHY="$FENCED fencing event(s) during the load: $(tr '\n' ' ' <<<"$HISTORY")"
+fi
 TOKEN_MS=${OVNOCF_TOKEN:-1000}
 # How close Corosync came to losing a node (printed, not asserted): it warns once 75 % of
 # the token has passed without one. Each node's log is its own, fresh at `up`.
