@@ -206,7 +206,7 @@ deletes them: ovn-northd recomputes and the SB pushes the change to every monito
 | SB bytes pushed to the controllers | $(j sb_bytes) |
 | NB bursts, NB transactions acked / failed | $(j bursts), $(j nb_acked) / $(j nb_failed) |
 | writer: acknowledged SB writes, all in the SB afterwards | $ACKS |
-| Corosync token ($TOKEN_MS ms): nodes fenced / online at the end | $FENCED / $ONLINE of 2 |
+| Corosync token $TOKEN_MS ms, consensus $CONSENSUS_MS ms: nodes fenced / online at the end | $FENCED / $ONLINE of 2 |
 | Corosync "Token has not been received" warnings (at 75 % of the token; node1 + node2) | $TOKEN_WARN |
 
 SB ovsdb-server per $SAMPLE s sample, CPU % + % of the time it was runnable but waited for a
@@ -272,7 +272,11 @@ if [ -z "$FENCED" ]; then
 elif [ "$FENCED" != 0 ]; then
     WHY="$FENCED fencing event(s) during the load: $(tr '\n' ' ' <<<"$HISTORY")"
 fi
-TOKEN_MS=${OVNOCF_TOKEN:-1000}
+# The token and consensus Corosync runs with (not cluster.sh's defaults copied here).
+cmap() { "$C" exec "$NODE" corosync-cmapctl -g "runtime.config.totem.$1" 2>/dev/null | awk '{ print $NF }'; }
+TOKEN_MS=$(cmap token)
+CONSENSUS_MS=$(cmap consensus)
+[ -n "$TOKEN_MS" ] && [ -n "$CONSENSUS_MS" ] || WHY="corosync-cmapctl: no totem token or consensus on $NODE"
 # How close Corosync came to losing a node (printed, not asserted): it warns once 75 % of
 # the token has passed without one. Each node's log is its own, fresh at `up`.
 TOKEN_WARN=0
@@ -292,5 +296,5 @@ LATE_STATS=$(late "$SB_PID" | sort -g | awk '{ v[NR] = $1 } END { if (!NR) print
 NB_LATE_N=$(late "$NB_PID" | grep -c . || true)
 BUSY_N=$(grep -c "ovsdb-server pid $SB_PID has not answered .* but is busy" "$WORK/pcmk.log" || true)
 NB_BUSY_N=$(grep -c "ovsdb-server pid $NB_PID has not answered .* but is busy" "$WORK/pcmk.log" || true)
-say "failed actions $N_FAILED, moves $N_MOVES, restarts $PID_CHANGES, late monitors $LATE_N ($LATE_STATS), busy at deadline $BUSY_N, fenced $FENCED, token warnings $TOKEN_WARN (token $TOKEN_MS ms)"
+say "failed actions $N_FAILED, moves $N_MOVES, restarts $PID_CHANGES, late monitors $LATE_N ($LATE_STATS), busy at deadline $BUSY_N, fenced $FENCED, token warnings $TOKEN_WARN (token $TOKEN_MS ms, consensus $CONSENSUS_MS ms)"
 [ -z "$WHY" ] || exit 1
