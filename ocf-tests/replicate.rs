@@ -277,25 +277,20 @@ fn a_replica_never_replicates_from_itself() {
     a.expect("stop", 0);
 }
 
+/// A peer with a newer schema that serves no anchor (an ovsdb-server the agent does not
+/// run, say): ovsdb-server drops OVN_Northbound, then waits for good for the anchor it
+/// asked that peer for. Read-only throughout; the monitor says why.
 #[test]
-fn a_replica_whose_replication_fails_is_reported_and_not_current() {
+fn a_replica_of_a_newer_peer_without_the_anchor_stays_read_only() {
     let Pair { shim, rport, a, b } = pair();
     promoted_and_followed(&a, &b);
     b.expect("monitor", 0);
 
     // a goes, and node1 comes back with a newer schema (an upgrade: one more table) that
-    // this replica's older one cannot hold: b's ovsdb-server reconnects, finds nothing
-    // it can replicate, and makes itself active.
+    // this replica's older one cannot hold, served by a plain ovsdb-server.
     a.expect("stop", 0);
     let dir = tempfile::tempdir().unwrap();
-    let mut schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(NB_SCHEMA).unwrap()).unwrap();
-    schema["tables"]["Upgrade_Only"] = serde_json::json!({
-        "columns": {"name": {"type": "string"}},
-        "isRoot": true
-    });
-    let newer = dir.path().join("newer.ovsschema");
-    std::fs::write(&newer, schema.to_string()).unwrap();
+    let newer = newer_schema(dir.path());
     let nb = dir.path().join("nb.db");
     create_db(&nb, newer.to_str().unwrap());
     let other = RawServer::start(&nb);
@@ -306,6 +301,203 @@ fn a_replica_whose_replication_fails_is_reported_and_not_current() {
             &format!("ptcp:{rport}:127.0.0.1"),
         ],
     );
+    wait_for("b's ovsdb-server found the newer schema", || {
+        let st = sync_status(&b);
+        assert!(st.contains("state: backup"), "b left backup: {st}");
+        b.log().contains("OVN_Northbound cannot be replicated")
+    });
+    said_it_cannot_follow(&shim, &b);
+    // No remote client could write to it either: a replica opens no listener.
+    assert!(!b.log().contains("ptcp"), "{}", b.log());
+    let st = sync_status(&b);
+    assert!(st.contains("state: backup"), "{st}");
+
+    // node1 back at the schema b holds: b's ovsdb-server reconnects by itself, and the
+    // monitor finds it current again.
+    drop(other);
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    wait_for("b replicates OVN_Northbound from a again", || {
+        sync_status(&b).contains("OVN_Northbound")
+    });
+    b.expect("monitor", 0);
+    b.expect("stop", 0);
+    a.expect("demote", 0);
+    a.expect("stop", 0);
+}
+
+/// After b's ovsdb-server found node1's schema one it cannot hold, without switching
+/// ("Nothing to replicate" is what precedes the switch): the monitor says so (degraded,
+/// why, the lowest promotion score) and a local client (ovn-nbctl on that node) cannot
+/// write to it. The reason.
+fn said_it_cannot_follow(shim: &PcmkShim, b: &Res) -> String {
+    assert!(!b.log().contains("Nothing to replicate"), "{}", b.log());
+    shim.clear();
+    let m = b.run("monitor");
+    assert_eq!(m.code, 190, "{}", m.stderr);
+    let reason = m.reason().unwrap().to_string();
+    for part in [
+        "held read-only",
+        "cannot replicate",
+        "Upgrade_Only",
+        "node1",
+    ] {
+        assert!(reason.contains(part), "{part}: {reason}");
+    }
+    assert!(scored(shim, 1), "{:?}", shim.calls());
+    let w = b.local_transact(&write_ops("local-write-on-a-replica-that-cannot-follow"));
+    assert!(
+        w.as_ref().map_or(true, |v| v.to_string().contains("error")),
+        "a replica that cannot follow took a write: {w:?}"
+    );
+    reason
+}
+
+/// nb.ovsschema plus one table, one minor version up (an upgraded OVN), in `dir`.
+fn newer_schema(dir: &std::path::Path) -> std::path::PathBuf {
+    let mut schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(NB_SCHEMA).unwrap()).unwrap();
+    schema["tables"]["Upgrade_Only"] = serde_json::json!({
+        "columns": {"name": {"type": "string"}},
+        "isRoot": true
+    });
+    let v = schema["version"].as_str().unwrap().to_string();
+    let (major, rest) = v.split_once('.').unwrap();
+    let minor: u32 = rest.split('.').next().unwrap().parse().unwrap();
+    schema["version"] = serde_json::json!(format!("{major}.{}.0", minor + 1));
+    let newer = dir.join("newer.ovsschema");
+    std::fs::write(&newer, schema.to_string()).unwrap();
+    newer
+}
+
+/// A peer that serves no anchor (an ovn-ocf from before it, say, in a rolling upgrade of
+/// the agents): the replica drops its own anchor to replicate from it (with it, it would
+/// wait for good for the anchor's copy), and serves it again for a peer that has one.
+#[test]
+fn a_replica_follows_a_peer_without_the_anchor_and_takes_it_back_after() {
+    let Pair {
+        shim: _s,
+        rport,
+        a,
+        b,
+    } = pair();
+    let dir = tempfile::tempdir().unwrap();
+    let nb = dir.path().join("nb.db");
+    create_db(&nb, NB_SCHEMA);
+    let other = RawServer::start(&nb);
+    appctl_ok(
+        &other.sock().with_file_name("db.ctl"),
+        &[
+            "ovsdb-server/add-remote",
+            &format!("ptcp:{rport}:127.0.0.1"),
+        ],
+    );
+    b.expect("start", 0);
+    wait_for("b replicates OVN_Northbound from the plain server", || {
+        sync_status(&b).contains("database: OVN_Northbound")
+    });
+    assert!(
+        !sync_status(&b).contains("OVN_OCF_Anchor"),
+        "{}",
+        sync_status(&b)
+    );
+    b.expect("monitor", 0);
+
+    drop(other);
+    a.expect("start", 0);
+    a.expect("promote", 0);
+    wait_for("b notices node1 went", || {
+        let m = b.run("monitor");
+        assert_eq!(m.code, 0, "{}", m.stderr);
+        sync_status(&b).contains("OVN_OCF_Anchor")
+    });
+    wait_for("b replicates both from a", || {
+        let st = sync_status(&b);
+        st.contains("replicating:")
+            && st.contains("OVN_OCF_Anchor")
+            && st.contains("OVN_Northbound")
+    });
+    b.expect("monitor", 0);
+    b.expect("stop", 0);
+    a.expect("demote", 0);
+    a.expect("stop", 0);
+}
+
+/// What answers on a replication port as no ovsdb-server would: `get_server_id` with a
+/// string that is no UUID (ovsdb-server's replication then fails for good, "Server ID is
+/// not valid UUID", and it makes itself active), `echo` as it should, anything else with
+/// an error. Stops accepting when dropped.
+struct BadPeer {
+    stop: Arc<AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BadPeer {
+    fn listen(rport: u16) -> BadPeer {
+        let l = std::net::TcpListener::bind(("127.0.0.1", rport)).unwrap();
+        l.set_nonblocking(true).unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        let thread = std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                match l.accept() {
+                    Ok((s, _)) => {
+                        std::thread::spawn(move || serve_badly(s));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        BadPeer {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for BadPeer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn serve_badly(s: TcpStream) {
+    let _ = s.set_nonblocking(false);
+    let _ = s.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(reader) = s.try_clone() else { return };
+    let mut w = s;
+    for v in serde_json::Deserializer::from_reader(reader).into_iter::<serde_json::Value>() {
+        let Ok(v) = v else { return };
+        let reply = match v["method"].as_str() {
+            Some("get_server_id") => {
+                serde_json::json!({"id": v["id"], "result": "not-a-uuid", "error": null})
+            }
+            Some("echo") => {
+                serde_json::json!({"id": v["id"], "result": v["params"], "error": null})
+            }
+            _ => serde_json::json!({"id": v["id"], "result": null, "error": "not here"}),
+        };
+        if w.write_all(reply.to_string().as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+/// A replication that fails by ovsdb-server's own rules in a way the anchor cannot help
+/// with: it makes itself active. The monitor says so (degraded, ovsdb-server's error),
+/// the lowest score, and, with nobody it can replicate from, holds it read-only; it is
+/// aimed again as soon as the promoted instance answers.
+#[test]
+fn a_replica_whose_replication_fails_is_reported_held_and_aimed_again() {
+    let Pair { shim, rport, a, b } = pair();
+    promoted_and_followed(&a, &b);
+    b.expect("monitor", 0);
+
+    a.expect("stop", 0);
+    let bad = BadPeer::listen(rport);
     wait_for("b's ovsdb-server gave up replicating", || {
         sync_status(&b).contains("state: active")
     });
@@ -315,14 +507,11 @@ fn a_replica_whose_replication_fails_is_reported_and_not_current() {
     let reason = m.reason().unwrap().to_string();
     assert!(reason.contains("made itself active"), "{reason}");
     assert!(reason.contains("node1"), "{reason}");
-    assert!(reason.contains("Nothing to replicate"), "{reason}");
-    // Not a current replica: the lowest score. No remote client could write to it
-    // meanwhile: a replica opens no listener.
-    assert!(!b.log().contains("ptcp"), "{}", b.log());
+    assert!(reason.contains("Server ID is not valid UUID"), "{reason}");
     assert!(scored(&shim, 1), "{:?}", shim.calls());
-    // node1's schema is one b's cannot hold: b is not aimed at it again (it would only
-    // turn active again) but held, a read-only backup of nothing. A local client (say
-    // ovn-nbctl on this node) cannot write to it.
+    assert!(!b.log().contains("ptcp"), "{}", b.log());
+    // Not aimed at node1 again (it answers as no ovsdb-server does) but held, a
+    // read-only backup of nothing: a local client cannot write to it.
     let st = sync_status(&b);
     assert!(st.contains("state: backup"), "{st}");
     assert!(st.contains(".held"), "{st}");
@@ -335,18 +524,95 @@ fn a_replica_whose_replication_fails_is_reported_and_not_current() {
     assert_eq!(m.code, 190, "{}", m.stderr);
     let reason = m.reason().unwrap().to_string();
     assert!(reason.contains("held read-only"), "{reason}");
-    assert!(reason.contains("cannot replicate"), "{reason}");
-    assert!(reason.contains("Upgrade_Only"), "{reason}");
     assert!(sync_status(&b).contains("state: backup"));
-    // node1 back at the schema b holds: b replicates from it at the next monitor.
-    drop(other);
+    // node1 back: b replicates from it at the next monitor.
+    drop(bad);
     a.expect("start", 0);
     a.expect("promote", 0);
     b.expect("monitor", 0);
     wait_for("b replicates from a again", || {
-        sync_status(&b).contains("replicating:")
+        sync_status(&b).contains("OVN_Northbound")
     });
     b.expect("monitor", 0);
+    b.expect("stop", 0);
+    a.expect("demote", 0);
+    a.expect("stop", 0);
+}
+
+/// The rolling upgrade that starts with the promoted node: its OVN (and schema) newer
+/// than the replica's. Without the anchor, the replica's ovsdb-server would find nothing
+/// it can replicate and make itself active (the previous test, against a peer that
+/// serves no anchor); with it, it drops OVN_Northbound from its replication, goes on
+/// replicating the anchor and never leaves backup: read-only from the first moment.
+#[test]
+fn a_replica_of_an_upgraded_promoted_instance_never_turns_active() {
+    let Pair {
+        shim,
+        rport,
+        mut a,
+        b,
+    } = pair();
+    promoted_and_followed(&a, &b);
+    b.expect("monitor", 0);
+    assert!(
+        sync_status(&b).contains("OVN_OCF_Anchor"),
+        "{}",
+        sync_status(&b)
+    );
+
+    // node1 is taken out (demote, stop) and comes back upgraded: its schema has one more
+    // table, and its start converts its file.
+    a.expect("demote", 0);
+    a.expect("stop", 0);
+    let dir = tempfile::tempdir().unwrap();
+    let newer = newer_schema(dir.path());
+    a.set("OCF_RESKEY_schema", newer.to_str().unwrap());
+    a.expect("start", 0);
+    a.expect("promote", 0);
+
+    // b's ovsdb-server reconnects by itself (its backoff) and finds the newer schema.
+    // Watched until it has, and a little after: never active.
+    let mut samples = 0;
+    let mut anchor_only = None;
+    let end = Instant::now() + Duration::from_secs(60);
+    loop {
+        let st = sync_status(&b);
+        samples += 1;
+        assert!(
+            st.contains("state: backup"),
+            "b's ovsdb-server left backup after {samples} samples: {st}"
+        );
+        let dbs = st
+            .lines()
+            .find(|l| l.starts_with("database:"))
+            .unwrap_or("");
+        if anchor_only.is_none()
+            && dbs.contains("OVN_OCF_Anchor")
+            && !dbs.contains("OVN_Northbound")
+        {
+            anchor_only = Some(samples);
+        }
+        if anchor_only.is_some_and(|n| samples >= n + 100) {
+            break;
+        }
+        assert!(Instant::now() < end, "b never dropped OVN_Northbound: {st}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        b.log().contains("OVN_Northbound cannot be replicated"),
+        "{}",
+        b.log()
+    );
+    let reason = said_it_cannot_follow(&shim, &b);
+    // Monitors after that: the same, the reason not asked for again.
+    let again = b.run("monitor");
+    assert_eq!(again.code, 190, "{}", again.stderr);
+    assert_eq!(again.reason(), Some(reason.as_str()));
+    let st = sync_status(&b);
+    assert!(
+        st.contains("state: backup") && st.contains(&format!("tcp:127.0.0.1:{rport}")),
+        "{st}"
+    );
     b.expect("stop", 0);
     a.expect("demote", 0);
     a.expect("stop", 0);

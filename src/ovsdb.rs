@@ -104,6 +104,29 @@ pub fn parse_sync_status(text: &str) -> SyncState {
     }
 }
 
+/// The databases a backup's `sync-status` says it replicates (`database: A, B`, printed
+/// once it replicates), in its order; none before.
+pub fn sync_databases(text: &str) -> Vec<String> {
+    parse_key_values(text)
+        .get("database")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a backup's `sync-status` says it replicates database `name` (a backup drops a
+/// database whose schema the active server changed beyond what it can hold, and goes on
+/// replicating the others).
+pub fn sync_replicates(text: &str, name: &str) -> bool {
+    parse_key_values(text).contains_key("replicating")
+        && sync_databases(text).iter().any(|d| d == name)
+}
+
 /// `ovsdb-server/list-remotes` prints one remote per line.
 pub fn parse_remotes(text: &str) -> Vec<String> {
     text.lines()
@@ -416,7 +439,6 @@ impl Ovsdb {
     }
 }
 
-/// The first operation error in a transact result (RFC 7047 puts errors per operation).
 /// Whether a backup holding `local` can replicate from an active serving `active` (both
 /// `get_schema` replies), by ovsdb-server's own rule (3.1, replication.c): every table
 /// of the active's, with every one of its columns exactly as the active has it, must be
@@ -469,6 +491,7 @@ pub fn replicable(local: &Value, active: &Value) -> Result<(), String> {
     Ok(())
 }
 
+/// The first operation error in a transact result (RFC 7047 puts errors per operation).
 pub fn transact_error(results: &[Value]) -> Option<String> {
     results.iter().find_map(|r| {
         let e = r.get("error")?.as_str()?;
@@ -484,6 +507,23 @@ pub fn transact_error(results: &[Value]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// sync-status as ovsdb-server 3.1 printed it, replicating both databases and, after
+    /// the active server's schema of one changed, the other only.
+    #[test]
+    fn sync_status_names_what_it_replicates() {
+        let both = "state: backup\nreplicating: tcp:127.0.0.1:46651\ndatabase: OVN_OCF_Anchor, OVN_Northbound\n";
+        assert_eq!(sync_databases(both), ["OVN_OCF_Anchor", "OVN_Northbound"]);
+        assert!(sync_replicates(both, "OVN_Northbound"));
+        let anchor = "state: backup\nreplicating: tcp:127.0.0.1:46651\ndatabase: OVN_OCF_Anchor\n";
+        assert!(!sync_replicates(anchor, "OVN_Northbound"));
+        assert!(sync_replicates(anchor, "OVN_OCF_Anchor"));
+        assert!(!sync_replicates(
+            "state: backup\nconnecting: tcp:127.0.0.1:46651\n",
+            "OVN_Northbound"
+        ));
+        assert!(sync_databases("state: active\n").is_empty());
+    }
 
     #[test]
     fn replicable_by_ovsdb_servers_rule() {

@@ -237,6 +237,10 @@ impl Config {
         self.run_dir
             .join(format!("{}.ovn-ocf.state", self.db.base()))
     }
+    /// The anchor database a replicated server serves beside OVN's (`replica.rs`).
+    pub fn anchor_file(&self) -> PathBuf {
+        self.run_dir.join(format!("{}.anchor.db", self.db.base()))
+    }
     pub fn unixctl_arg(&self) -> String {
         format!("--unixctl={}", self.ctl().display())
     }
@@ -328,7 +332,7 @@ impl Config {
             Some(p) => format!("--{flag}={}", p.display()),
             None => format!("--{flag}=db:{schema},SSL,{column}"),
         };
-        vec![
+        let mut args = vec![
             "-vconsole:off".into(),
             "-vfile:info".into(),
             format!("--log-file={}", self.log_file.display()),
@@ -341,7 +345,11 @@ impl Config {
             format!("--ssl-protocols=db:{schema},SSL,ssl_protocols"),
             format!("--ssl-ciphers=db:{schema},SSL,ssl_ciphers"),
             self.db_file.display().to_string(),
-        ]
+        ];
+        if self.storage == Storage::Replicate {
+            args.push(self.anchor_file().display().to_string());
+        }
+        args
     }
 }
 
@@ -425,6 +433,26 @@ mod tests {
                 || a.starts_with("--remote=db:")),
             "listeners open later: {args:?}"
         );
+    }
+    #[test]
+    fn a_replicated_server_serves_the_anchor_after_the_database() {
+        let c = cfg(&[
+            ("db", "nb"),
+            ("storage", "replicate"),
+            ("replication_peers", "node1=192.0.2.11 node2=192.0.2.12"),
+        ])
+        .unwrap();
+        let args = c.server_args();
+        assert_eq!(
+            &args[args.len() - 2..],
+            [
+                "/var/lib/ovn/ovnnb_db.db",
+                "/var/run/ovn/ovnnb_db.anchor.db"
+            ]
+        );
+        let shared = cfg(&[("db", "nb")]).unwrap().server_args();
+        assert_eq!(shared.last().unwrap(), "/var/lib/ovn/ovnnb_db.db");
+        assert!(!shared.iter().any(|a| a.contains("anchor")), "{shared:?}");
     }
     #[test]
     fn cross_parameter_rules() {

@@ -10,11 +10,18 @@
 //! - A replica is aimed only at a peer whose schema it can hold (ovsdb-server's own rule,
 //!   [`ovsdb::replicable`]): after an upgrade of the promoted node's OVN, say, ovsdb-server
 //!   would find nothing it can replicate and make itself active, writable by any local
-//!   client. Where it did so anyway (the promoted instance changed its schema under a
-//!   running replica, or any other replication error), the monitor says so (degraded,
-//!   with the logged error), its promotion score drops, and it is aimed again; with no
-//!   peer it can replicate from, it is held read-only: a backup of a local socket that
-//!   never exists ([`Seen::Held`]), until one answers.
+//!   client.
+//! - Every replicated ovsdb-server, promoted or not, also serves the anchor
+//!   ([`ANCHOR_DB`]), a database of one empty table whose schema never changes. When the
+//!   promoted instance's schema changes under a running replica (its OVN upgraded, its
+//!   file converted), ovsdb-server drops OVN's database from the replication but still
+//!   has the anchor to replicate, so it never gives up and never makes itself active: it
+//!   stays a read-only backup ([`Seen::Partial`]), and the monitor says so.
+//! - Where it made itself active anyway (a peer that serves no anchor, or another
+//!   replication error), the monitor says so (degraded, with the logged error), its
+//!   promotion score drops, and it is aimed again; with no peer it can replicate from, it
+//!   is held read-only: a backup of a local socket that never exists ([`Seen::Held`]),
+//!   until one answers.
 //! - Promotion scores follow replication health and what a file holds (the SCORE_
 //!   constants below): the file served last and not handed over first, then a replica
 //!   replicating, one whose connection was lost, a file with rows of its own, and last
@@ -39,6 +46,14 @@ use super::Server;
 use super::busy::Late;
 use super::config::{Protocol, Storage};
 use crate::framework::{SCORE_PROMOTED, SCORE_STANDBY};
+
+/// The anchor: a database every replicated ovsdb-server serves beside OVN's, from a file
+/// in the run directory written at each start. ovsdb-server (3.1, replication.c) drops
+/// from a replication every database whose schema the active server changed beyond what
+/// the backup can hold, and makes itself active only when nothing is left: with the
+/// anchor, something always is. Its schema must never change.
+pub const ANCHOR_DB: &str = "OVN_OCF_Anchor";
+const ANCHOR_SCHEMA: &str = r#"{"name":"OVN_OCF_Anchor","version":"1.0.0","tables":{"Anchor":{"columns":{"note":{"type":"string"}}}}}"#;
 
 /// The key of the handover token in the global table's `external_ids`.
 pub const HANDOVER_KEY: &str = "ovn-ocf-handover";
@@ -72,6 +87,11 @@ enum Seen {
     Connecting,
     /// Backup, its connection down (the promoted instance went away).
     Disconnected,
+    /// Backup, connected, but not replicating the database: the promoted instance serves
+    /// it with a schema this ovsdb-server cannot hold (it changed under the replica), and
+    /// ovsdb-server replicates the anchor only (or, from a peer that serves no anchor,
+    /// waits for good); read-only, not current.
+    Partial,
     /// ovsdb-server switched itself to active: its replication failed.
     Failed(String),
     /// A backup of nothing (the hold remote), read-only, because no peer it can
@@ -97,6 +117,15 @@ pub fn served_marker(db_file: &std::path::Path) -> std::path::PathBuf {
 impl Server<'_> {
     pub(super) fn replicates(&self) -> bool {
         self.cfg.storage == Storage::Replicate
+    }
+
+    /// Writes the anchor's file (an empty database, [`ANCHOR_DB`]) before ovsdb-server
+    /// starts; what it held before does not matter (a replica's copy is replaced).
+    pub(super) fn write_anchor(&self) -> Result<(), Failure> {
+        let path = self.cfg.anchor_file();
+        let bytes = ovn_ocf::dbfile::encode_record(ANCHOR_SCHEMA.as_bytes());
+        ovn_ocf::fsutil::write_atomic(&path, &bytes, 0o644)
+            .map_err(|e| Failure::local_io(format!("cannot write {}: {e}", path.display()), &e))
     }
 
     /// This node's address from `replication_peers` (ERR_CONFIGURED when it has none).
@@ -261,6 +290,10 @@ impl Server<'_> {
                 why.push(e);
                 continue;
             }
+            // A peer that serves no anchor (an ovn-ocf from before it, or an ovsdb-server
+            // the agent does not run) would leave ours waiting for good: the anchor goes
+            // (and comes back for a peer that serves it).
+            self.follow_anchor(dbs.iter().any(|d| d == ANCHOR_DB), peer);
             let remote = self.replication_remote(*addr);
             if let Some(c) = current.filter(|c| c.remote == remote) {
                 // Still the one: ovsdb-server reconnects by itself (pointing it again
@@ -287,6 +320,45 @@ impl Server<'_> {
         let why = why.join("; ");
         log::info!("no promoted instance to replicate from yet ({why})");
         Some(why)
+    }
+
+    /// Serves the anchor (`want`) or not, as the peer `peer` about to be replicated from
+    /// does; best effort (logged). A change restarts the replication (a new full copy),
+    /// which pointing it does anyway.
+    fn follow_anchor(&self, want: bool, peer: &str) {
+        let dl = self.cx.deadline.share(0.2);
+        let changed = Unixctl::connect(&self.cfg.ctl(), dl).and_then(|mut ctl| {
+            let served = ctl
+                .command("ovsdb-server/list-dbs", &[], dl)?
+                .lines()
+                .any(|l| l.trim() == ANCHOR_DB);
+            match (want, served) {
+                (true, false) => {
+                    if !self.cfg.anchor_file().exists()
+                        && let Err(f) = self.write_anchor()
+                    {
+                        log::warn!("{}", f.reason);
+                    }
+                    let file = self.cfg.anchor_file().display().to_string();
+                    ctl.command("ovsdb-server/add-db", &[&file], dl)
+                        .map(|_| true)
+                }
+                (false, true) => ctl
+                    .command("ovsdb-server/remove-db", &[ANCHOR_DB], dl)
+                    .map(|_| true),
+                _ => Ok(false),
+            }
+        });
+        match (changed, want) {
+            (Ok(false), _) => {}
+            (Ok(true), true) => log::info!("serving {ANCHOR_DB} again, for {peer}"),
+            (Ok(true), false) => log::warn!(
+                "{peer} serves no {ANCHOR_DB} (an ovn-ocf without it, or an ovsdb-server the agent does not run): replicating without it, so a change of its schema would make this replica active, as in ovndb-servers.ocf"
+            ),
+            (Err(e), _) => {
+                log::warn!("cannot make this ovsdb-server's {ANCHOR_DB} follow {peer}'s: {e}")
+            }
+        }
     }
 
     /// Holds a replica whose replication failed, with no peer to replicate from, as a
@@ -451,9 +523,20 @@ impl Server<'_> {
                 seen = Seen::Connecting;
             }
         }
-        if let (Seen::Replicating, Some(r)) = (&seen, st.replica.as_mut()) {
-            r.synced = true;
-            r.error = None;
+        match (&seen, st.replica.as_mut()) {
+            (Seen::Replicating, Some(r)) => {
+                r.synced = true;
+                r.error = None;
+            }
+            // Why it cannot hold the peer's schema, asked once when it happens: its copy
+            // is no longer current.
+            (Seen::Partial, Some(r)) if !probe && !r.error.as_deref().is_some_and(is_partial) => {
+                let why = self.why_partial(r);
+                log::error!("{why}");
+                r.error = Some(why);
+                r.synced = false;
+            }
+            _ => {}
         }
         let score = match seen {
             // Nothing learnt: the score stays what it was.
@@ -468,6 +551,15 @@ impl Server<'_> {
         }
         match seen {
             Seen::Failed(e) => Err(Failure::new(OcfStatus::Degraded, e)),
+            Seen::Partial => Err(Failure::new(
+                OcfStatus::Degraded,
+                st.replica
+                    .and_then(|r| r.error)
+                    .filter(|e| is_partial(e))
+                    .unwrap_or_else(|| {
+                        format!("{PARTIAL}: the promoted instance's schema changed")
+                    }),
+            )),
             Seen::Held(e) => Err(Failure::new(
                 OcfStatus::Degraded,
                 format!("held read-only, not replicating: {e}"),
@@ -535,11 +627,43 @@ impl Server<'_> {
             return Ok(Seen::Held(r.error.clone().unwrap_or_default()));
         }
         let connected = r.connected(d.pid);
+        let ours = ovsdb::sync_replicates(&text, self.cfg.db.schema_name());
         Ok(match (kv.contains_key("replicating"), connected) {
-            (true, true) => Seen::Replicating,
             (_, false) => Seen::Disconnected,
+            (true, true) if ours => Seen::Replicating,
+            (true, true) => Seen::Partial,
+            (false, true)
+                if log_tail(&self.cfg.log_file)
+                    .is_some_and(|l| refused_since_connected(&l, self.cfg.db.schema_name())) =>
+            {
+                Seen::Partial
+            }
             (false, true) => Seen::Connecting,
         })
+    }
+
+    /// Why a replica replicates the anchor only: the peer's schema against its own, by
+    /// ovsdb-server's rule (asked of both, PEER_PATIENCE each), else what ovsdb-server
+    /// logged.
+    fn why_partial(&self, r: &Replica) -> String {
+        let schema = self.cfg.db.schema_name();
+        let dl = self.cx.deadline.share(0.3).cap(PEER_PATIENCE);
+        let compared = r.endpoint().and_then(|peer| {
+            let own = Ovsdb::connect(&Endpoint::Unix(self.cfg.sock()), dl)
+                .and_then(|mut db| db.schema(schema, dl))
+                .ok()?;
+            let theirs = Ovsdb::connect(&Endpoint::Tcp(peer), dl)
+                .and_then(|mut db| db.schema(schema, dl))
+                .ok()?;
+            ovsdb::replicable(&own, &theirs).err()
+        });
+        let detail = compared
+            .or_else(|| schema_refusal(&self.cfg.log_file).map(|l| format!("ovsdb-server: {l}")))
+            .unwrap_or_else(|| "its schema changed".into());
+        format!(
+            "{PARTIAL}, not {schema}: {} ({}) serves {schema} with a schema this ovsdb-server cannot replicate ({detail}); upgrade OVN on this node (its start converts the file), then pcs resource cleanup",
+            r.node, r.remote
+        )
     }
 
     /// Promote of a replica: catch up with a demoted instance that hands over, stop
@@ -566,6 +690,8 @@ impl Server<'_> {
             )));
         }
         st.replica = None;
+        // Its replicas need the anchor here (it went if the last peer had none).
+        self.follow_anchor(true, "its replicas");
         let marker = served_marker(&self.cfg.db_file);
         let line = format!("{node} {}\n", ovn_ocf::lease::now_ms());
         ovn_ocf::fsutil::write_atomic(&marker, line.as_bytes(), 0o644).map_err(|e| {
@@ -970,17 +1096,22 @@ impl Server<'_> {
     }
 }
 
-/// The last thing ovsdb-server logged about its replication going wrong (a WARN or ERR of
-/// its replication module, or an ovsdb error), from the last 64 KiB of its log.
-fn replication_error(log: &std::path::Path) -> Option<String> {
+/// The last 64 KiB of ovsdb-server's log.
+fn log_tail(log: &std::path::Path) -> Option<String> {
     use std::io::{Read, Seek, SeekFrom};
     let mut f = std::fs::File::open(log).ok()?;
     let len = f.metadata().ok()?.len();
     f.seek(SeekFrom::Start(len.saturating_sub(1 << 16))).ok()?;
     let mut buf = vec![];
     f.read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf);
-    text.lines()
+    Some(String::from_utf8_lossy(&buf).into_owned())
+}
+
+/// The last thing ovsdb-server logged about its replication going wrong (a WARN or ERR of
+/// its replication module, or an ovsdb error), from the last 64 KiB of its log.
+fn replication_error(log: &std::path::Path) -> Option<String> {
+    log_tail(log)?
+        .lines()
         .rfind(|l| {
             l.contains("|replication|WARN|")
                 || l.contains("|replication|ERR|")
@@ -988,6 +1119,44 @@ fn replication_error(log: &std::path::Path) -> Option<String> {
         })
         .and_then(|l| l.splitn(5, '|').nth(4))
         .map(|m| m.trim().to_string())
+}
+
+/// How the reason of a replica that replicates the anchor only begins.
+const PARTIAL: &str = "held read-only, replicating the anchor only";
+
+fn is_partial(e: &str) -> bool {
+    e.starts_with(PARTIAL)
+}
+
+/// What ovsdb-server logged when it dropped a database from its replication (`Table T not
+/// present in the local db schema`, `Column C mismatch in local db schema table T.`),
+/// from the last 64 KiB of its log.
+fn schema_refusal(log: &std::path::Path) -> Option<String> {
+    log_tail(log)?
+        .lines()
+        .rfind(|l| {
+            l.contains("|replication|INFO|")
+                && (l.contains("not present in the local") || l.contains("mismatch in local"))
+        })
+        .and_then(|l| l.splitn(5, '|').nth(4))
+        .map(|m| m.trim().trim_end_matches('.').to_string())
+}
+
+/// Whether ovsdb-server logged, since it last connected to the server it replicates from,
+/// that it cannot replicate `db` (`<db> cannot be replicated.`): a peer that serves no
+/// anchor then leaves it connecting for good (it waits for the anchor's monitor reply,
+/// which never comes), read-only.
+fn refused_since_connected(log: &str, db: &str) -> bool {
+    let refusal = format!("|replication|INFO|{db} cannot be replicated.");
+    let mut refused = false;
+    for l in log.lines() {
+        if l.contains("|reconnect|INFO|") && l.trim_end().ends_with(": connected") {
+            refused = false;
+        } else if l.contains(&refusal) {
+            refused = true;
+        }
+    }
+    refused
 }
 
 /// Where `sync-status` says ovsdb-server replicates from (`replicating: R`,
@@ -1026,7 +1195,9 @@ fn replica_score(st: &State, seen: Option<&Seen>, served_last: bool) -> i32 {
         (Some(Seen::Replicating), _) => SCORE_STANDBY,
         // A demoted instance handing over holds everything it acknowledged.
         (Some(Seen::Idle), None) if !st.remotes.is_empty() => SCORE_STANDBY,
-        (Some(Seen::Failed(_) | Seen::Elsewhere(_) | Seen::Held(_)), _) => SCORE_NO_COPY,
+        (Some(Seen::Failed(_) | Seen::Elsewhere(_) | Seen::Held(_) | Seen::Partial), _) => {
+            SCORE_NO_COPY
+        }
         (_, Some(r)) if r.synced => SCORE_COPIED_DISCONNECTED,
         (_, None) if st.own_data => SCORE_OWN_DATA,
         _ => SCORE_NO_COPY,
@@ -1036,6 +1207,37 @@ fn replica_score(st: &State, seen: Option<&Seen>, served_last: bool) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_anchor_is_a_database_named_as_the_agent_checks() {
+        let rec = ovn_ocf::dbfile::encode_record(ANCHOR_SCHEMA.as_bytes());
+        let v: serde_json::Value = serde_json::from_str(ANCHOR_SCHEMA).unwrap();
+        assert_eq!(v["name"], ANCHOR_DB);
+        assert!(
+            !ANCHOR_DB.starts_with('_'),
+            "ovsdb-server replicates no _ database"
+        );
+        let found = ovn_ocf::dbfile::inspect_reader(&rec[..], rec.len() as u64).unwrap();
+        assert!(found.verdict.is_clean());
+    }
+
+    /// ovsdb-server 3.1's log as it reconnected to an upgraded peer, and again later.
+    #[test]
+    fn a_refusal_counts_until_the_next_connection() {
+        let refused = "\
+2026-12-01T08:49:35.144Z|00009|reconnect|INFO|tcp:127.0.0.1:46651: connected
+2026-12-01T08:49:35.147Z|00010|replication|INFO|Schema version mismatch, checking if OVN_Northbound can still be replicated or not.
+2026-12-01T08:49:35.147Z|00011|replication|INFO|Table Upgrade_Only not present in the local db schema
+2026-12-01T08:49:35.147Z|00012|replication|INFO|OVN_Northbound cannot be replicated.
+";
+        assert!(refused_since_connected(refused, "OVN_Northbound"));
+        assert!(!refused_since_connected(refused, "OVN_Southbound"));
+        let again = format!(
+            "{refused}2026-12-01T08:50:01.000Z|00013|reconnect|INFO|tcp:127.0.0.1:46651: connected\n"
+        );
+        assert!(!refused_since_connected(&again, "OVN_Northbound"));
+        assert!(!refused_since_connected("", "OVN_Northbound"));
+    }
 
     /// sync-status as ovsdb-server 3.1 prints it in each replication state.
     #[test]

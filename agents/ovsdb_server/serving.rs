@@ -148,6 +148,9 @@ impl Server<'_> {
     /// database it should serve.
     pub(super) fn spawn_server(&self) -> Result<i32, Failure> {
         self.inst.ensure_dirs()?;
+        if self.replicates() {
+            self.write_anchor()?;
+        }
         let args = self.cfg.server_args();
         let d = Daemon {
             name: "ovsdb-server",
@@ -163,8 +166,17 @@ impl Server<'_> {
             }
             let dbs = Unixctl::connect(&self.cfg.ctl(), self.cx.deadline)
                 .and_then(|mut ctl| ctl.command("ovsdb-server/list-dbs", &[], self.cx.deadline));
+            let serves = |dbs: &str, name: &str| dbs.lines().any(|l| l.trim() == name);
             match dbs {
-                Ok(dbs) if dbs.lines().any(|l| l.trim() == schema) => Ready::Yes(()),
+                Ok(dbs) if self.replicates() && !serves(&dbs, super::replica::ANCHOR_DB) => {
+                    Ready::Fail(Failure::generic(format!(
+                        "ovsdb-server does not serve {} from {} (server reports: {})",
+                        super::replica::ANCHOR_DB,
+                        self.cfg.anchor_file().display(),
+                        dbs.trim()
+                    )))
+                }
+                Ok(dbs) if serves(&dbs, schema) => Ready::Yes(()),
                 Ok(dbs) => Ready::Fail(Failure::generic(format!(
                     "{} is not an {schema} database (server reports: {})",
                     self.cfg.db_file.display(),
@@ -216,7 +228,11 @@ impl Server<'_> {
                 .map_err(|e| Failure::context(e, "cannot stop ovsdb-server"))?;
             log::info!("stopped ovsdb-server pid={} ({how:?})", d.pid);
             // A killed server leaves its pidfile and sockets behind.
-            for f in [self.cfg.pidfile(), self.cfg.ctl(), self.cfg.sock()] {
+            let anchor = self.replicates().then(|| self.cfg.anchor_file());
+            for f in [self.cfg.pidfile(), self.cfg.ctl(), self.cfg.sock()]
+                .into_iter()
+                .chain(anchor)
+            {
                 if process::read_pidfile(&self.cfg.pidfile()) == Some(d.pid)
                     || f != self.cfg.pidfile()
                 {

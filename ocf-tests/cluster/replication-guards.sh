@@ -47,12 +47,14 @@
 #                     Incumbent: S's NB turns `state: active` ("Nothing to replicate")
 #                     and takes a local write (ovsdb-client transact on S's socket, what
 #                     ovn-nbctl on S would do), which the promoted NB never sees.
-#                     D: S's NB ends held, `state: backup` of a socket that never exists
-#                     (read-only: the same local write is refused), its score 1, its
-#                     ovn-ocf-nb-replication saying why (the schema); how long it was
-#                     seen active (ovsdb-server turns itself active before the agent's
-#                     next monitor can hold it) is printed; a write through the VIP is
-#                     acknowledged (P serves on).
+#                     D: S's NB is never seen active (0 of the samples), and its log
+#                     has "OVN_Northbound cannot be replicated" but no "Nothing to
+#                     replicate" after the upgrade (the anchor database is left to
+#                     replicate, so ovsdb-server does not switch); it ends `state:
+#                     backup` replicating the anchor only (read-only: the same local
+#                     write is refused), its score 1, its ovn-ocf-nb-replication saying
+#                     why (the schema); a write through the VIP is acknowledged (P
+#                     serves on).
 #   switchover        a planned switchover while the standby lags: an unthrottled SB writer
 #                     through the VIP, what the servers send S slowed to 2 Mbit/s (htb on
 #                     its bridge port, source ports 6641/6642/6651/6652 only: corosync and
@@ -567,10 +569,14 @@ inc_schema_upgrade() {
 }
 
 d_schema_upgrade() {
-    local t0 w attr sc why='' lines vip f
+    local t0 w attr sc why='' lines vip f n0 logged
+    n0=$("$C" exec "$S" wc -l /var/log/ovn/ovsdb-server-nb.log 2>/dev/null | awk '{print $1}')
+    [[ $n0 =~ ^[0-9]+$ ]] || n0=0
     upgrade_promoted_nb || return 1
     t0=$(now)
     watch_standby_nb "$t0"
+    logged=$("$C" exec "$S" tail -n "+$((n0 + 1))" /var/log/ovn/ovsdb-server-nb.log 2>/dev/null |
+        grep -e "Nothing to replicate" -e "cannot be replicated" | sed 's/^[^|]*|[^|]*|//' | tr '\n' ';' || true)
     w=$(local_write "$S" "on-the-standby-1")
     attr=$(attr_line "$S" ovn-ocf-nb-replication)
     sc=$(node_attr "$S" master-ovn-nb)
@@ -578,14 +584,18 @@ d_schema_upgrade() {
         '["OVN_Northbound",{"op":"insert","table":"Address_Set","row":{"name":"through-the-vip"}}]' 2>&1 | tr '\n' ' ' | cut -c1-200) || true
     lines=$(crm_mon_lines "$P")
     f=$(grep -c "^resource ovn-nb Promoted" <<<"$(crm summary 2>/dev/null)" || true)
-    [[ $LAST_ST == *"state: backup"* && $LAST_ST == *".held"* ]] || why+="S's NB at the end: '$LAST_ST'; "
+    ((ACTIVE_N == 0)) || why+="S's NB seen active in $ACTIVE_N samples, first after $ACTIVE_FIRST s; "
+    [[ $logged == *"OVN_Northbound cannot be replicated"* && $logged != *"Nothing to replicate"* ]] ||
+        why+="S's NB log after the upgrade: '${logged:-nothing}'; "
+    [[ $LAST_ST == *"state: backup"* && $LAST_ST == *"database: OVN_OCF_Anchor"* && $LAST_ST != *OVN_Northbound* ]] ||
+        why+="S's NB at the end: '$LAST_ST'; "
     [[ $w == refused* ]] || why+="a local write on $S: $w; "
     [[ $attr == *"held read-only"* && $attr == *"cannot replicate"* ]] || why+="attribute: '$attr'; "
     [ "$sc" = 1 ] || why+="master-ovn-nb on $S: $sc; "
     [[ $vip == *'"uuid"'* && $vip != *error* ]] || why+="write through the VIP: $vip; "
     [ "$f" = 1 ] || why+="$f promoted ovn-nb; "
     if [ -z "$why" ]; then
-        echo "PASS (prevented: $S's NB held read-only: '$LAST_ST'; seen active in $ACTIVE_N of $SAMPLES_N samples over 15 s${ACTIVE_FIRST:+, first after $ACTIVE_FIRST s (the switch ovsdb-server makes by itself, before the next monitor of the agent held it)}; a local write on $S $w; crm_mon -1 -A on $S: '$attr', master-ovn-nb=$sc; a write through the VIP acknowledged; one promoted ovn-nb; crm_mon -1: $lines)"
+        echo "PASS (prevented: $S's NB never active (0 of $SAMPLES_N samples over 15 s), read-only: '$(tr '\n' ' ' <<<"$LAST_ST")'; its log: $logged; a local write on $S $w; crm_mon -1 -A on $S: '$attr', master-ovn-nb=$sc; a write through the VIP acknowledged; one promoted ovn-nb; crm_mon -1: $lines)"
     else
         echo "FAIL (not prevented: $why seen active in $ACTIVE_N of $SAMPLES_N samples; crm_mon -1: $lines)"
     fi

@@ -153,8 +153,7 @@ pub(super) fn observe_ovsdb(
         } else {
             match ask(&cfg.ctl(), "ovsdb-server/sync-status") {
                 Ok(text) => {
-                    sync_replicating =
-                        ovn_ocf::ovsdb::parse_key_values(&text).contains_key("replicating");
+                    sync_replicating = ovn_ocf::ovsdb::sync_replicates(&text, cfg.db.schema_name());
                     row.daemon_status = Some(match parse_sync_status(&text) {
                         SyncState::Active => "active".into(),
                         SyncState::Backup => "backup".into(),
