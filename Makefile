@@ -53,7 +53,7 @@ uninstall:
 # Everything: unit tests, integration tests against real daemons, the installed agent
 # through ocf-tester, crm_resource and pcs (so the system install comes first), the .deb
 # and RPM (built, the .deb installed and purged: packaging/test.sh), and the
-# failover scenarios in a namespace cluster (shapes A, B and D, a split brain in A and D,
+# failover scenarios in a namespace cluster (shapes A, B and D, a split brain in A, C and D,
 # a migration,
 # shape D's replication guards against the incumbent's documented failures,
 # and `make load`'s short run: 60 s of 100 simulated ovn-controllers, no false failover),
@@ -70,6 +70,7 @@ test: deps
 	$(MAKE) package-test
 	ocf-tests/cluster/scenarios.sh
 	ocf-tests/cluster/split-brain.sh
+	SPLIT_SHAPE=C ocf-tests/cluster/split-brain.sh
 	SPLIT_SHAPE=D ocf-tests/cluster/split-brain.sh
 	ocf-tests/cluster/migrate.sh
 	MIGRATE_SHAPE=D ocf-tests/cluster/migrate.sh

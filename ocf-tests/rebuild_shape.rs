@@ -174,6 +174,55 @@ fn a_takeover_rebuilds_and_the_current_file_serves_as_it_is() {
     n1.expect("stop", 0);
 }
 
+/// Split brain with stonith disabled: node1 served last and the cluster lost it (its
+/// corosync killed), but it is up and still serves. node2's start refuses before it
+/// touches anything (nothing backed up, rebuilt or claimed), saying why and what to do;
+/// once node1 is back in the cluster (fenced and rejoined, its database stopped), the
+/// same start takes over.
+#[test]
+fn a_takeover_from_a_node_cut_off_but_up_is_refused() {
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let cms = Cms::new();
+    let n1 = node("node1", &shim, &cms);
+    let n2 = node("node2", &shim, &cms);
+    n1.expect("start", 0);
+    assert_eq!(shim.property(GENERATION).as_deref(), Some("1@node1"));
+    cms.set(&["net-a"]);
+    add(&n1, "net-a");
+
+    shim.set_members("1 node1 lost\n2 node2 member\n");
+    shim.set_cmap(
+        "nodelist.node.0.name (str) = node1\nnodelist.node.0.ring0_addr (str) = 127.0.0.1\nnodelist.node.1.name (str) = node2\nnodelist.node.1.ring0_addr (str) = 127.0.0.2\n",
+    );
+    let o = n2.run("start");
+    assert_eq!(o.code, 1, "{}", o.stderr);
+    let reason = o.reason().unwrap();
+    assert!(
+        reason.starts_with("fence node1, then pcs resource cleanup: "),
+        "{reason}"
+    );
+    for part in [
+        "node1 is out of the cluster but its host is up (answers at 127.0.0.1)",
+        "it served OVN_Northbound last",
+    ] {
+        assert!(reason.contains(part), "{part}: {reason}");
+    }
+    assert!(cms.runs().is_empty(), "{:?}", cms.runs());
+    assert!(n2.backups().is_empty());
+    assert!(n2.server_pid().is_none());
+    assert_eq!(shim.property(GENERATION).as_deref(), Some("1@node1"));
+    assert_eq!(switches(&n1), ["net-a"], "node1 serves on, untouched");
+
+    // The way out: node1 fenced (its database gone) and back in the cluster.
+    n1.expect("stop", 0);
+    shim.set_members("1 node1 member\n2 node2 member\n");
+    n2.expect("start", 0);
+    assert_eq!(cms.runs(), ["node2 created"]);
+    assert_eq!(switches(&n2), ["net-a"]);
+    assert_eq!(shim.property(GENERATION).as_deref(), Some("2@node2"));
+    n2.expect("stop", 0);
+}
+
 /// A takeover whose rebuild fails takes nothing from the file that served last: the
 /// generation stays with it, and its node serves it as it is, without a rebuild.
 #[test]

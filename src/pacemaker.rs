@@ -177,6 +177,51 @@ pub fn membership(deadline: Deadline) -> Result<Vec<Member>, Error> {
     run_ok("crm_node", &["-l"], deadline).map(|s| parse_crm_node_list(&s))
 }
 
+/// The addresses Corosync reaches `node` at (its `nodelist.node.N.ringK_addr` in cmap,
+/// host names resolved), from `corosync-cmapctl nodelist.node`.
+pub fn corosync_addresses(node: &str, deadline: Deadline) -> Result<Vec<std::net::IpAddr>, Error> {
+    run_ok("corosync-cmapctl", &["nodelist.node"], deadline).map(|s| parse_cmap_addresses(&s, node))
+}
+
+/// `nodelist.node.0.name (str) = node1`, `nodelist.node.0.ring0_addr (str) = 192.0.2.11`
+/// lines: the ring addresses of the entry named `node`, in ring order.
+pub fn parse_cmap_addresses(text: &str, node: &str) -> Vec<std::net::IpAddr> {
+    /// A nodelist entry: its name, and its `ringK_addr` fields with their values.
+    type Entry<'a> = (Option<&'a str>, Vec<(&'a str, &'a str)>);
+    let mut entries: std::collections::BTreeMap<&str, Entry> = Default::default();
+    for l in text.lines() {
+        let Some((key, value)) = l.split_once(" = ") else {
+            continue;
+        };
+        let key = key.split_whitespace().next().unwrap_or_default();
+        let Some(rest) = key.strip_prefix("nodelist.node.") else {
+            continue;
+        };
+        let Some((idx, field)) = rest.split_once('.') else {
+            continue;
+        };
+        let e = entries.entry(idx).or_default();
+        if field == "name" {
+            e.0 = Some(value.trim());
+        } else if field.starts_with("ring") && field.ends_with("_addr") {
+            e.1.push((field, value.trim()));
+        }
+    }
+    let Some((_, (_, mut rings))) = entries.into_iter().find(|(_, (n, _))| *n == Some(node)) else {
+        return vec![];
+    };
+    rings.sort();
+    rings
+        .into_iter()
+        .filter_map(|(_, a)| {
+            a.parse().ok().or_else(|| {
+                use std::net::ToSocketAddrs;
+                (a, 0).to_socket_addrs().ok()?.next().map(|s| s.ip())
+            })
+        })
+        .collect()
+}
+
 /// When Pacemaker last fenced `node` (seconds since the epoch), from
 /// `stonith_admin --last NODE --output-as=xml`: `<last-fenced target="node1"
 /// when="2026-11-24 10:13:37Z"/>`. None if never, unknown, or not in that form.
@@ -283,6 +328,27 @@ mod tests {
             "no zone: not trusted"
         );
         assert_eq!(utc_epoch("2026-13-24 10:13:37Z"), None);
+    }
+
+    /// corosync-cmapctl nodelist.node as Corosync 3.1 prints it (pcs's corosync.conf).
+    #[test]
+    fn cmap_addresses_of_a_node() {
+        let text = "nodelist.node.0.name (str) = node1
+nodelist.node.0.nodeid (u32) = 1
+nodelist.node.0.ring0_addr (str) = 198.51.100.11
+nodelist.node.1.name (str) = node2
+nodelist.node.1.nodeid (u32) = 2
+nodelist.node.1.ring1_addr (str) = fd00::12
+nodelist.node.1.ring0_addr (str) = 198.51.100.12
+";
+        let a = |s: &str| s.parse::<std::net::IpAddr>().unwrap();
+        assert_eq!(parse_cmap_addresses(text, "node1"), [a("198.51.100.11")]);
+        assert_eq!(
+            parse_cmap_addresses(text, "node2"),
+            [a("198.51.100.12"), a("fd00::12")]
+        );
+        assert!(parse_cmap_addresses(text, "node3").is_empty());
+        assert!(parse_cmap_addresses("", "node1").is_empty());
     }
 
     #[test]

@@ -50,6 +50,20 @@ pub fn read_local(file: &Path) -> Option<String> {
         .filter(|s| !s.is_empty())
 }
 
+/// How long a host the cluster lost gets to show it is still up: on the takeover path of
+/// every shape C power-off, where it is down and costs this once per address; a live
+/// host on the cluster's network answers a connection within milliseconds.
+const CUT_OFF_PATIENCE: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Whether a host answers a TCP connection to `port` within `patience`: accepted, or
+/// refused by its kernel (nothing listens there, but the host is up).
+fn host_answers(addr: std::net::IpAddr, port: u16, patience: std::time::Duration) -> bool {
+    match std::net::TcpStream::connect_timeout(&std::net::SocketAddr::new(addr, port), patience) {
+        Ok(_) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionRefused,
+    }
+}
+
 /// The generation after `current` (`N@node`), taken by `node`.
 pub fn next_generation(current: Option<&str>, node: &str) -> String {
     let n = current
@@ -108,6 +122,11 @@ impl Server<'_> {
             );
             return Ok(None);
         }
+        if let Some((_, owner)) = cluster.split_once('@')
+            && owner != self.node()
+        {
+            self.refuse_if_cut_off(owner)?;
+        }
         let why = format!(
             "{} is of generation {}, the cluster's is {cluster}: another node served since",
             self.cfg.db_file.display(),
@@ -118,6 +137,56 @@ impl Server<'_> {
             self.fetch_tunnel_keys();
         }
         Ok(Some(why))
+    }
+
+    /// storage=rebuild, taking over from `owner`, the node that served last: refused while
+    /// the cluster does not count it as an online member but its host still answers on
+    /// the network (a connection to one of its Corosync addresses on this database's port
+    /// accepted or refused, within CUT_OFF_PATIENCE). Such a node was cut off, not fenced
+    /// (stonith disabled, its corosync killed): its ovsdb-server may still serve, and a
+    /// rebuilt database here would be a second one taking writes. A fenced or powered-off
+    /// host does not answer. Anything unknown (no membership, no addresses) lets it go on.
+    fn refuse_if_cut_off(&self, owner: &str) -> Result<(), Failure> {
+        let dl = self.cx.deadline.share(0.1);
+        let members = match pacemaker::membership(dl) {
+            Ok(m) => m,
+            Err(e) => {
+                log::warn!(
+                    "cannot read the cluster's membership ({e}): not checking whether {owner} still runs"
+                );
+                return Ok(());
+            }
+        };
+        if members.iter().any(|m| m.name == owner && m.online) {
+            return Ok(());
+        }
+        let addresses = match pacemaker::corosync_addresses(owner, dl) {
+            Ok(a) => a,
+            Err(e) => {
+                log::warn!(
+                    "cannot read {owner}'s addresses from Corosync ({e}): not checking whether it still runs"
+                );
+                return Ok(());
+            }
+        };
+        for a in &addresses {
+            if host_answers(*a, self.cfg.port, CUT_OFF_PATIENCE) {
+                // What to do first: Pacemaker keeps 128 bytes of a reason.
+                return Err(Failure::generic(format!(
+                    "fence {owner}, then pcs resource cleanup: {owner} is out of the cluster but its host is up (answers at {a}), cut off and not fenced; it served {} last and may still serve (or stop its ovsdb-servers and VIP), and a database rebuilt here would be a second one taking writes",
+                    self.cfg.db.schema_name()
+                )));
+            }
+        }
+        log::info!(
+            "{owner} served last and does not answer at {} (fenced or down): taking over",
+            addresses
+                .iter()
+                .map(|a| a.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        Ok(())
     }
 
     /// storage=rebuild, just before the listeners open: this node's file becomes the
@@ -186,6 +255,21 @@ impl Server<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Up: a listener accepts, and a port nobody listens on is refused by the kernel.
+    #[test]
+    fn a_host_that_is_up_answers_on_any_port() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = l.local_addr().unwrap().port();
+        let closed = {
+            let t = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            t.local_addr().unwrap().port()
+        };
+        let lo = "127.0.0.1".parse().unwrap();
+        let patience = std::time::Duration::from_secs(5);
+        assert!(host_answers(lo, open, patience));
+        assert!(host_answers(lo, closed, patience));
+    }
 
     #[test]
     fn generations_count_up_and_name_the_node() {

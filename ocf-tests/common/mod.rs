@@ -539,7 +539,22 @@ exit 0
         }
         let shim = PcmkShim { dir };
         shim.set_members(members);
+        shim.set_cmap("");
         shim
+    }
+
+    /// What `corosync-cmapctl` prints from now on (the agents read `nodelist.node`: every
+    /// node's name and ring addresses); nothing at first. Corosync's tool, stubbed for
+    /// the same reason as Pacemaker's.
+    pub fn set_cmap(&self, text: &str) {
+        write_script(
+            &self.dir.path().join("corosync-cmapctl"),
+            &format!(
+                "#!/bin/sh\necho \"corosync-cmapctl $*\" >> '{}'\nprintf '{}'\nexit 0\n",
+                self.dir.path().join("calls.log").display(),
+                text.replace('\n', "\\n")
+            ),
+        );
     }
 
     /// What `crm_node -l` prints from now on: the cluster's view changed (a node lost).
