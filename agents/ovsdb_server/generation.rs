@@ -178,14 +178,20 @@ impl Server<'_> {
                 )));
             }
         }
-        log::info!(
-            "{owner} served last and does not answer at {} (fenced or down): taking over",
-            addresses
-                .iter()
-                .map(|a| a.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        if addresses.is_empty() {
+            log::warn!(
+                "{owner} served last and Corosync names no address for it: not checking whether it still runs"
+            );
+        } else {
+            log::info!(
+                "{owner} served last and does not answer at {} (fenced or down): taking over",
+                addresses
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         Ok(())
     }
 

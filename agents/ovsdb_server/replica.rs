@@ -661,7 +661,7 @@ impl Server<'_> {
             .or_else(|| schema_refusal(&self.cfg.log_file).map(|l| format!("ovsdb-server: {l}")))
             .unwrap_or_else(|| "its schema changed".into());
         format!(
-            "{PARTIAL}, not {schema}: {} ({}) serves {schema} with a schema this ovsdb-server cannot replicate ({detail}); upgrade OVN on this node (its start converts the file), then pcs resource cleanup",
+            "{PARTIAL}: {} ({}) serves {schema} with a schema this ovsdb-server cannot replicate ({detail}); it stays a read-only backup, and an upgraded node's start converts its file",
             r.node, r.remote
         )
     }
@@ -1121,8 +1121,9 @@ fn replication_error(log: &std::path::Path) -> Option<String> {
         .map(|m| m.trim().to_string())
 }
 
-/// How the reason of a replica that replicates the anchor only begins.
-const PARTIAL: &str = "held read-only, replicating the anchor only";
+/// How the reason of a replica that cannot follow its promoted instance's schema begins:
+/// what to do first (Pacemaker keeps 128 bytes of a reason).
+const PARTIAL: &str = "held read-only (upgrade OVN on this node, then pcs resource cleanup)";
 
 fn is_partial(e: &str) -> bool {
     e.starts_with(PARTIAL)
