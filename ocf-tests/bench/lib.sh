@@ -10,7 +10,7 @@
 # Knobs (env), checked by check_knobs: OURS_RUNS (300), OURS_WARMUP (20), INC_RUNS (100),
 # INC_WARMUP (5), TRACE_CALLS (5, traced calls per agent for the children count),
 # NORTHD_RUNS (30), NORTHD_WARMUP (3) for promote and cold start, BIGDB_MIB (1024, size
-# of the generated database), SMALLDB_MIB (300, size of the small-records one), CHECK_RUNS (5), SHOWLOG_RUNS (3), REPAIR_RUNS (3),
+# of the generated database), SMALLDB_MIB (300, size of the small-records one), CHECK_RUNS (10), SHOWLOG_RUNS (3), REPAIR_RUNS (3),
 # FAILOVER_RUNS (3, per trigger and agent; more in failover.sh), REBUILD_SIZES ("medium
 # large", or none), REBUILD_RUNS (3; more in rebuild.sh), RAFT_SYSTEMS ("raft ovn-ocf
 # ovn-ocf-b incumbent", or none), RAFT_RUNS (3; more in raft.sh).
@@ -39,7 +39,7 @@ NORTHD_RUNS=${NORTHD_RUNS:-30}
 NORTHD_WARMUP=${NORTHD_WARMUP:-3}
 BIGDB_MIB=${BIGDB_MIB:-1024}
 SMALLDB_MIB=${SMALLDB_MIB:-300}
-CHECK_RUNS=${CHECK_RUNS:-5}
+CHECK_RUNS=${CHECK_RUNS:-10}
 SHOWLOG_RUNS=${SHOWLOG_RUNS:-3}
 REPAIR_RUNS=${REPAIR_RUNS:-3}
 REBUILD_SIZES=${REBUILD_SIZES:-medium large}

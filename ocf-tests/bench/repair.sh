@@ -360,6 +360,8 @@ EOF
     cat >>"$REPORT" <<EOF
 ## Verifying and repairing a ${BIGDB_MIB} MiB standalone database
 
+$(measured_at)
+
 The database: $(awk -v b="$size" 'BEGIN { printf "%.2f GB (%.0f MiB)", b / 1e9, b / 1048576 }'), $records records ($txns transactions after the schema,
 $(awk -v b="$size" -v n="$records" 'BEGIN { printf "%.0f", b / n / 1000 }') kB each on average), written by Debian's ovsdb-server itself: \`ovsdb-tool create\`
 with the installed NB schema, then the server with a single \`punix:\` remote in the temp
@@ -380,7 +382,8 @@ transaction shows the server never compacted it. Kept in
 Targets: \`ovn-ocf check\` at least 1 GB/s **$g_speed**; at least 10× \`ovsdb-tool show-log\`
 **$g_ratio**. GB is 10⁹ bytes; throughput is the file size over the mean wall time, process
 start included. \`check\` verifies every record's length and SHA-1 in one streaming pass
-(read 512 KiB at a time, hashed on every CPU); \`show-log\` parses every record's JSON, which is why it is slower. The two
+(read 256 KiB at a time and scanned into one buffer while the records in the other are
+hashed on every CPU); \`show-log\` parses every record's JSON, which is why it is slower. The two
 reference rows bound what a verifier can do here: \`check\` took
 $(awk -v c="$c_mean" -v s="$sha_mean" 'BEGIN { printf "%.2f", c / s }')× the time OpenSSL's SHA-1 needs for the same bytes, and reading them
 from the page cache is a small share of either, so hashing is where its time goes.
@@ -417,6 +420,12 @@ The copies and fsyncs depend on this machine's disk and its page-cache writeback
 the spread between runs.
 
 EOF
+}
+
+# measured_at: when and with what a section was measured (it may be spliced into a
+# BENCHMARKS.md whose header is older).
+measured_at() {
+    echo "Measured $(date -u '+%Y-%m-%d %H:%M') UTC with \`$BIN\` ($("$BIN" --version 2>/dev/null | head -1)), the tree at $(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)."
 }
 
 # hmed JSON: a hyperfine run's median, seconds.
@@ -480,6 +489,8 @@ EOF
     cat >>"$REPORT" <<EOF
 ## Verifying a ${SMALLDB_MIB} MiB database of small records
 
+$(measured_at)
+
 The database: $(awk -v b="$size" 'BEGIN { printf "%.0f MB (%.0f MiB)", b / 1e6, b / 1048576 }'), $records records of $(awk -v b="$size" -v n="$records" 'BEGIN { printf "%.0f", b / n }') bytes on average, header included
 ($txns transactions after the schema), written by Debian's ovsdb-server itself as above:
 one \`Logical_Switch\` row, then one small transaction after another, each updating its
@@ -495,9 +506,10 @@ ${rows}| ratio (\`openssl sha1\` / check) | $(ratio "$sha_med" "$c_med") | | | |
 | ratio (show-log / check) | $(ratio "$(hmed "$j.showlog")" "$c_med") | | | |
 
 Targets: \`ovn-ocf check\` at least 1 GB/s **$g_speed**; at least \`openssl sha1\`'s throughput on the
-same file **$g_sha**. \`check\` reads 512 KiB at a time and scans the record headers on
-one thread; the records are hashed in batches of 4 MiB on $(nproc) threads (one per CPU, at most 4)
-while the next bytes are read, the earliest damaged record winning. \`hyperfine -N\`: check, openssl and dd ${CHECK_RUNS} runs each after 1
+same file **$g_sha**. \`check\` reads 256 KiB at a time and scans the record headers on
+one thread, into one of two buffers, while the records in the other are hashed in batches
+of 1 MiB on $(nproc) threads (one per CPU, at most 4; the scanning thread joins in when its
+batch is ready), the earliest damaged record winning. \`hyperfine -N\`: check, openssl and dd ${CHECK_RUNS} runs each after 1
 warm-up, show-log ${SHOWLOG_RUNS} runs; every check run exited 0.
 
 EOF

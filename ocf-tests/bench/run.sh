@@ -43,7 +43,7 @@
 #              TRACE_CALLS (5, traced calls per agent for the children count),
 #              NORTHD_RUNS (30), NORTHD_WARMUP (3) for promote and cold start,
 #              BIGDB_MIB (1024, size of the generated database), SMALLDB_MIB (300, the
-#              one of small records), CHECK_RUNS (5),
+#              one of small records), CHECK_RUNS (10),
 #              SHOWLOG_RUNS (3), REPAIR_RUNS (3), FAILOVER_RUNS (3, per trigger and agent),
 #              FAILOVER_LIMIT (120 s a failover may take), FAILOVER_CLUSTER (bench, the
 #              namespace cluster's name; see failover.sh), REBUILD_SIZES ("medium large":
