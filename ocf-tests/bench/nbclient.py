@@ -8,9 +8,10 @@ leader-only); the remotes are tried in order, starting with the one that was the
 last time. Every connect and every reply is bounded (0.5 s), so a dead or moving server
 costs at most that much before the next remote or attempt.
 
-    nbclient.py fresh LOG PIDFILE REMOTES TAG [--interval S]
+    nbclient.py fresh LOG PIDFILE REMOTES TAG [--interval S] [--connect-bound B]
         The fresh-connection writer: every S (0.05) seconds a new connection, one
         transaction inserting an Address_Set named f_TAG_N (external_ids w=TAG), closed.
+        B (0.5): the bound of each connect (the TCP handshake) alone; replies keep 0.5 s.
         Each acknowledged insert is appended to LOG as "<sent epoch> <ack epoch> <name>".
         SIGTERM: exit after the attempt in flight.
     nbclient.py nbctl LOG PIDFILE SOCKET TAG [--interval S]
@@ -49,6 +50,7 @@ import time
 NB = "OVN_Northbound"
 SB = "OVN_Southbound"
 TIMEOUT = 0.5
+CONNECT_BOUND = None  # the connect's own bound when set (fresh --connect-bound), else TIMEOUT
 
 
 class RpcError(Exception):
@@ -69,7 +71,8 @@ class Conn:
     """One JSON-RPC connection; every call bounded by TIMEOUT."""
 
     def __init__(self, addr):
-        self.sock = socket.create_connection(addr, timeout=TIMEOUT)
+        self.sock = socket.create_connection(addr, timeout=CONNECT_BOUND or TIMEOUT)
+        self.sock.settimeout(TIMEOUT)
         self.buf = ""
         self.dec = json.JSONDecoder()
         self.next_id = 0
@@ -188,7 +191,9 @@ def writer_setup(pidfile):
     os.rename(pidfile + ".tmp", pidfile)
 
 
-def cmd_fresh(log_path, pidfile, remotes, tag, interval=0.05):
+def cmd_fresh(log_path, pidfile, remotes, tag, interval=0.05, connect_bound=None):
+    global CONNECT_BOUND
+    CONNECT_BOUND = connect_bound
     writer_setup(pidfile)
     remotes = parse_remotes(remotes)
     log = open(log_path, "a")
@@ -367,6 +372,8 @@ def main(argv):
         a = rest.pop(0)
         if a == "--interval" and rest:
             opts["interval"] = float(rest.pop(0))
+        elif a == "--connect-bound" and rest:
+            opts["connect_bound"] = float(rest.pop(0))
         else:
             args.append(a)
     return cmds[argv[1]](*args, **opts)

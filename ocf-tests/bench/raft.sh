@@ -38,7 +38,8 @@
 #   fresh   a new connection every 50 ms, one transaction inserting one Address_Set row;
 #           with several remotes (RAFT) it keeps only a connection whose server says it
 #           is the leader (_Server.Database), trying the remotes in order from the last
-#           leader on, as ovsdb-client does; every connect and reply bounded by 0.5 s;
+#           leader on, as ovsdb-client does; every connect and reply bounded by 0.5 s
+#           (the connect alone by RAFT_CONNECT_BOUND when set);
 #   nbctl   OVN's own IDL: an `ovn-nbctl --detach` daemon (OVN_NB_DAEMON) with all the
 #           remotes (RAFT) or the VIP, `ovn-nbctl create Address_Set ...` 50 ms after the
 #           previous one returned: what northd, ovn-controller and Neutron's IDL see.
@@ -53,7 +54,9 @@
 # RAFT_LIMIT s, or the figure fails (logs saved to target/bench/raft-logs-*).
 #
 # Knobs (env): RAFT_RUNS (3) per trigger, timer and system; RAFT_TIMERS ("1000 5000");
-# RAFT_TPUT_SECS (10); RAFT_LIMIT (120); RAFT_CLUSTER (raft: the harness's cluster name;
+# RAFT_TPUT_SECS (10); RAFT_LIMIT (120); RAFT_CONNECT_BOUND (0.5, seconds: the fresh
+# client's bound on each TCP connect; an attempt sent while no server holds the address
+# waits it out, so it sets how often that client tries during an outage); RAFT_CLUSTER (raft: the harness's cluster name;
 # the script refuses one that exists); RAFT_SYSTEMS ("raft ovn-ocf ovn-ocf-b incumbent";
 # ovn-ocf-b is README's shape B, promotable clones, the same triggers on the promoted
 # node; add idl
@@ -87,6 +90,7 @@ TIMER=1000
 TIMERS=${RAFT_TIMERS:-1000 5000}
 TPUT_SECS=${RAFT_TPUT_SECS:-10}
 LIMIT=${RAFT_LIMIT:-120}
+CONNECT_BOUND=${RAFT_CONNECT_BOUND:-0.5}
 SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf ovn-ocf-b incumbent}
 IDL_DELAYS=${RAFT_IDL_DELAYS:-0.3 0.7 1.3 2 3.5}
 REPORT=/dev/stdout
@@ -105,6 +109,7 @@ done
 if ! [[ $RUNS =~ ^[0-9]+$ ]] || ((RUNS < 1)); then die "RAFT_RUNS=$RUNS: need an integer >= 1"; fi
 if ! [[ $LIMIT =~ ^[0-9]+$ ]] || ((LIMIT < 10)); then die "RAFT_LIMIT=$LIMIT: need an integer >= 10"; fi
 if ! [[ $TPUT_SECS =~ ^[0-9]+$ ]] || ((TPUT_SECS < 1)); then die "RAFT_TPUT_SECS=$TPUT_SECS: need an integer >= 1"; fi
+[[ $CONNECT_BOUND =~ ^0\.[0-9]*[1-9][0-9]*$|^[1-4](\.[0-9]+)?$|^5$ ]] || die "RAFT_CONNECT_BOUND=$CONNECT_BOUND: seconds, more than 0, at most 5"
 for t in $TIMERS; do
     if ! [[ $t =~ ^[0-9]+$ ]] || ((t < 100 || t > 600000)); then die "RAFT_TIMERS: $t is not 100..600000 ms"; fi
 done
@@ -198,7 +203,9 @@ client_start() { # KIND(fresh|nbctl) TAG
     : >"$log"
     rm -f "$log.pid"
     if [[ $kind == fresh ]]; then target=$NB_REMOTES; else target=$WORK/d-write.ctl; fi
-    "$C" client python3 "$NBC" "$kind" "$log" "$log.pid" "$target" "$tag" --interval 0.05 </dev/null &
+    local bound=()
+    if [[ $kind == fresh ]]; then bound=(--connect-bound "$CONNECT_BOUND"); fi
+    "$C" client python3 "$NBC" "$kind" "$log" "$log.pid" "$target" "$tag" --interval 0.05 "${bound[@]}" </dev/null &
     CLIENT_WRAP[$kind]=$!
     t0=$(now)
     until [[ -s $log.pid ]]; do
@@ -684,7 +691,8 @@ write_section() {
         echo "Northbound database; ${RUNS} runs per trigger and system, **median** (min–max), seconds"
         echo "after the trigger. Both clients ran through every run from the client netns"
         echo "(198.51.100.200): **fresh** = a new connection every 50 ms writing one row (leader-only"
-        echo "across RAFT's three remotes, as ovsdb-client; the VIP for the others), **nbctl** = OVN's"
+        echo "across RAFT's three remotes, as ovsdb-client; the VIP for the others; each connect"
+        echo "bounded by ${CONNECT_BOUND} s, each reply by 0.5 s), **nbctl** = OVN's"
         echo "own IDL, an \`ovn-nbctl --detach\` daemon (OVN_NB_DAEMON) with the same remotes. Lost ="
         echo "acknowledged rows missing from NB afterwards (both clients, all runs). In SB = an NB"
         echo "change made after the trigger visible in SB (fresh: Logical_Switch created, its"
@@ -774,7 +782,7 @@ write_section() {
         echo
         echo "Reproduce:"
         echo
-        echo "    RAFT_RUNS=$RUNS RAFT_TIMERS=\"$TIMERS\" RAFT_SYSTEMS=\"$SYSTEMS\" \\"
+        echo "    ${OVNOCF_TOKEN:+OVNOCF_TOKEN=$OVNOCF_TOKEN }${OVNOCF_CONSENSUS:+OVNOCF_CONSENSUS=$OVNOCF_CONSENSUS }RAFT_RUNS=$RUNS RAFT_TIMERS=\"$TIMERS\" RAFT_SYSTEMS=\"$SYSTEMS\" RAFT_CONNECT_BOUND=$CONNECT_BOUND \\"
         echo "        nice -n 5 ocf-tests/bench/raft.sh --report /tmp/raft.md"
         echo
     } >>"$REPORT"
