@@ -56,7 +56,9 @@
 # Knobs (env): RAFT_RUNS (3) per trigger, timer and system; RAFT_TIMERS ("1000 5000");
 # RAFT_TPUT_SECS (10); RAFT_LIMIT (120); RAFT_CONNECT_BOUND (0.5, seconds: the fresh
 # client's bound on each TCP connect; an attempt sent while no server holds the address
-# waits it out, so it sets how often that client tries during an outage); RAFT_CLUSTER (raft: the harness's cluster name;
+# waits it out, so it sets how often that client tries during an outage); RAFT_KEEP_LOGS
+# (1: every cluster's logs saved to target/bench/raft-logs-*, not only a failed one's);
+# RAFT_CLUSTER (raft: the harness's cluster name;
 # the script refuses one that exists); RAFT_SYSTEMS ("raft ovn-ocf ovn-ocf-b incumbent";
 # ovn-ocf-b is README's shape B, promotable clones, the same triggers on the promoted
 # node; add idl
@@ -91,6 +93,7 @@ TIMERS=${RAFT_TIMERS:-1000 5000}
 TPUT_SECS=${RAFT_TPUT_SECS:-10}
 LIMIT=${RAFT_LIMIT:-120}
 CONNECT_BOUND=${RAFT_CONNECT_BOUND:-0.5}
+KEEP_LOGS=${RAFT_KEEP_LOGS:-0}
 SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf ovn-ocf-b incumbent}
 IDL_DELAYS=${RAFT_IDL_DELAYS:-0.3 0.7 1.3 2 3.5}
 REPORT=/dev/stdout
@@ -109,6 +112,7 @@ done
 if ! [[ $RUNS =~ ^[0-9]+$ ]] || ((RUNS < 1)); then die "RAFT_RUNS=$RUNS: need an integer >= 1"; fi
 if ! [[ $LIMIT =~ ^[0-9]+$ ]] || ((LIMIT < 10)); then die "RAFT_LIMIT=$LIMIT: need an integer >= 10"; fi
 if ! [[ $TPUT_SECS =~ ^[0-9]+$ ]] || ((TPUT_SECS < 1)); then die "RAFT_TPUT_SECS=$TPUT_SECS: need an integer >= 1"; fi
+[[ $KEEP_LOGS == [01] ]] || die "RAFT_KEEP_LOGS=$KEEP_LOGS: 0 or 1"
 [[ $CONNECT_BOUND =~ ^0\.[0-9]*[1-9][0-9]*$|^[1-4](\.[0-9]+)?$|^5$ ]] || die "RAFT_CONNECT_BOUND=$CONNECT_BOUND: seconds, more than 0, at most 5"
 for t in $TIMERS; do
     if ! [[ $t =~ ^[0-9]+$ ]] || ((t < 100 || t > 600000)); then die "RAFT_TIMERS: $t is not 100..600000 ms"; fi
@@ -163,7 +167,9 @@ cluster_up() { # [ARGS of cluster.sh up]
 }
 
 cluster_down() {
-    "$C" down >&2 || die "cluster.sh down failed"
+    local keep=()
+    if [[ $KEEP_LOGS == 1 ]]; then keep=(--save-logs "$RAW/raft-logs-${SYS:-none}-$(date +%Y%m%dT%H%M%S)"); fi
+    "$C" down "${keep[@]}" >&2 || die "cluster.sh down failed"
     UP=0
 }
 
