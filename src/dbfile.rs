@@ -288,8 +288,9 @@ const BUFFER: usize = 8 << 20;
 const READ: usize = 256 << 10;
 /// Records are hashed in batches of this many bytes (on several threads, while the next
 /// bytes are read and scanned); the last, smaller batch on the calling thread alone.
-/// Measured on 315 MB of ~250-byte records, a fresh process each run, 2 CPUs: 1 MiB
-/// batches with 256 KiB reads 0.27 s, 4 MiB with 512 KiB reads 0.29 s (means of 30).
+/// Chosen by hand on `make bench`'s 315 MB of ~250-byte records (a throwaway binary
+/// calling `inspect_tuned`, a fresh process each run, 2 CPUs): 1 MiB batches with
+/// 256 KiB reads 0.27 s, 4 MiB with 512 KiB reads 0.29 s (means of 30).
 const PARALLEL_MIN: usize = 1 << 20;
 
 /// A record found whole in the buffer, its header in the grammar but for the hash's hex
@@ -675,13 +676,15 @@ impl<R: Read> Scan<R> {
     /// The verdict for the pending record `found` names, if any; nothing is pending
     /// afterwards.
     fn verdict(&mut self, found: Option<(usize, &'static str)>) -> Option<Verdict> {
-        let v = found.map(|(i, why)| Verdict::Corrupt {
-            record: self.records - (self.pending.len() - i) as u64,
-            offset: self.base + self.pending[i].start as u64,
-            why: why.into(),
-        });
+        let first = self.records - self.pending.len() as u64;
+        let v = corrupt(found, first, self.base, &self.pending);
         self.pending.clear();
         v
+    }
+
+    /// How many bytes the pending records span, up to `pos`.
+    fn pending_span(&self) -> usize {
+        self.pending.first().map_or(0, |p| self.pos - p.start)
     }
 
     /// Checks the pending records' SHA-1: the verdict for the first damaged one.
@@ -709,7 +712,7 @@ impl<R: Read> Scan<R> {
             self.compact();
         }
         progress(self.base + self.pos as u64, self.size);
-        let span = self.pending.first().map_or(0, |p| self.pos - p.start);
+        let span = self.pending_span();
         if span == 0 || span < self.parallel_min {
             let end = (self.filled + self.read).min(self.buf.len());
             self.filled = fill_buf(&mut self.r, &mut self.buf[..end], self.filled)?;
@@ -728,12 +731,8 @@ impl<R: Read> Scan<R> {
         self.pos = 0;
         let threads = self.threads;
         let (ahead, found) = hash_while(&old, &batch, threads, 0, || self.scan_ahead(progress));
-        if let Some((i, why)) = found {
-            return Ok(Some(Verdict::Corrupt {
-                record: first + i as u64,
-                offset: batch_base + batch[i].start as u64,
-                why: why.into(),
-            }));
+        if let Some(v) = corrupt(found, first, batch_base, &batch) {
+            return Ok(Some(v));
         }
         self.spare = old;
         ahead?;
@@ -753,7 +752,7 @@ impl<R: Read> Scan<R> {
             }
             self.filled = fill_buf(&mut self.r, &mut self.buf[..end], self.filled)?;
             while self.take_quick() {}
-            let span = self.pending.first().map_or(0, |p| self.pos - p.start);
+            let span = self.pending_span();
             let unparsed = self.filled - self.pos >= MAX_HEADER
                 && quick_header(&self.buf[self.pos..self.filled]).is_none();
             if (span > 0 && span >= self.parallel_min) || unparsed {
@@ -771,6 +770,21 @@ impl<R: Read> Scan<R> {
         self.filled -= self.pos;
         self.pos = 0;
     }
+}
+
+/// The verdict for record `found` names in `batch` (index, why), the batch's first record
+/// being number `first` and its buffer starting at file offset `base`.
+fn corrupt(
+    found: Option<(usize, &'static str)>,
+    first: u64,
+    base: u64,
+    batch: &[Pending],
+) -> Option<Verdict> {
+    found.map(|(i, why)| Verdict::Corrupt {
+        record: first + i as u64,
+        offset: base + batch[i].start as u64,
+        why: why.into(),
+    })
 }
 
 fn torn(records: u64, offset: u64) -> Verdict {

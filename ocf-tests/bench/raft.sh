@@ -649,7 +649,7 @@ run_system() { # raft | ovn-ocf | ovn-ocf-b | incumbent | idl
         daemon_start d-write
         daemon_start d-sb
         # Throughput last: its thousands of transactions would stay in NB's log, which
-        # shape A's every takeover loads (231 ms for NB's start instead of ~100 ms).
+        # shape A's every takeover loads (NB's starts took 140-309 ms, not 70-130 ms).
         for ((r = 1; r <= RUNS; r++)); do rep kill "$r"; done
         for ((r = 1; r <= RUNS; r++)); do rep power "$r"; done
         measure_tput
