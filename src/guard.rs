@@ -154,7 +154,7 @@ pub fn claim<M, F>(
 ) -> Result<Claimed, Error>
 where
     M: FnOnce() -> Result<Vec<Member>, String>,
-    F: FnOnce(&str) -> Option<u64>,
+    F: FnOnce(&str) -> Option<u64> + Send,
 {
     let dir = db_file.parent().unwrap_or(Path::new("/"));
     if !dir.is_dir() {
@@ -178,13 +178,24 @@ where
         (Some(_), Some(r)) if r.node != me => Some(r.node.clone()),
         _ => None,
     };
+    // When Pacemaker last fenced the record's node (asked only for a record of another's).
+    let mut fenced_at = None;
     let decision = match &foreign {
         None => Decision::Take,
         Some(owner) if record.is_none() => Decision::TakeOver {
             from: owner.clone(),
         },
         Some(_) => {
-            let (members, detail) = match (probe.members)() {
+            // A takeover needs both answers, each a Pacemaker tool of its own: ask for
+            // the owner's last fencing while the membership is read.
+            let owner = record.as_ref().map_or("", |r| r.node.as_str());
+            let (members, last_fenced) = (probe.members, probe.last_fenced);
+            let (members, fenced) = std::thread::scope(|s| {
+                let fenced = s.spawn(move || last_fenced(owner));
+                (members(), fenced.join().ok().flatten())
+            });
+            fenced_at = fenced;
+            let (members, detail) = match members {
                 Ok(m) => (Some(m), String::new()),
                 Err(e) => (None, e),
             };
@@ -211,7 +222,7 @@ where
         Decision::TakeOver { from } => {
             let fenced = record
                 .as_ref()
-                .and_then(|r| (probe.last_fenced)(&r.node).filter(|t| *t >= r.since));
+                .and_then(|r| fenced_at.filter(|t| *t >= r.since));
             if let Some(t) = fenced {
                 log::warn!(
                     "taking over {} from node {from}: Pacemaker fenced it at {t} (epoch s), after it claimed the record",

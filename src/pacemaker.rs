@@ -108,9 +108,10 @@ pub fn report_failure(resource: &str, node: &str, deadline: Deadline) -> Result<
 
 /// Brings the cluster's view in line with what an agent wants shown: the promotion score
 /// (promotable clones only) and node attributes (`None` deletes one). Writes only what
-/// differs from what `st` says was last written, and records what succeeded. Failures are
-/// logged, never fatal: outside a cluster (tests, ocf-tester) there is nothing to write
-/// to, and a score must never fail an action.
+/// differs from what `st` says was last written, all at once (each write is a Pacemaker
+/// tool of its own, ~10-20 ms, and a start returns only after them), and records what
+/// succeeded. Failures are logged, never fatal: outside a cluster (tests, ocf-tester)
+/// there is nothing to write to, and a score must never fail an action.
 pub fn publish(
     st: &mut State,
     score: Option<i32>,
@@ -118,17 +119,41 @@ pub fn publish(
     attrs: &[(&str, Option<&str>)],
     deadline: Deadline,
 ) {
-    if promotable && st.score != score {
-        match set_promotion(score, deadline) {
-            Ok(()) => st.score = score,
-            Err(e) => log::warn!("cannot set promotion score {score:?}: {e}"),
-        }
+    let set_score = promotable && st.score != score;
+    let changed: Vec<(&str, Option<&str>)> = attrs
+        .iter()
+        .copied()
+        .filter(|&(attr, want)| st.attrs.get(attr).map(String::as_str) != want)
+        .collect();
+    let (score_done, attrs_done) = std::thread::scope(|s| {
+        let score_job = set_score.then(|| s.spawn(move || set_promotion(score, deadline)));
+        let attr_jobs: Vec<_> = changed
+            .iter()
+            .map(|&(attr, want)| s.spawn(move || set_node_attr(attr, want, deadline)))
+            .collect();
+        let join = |r: std::thread::Result<Result<(), Error>>| {
+            r.unwrap_or_else(|_| {
+                Err(Error::Failed {
+                    tool: "the write",
+                    detail: "its thread panicked".into(),
+                })
+            })
+        };
+        (
+            score_job.map(|h| join(h.join())),
+            attr_jobs
+                .into_iter()
+                .map(|h| join(h.join()))
+                .collect::<Vec<_>>(),
+        )
+    });
+    match score_done {
+        Some(Ok(())) => st.score = score,
+        Some(Err(e)) => log::warn!("cannot set promotion score {score:?}: {e}"),
+        None => {}
     }
-    for &(attr, want) in attrs {
-        if st.attrs.get(attr).map(String::as_str) == want {
-            continue;
-        }
-        match set_node_attr(attr, want, deadline) {
+    for (&(attr, want), done) in changed.iter().zip(attrs_done) {
+        match done {
             Ok(()) => match want {
                 Some(v) => {
                     st.attrs.insert(attr.to_string(), v.to_string());
