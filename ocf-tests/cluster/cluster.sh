@@ -420,13 +420,18 @@ cmd_up() {
     cmd_wait-online 60
     say "FORMATION $(since "$t0") s (power on → all nodes online with a DC)"
 
-    # Fencing: one device for all nodes; fenced nodes stay off (see fence_ovnocf_ns).
+    # Fencing: one device per node, kept off the node it fences, as with a power switch
+    # or BMC per server (fence_ipmilan): the device that fences a lost node already runs
+    # on a survivor, so a takeover does not wait for a device to move and start first.
+    # Fenced nodes stay off (see fence_ovnocf_ns).
     node=$(live_node)
     cmd_exec "$node" pcs property set stonith-enabled=true
-    # shellcheck disable=SC2046
-    cmd_exec "$node" pcs stonith create fence-ns fence_ovnocf_ns \
-        pcmk_host_list="$(nodes | tr '\n' ' ' | sed 's/ $//')" pcmk_reboot_action=off \
-        op monitor interval=60s
+    local target
+    for target in $(nodes); do
+        cmd_exec "$node" pcs stonith create "fence-$target" fence_ovnocf_ns \
+            pcmk_host_list="$target" pcmk_reboot_action=off op monitor interval=60s
+        cmd_exec "$node" pcs constraint location "fence-$target" avoids "$target"
+    done
     trap - EXIT INT TERM
     say "up: $n nodes, VIP $VIP, client netns $CLI ($CLIENT_IP), run dir $RUN"
 }
