@@ -190,11 +190,8 @@ where
             // the owner's last fencing while the membership is read.
             let owner = record.as_ref().map_or("", |r| r.node.as_str());
             let (members, last_fenced) = (probe.members, probe.last_fenced);
-            let (members, fenced) = std::thread::scope(|s| {
-                let fenced = s.spawn(move || last_fenced(owner));
-                (members(), fenced.join().ok().flatten())
-            });
-            fenced_at = fenced;
+            let (fenced, members) = crate::runner::beside(move || last_fenced(owner), members);
+            fenced_at = fenced.flatten();
             let (members, detail) = match members {
                 Ok(m) => (Some(m), String::new()),
                 Err(e) => (None, e),

@@ -125,28 +125,27 @@ pub fn publish(
         .copied()
         .filter(|&(attr, want)| st.attrs.get(attr).map(String::as_str) != want)
         .collect();
-    let (score_done, attrs_done) = std::thread::scope(|s| {
-        let score_job = set_score.then(|| s.spawn(move || set_promotion(score, deadline)));
-        let attr_jobs: Vec<_> = changed
-            .iter()
-            .map(|&(attr, want)| s.spawn(move || set_node_attr(attr, want, deadline)))
-            .collect();
-        let join = |r: std::thread::Result<Result<(), Error>>| {
-            r.unwrap_or_else(|_| {
+    type Write<'a> = Box<dyn FnOnce() -> Result<(), Error> + Send + 'a>;
+    let mut writes: Vec<Write> = changed
+        .iter()
+        .map(|&(attr, want)| Box::new(move || set_node_attr(attr, want, deadline)) as Write)
+        .collect();
+    if set_score {
+        writes.push(Box::new(move || set_promotion(score, deadline)));
+    }
+    let mut done: Vec<Result<(), Error>> = runner::at_once(writes)
+        .into_iter()
+        .map(|r| {
+            r.unwrap_or_else(|| {
                 Err(Error::Failed {
                     tool: "the write",
                     detail: "its thread panicked".into(),
                 })
             })
-        };
-        (
-            score_job.map(|h| join(h.join())),
-            attr_jobs
-                .into_iter()
-                .map(|h| join(h.join()))
-                .collect::<Vec<_>>(),
-        )
-    });
+        })
+        .collect();
+    let score_done = set_score.then(|| done.pop()).flatten();
+    let attrs_done = done;
     match score_done {
         Some(Ok(())) => st.score = score,
         Some(Err(e)) => log::warn!("cannot set promotion score {score:?}: {e}"),

@@ -218,12 +218,101 @@ pub fn run_command(name: &str, mut cmd: Command, deadline: Deadline) -> Result<O
     }
 }
 
+/// A job for [`at_once`] and [`beside`]: run once, on whichever thread gets it.
+type Job<'a, T> = std::sync::Mutex<Option<Box<dyn FnOnce() -> T + Send + 'a>>>;
+
+fn take_and_run<T>(job: &Job<'_, T>) -> Option<T> {
+    let f = job.lock().ok()?.take()?;
+    Some(f())
+}
+
+/// Runs `jobs` at the same time (each tool's start-up and answer overlap the others'), each
+/// on a thread of its own, and returns their results in order. A job whose thread cannot be
+/// had runs on this one instead; `None`: the job panicked.
+pub fn at_once<'a, T: Send>(jobs: Vec<Box<dyn FnOnce() -> T + Send + 'a>>) -> Vec<Option<T>> {
+    let jobs: Vec<Job<'a, T>> = jobs
+        .into_iter()
+        .map(|j| std::sync::Mutex::new(Some(j)))
+        .collect();
+    std::thread::scope(|s| {
+        let threads: Vec<_> = jobs
+            .iter()
+            .map(|job| {
+                std::thread::Builder::new()
+                    .spawn_scoped(s, move || take_and_run(job))
+                    .ok()
+            })
+            .collect();
+        threads
+            .into_iter()
+            .zip(&jobs)
+            .map(|(t, job)| match t {
+                Some(t) => t.join().ok().flatten(),
+                None => take_and_run(job),
+            })
+            .collect()
+    })
+}
+
+/// Runs `aside` on a thread of its own while `here` runs on this one; `aside` runs after
+/// `here` when no thread can be had. `None`: `aside` panicked.
+pub fn beside<A: Send, H>(
+    aside: impl FnOnce() -> A + Send,
+    here: impl FnOnce() -> H,
+) -> (Option<A>, H) {
+    let job: Job<'_, A> = std::sync::Mutex::new(Some(Box::new(aside)));
+    std::thread::scope(|s| {
+        let t = std::thread::Builder::new()
+            .spawn_scoped(s, || take_and_run(&job))
+            .ok();
+        let h = here();
+        let a = match t {
+            Some(t) => t.join().ok().flatten(),
+            None => take_and_run(&job),
+        };
+        (a, h)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn dl(ms: u64) -> Deadline {
         Deadline::after(Duration::from_millis(ms))
+    }
+
+    // The jobs run at the same time: the first waits for what the last sends (run one
+    // after the other, the first would give up after 10 s and say so).
+    #[test]
+    fn at_once_runs_every_job_together_and_keeps_their_order() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        type J<'a> = Box<dyn FnOnce() -> &'static str + Send + 'a>;
+        let jobs: Vec<J> = vec![
+            Box::new(move || match rx.recv_timeout(Duration::from_secs(10)) {
+                Ok(()) => "heard",
+                Err(_) => "alone",
+            }),
+            Box::new(|| panic!("a job that panics")),
+            Box::new(move || {
+                tx.send(()).unwrap();
+                "sent"
+            }),
+        ];
+        assert_eq!(at_once(jobs), vec![Some("heard"), None, Some("sent")]);
+        assert!(at_once::<()>(vec![]).is_empty());
+    }
+
+    #[test]
+    fn beside_runs_while_here_does() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let (aside, here) = beside(
+            move || rx.recv_timeout(Duration::from_secs(10)).is_ok(),
+            move || tx.send(()).is_ok(),
+        );
+        assert_eq!((aside, here), (Some(true), true));
+        let (aside, here) = beside(|| -> u8 { panic!("aside panics") }, || 7);
+        assert_eq!((aside, here), (None, 7));
     }
 
     #[test]
