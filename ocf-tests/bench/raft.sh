@@ -20,8 +20,9 @@
 #   kill -9   of the NB leader's ovsdb-server (its pid from ovnnb_db.pid, checked to be
 #             the leader: `cluster/status` says Role: leader); restarted by ovn-ctl after;
 #   power-off of the NB leader's node through the power switch (`cluster.sh power off`:
-#             SIGKILL of the node's init, its netns leaves the wire; the time starts
-#             once that is done); powered on again after, its servers and northd
+#             the node's port off the bridge, so its kernel's FINs for the killed
+#             processes' sockets reach nobody, then SIGKILL of the node's init; the time
+#             starts when the port went down); powered on again after, its servers and northd
 #             started again (they rejoin).
 # ovn-ocf: `cluster.sh up` (2 nodes, stonith on), `cluster.sh shape A` (README's lines:
 # the LUN mounted `options=sync`), clients through the VIP; kill -9 of the NB
@@ -451,13 +452,13 @@ trigger_kill() {
     say "$SYS kill -9: NB ovsdb-server pid $pid on $VICTIM"
 }
 
-# Power-off of SERVE through the power switch (SIGKILL of the node's init; its netns
-# leaves the wire): a power cut nobody announces; T0 once it is done.
+# Power-off of SERVE through the power switch (its port off the bridge, then SIGKILL of
+# the node's init): a power cut nobody announces; T0 when the port went down.
 trigger_power() {
     VICTIM=$SERVE
     [[ $SYS == raft-* ]] || FENCES=$(fence_count "$VICTIM")
-    "$C" power off "$VICTIM" >&2 || die "power off $VICTIM failed"
-    T0=$(now)
+    T0=$("$C" power off "$VICTIM") || die "power off $VICTIM failed"
+    [[ $T0 =~ ^[0-9]+\.[0-9]+$ ]] || die "power off $VICTIM: no time of the cut ($T0)"
     say "$SYS power-off of $VICTIM"
 }
 
@@ -711,7 +712,7 @@ write_section() {
             if [[ $trig == kill ]]; then
                 echo "**kill -9 of the NB ovsdb-server** (RAFT: the leader's; Pacemaker systems: the serving one)"
             else
-                echo "**power-off of its node** (the power switch: SIGKILL of the node's init, its netns off the wire; nobody tells the cluster)"
+                echo "**power-off of its node** (the power switch: the node's port off the bridge, then SIGKILL of its init; nobody tells the cluster)"
             fi
             echo
             echo "| system | next write, fresh | next write, nbctl | in SB, fresh | in SB, nbctl | lost / acknowledged |"

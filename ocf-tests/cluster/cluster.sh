@@ -13,7 +13,8 @@
 #   cluster.sh exec NODE CMD...     run CMD inside NODE (all its namespaces)
 #   cluster.sh client CMD...        run CMD in the client netns (198.51.100.200, no node)
 #   cluster.sh power on|off|status NODE   the power switch, as the fence agent uses it;
-#                                   off is a power cut (see powerswitch.py)
+#                                   off is a power cut (see powerswitch.py); prints the
+#                                   time of the cut (epoch s) when a live node was cut
 #   cluster.sh wait-online [SECS]   until every powered-on node is online with a DC
 #   cluster.sh wait-group GROUP [--not NODE] [SECS]
 #                                   until every member of GROUP is Started on one node (not
@@ -179,6 +180,13 @@ cmd__net-up() {
     ip -n "$ns" link set eth0 up
 }
 
+# Called by the power switch first thing on "off": the node's port on the bridge goes
+# down, so nothing the node still sends (the FINs and RSTs its kernel sends for the
+# sockets of the processes the cut kills) reaches anyone, as when the power goes.
+cmd__net-cut() {
+    ip -n "$BR" link set "v${1#node}" down
+}
+
 # Called by the power switch on "off", once the node's processes are dead: its addresses
 # (the VIP among them) leave the wire with its netns.
 cmd__net-down() {
@@ -200,6 +208,8 @@ cmd_power() {
     t0=$(now)
     reply=$(ask "$1" "$2") || die "power $1 $2: $reply"
     say "power $1 $2: ${reply#ok } ($(since "$t0") s)"
+    # off: when the node's wire was cut (epoch seconds), on stdout, for timing from it
+    if [[ $reply == *" cut="* ]]; then echo "${reply##* cut=}"; fi
 }
 
 start_power_switch() {
@@ -589,7 +599,7 @@ cmd_logs() {
 cmd=$1
 shift
 case $cmd in
-up | down | status | exec | client | power | shape | wait-online | wait-group | wait-promoted | crm-xml | vip-node | logs | _net-up | _net-down)
+up | down | status | exec | client | power | shape | wait-online | wait-group | wait-promoted | crm-xml | vip-node | logs | _net-up | _net-cut | _net-down)
     "cmd_$cmd" "$@" ;;
 *) die "unknown command $cmd (run without arguments for help)" ;;
 esac

@@ -6,7 +6,11 @@
 
 Protocol: one line per connection on the unix socket RUN/power.sock, answered by one line.
     on NODE      boot the node (netns + init); "ok" once its PID 1 exists
-    off NODE     a power cut: first every process of the node is stopped (SIGSTOP, and
+    off NODE     a power cut: first the node's port on the bridge goes down (nothing it
+                 sends from then on reaches anyone: without this, the FINs its kernel
+                 sends for the sockets of the processes killed below would tell every
+                 client that its connection is gone, which a real power cut never does),
+                 then every process of the node is stopped (SIGSTOP, and
                  waited for until each is stopped: a system call in flight, a synchronous
                  write among them, ends before its process stops, so no one learns of a
                  write that the cut below would then undo), then every ext4 filesystem the
@@ -22,7 +26,8 @@ Protocol: one line per connection on the unix socket RUN/power.sock, answered by
                  for committed); a real power cut cannot undo a write whose sync was
                  done. Waits until its mount namespace has released the
                  loop device, then deletes its netns (its addresses, the VIP among them,
-                 leave the wire); "ok" when all of that is done. With the environment
+                 leave the wire); "ok off cut=EPOCH" when all of that is done (EPOCH: the
+                 wall-clock time the port was down, for timing from the cut). With the environment
                  variable OVNOCF_POWER_OFF=clean, the filesystems are not shut down first.
     status NODE  "ok on" / "ok off"
     list         "ok node1 node2 ..."
@@ -142,7 +147,12 @@ class Switch:
 
     def off(self, node):
         pid = self.init_pid(node)
+        cut = None
         if pid:
+            subprocess.run([self.cluster_sh, "_net-cut", node], check=True,
+                           stdin=subprocess.DEVNULL, timeout=30)
+            cut = time.time()
+            log("%s: wire cut" % node)
             if os.environ.get("OVNOCF_POWER_OFF", "cut") != "clean":
                 self._freeze(node, pid)
                 self._cut_filesystems(node, pid)
@@ -161,7 +171,7 @@ class Switch:
         except FileNotFoundError:
             pass
         log("%s powered off" % node)
-        return "off"
+        return "off" if cut is None else "off cut=%.6f" % cut
 
     def _freeze(self, node, init):
         """SIGSTOP every process in the PID namespace of the node's init, until each is
