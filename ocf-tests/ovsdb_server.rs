@@ -3,7 +3,9 @@
 
 mod common;
 
-use std::net::TcpListener;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -257,6 +259,130 @@ fn ipv6_listener() {
     r.expect("start", 0);
     r.client_transact(&write_ops("v6"))
         .expect("transact via [::1]");
+    r.expect("stop", 0);
+}
+
+/// Drops the server's end of a connection without telling its client (TCP_REPAIR:
+/// closing a socket in repair mode sends nothing), as a node losing its power does.
+fn vanish(server_end: TcpStream) {
+    const TCP_REPAIR: i32 = 19;
+    let on: i32 = 1;
+    // SAFETY: setsockopt on an open socket with a pointer to a live int and its size.
+    let rc = unsafe {
+        nix::libc::setsockopt(
+            server_end.as_raw_fd(),
+            nix::libc::IPPROTO_TCP,
+            TCP_REPAIR,
+            (&on as *const i32).cast(),
+            std::mem::size_of::<i32>() as nix::libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "TCP_REPAIR: {}", std::io::Error::last_os_error());
+    drop(server_end);
+}
+
+/// Whether the client end `c` still believes in its connection: nothing to read and no
+/// error (the peer neither closed nor reset it).
+fn still_connected(c: &TcpStream) -> bool {
+    c.set_nonblocking(true).unwrap();
+    let r = (&*c).read(&mut [0u8; 1]);
+    c.set_nonblocking(false).unwrap();
+    matches!(r, Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock)
+}
+
+/// A takeover ends the database's old client connections at once (tickle ACKs), so a
+/// client learns that its server is gone before it next sends anything: a serving
+/// monitor keeps its clients beside the file (storage=shared); a start that opens the
+/// listeners resets every listed connection this node does not hold. One it does hold
+/// is not harmed.
+#[test]
+fn takeover_ends_the_old_connections() {
+    let r = Res::new("nb");
+    let list = r.db_file().with_file_name(".ovnnb_db.db.clients");
+    // The monitor keeps the listener's clients (once ovsdb-server has accepted them).
+    r.expect("start", 0);
+    let c = TcpStream::connect(r.tcp()).unwrap();
+    let line = format!("{} {}", r.tcp(), c.local_addr().unwrap());
+    let t0 = Instant::now();
+    loop {
+        r.expect("monitor", 0);
+        let kept = std::fs::read_to_string(&list).unwrap_or_default();
+        if kept.lines().any(|l| l == line) {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "{line} not in {kept:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(c);
+    r.expect("stop", 0);
+
+    // A connection whose server vanished (the node that served lost its power) ...
+    let l = TcpListener::bind(r.tcp()).unwrap();
+    let old = TcpStream::connect(r.tcp()).unwrap();
+    vanish(l.accept().unwrap().0);
+    drop(l);
+    assert!(
+        still_connected(&old),
+        "the client must not have been told yet"
+    );
+    // ... and one this node holds, on a listener of its own.
+    let own = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut live = TcpStream::connect(own.local_addr().unwrap()).unwrap();
+    let (mut live_srv, _) = own.accept().unwrap();
+    std::fs::write(
+        &list,
+        format!(
+            "{} {}\n{} {}\n",
+            r.tcp(),
+            old.local_addr().unwrap(),
+            own.local_addr().unwrap(),
+            live.local_addr().unwrap()
+        ),
+    )
+    .unwrap();
+    let o = r.expect("start", 0);
+    assert!(
+        o.stderr
+            .contains("ended the earlier connections of 2 clients")
+            && o.stderr
+                .contains(": 2 sent, 0 to addresses not on this node"),
+        "{}",
+        o.stderr
+    );
+    // The old one is reset (the read's timeout is a deadline: without the tickle an idle
+    // client would wait forever).
+    old.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let got = (&old).read(&mut [0u8; 1]);
+    assert!(
+        matches!(got, Err(ref e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the old connection must be reset, got {got:?}"
+    );
+    // The live one still carries data both ways.
+    live.write_all(b"ping").unwrap();
+    let mut b = [0u8; 4];
+    live_srv.read_exact(&mut b).unwrap();
+    live_srv.write_all(b"pong").unwrap();
+    live.read_exact(&mut b).unwrap();
+    assert_eq!(&b, b"pong");
+    // A client of the new server is kept by the next monitor, the old ones no longer.
+    let c = TcpStream::connect(r.tcp()).unwrap();
+    let line = format!("{} {}", r.tcp(), c.local_addr().unwrap());
+    let t0 = Instant::now();
+    loop {
+        r.expect("monitor", 0);
+        let kept = std::fs::read_to_string(&list).unwrap_or_default();
+        if kept.lines().collect::<Vec<_>>() == [line.as_str()] {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "{kept:?}: not just {line}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     r.expect("stop", 0);
 }
 

@@ -21,4 +21,5 @@ pub mod repair;
 pub mod repair_history;
 pub mod runner;
 pub mod state;
+pub mod tickle;
 pub mod watch;

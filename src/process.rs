@@ -494,6 +494,25 @@ pub fn tcp_accepted_on(pid: i32, port: u16) -> Vec<(IpAddr, u64)> {
         .collect()
 }
 
+/// `pid`'s ESTABLISHED TCP connections on the ports it listens on (those its listeners
+/// accepted), each as its server end sees it. From /proc: no child process.
+pub fn tcp_accepted(pid: i32) -> Vec<crate::tickle::Conn> {
+    let rows = own_tcp_rows(pid, "01");
+    if rows.is_empty() {
+        return vec![];
+    }
+    let ports: Vec<u16> = tcp_listeners(pid).iter().map(|l| l.port).collect();
+    rows.iter()
+        .filter(|r| ports.contains(&r.local.1))
+        .filter_map(|r| {
+            crate::tickle::Conn::new(
+                std::net::SocketAddr::from(r.local),
+                std::net::SocketAddr::from(r.remote),
+            )
+        })
+        .collect()
+}
+
 /// The TCP sockets `pid` is listening on, in its own network namespace.
 pub fn tcp_listeners(pid: i32) -> Vec<Listener> {
     own_tcp_rows(pid, "0A")

@@ -49,6 +49,10 @@ pub struct State {
     /// None until the first monitor since the listeners opened sets it.
     #[serde(default)]
     pub memo_due_ms: Option<u64>,
+    /// A digest of the list of clients a monitor last wrote beside the database file
+    /// (`.<db file>.clients`); None until the first monitor since the listeners opened.
+    #[serde(default)]
+    pub clients: Option<u64>,
     /// An active-backup replica (`storage=replicate`, unpromoted): whom it replicates from.
     #[serde(default)]
     pub replica: Option<Replica>,
@@ -132,6 +136,7 @@ impl State {
     pub fn listening(&mut self, remotes: Vec<String>) {
         self.remotes = remotes;
         self.memo_due_ms = None;
+        self.clients = None;
     }
 
     pub fn load(path: &Path) -> Option<State> {

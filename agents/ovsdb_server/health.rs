@@ -92,6 +92,7 @@ impl Server<'_> {
             let before = st.clone();
             full = self.watch_storage(&mut st);
             self.watch_memo(&mut st);
+            self.watch_clients(&mut st);
             if st != before
                 && let Err(f) = self.inst.save(&st)
             {

@@ -120,6 +120,9 @@ impl Server<'_> {
         st.repair = repaired.or(st.repair.take());
         match result {
             Ok((pid, remotes)) => {
+                if remotes.is_some() {
+                    self.tickle_clients();
+                }
                 st.role = Some(Role::Serving);
                 st.awaiting_rebuild = remotes.is_none();
                 st.listening(remotes.unwrap_or_default());

@@ -1,0 +1,105 @@
+//! The clients of a serving database, kept beside its file on the shared storage
+//! (`.<db file>.clients`, one connection per line) for the node that takes it over: its
+//! start ends their old connections at once, with a tickle ACK each
+//! (`ovn_ocf::tickle`), once its listeners are open.
+//!
+//! Without it, a client of a node that lost its power learns that its connection is
+//! gone only when it next sends something and a retransmission reaches the new node
+//! (whose kernel resets it), or from its inactivity probe (OVN's IDL clients: 5 s idle,
+//! then 5 s unanswered, by default): northd, ovn-controller and Neutron then wait their
+//! reconnect backoff on top.
+//!
+//! Written by a recurring monitor of a serving database whose listeners are open, only
+//! when the list changed (a digest of it is in the state file), and only with
+//! `storage=shared`: elsewhere the file would be on a disk the next node cannot read.
+//! A client that connected after the last monitor is not in it: it finds out the old
+//! way. Never fails an action.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use ovn_ocf::state::State;
+use ovn_ocf::{fsutil, process, tickle};
+
+use super::{Server, Storage};
+
+/// At most this many connections are kept (a bound on the file, not a limit anyone
+/// should meet: one line is some 40 bytes).
+const MAX_CONNS: usize = 100_000;
+
+/// `<dir>/.<db file>.clients`.
+fn clients_file(db_file: &Path) -> PathBuf {
+    fsutil::beside(db_file, "clients")
+}
+
+fn digest(text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+impl Server<'_> {
+    fn keeps_clients(&self) -> bool {
+        self.cfg.storage == Storage::Shared
+    }
+
+    /// A recurring monitor of a serving database: the list of its clients rewritten
+    /// when it changed. Only while its listeners are open.
+    pub(super) fn watch_clients(&self, st: &mut State) {
+        if !self.keeps_clients() || st.remotes.is_empty() {
+            return;
+        }
+        let Some(d) = self.daemon() else { return };
+        let mut conns = process::tcp_accepted(d.pid);
+        conns.sort();
+        conns.dedup();
+        conns.truncate(MAX_CONNS);
+        let text = tickle::format(&conns);
+        let sum = digest(&text);
+        if st.clients == Some(sum) {
+            return;
+        }
+        let file = clients_file(&self.cfg.db_file);
+        match fsutil::write_atomic(&file, text.as_bytes(), 0o644) {
+            Ok(()) => {
+                log::debug!("{} clients kept in {}", conns.len(), file.display());
+                st.clients = Some(sum);
+            }
+            Err(e) => log::warn!("cannot keep the clients in {}: {e}", file.display()),
+        }
+    }
+
+    /// A start that opened the listeners: every connection the list names whose
+    /// server address is now on this node is ended at once (its client reconnects, to
+    /// this node). Those still open here are not harmed.
+    pub(super) fn tickle_clients(&self) {
+        if !self.keeps_clients() {
+            return;
+        }
+        let file = clients_file(&self.cfg.db_file);
+        let text = match std::fs::read_to_string(&file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+            Err(e) => {
+                log::warn!("cannot read the clients in {}: {e}", file.display());
+                return;
+            }
+        };
+        let conns = tickle::parse(&text);
+        if conns.is_empty() {
+            return;
+        }
+        let s = tickle::send(&conns);
+        let failed = match &s.error {
+            Some(why) => format!(", {} failed (first: {why})", s.failed),
+            None => String::new(),
+        };
+        log::info!(
+            "ended the earlier connections of {} clients (tickle ACKs, from {}): {} sent, {} to addresses not on this node{failed}",
+            conns.len(),
+            file.display(),
+            s.sent,
+            s.not_here
+        );
+    }
+}
