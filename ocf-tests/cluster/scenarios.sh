@@ -136,9 +136,38 @@ sigstop_check() {
 # d. The active node is powered off through the fence agent (stonith_admin on the other
 # node; a power cut: what was not on the LUN is lost). Failover time: trigger → an SB
 # transaction through the VIP on the survivor. Then the node is powered on again.
+# With the DB on shared storage, an idle SB client (it answers the server's probes and
+# sends nothing else) learns at once that its server lost its power: the survivor's start
+# resets its connection (a tickle ACK from the VIP). Without that it would hold the dead
+# connection until its own inactivity probe; this one has none, so it would wait out
+# writer.py's 120 s. Before the trigger, the serving node's monitor must have kept it in
+# the clients list beside the SB file.
 scen_fence_off() {
-    failover fence-off || return 1
-    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; $ACKS acks present"
+    FO_READY=idle_ready FO_CHECK=idle_check failover fence-off || return 1
+    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; $ACKS acks present; idle SB client reset"
+}
+IDLE_OUT='' IDLE_PID=''
+idle_ready() {
+    local t0 port kept
+    fo_ready || return 1
+    IDLE_OUT=$WORK/idle-$RUN.out
+    rm -f "$IDLE_OUT"
+    "$C" client python3 "$W" idle sb "$IDLE_OUT" 120 </dev/null >/dev/null 2>&1 &
+    IDLE_PID=$!
+    t0=$EPOCHREALTIME
+    until port=$(sed -n 's/^connected \([0-9]*\)$/\1/p' "$IDLE_OUT" 2>/dev/null) && [ -n "$port" ] &&
+        kept=$("$C" exec "$FO_FROM" cat /srv/ovn/.ovnsb_db.db.clients 2>/dev/null) &&
+        grep -q "^198\.51\.100\.100:6642 198\.51\.100\.200:$port\$" <<<"$kept"; do
+        past "$t0" 30 && { bad "the idle SB client (port ${port:-none}) is not in $FO_FROM's /srv/ovn/.ovnsb_db.db.clients after 30 s"; return 1; }
+        sleep 0.2
+    done
+    say "idle SB client on port $port kept in $FO_FROM's clients list"
+}
+idle_check() {
+    local how
+    wait "$IDLE_PID" || true
+    how=$(tail -n 1 "$IDLE_OUT" 2>/dev/null)
+    [ "$how" = reset ] || { bad "the idle SB client's connection was not reset by the takeover: ${how:-no outcome}"; return 1; }
 }
 
 # d in shape D: the replica that takes over holds what was replicated before the power

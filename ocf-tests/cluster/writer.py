@@ -35,6 +35,13 @@ that much before the next attempt.
         Creates logical switch NAME in the NB through the VIP (retrying until it is
         acknowledged), then waits for its Datapath_Binding in the SB; prints the epoch at
         which it was seen. Exit 1 after SECS.
+    writer.py idle DB OUT SECS
+        An idle client of DB (nb|sb) through the VIP, as an ovn-controller with nothing to
+        say: connects, writes "connected <its local port>" to OUT, then only answers the
+        server's echo probes and never sends anything else, until its connection ends or
+        SECS pass; appends how it ended to OUT ("reset", "closed" or "timeout") and exits 0
+        for "reset", 1 otherwise. After a power cut of the node that served it, only a
+        reset the new node sends it (a takeover's tickle ACK) can end it before SECS.
     writer.py nb-cfg
         Prints "NB_Global.nb_cfg SB_Global.nb_cfg" read through the VIP.
     writer.py tunnel-keys
@@ -327,6 +334,30 @@ def cmd_ls_datapath(name, secs):
     return 1
 
 
+def cmd_idle(db, out, secs):
+    c = Conn(db)
+    with open(out, "w") as f:
+        f.write("connected %d\n" % c.sock.getsockname()[1])
+    deadline = time.monotonic() + float(secs)
+    how = "timeout"
+    try:
+        while True:
+            msg = c._recv_msg(deadline)
+            if msg.get("method") == "echo":
+                c._send({"result": msg.get("params"), "error": None, "id": msg.get("id")})
+    except ConnectionResetError:
+        how = "reset"
+    except TimeoutError:
+        how = "timeout"
+    except RpcError as e:
+        how = "closed" if "closed" in str(e) else "timeout"
+    except OSError as e:
+        how = "error %s" % e
+    with open(out, "a") as f:
+        f.write(how + "\n")
+    return 0 if how == "reset" else 1
+
+
 def cmd_nb_cfg():
     nb = one_transact("nb", [select("NB_Global", ["nb_cfg"])])[0]["rows"]
     sb = one_transact("sb", [select("SB_Global", ["nb_cfg"])])[0]["rows"]
@@ -352,7 +383,7 @@ def cmd_tunnel_keys():
 def main(argv):
     cmds = {"write": cmd_write, "first-ack": cmd_first_ack, "gap": cmd_gap, "check": cmd_check,
             "recovered": cmd_recovered, "ls-datapath": cmd_ls_datapath, "nb-cfg": cmd_nb_cfg,
-            "tunnel-keys": cmd_tunnel_keys}
+            "tunnel-keys": cmd_tunnel_keys, "idle": cmd_idle}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2
