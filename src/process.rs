@@ -460,19 +460,31 @@ pub fn parse_tcp_table(text: &str) -> Vec<Listener> {
         .collect()
 }
 
-/// The rows in `state` of `pid`'s own sockets, from the tcp and tcp6 tables of its network
-/// namespace (/proc: no child process); none when it has no socket.
-fn own_tcp_rows(pid: i32, state: &str) -> Vec<TcpRow> {
+/// The rows of `pid`'s own sockets in each of `states`, from the tcp and tcp6 tables of
+/// its network namespace (/proc: no child process; its fds and the tables read once);
+/// none when it has no socket.
+fn own_tcp_rows_in<const N: usize>(pid: i32, states: [&str; N]) -> [Vec<TcpRow>; N] {
     let inodes = socket_inodes(pid);
     if inodes.is_empty() {
-        return vec![];
+        return std::array::from_fn(|_| vec![]);
     }
-    ["tcp", "tcp6"]
+    let tables: Vec<String> = ["tcp", "tcp6"]
         .iter()
         .filter_map(|t| std::fs::read_to_string(format!("/proc/{pid}/net/{t}")).ok())
-        .flat_map(|t| tcp_rows(&t, state))
-        .filter(|r| inodes.contains(&r.inode))
-        .collect()
+        .collect();
+    states.map(|state| {
+        tables
+            .iter()
+            .flat_map(|t| tcp_rows(t, state))
+            .filter(|r| inodes.contains(&r.inode))
+            .collect()
+    })
+}
+
+/// The rows in `state` of `pid`'s own sockets (see [`own_tcp_rows_in`]).
+fn own_tcp_rows(pid: i32, state: &str) -> Vec<TcpRow> {
+    let [rows] = own_tcp_rows_in(pid, [state]);
+    rows
 }
 
 /// Whether `pid` holds an ESTABLISHED TCP connection to `addr:port` (an IPv4 peer is also
@@ -497,11 +509,8 @@ pub fn tcp_accepted_on(pid: i32, port: u16) -> Vec<(IpAddr, u64)> {
 /// `pid`'s ESTABLISHED TCP connections on the ports it listens on (those its listeners
 /// accepted), each as its server end sees it. From /proc: no child process.
 pub fn tcp_accepted(pid: i32) -> Vec<crate::tickle::Conn> {
-    let rows = own_tcp_rows(pid, "01");
-    if rows.is_empty() {
-        return vec![];
-    }
-    let ports: Vec<u16> = tcp_listeners(pid).iter().map(|l| l.port).collect();
+    let [rows, listening] = own_tcp_rows_in(pid, ["01", "0A"]);
+    let ports: Vec<u16> = listening.iter().map(|l| l.local.1).collect();
     rows.iter()
         .filter(|r| ports.contains(&r.local.1))
         .filter_map(|r| {

@@ -53,6 +53,10 @@ pub struct State {
     /// (`.<db file>.clients`); None until the first monitor since the listeners opened.
     #[serde(default)]
     pub clients: Option<u64>,
+    /// When a monitor next reads the clients' connections, ms since the epoch; None: at
+    /// the next monitor.
+    #[serde(default)]
+    pub clients_due_ms: Option<u64>,
     /// An active-backup replica (`storage=replicate`, unpromoted): whom it replicates from.
     #[serde(default)]
     pub replica: Option<Replica>,
@@ -137,6 +141,7 @@ impl State {
         self.remotes = remotes;
         self.memo_due_ms = None;
         self.clients = None;
+        self.clients_due_ms = None;
     }
 
     pub fn load(path: &Path) -> Option<State> {

@@ -9,19 +9,28 @@
 //! then 5 s unanswered, by default): northd, ovn-controller and Neutron then wait their
 //! reconnect backoff on top.
 //!
-//! Written by a recurring monitor of a serving database whose listeners are open, only
-//! when the list changed (a digest of it is in the state file), and only with
-//! `storage=shared`: elsewhere the file would be on a disk the next node cannot read.
-//! A client that connected after the last monitor is not in it: it finds out the old
-//! way. Never fails an action.
+//! Written by a recurring monitor of a serving database whose listeners are open, at the
+//! first one after they opened and then every [`SCAN_EVERY`], only when the list changed
+//! (a digest of it is in the state file), and only with `storage=shared`: elsewhere the
+//! file would be on a disk the next node cannot read. Not at every monitor: reading
+//! /proc/PID/net/tcp makes the kernel walk its whole table of connections, whatever the
+//! server holds (here, 2-3 ms per table, tcp and tcp6, and about 5 µs per fd of the
+//! server to tell its sockets: a depth-0 monitor took 10.4 ms instead of 2.1 ms with
+//! 200 clients). A client that connected since the last scan is not in the list: it
+//! finds out the old way. Never fails an action.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 
+use std::time::Duration;
+
 use ovn_ocf::state::State;
-use ovn_ocf::{fsutil, process, tickle};
+use ovn_ocf::{fsutil, lease, process, tickle};
 
 use super::{Server, Storage};
+
+/// How often a monitor reads the clients' connections (see the module's comment).
+pub const SCAN_EVERY: Duration = Duration::from_secs(10);
 
 /// At most this many connections are kept (a bound on the file, not a limit anyone
 /// should meet: one line is some 40 bytes).
@@ -43,12 +52,17 @@ impl Server<'_> {
         self.cfg.storage == Storage::Shared
     }
 
-    /// A recurring monitor of a serving database: the list of its clients rewritten
-    /// when it changed. Only while its listeners are open.
+    /// A recurring monitor of a serving database, when a scan is due: the list of its
+    /// clients rewritten when it changed. Only while its listeners are open.
     pub(super) fn watch_clients(&self, st: &mut State) {
         if !self.keeps_clients() || st.remotes.is_empty() {
             return;
         }
+        let now = lease::now_ms();
+        if st.clients_due_ms.is_some_and(|due| now < due) {
+            return;
+        }
+        st.clients_due_ms = Some(now + SCAN_EVERY.as_millis() as u64);
         let Some(d) = self.daemon() else { return };
         let mut conns = process::tcp_accepted(d.pid);
         conns.sort();

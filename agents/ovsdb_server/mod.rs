@@ -12,12 +12,12 @@
 //! `ownership` (owner record, lease keeper), `rebuild` (repair, rebuild marker, hook),
 //! `nb_rebuild` (NB's rebuild, run in the SB's start once both serve locally),
 //! `sb_gate`, `remotes` (listeners, Connection table), `clients` (the clients kept for
-//! the next node, their old connections ended at a takeover), `health` (monitor), `busy` (a late
-//! control socket: busy or hung), `storage` (free space while serving: compaction, the
-//! storage attribute), `memo` (what a serving database keeps beside its file for a
-//! start that finds it lost), `tunnel_keys` (the SB's tunnel keys, put back by the SB
-//! gate after a loss), `replica` (storage=replicate), `generation` (storage=rebuild: the
-//! current file told from a stale one).
+//! the next node, their old connections ended at a takeover), `health` (monitor), `busy`
+//! (a late control socket: busy or hung), `storage` (free space while serving:
+//! compaction, the storage attribute), `memo` (what a serving database keeps beside its
+//! file for a start that finds it lost), `tunnel_keys` (the SB's tunnel keys, put back by
+//! the SB gate after a loss), `replica` (storage=replicate), `generation`
+//! (storage=rebuild: the current file told from a stale one).
 
 mod busy;
 mod clients;
