@@ -290,6 +290,24 @@ fn still_connected(c: &TcpStream) -> bool {
     matches!(r, Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
+/// Recurring monitors of `r` until the clients list `list` satisfies `ok` (ovsdb-server
+/// accepts a connection in its own time); fails after 30 s.
+fn monitor_until(r: &Res, list: &std::path::Path, ok: impl Fn(&str) -> bool) {
+    let t0 = Instant::now();
+    loop {
+        r.expect("monitor", 0);
+        let kept = std::fs::read_to_string(list).unwrap_or_default();
+        if ok(&kept) {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "clients list: {kept:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A takeover ends the database's old client connections at once (tickle ACKs), so a
 /// client learns that its server is gone before it next sends anything: a serving
 /// monitor keeps its clients beside the file (storage=shared); a start that opens the
@@ -303,19 +321,7 @@ fn takeover_ends_the_old_connections() {
     r.expect("start", 0);
     let c = TcpStream::connect(r.tcp()).unwrap();
     let line = format!("{} {}", r.tcp(), c.local_addr().unwrap());
-    let t0 = Instant::now();
-    loop {
-        r.expect("monitor", 0);
-        let kept = std::fs::read_to_string(&list).unwrap_or_default();
-        if kept.lines().any(|l| l == line) {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "{line} not in {kept:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    monitor_until(&r, &list, |kept| kept.lines().any(|l| l == line));
     drop(c);
     r.expect("stop", 0);
 
@@ -370,19 +376,7 @@ fn takeover_ends_the_old_connections() {
     // A client of the new server is kept by the next monitor, the old ones no longer.
     let c = TcpStream::connect(r.tcp()).unwrap();
     let line = format!("{} {}", r.tcp(), c.local_addr().unwrap());
-    let t0 = Instant::now();
-    loop {
-        r.expect("monitor", 0);
-        let kept = std::fs::read_to_string(&list).unwrap_or_default();
-        if kept.lines().collect::<Vec<_>>() == [line.as_str()] {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "{kept:?}: not just {line}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    monitor_until(&r, &list, |kept| kept.lines().eq([line.as_str()]));
     r.expect("stop", 0);
 }
 
