@@ -363,6 +363,26 @@ fn is_fatal_line(l: &str) -> bool {
 }
 
 /// Socket inodes a process holds open (from /proc/PID/fd links `socket:[N]`).
+/// How many TCP sockets are in use in `pid`'s network namespace, IPv4 and IPv6
+/// (/proc/PID/net/sockstat and sockstat6: counters, no table walked): what changes when
+/// a server there accepts or closes a connection. None for what cannot be read.
+pub fn tcp_in_use(pid: i32) -> [Option<u64>; 2] {
+    [("sockstat", "TCP:"), ("sockstat6", "TCP6:")].map(|(file, key)| {
+        let text = std::fs::read_to_string(format!("/proc/{pid}/net/{file}")).ok()?;
+        parse_in_use(&text, key)
+    })
+}
+
+/// The `inuse` count of the `key` line of a sockstat file (`TCP: inuse 5 orphan 0 ...`).
+fn parse_in_use(text: &str, key: &str) -> Option<u64> {
+    let mut f = text
+        .lines()
+        .find(|l| l.starts_with(key))?
+        .split_whitespace();
+    while f.next()? != "inuse" {}
+    f.next()?.parse().ok()
+}
+
 fn socket_inodes(pid: i32) -> Vec<u64> {
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return vec![];
@@ -644,6 +664,19 @@ mod tests {
             (r[0].local.1, r[0].unacked, r[0].inode),
             (6641, 0x3F000, 12346)
         );
+    }
+
+    #[test]
+    fn sockstat_in_use() {
+        // As Linux 6.x writes them.
+        let v4 = "sockets: used 7\nTCP: inuse 403 orphan 0 tw 200 alloc 405 mem 46\nUDP: inuse 0 mem 0\n";
+        assert_eq!(parse_in_use(v4, "TCP:"), Some(403));
+        assert_eq!(
+            parse_in_use("TCP6: inuse 2\nUDP6: inuse 0\n", "TCP6:"),
+            Some(2)
+        );
+        assert_eq!(parse_in_use(v4, "TCP6:"), None);
+        assert_eq!(parse_in_use("TCP: orphan 0\n", "TCP:"), None);
     }
 
     #[test]

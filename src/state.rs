@@ -53,10 +53,14 @@ pub struct State {
     /// (`.<db file>.clients`); None until the first monitor since the listeners opened.
     #[serde(default)]
     pub clients: Option<u64>,
-    /// When a monitor next reads the clients' connections, ms since the epoch; None: at
-    /// the next monitor.
+    /// When a monitor next reads the clients' connections whatever else, ms since the
+    /// epoch; None: at the next monitor.
     #[serde(default)]
     pub clients_due_ms: Option<u64>,
+    /// A digest of the count of TCP sockets in use in the server's network namespace at
+    /// that read: a monitor that finds another count reads the connections again.
+    #[serde(default)]
+    pub clients_sockets: Option<u64>,
     /// An active-backup replica (`storage=replicate`, unpromoted): whom it replicates from.
     #[serde(default)]
     pub replica: Option<Replica>,
@@ -142,6 +146,7 @@ impl State {
         self.memo_due_ms = None;
         self.clients = None;
         self.clients_due_ms = None;
+        self.clients_sockets = None;
     }
 
     pub fn load(path: &Path) -> Option<State> {
