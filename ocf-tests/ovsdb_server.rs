@@ -5,7 +5,6 @@ mod common;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -262,34 +261,6 @@ fn ipv6_listener() {
     r.expect("stop", 0);
 }
 
-/// Drops the server's end of a connection without telling its client (TCP_REPAIR:
-/// closing a socket in repair mode sends nothing), as a node losing its power does.
-fn vanish(server_end: TcpStream) {
-    const TCP_REPAIR: i32 = 19;
-    let on: i32 = 1;
-    // SAFETY: setsockopt on an open socket with a pointer to a live int and its size.
-    let rc = unsafe {
-        nix::libc::setsockopt(
-            server_end.as_raw_fd(),
-            nix::libc::IPPROTO_TCP,
-            TCP_REPAIR,
-            (&on as *const i32).cast(),
-            std::mem::size_of::<i32>() as nix::libc::socklen_t,
-        )
-    };
-    assert_eq!(rc, 0, "TCP_REPAIR: {}", std::io::Error::last_os_error());
-    drop(server_end);
-}
-
-/// Whether the client end `c` still believes in its connection: nothing to read and no
-/// error (the peer neither closed nor reset it).
-fn still_connected(c: &TcpStream) -> bool {
-    c.set_nonblocking(true).unwrap();
-    let r = (&*c).read(&mut [0u8; 1]);
-    c.set_nonblocking(false).unwrap();
-    matches!(r, Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock)
-}
-
 /// Recurring monitors of `r` until the clients list `list` satisfies `ok` (ovsdb-server
 /// accepts a connection in its own time); fails after 30 s.
 fn monitor_until(r: &Res, list: &std::path::Path, ok: impl Fn(&str) -> bool) {
@@ -312,10 +283,14 @@ fn monitor_until(r: &Res, list: &std::path::Path, ok: impl Fn(&str) -> bool) {
 /// client learns that its server is gone before it next sends anything: a serving
 /// monitor keeps its clients beside the file (storage=shared); a start that opens the
 /// listeners resets every listed connection this node does not hold. One it does hold
-/// is not harmed.
-#[test]
-fn takeover_ends_the_old_connections() {
-    let r = Res::new("nb");
+/// is not harmed. Over IPv4 and IPv6 (the tickle's checksum covers each one's
+/// pseudo-header).
+fn takeover_ends_the_old_connections(addr: &str) {
+    let mut r = Res::new("nb");
+    let port = free_port(addr);
+    r.set("OCF_RESKEY_listen_address", addr)
+        .set("OCF_RESKEY_port", &port.to_string());
+    r.port = port;
     let list = r.db_file().with_file_name(".ovnnb_db.db.clients");
     // The monitor keeps the listener's clients (once ovsdb-server has accepted them).
     r.expect("start", 0);
@@ -335,7 +310,7 @@ fn takeover_ends_the_old_connections() {
         "the client must not have been told yet"
     );
     // ... and one this node holds, on a listener of its own.
-    let own = TcpListener::bind("127.0.0.1:0").unwrap();
+    let own = TcpListener::bind(std::net::SocketAddr::new(r.tcp().ip(), 0)).unwrap();
     let mut live = TcpStream::connect(own.local_addr().unwrap()).unwrap();
     let (mut live_srv, _) = own.accept().unwrap();
     std::fs::write(
@@ -378,6 +353,16 @@ fn takeover_ends_the_old_connections() {
     let line = format!("{} {}", r.tcp(), c.local_addr().unwrap());
     monitor_until(&r, &list, |kept| kept.lines().eq([line.as_str()]));
     r.expect("stop", 0);
+}
+
+#[test]
+fn takeover_ends_the_old_connections_v4() {
+    takeover_ends_the_old_connections("127.0.0.1")
+}
+
+#[test]
+fn takeover_ends_the_old_connections_v6() {
+    takeover_ends_the_old_connections("::1")
 }
 
 #[test]

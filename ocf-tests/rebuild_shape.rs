@@ -12,7 +12,10 @@
 
 mod common;
 
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -267,4 +270,66 @@ fn rebuild_needs_a_hook_for_nb_and_the_gate_for_sb() {
         "{}",
         o.stderr
     );
+}
+
+/// Without shared storage the serving database's clients are kept in the cluster (the
+/// CIB property ovn-ocf-nb-clients), and the node that takes over ends their old
+/// connections at once (tickle ACKs), as with a file beside it on shared storage.
+#[test]
+fn a_takeover_ends_the_old_connections_the_cluster_kept() {
+    const CLIENTS: &str = "ovn-ocf-nb-clients";
+    let shim = PcmkShim::new("1 node1 member\n2 node2 member\n");
+    let cms = Cms::new();
+    let n1 = node("node1", &shim, &cms);
+    let mut n2 = node("node2", &shim, &cms);
+    n2.set("OCF_RESKEY_port", &n1.port.to_string());
+    n2.port = n1.port;
+
+    n1.expect("start", 0);
+    let c = TcpStream::connect(n1.tcp()).unwrap();
+    let entry = format!("{} {};", n1.tcp(), c.local_addr().unwrap());
+    let t0 = Instant::now();
+    loop {
+        n1.expect("monitor", 0);
+        let kept = shim.property(CLIENTS).unwrap_or_default();
+        if kept.contains(&entry) {
+            break;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "{entry} not in {kept:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drop(c);
+    n1.expect("stop", 0);
+
+    // node1's server end vanished with its power; node2 takes over on the same address.
+    let l = TcpListener::bind(n1.tcp()).unwrap();
+    let old = TcpStream::connect(n1.tcp()).unwrap();
+    vanish(l.accept().unwrap().0);
+    drop(l);
+    assert!(
+        still_connected(&old),
+        "the client must not have been told yet"
+    );
+    shim.set_property(
+        CLIENTS,
+        &format!("{} {};", n1.tcp(), old.local_addr().unwrap()),
+    );
+    let o = n2.expect("start", 0);
+    assert!(
+        o.stderr.contains(&format!(
+            "ended the earlier connections of 1 clients (tickle ACKs, from the cluster's {CLIENTS}): 1 sent"
+        )),
+        "{}",
+        o.stderr
+    );
+    old.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let got = (&old).read(&mut [0u8; 1]);
+    assert!(
+        matches!(got, Err(ref e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the old connection must be reset, got {got:?}"
+    );
+    n2.expect("stop", 0);
 }

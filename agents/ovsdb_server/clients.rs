@@ -1,6 +1,8 @@
-//! The clients of a serving database, kept beside its file on the shared storage
-//! (`.<db file>.clients`, one connection per line) for the node that takes it over: its
-//! start ends their old connections at once, with a tickle ACK each
+//! The clients of a serving database, kept for the node that takes it over: beside its
+//! file on the shared storage (`storage=shared`: `.<db file>.clients`, one connection per
+//! line), or in the cluster (`rebuild`, `replicate`: the CIB property
+//! `ovn-ocf-<db>-clients`, connections separated by `;`, at most [`IN_CIB_MAX`] bytes).
+//! Its start (or promotion) ends their old connections at once, with a tickle ACK each
 //! (`ovn_ocf::tickle`), once its listeners are open.
 //!
 //! Without it, a client of a node that lost its power learns that its connection is
@@ -10,8 +12,7 @@
 //! reconnect backoff on top.
 //!
 //! Written by a recurring monitor of a serving database whose listeners are open, only
-//! when the list changed (a digest of it is in the state file), and only with
-//! `storage=shared`: elsewhere the file would be on a disk the next node cannot read.
+//! when the list changed (a digest of it is in the state file).
 //! The connections are read at the first monitor after the listeners opened, then only
 //! when the count of TCP sockets in use in the server's network namespace is not what it
 //! was at the last read (/proc/PID/net/sockstat{,6}: counters; something connected or
@@ -25,11 +26,11 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-
 use std::time::Duration;
 
+use ovn_ocf::ovn::Db;
 use ovn_ocf::state::State;
-use ovn_ocf::{fsutil, lease, process, tickle};
+use ovn_ocf::{fsutil, lease, pacemaker, process, tickle};
 
 use super::{Server, Storage};
 
@@ -40,6 +41,15 @@ pub const SCAN_EVERY: Duration = Duration::from_secs(10);
 /// At most this many connections are kept (a bound on the file, not a limit anyone
 /// should meet: one line is some 40 bytes).
 const MAX_CONNS: usize = 100_000;
+
+/// Longer than this, the list kept in the CIB is cut (its first connections kept): a
+/// CIB property is read and written by every node.
+pub const IN_CIB_MAX: usize = 20_000;
+
+/// The CIB property that keeps the clients of `db` (`storage=rebuild`, `replicate`).
+pub fn clients_property(db: Db) -> String {
+    format!("ovn-ocf-{}-clients", db.key())
+}
 
 /// `<dir>/.<db file>.clients`.
 fn clients_file(db_file: &Path) -> PathBuf {
@@ -53,15 +63,62 @@ fn digest<T: Hash + ?Sized>(what: &T) -> u64 {
 }
 
 impl Server<'_> {
-    fn keeps_clients(&self) -> bool {
-        self.cfg.storage == Storage::Shared
+    /// In the CIB, not beside the file (which the next node could not read).
+    fn clients_in_cib(&self) -> bool {
+        self.cfg.storage != Storage::Shared
+    }
+
+    /// Keeps `text` (the list, one connection per line) where the next node finds it.
+    fn keep_clients(&self, text: &str) -> Result<String, String> {
+        if self.clients_in_cib() {
+            let name = clients_property(self.cfg.db);
+            let mut value = String::new();
+            for line in text.lines() {
+                if value.len() + line.len() + 1 > IN_CIB_MAX {
+                    break;
+                }
+                value.push_str(line);
+                value.push(';');
+            }
+            pacemaker::set_cluster_property(&name, &value, self.cx.deadline.share(0.2))
+                .map_err(|e| format!("cannot set the cluster's {name}: {e}"))?;
+            return Ok(format!("the cluster's {name}"));
+        }
+        let file = clients_file(&self.cfg.db_file);
+        fsutil::write_atomic(&file, text.as_bytes(), 0o644)
+            .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        Ok(file.display().to_string())
+    }
+
+    /// The list kept by the node that served last, and where it was; None when there is
+    /// none.
+    fn kept_clients(&self) -> Option<(String, String)> {
+        if self.clients_in_cib() {
+            let name = clients_property(self.cfg.db);
+            return match pacemaker::cluster_property(&name, self.cx.deadline.share(0.1)) {
+                Ok(v) => v.map(|v| (v.replace(';', "\n"), format!("the cluster's {name}"))),
+                Err(e) => {
+                    log::warn!("cannot read the cluster's {name}: {e}");
+                    None
+                }
+            };
+        }
+        let file = clients_file(&self.cfg.db_file);
+        match std::fs::read_to_string(&file) {
+            Ok(t) => Some((t, file.display().to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                log::warn!("cannot read the clients in {}: {e}", file.display());
+                None
+            }
+        }
     }
 
     /// A recurring monitor of a serving database, when a read is due (see the module's
     /// comment): the list of its clients rewritten when it changed. Only while its
     /// listeners are open.
     pub(super) fn watch_clients(&self, st: &mut State) {
-        if !self.keeps_clients() || st.remotes.is_empty() {
+        if st.remotes.is_empty() {
             return;
         }
         let Some(d) = self.daemon() else { return };
@@ -81,13 +138,12 @@ impl Server<'_> {
         if st.clients == Some(sum) {
             return;
         }
-        let file = clients_file(&self.cfg.db_file);
-        match fsutil::write_atomic(&file, text.as_bytes(), 0o644) {
-            Ok(()) => {
-                log::debug!("{} clients kept in {}", conns.len(), file.display());
+        match self.keep_clients(&text) {
+            Ok(at) => {
+                log::debug!("{} clients kept in {at}", conns.len());
                 st.clients = Some(sum);
             }
-            Err(e) => log::warn!("cannot keep the clients in {}: {e}", file.display()),
+            Err(why) => log::warn!("cannot keep the clients: {why}"),
         }
     }
 
@@ -95,17 +151,8 @@ impl Server<'_> {
     /// server address is now on this node is ended at once (its client reconnects, to
     /// this node). Those still open here are not harmed.
     pub(super) fn tickle_clients(&self) {
-        if !self.keeps_clients() {
+        let Some((text, from)) = self.kept_clients() else {
             return;
-        }
-        let file = clients_file(&self.cfg.db_file);
-        let text = match std::fs::read_to_string(&file) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
-            Err(e) => {
-                log::warn!("cannot read the clients in {}: {e}", file.display());
-                return;
-            }
         };
         let conns = tickle::parse(&text);
         if conns.is_empty() {
@@ -117,9 +164,8 @@ impl Server<'_> {
             None => String::new(),
         };
         log::info!(
-            "ended the earlier connections of {} clients (tickle ACKs, from {}): {} sent, {} to addresses not on this node{failed}",
+            "ended the earlier connections of {} clients (tickle ACKs, from {from}): {} sent, {} to addresses not on this node{failed}",
             conns.len(),
-            file.display(),
             s.sent,
             s.not_here
         );

@@ -593,6 +593,41 @@ exit 0
     pub fn property(&self, name: &str) -> Option<String> {
         std::fs::read_to_string(self.dir.path().join("cib").join(name)).ok()
     }
+
+    /// Sets a cluster property, as another node's agent would have.
+    pub fn set_property(&self, name: &str, value: &str) {
+        let cib = self.dir.path().join("cib");
+        std::fs::create_dir_all(&cib).unwrap();
+        std::fs::write(cib.join(name), value).unwrap();
+    }
+}
+
+/// Drops the server's end of a connection without telling its client (TCP_REPAIR:
+/// closing a socket in repair mode sends nothing), as a node losing its power does.
+pub fn vanish(server_end: TcpStream) {
+    const TCP_REPAIR: i32 = 19;
+    let on: i32 = 1;
+    // SAFETY: setsockopt on an open socket with a pointer to a live int and its size.
+    let rc = unsafe {
+        nix::libc::setsockopt(
+            std::os::fd::AsRawFd::as_raw_fd(&server_end),
+            nix::libc::IPPROTO_TCP,
+            TCP_REPAIR,
+            (&on as *const i32).cast(),
+            std::mem::size_of::<i32>() as nix::libc::socklen_t,
+        )
+    };
+    assert_eq!(rc, 0, "TCP_REPAIR: {}", std::io::Error::last_os_error());
+    drop(server_end);
+}
+
+/// Whether the client end `c` still believes in its connection: nothing to read and no
+/// error (the peer neither closed nor reset it).
+pub fn still_connected(c: &TcpStream) -> bool {
+    c.set_nonblocking(true).unwrap();
+    let r = (&*c).read(&mut [0u8; 1]);
+    c.set_nonblocking(false).unwrap();
+    matches!(r, Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
 /// Written beside and renamed over: a script rewritten while another process runs it.
