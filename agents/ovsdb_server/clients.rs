@@ -147,9 +147,10 @@ impl Server<'_> {
         }
     }
 
-    /// A start that opened the listeners: every connection the list names whose
-    /// server address is now on this node is ended at once (its client reconnects, to
-    /// this node). Those still open here are not harmed.
+    /// The listeners just opened (a start, a promotion, an NB whose rebuild is done):
+    /// every connection the list names whose server address is now on this node is
+    /// ended at once (its client reconnects, to this node). Those still open here are not
+    /// harmed.
     pub(super) fn tickle_clients(&self) {
         let Some((text, from)) = self.kept_clients() else {
             return;

@@ -45,6 +45,7 @@ impl Server<'_> {
                             )));
                         }
                         st.listening(self.open_remotes(d.pid)?);
+                        self.tickle_clients();
                     }
                     log::info!(
                         "ovsdb-server pid {} serves {}",

@@ -136,12 +136,13 @@ sigstop_check() {
 # d. The active node is powered off through the fence agent (stonith_admin on the other
 # node; a power cut: what was not on the LUN is lost). Failover time: trigger → an SB
 # transaction through the VIP on the survivor. Then the node is powered on again.
-# With the DB on shared storage, an idle SB client (it answers the server's probes and
-# sends nothing else) learns at once that its server lost its power: the survivor's start
+# An idle SB client (it answers the server's probes and sends nothing else) learns at
+# once that its server lost its power: the survivor's start (shapes A, B) or promotion (D)
 # resets its connection (a tickle ACK from the VIP). Without that it would hold the dead
 # connection until its own inactivity probe; this one has none, so it would wait out
 # writer.py's 120 s. Before the trigger, the serving node's monitor must have kept it in
-# the clients list beside the SB file.
+# the clients list: beside the SB file on the LUN (A, B), in the CIB property
+# ovn-ocf-sb-clients (D).
 scen_fence_off() {
     FO_READY=idle_ready FO_CHECK=idle_check failover fence-off || return 1
     DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; $ACKS acks present; idle SB client reset"
@@ -156,12 +157,20 @@ idle_ready() {
     IDLE_PID=$!
     t0=$EPOCHREALTIME
     until port=$(sed -n 's/^connected \([0-9]*\)$/\1/p' "$IDLE_OUT" 2>/dev/null) && [ -n "$port" ] &&
-        kept=$("$C" exec "$FO_FROM" cat /srv/ovn/.ovnsb_db.db.clients 2>/dev/null) &&
+        kept=$(idle_kept) &&
         grep -q "^198\.51\.100\.100:6642 198\.51\.100\.200:$port\$" <<<"$kept"; do
-        past "$t0" 30 && { bad "the idle SB client (port ${port:-none}) is not in $FO_FROM's /srv/ovn/.ovnsb_db.db.clients after 30 s"; return 1; }
+        past "$t0" 30 && { bad "the idle SB client (port ${port:-none}) is not in $FO_FROM's clients list after 30 s"; return 1; }
         sleep 0.2
     done
     say "idle SB client on port $port kept in $FO_FROM's clients list"
+}
+# The serving node's clients list, one connection a line.
+idle_kept() {
+    if [ "$SHAPE" = D ]; then
+        "$C" exec "$FO_FROM" crm_attribute --type crm_config --name ovn-ocf-sb-clients --query --quiet 2>/dev/null | tr ';' '\n'
+    else
+        "$C" exec "$FO_FROM" cat /srv/ovn/.ovnsb_db.db.clients 2>/dev/null
+    fi
 }
 idle_check() {
     local how
@@ -177,8 +186,8 @@ idle_check() {
 # collide with the old ones) so that every later scenario again requires all of the
 # acknowledged writes that are left.
 scen_fence_off_replicated() {
-    FO_ACKS=replicated_acks failover fence-off || return 1
-    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; acknowledged writes lost by asynchronous replication: $FENCE_LOST of $FENCE_ACKS (named in $(basename "$WRITER_LOG").fence-lost)"
+    FO_READY=idle_ready FO_CHECK=idle_check FO_ACKS=replicated_acks failover fence-off || return 1
+    DETAIL="fence (power off) $FO_FROM → SB transact through the VIP after $FO s, all on $FO_NEW after $FO_ALL s; writer longest gap $GAP s; acknowledged writes lost by asynchronous replication: $FENCE_LOST of $FENCE_ACKS (named in $(basename "$WRITER_LOG").fence-lost); idle SB client reset"
 }
 FENCE_ACKS='' FENCE_LOST=''
 replicated_acks() {
