@@ -61,6 +61,11 @@ pub struct State {
     /// that read: a monitor that finds another count reads the connections again.
     #[serde(default)]
     pub clients_sockets: Option<u64>,
+    /// Connections of the server that served before whose address was not on this node
+    /// yet when the listeners opened (shape D starts the VIP after the promotion): a
+    /// monitor sends their tickle ACKs once it is.
+    #[serde(default)]
+    pub tickle_pending: Option<TicklePending>,
     /// An active-backup replica (`storage=replicate`, unpromoted): whom it replicates from.
     #[serde(default)]
     pub replica: Option<Replica>,
@@ -72,6 +77,15 @@ pub struct State {
     /// schema): with no promoted instance anywhere, it goes before an empty one.
     #[serde(default)]
     pub own_data: bool,
+}
+
+/// Tickle ACKs still to send (see `State::tickle_pending`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicklePending {
+    /// The connections, one a line (`tickle::format`).
+    pub conns: String,
+    /// Tried by the monitors until then, ms since the epoch.
+    pub until_ms: u64,
 }
 
 /// What an unpromoted replica's agent aimed its ovsdb-server at, and what it saw of it.

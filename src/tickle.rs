@@ -124,7 +124,7 @@ pub struct Sent {
     /// Tickles sent.
     pub sent: usize,
     /// Connections whose server address is not on this node: nothing sent.
-    pub not_here: usize,
+    pub not_here: Vec<Conn>,
     /// Connections whose tickle could not be sent, and the first reason.
     pub failed: usize,
     pub error: Option<String>,
@@ -149,7 +149,7 @@ pub fn send(conns: &[Conn]) -> Sent {
         let fd = match raw_socket(ip) {
             Ok(fd) => fd,
             Err(Errno::EADDRNOTAVAIL) => {
-                out.not_here += group.len();
+                out.not_here.extend(group.into_iter().copied());
                 continue;
             }
             Err(e) => {

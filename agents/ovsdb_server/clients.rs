@@ -29,7 +29,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ovn_ocf::ovn::Db;
-use ovn_ocf::state::State;
+use ovn_ocf::state::{State, TicklePending};
+use ovn_ocf::tickle::Conn;
 use ovn_ocf::{fsutil, lease, pacemaker, process, tickle};
 
 use super::{Server, Storage};
@@ -37,6 +38,11 @@ use super::{Server, Storage};
 /// A monitor reads the clients' connections at least this often (see the module's
 /// comment).
 pub const SCAN_EVERY: Duration = Duration::from_secs(10);
+
+/// How long after the listeners opened the monitors still send the tickle ACKs of
+/// connections whose address was not on this node then (shape D's VIP starts after the
+/// promotion).
+pub const PENDING_FOR: Duration = Duration::from_secs(30);
 
 /// At most this many connections are kept (a bound on the file, not a limit anyone
 /// should meet: one line is some 40 bytes).
@@ -121,6 +127,7 @@ impl Server<'_> {
         if st.remotes.is_empty() {
             return;
         }
+        self.retry_tickles(st);
         let Some(d) = self.daemon() else { return };
         let now = lease::now_ms();
         let sockets = digest(&process::tcp_in_use(d.pid));
@@ -150,8 +157,9 @@ impl Server<'_> {
     /// The listeners just opened (a start, a promotion, an NB whose rebuild is done):
     /// every connection the list names whose server address is now on this node is
     /// ended at once (its client reconnects, to this node). Those still open here are not
-    /// harmed.
-    pub(super) fn tickle_clients(&self) {
+    /// harmed. The others are left to the monitors for [`PENDING_FOR`].
+    pub(super) fn tickle_clients(&self, st: &mut State) {
+        st.tickle_pending = None;
         let Some((text, from)) = self.kept_clients() else {
             return;
         };
@@ -159,16 +167,59 @@ impl Server<'_> {
         if conns.is_empty() {
             return;
         }
-        let s = tickle::send(&conns);
-        let failed = match &s.error {
-            Some(why) => format!(", {} failed (first: {why})", s.failed),
-            None => String::new(),
+        let waiting = self.tickle(&conns, &format!("from {from}"));
+        if !waiting.is_empty() {
+            st.tickle_pending = Some(TicklePending {
+                conns: tickle::format(&waiting),
+                until_ms: lease::now_ms() + PENDING_FOR.as_millis() as u64,
+            });
+        }
+    }
+
+    /// A monitor: the tickle ACKs left over when the listeners opened, for the
+    /// connections whose address has come to this node since.
+    fn retry_tickles(&self, st: &mut State) {
+        let Some(p) = st.tickle_pending.take() else {
+            return;
         };
-        log::info!(
-            "ended the earlier connections of {} clients (tickle ACKs, from {from}): {} sent, {} to addresses not on this node{failed}",
-            conns.len(),
-            s.sent,
-            s.not_here
+        let conns = tickle::parse(&p.conns);
+        let waiting = self.tickle(
+            &conns,
+            "whose address came to this node after its listeners opened",
         );
+        if waiting.is_empty() {
+            return;
+        }
+        if lease::now_ms() >= p.until_ms {
+            log::info!(
+                "{} earlier connections not ended: their server address is still not on this node {} s after its listeners opened",
+                waiting.len(),
+                PENDING_FOR.as_secs()
+            );
+            return;
+        }
+        st.tickle_pending = Some(TicklePending {
+            conns: tickle::format(&waiting),
+            until_ms: p.until_ms,
+        });
+    }
+
+    /// One tickle ACK for every connection of `conns` whose server address is on this
+    /// node, logged when any was sent or failed; the connections whose address is not.
+    fn tickle(&self, conns: &[Conn], what: &str) -> Vec<Conn> {
+        let s = tickle::send(conns);
+        if s.sent + s.failed > 0 {
+            let failed = match &s.error {
+                Some(why) => format!(", {} failed (first: {why})", s.failed),
+                None => String::new(),
+            };
+            log::info!(
+                "ended the earlier connections of {} clients (tickle ACKs, {what}): {} sent, {} to addresses not on this node{failed}",
+                conns.len(),
+                s.sent,
+                s.not_here.len()
+            );
+        }
+        s.not_here
     }
 }

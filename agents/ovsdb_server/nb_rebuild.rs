@@ -259,7 +259,7 @@ impl Server<'_> {
             ))),
             Status::Done { ms } => {
                 st.listening(self.open_remotes(d.pid)?);
-                self.tickle_clients();
+                self.tickle_clients(st);
                 st.awaiting_rebuild = false;
                 let score = st.score;
                 self.publish(st, score);

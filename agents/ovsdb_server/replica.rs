@@ -715,7 +715,7 @@ impl Server<'_> {
             "{node} serves {} (promoted replica)",
             self.cfg.db_file.display()
         );
-        self.tickle_clients();
+        self.tickle_clients(&mut st);
         st.listening(opened);
         st.role = Some(Role::Serving);
         st.replicates = true;

@@ -45,7 +45,7 @@ impl Server<'_> {
                             )));
                         }
                         st.listening(self.open_remotes(d.pid)?);
-                        self.tickle_clients();
+                        self.tickle_clients(&mut st);
                     }
                     log::info!(
                         "ovsdb-server pid {} serves {}",
@@ -122,7 +122,7 @@ impl Server<'_> {
         match result {
             Ok((pid, remotes)) => {
                 if remotes.is_some() {
-                    self.tickle_clients();
+                    self.tickle_clients(&mut st);
                 }
                 st.role = Some(Role::Serving);
                 st.awaiting_rebuild = remotes.is_none();
