@@ -12,17 +12,19 @@
 //! reconnect backoff on top.
 //!
 //! Written by a recurring monitor of a serving database whose listeners are open, only
-//! when the list changed (a digest of it is in the state file).
-//! The connections are read at the first monitor after the listeners opened, then only
-//! when the count of TCP sockets in use in the server's network namespace is not what it
-//! was at the last read (/proc/PID/net/sockstat{,6}: counters; something connected or
-//! went), and at least every [`SCAN_EVERY`] (one connection replaced by another between
-//! two monitors leaves the count as it was). Not at every
-//! monitor: reading /proc/PID/net/tcp makes the kernel walk its whole table of
-//! connections, whatever the server holds (here, 2-3 ms per table, tcp and tcp6, and
-//! about 5 µs per descriptor to tell the server's sockets: a depth-0 monitor took
-//! 10.4 ms instead of 2.1 ms with 200 clients). A client that connected since the last
-//! read is not in the list: it finds out the old way. Never fails an action.
+//! when the list changed (a digest of it is in the state file). The connections are read
+//! at the first monitor after the listeners opened, then only when the count of TCP
+//! sockets in use in the server's network namespace is not what it was at the last read
+//! (/proc/PID/net/sockstat{,6}: counters; something connected or went), and at least
+//! every [`SCAN_EVERY`] (one connection replaced by another between two monitors leaves
+//! the count as it was). Not at every monitor: reading /proc/PID/net/tcp makes the
+//! kernel walk its whole table of connections, whatever the server holds (here, 2-3 ms
+//! per table, tcp and tcp6, and about 5 µs per descriptor to tell the server's sockets: a
+//! depth-0 monitor took 10.4 ms instead of 2.1 ms with 200 clients). A client that
+//! connected since the last read is not in the list: it finds out the old way. A
+//! connection whose server address is not on this node yet when the listeners open
+//! (shape D starts its VIP after the promotion) is tried again by the monitors for
+//! [`PENDING_FOR`]. Never fails an action.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
