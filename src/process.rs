@@ -362,7 +362,6 @@ fn is_fatal_line(l: &str) -> bool {
     })
 }
 
-/// Socket inodes a process holds open (from /proc/PID/fd links `socket:[N]`).
 /// How many TCP sockets are in use in `pid`'s network namespace, IPv4 and IPv6
 /// (/proc/PID/net/sockstat and sockstat6: counters, no table walked): what changes when
 /// a server there accepts or closes a connection. None for what cannot be read.
@@ -383,6 +382,7 @@ fn parse_in_use(text: &str, key: &str) -> Option<u64> {
     f.next()?.parse().ok()
 }
 
+/// Socket inodes a process holds open (from /proc/PID/fd links `socket:[N]`).
 fn socket_inodes(pid: i32) -> Vec<u64> {
     let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
         return vec![];

@@ -26,9 +26,10 @@ Protocol: one line per connection on the unix socket RUN/power.sock, answered by
                  for committed); a real power cut cannot undo a write whose sync was
                  done. Waits until its mount namespace has released the
                  loop device, then deletes its netns (its addresses, the VIP among them,
-                 leave the wire); "ok off cut=EPOCH" when all of that is done (EPOCH: the
-                 wall-clock time the port was down, for timing from the cut). With the environment
-                 variable OVNOCF_POWER_OFF=clean, the filesystems are not shut down first.
+                 leave the wire); "ok off cut=EPOCH" when all of that is done (EPOCH:
+                 the wall-clock time the port was down, for timing from the cut; "ok off"
+                 for a node that was off already). With the environment variable
+                 OVNOCF_POWER_OFF=clean, the filesystems are not shut down first.
     status NODE  "ok on" / "ok off"
     list         "ok node1 node2 ..."
 Errors are answered "error <reason>".
