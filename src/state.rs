@@ -49,8 +49,9 @@ pub struct State {
     /// None until the first monitor since the listeners opened sets it.
     #[serde(default)]
     pub memo_due_ms: Option<u64>,
-    /// A digest of the list of clients a monitor last wrote beside the database file
-    /// (`.<db file>.clients`); None until the first monitor since the listeners opened.
+    /// A digest of the list of clients a monitor last kept for the next node (beside the
+    /// database file, or in the CIB); None until the first monitor since the listeners
+    /// opened.
     #[serde(default)]
     pub clients: Option<u64>,
     /// When a monitor next reads the clients' connections whatever else, ms since the
