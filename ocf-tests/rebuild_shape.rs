@@ -12,10 +12,8 @@
 
 mod common;
 
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use common::*;
 
@@ -288,31 +286,13 @@ fn a_takeover_ends_the_old_connections_the_cluster_kept() {
     n1.expect("start", 0);
     let c = TcpStream::connect(n1.tcp()).unwrap();
     let entry = format!("{} {};", n1.tcp(), c.local_addr().unwrap());
-    let t0 = Instant::now();
-    loop {
-        n1.expect("monitor", 0);
-        let kept = shim.property(CLIENTS).unwrap_or_default();
-        if kept.contains(&entry) {
-            break;
-        }
-        assert!(
-            t0.elapsed() < Duration::from_secs(30),
-            "{entry} not in {kept:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let kept = || shim.property(CLIENTS).unwrap_or_default();
+    monitor_until(&n1, kept, |kept| kept.contains(&entry));
     drop(c);
     n1.expect("stop", 0);
 
     // node1's server end vanished with its power; node2 takes over on the same address.
-    let l = TcpListener::bind(n1.tcp()).unwrap();
-    let old = TcpStream::connect(n1.tcp()).unwrap();
-    vanish(l.accept().unwrap().0);
-    drop(l);
-    assert!(
-        still_connected(&old),
-        "the client must not have been told yet"
-    );
+    let old = orphaned_client(n1.tcp());
     shim.set_property(
         CLIENTS,
         &format!("{} {};", n1.tcp(), old.local_addr().unwrap()),
@@ -325,11 +305,6 @@ fn a_takeover_ends_the_old_connections_the_cluster_kept() {
         "{}",
         o.stderr
     );
-    old.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-    let got = (&old).read(&mut [0u8; 1]);
-    assert!(
-        matches!(got, Err(ref e) if e.kind() == std::io::ErrorKind::ConnectionReset),
-        "the old connection must be reset, got {got:?}"
-    );
+    assert_reset(&old);
     n2.expect("stop", 0);
 }

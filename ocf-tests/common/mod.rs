@@ -630,6 +630,49 @@ pub fn still_connected(c: &TcpStream) -> bool {
     matches!(r, Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock)
 }
 
+/// A client connection to `addr` whose server end vanished without telling it (a node
+/// that served there lost its power), checked to be still connected on the client's side.
+pub fn orphaned_client(addr: SocketAddr) -> TcpStream {
+    let l = TcpListener::bind(addr).unwrap();
+    let c = TcpStream::connect(addr).unwrap();
+    vanish(l.accept().unwrap().0);
+    drop(l);
+    assert!(
+        still_connected(&c),
+        "the client must not have been told yet"
+    );
+    c
+}
+
+/// `c` is reset by its peer within 30 s (a deadline: an idle client that is never told
+/// would wait forever).
+pub fn assert_reset(c: &TcpStream) {
+    c.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let got = (&*c).read(&mut [0u8; 1]);
+    assert!(
+        matches!(got, Err(ref e) if e.kind() == std::io::ErrorKind::ConnectionReset),
+        "the old connection must be reset, got {got:?}"
+    );
+}
+
+/// Recurring monitors of `r` until the clients list that `kept` reads satisfies `ok`
+/// (ovsdb-server accepts a connection in its own time); fails after 30 s.
+pub fn monitor_until(r: &Res, kept: impl Fn() -> String, ok: impl Fn(&str) -> bool) {
+    let t0 = Instant::now();
+    loop {
+        r.expect("monitor", 0);
+        let list = kept();
+        if ok(&list) {
+            return;
+        }
+        assert!(
+            t0.elapsed() < Duration::from_secs(30),
+            "clients list: {list:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// Written beside and renamed over: a script rewritten while another process runs it.
 fn write_script(p: &Path, body: &str) {
     use std::os::unix::fs::PermissionsExt;
