@@ -49,19 +49,10 @@ pub struct State {
     /// None until the first monitor since the listeners opened sets it.
     #[serde(default)]
     pub memo_due_ms: Option<u64>,
-    /// A digest of the list of clients a monitor last kept for the next node (beside the
-    /// database file, or in the CIB); None until the first monitor since the listeners
-    /// opened.
+    /// What the monitors last read and kept of the database's clients (reset when the
+    /// listeners open).
     #[serde(default)]
-    pub clients: Option<u64>,
-    /// When a monitor next reads the clients' connections whatever else, ms since the
-    /// epoch; None: at the next monitor.
-    #[serde(default)]
-    pub clients_due_ms: Option<u64>,
-    /// A digest of the count of TCP sockets in use in the server's network namespace at
-    /// that read: a monitor that finds another count reads the connections again.
-    #[serde(default)]
-    pub clients_sockets: Option<u64>,
+    pub clients: ClientsScan,
     /// Connections of the server that served before whose address was not on this node
     /// yet when the listeners opened (shape D starts the VIP after the promotion): a
     /// monitor sends their tickle ACKs once it is.
@@ -78,6 +69,20 @@ pub struct State {
     /// schema): with no promoted instance anywhere, it goes before an empty one.
     #[serde(default)]
     pub own_data: bool,
+}
+
+/// The monitors' last read of a database's clients (see `State::clients`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientsScan {
+    /// A digest of the list last kept for the next node (beside the database file, or in
+    /// the CIB); None until the first monitor since the listeners opened.
+    pub kept: Option<u64>,
+    /// When a monitor next reads the connections whatever else, ms since the epoch; None:
+    /// at the next monitor.
+    pub due_ms: Option<u64>,
+    /// A digest of the count of TCP sockets in use in the server's network namespace at
+    /// that read: a monitor that finds another count reads the connections again.
+    pub sockets: Option<u64>,
 }
 
 /// Tickle ACKs still to send (see `State::tickle_pending`).
@@ -159,9 +164,7 @@ impl State {
     pub fn listening(&mut self, remotes: Vec<String>) {
         self.remotes = remotes;
         self.memo_due_ms = None;
-        self.clients = None;
-        self.clients_due_ms = None;
-        self.clients_sockets = None;
+        self.clients = ClientsScan::default();
     }
 
     pub fn load(path: &Path) -> Option<State> {

@@ -133,24 +133,24 @@ impl Server<'_> {
         let Some(d) = self.daemon() else { return };
         let now = lease::now_ms();
         let sockets = digest(&process::tcp_in_use(d.pid));
-        if st.clients_due_ms.is_some_and(|due| now < due) && st.clients_sockets == Some(sockets) {
+        if st.clients.due_ms.is_some_and(|due| now < due) && st.clients.sockets == Some(sockets) {
             return;
         }
-        st.clients_due_ms = Some(now + SCAN_EVERY.as_millis() as u64);
-        st.clients_sockets = Some(sockets);
+        st.clients.due_ms = Some(now + SCAN_EVERY.as_millis() as u64);
+        st.clients.sockets = Some(sockets);
         let mut conns = process::tcp_accepted(d.pid);
         conns.sort();
         conns.dedup();
         conns.truncate(MAX_CONNS);
         let text = tickle::format(&conns);
         let sum = digest(&text);
-        if st.clients == Some(sum) {
+        if st.clients.kept == Some(sum) {
             return;
         }
         match self.keep_clients(&text) {
             Ok(at) => {
                 log::debug!("{} clients kept in {at}", conns.len());
-                st.clients = Some(sum);
+                st.clients.kept = Some(sum);
             }
             Err(why) => log::warn!("cannot keep the clients: {why}"),
         }
