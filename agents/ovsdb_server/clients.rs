@@ -20,7 +20,8 @@
 //! the count as it was). Not at every monitor: reading /proc/PID/net/tcp makes the
 //! kernel walk its whole table of connections, whatever the server holds (here, 2-3 ms
 //! per table, tcp and tcp6, and about 5 µs per descriptor to tell the server's sockets: a
-//! depth-0 monitor took 10.4 ms instead of 2.1 ms with 200 clients). A client that
+//! depth-0 monitor took 11 ms instead of 1.7 ms with 200 clients:
+//! `ocf-tests/bench/clients_monitor.py`). A client that
 //! connected since the last read is not in the list: it finds out the old way. A
 //! connection whose server address is not on this node yet when the listeners open
 //! (shape D starts its VIP after the promotion) is tried again by the monitors for
