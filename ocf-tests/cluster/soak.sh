@@ -11,22 +11,27 @@
 # in turn, so that every trigger hits both nodes (fence-off and standby move the services
 # to the other node): from node X, kill-sb@X fence-off(X→Y) sigstop-sb@Y standby(Y→X),
 # then sigstop-sb@X standby(X→Y) kill-sb@Y fence-off(Y→X), and again.
-#   kill-sb     kill -9 of the serving SB ovsdb-server (Pacemaker's monitor finds it gone
-#               and recovers it);
+#   kill-sb     kill -9 of the serving SB ovsdb-server (its watcher reports the death,
+#               Pacemaker recovers it);
 #   sigstop-sb  SIGSTOP of it (the monitor fails on the stopped process, stop ends it);
 #   fence-off   power-off of the active node through the fence agent (`stonith_admin
 #               --fence` on the other node: a power cut); then it is powered on again and
 #               the soak waits until it is back online;
 #   standby     `pcs node standby` of the active node, then unstandby.
-# Failover time, as scenarios.sh measures it: kill-sb, sigstop-sb: trigger → an SB
-# transaction (a read, writer.py recovered) through the VIP succeeds after failing;
+# And, only when named in SOAK_KINDS:
+#   kill-nb     kill -9 of the serving NB ovsdb-server;
+#   kill-northd kill -9 of the active ovn-northd.
+# Failover time, as scenarios.sh measures it: kill-sb, sigstop-sb, kill-nb: trigger → an
+# SB (NB) transaction (a read, writer.py recovered) through the VIP succeeds after failing;
+# kill-northd: trigger → a logical switch created in the NB after it has its
+# Datapath_Binding in the SB;
 # fence-off, standby: trigger → the writer's first acknowledged SB transaction on a
 # connection opened after the trigger (after the power-off for fence-off).
 # After every failover: the acknowledged transactions are counted in the SB through the
 # VIP (a lost one is reported, the soak goes on and fails at the end); every failed
 # action crm_mon lists is recorded (by trigger kind, with its exit reason; expected: after
-# kill-sb ovn-sb's asyncmon, the watcher's report, after sigstop-sb ovn-sb's failed
-# monitor), then cleared with
+# kill-sb ovn-sb's asyncmon, the watcher's report (kill-nb: ovn-nb's, kill-northd:
+# ovn-northd's), after sigstop-sb ovn-sb's failed monitor), then cleared with
 # `pcs resource cleanup`. A failover that does not happen within SOAK_LIMIT s (the
 # service answering through the VIP, then everything Started/Promoted on one node) fails
 # the soak; the cluster is then restored (power on, unstandby, cleanup) and the soak goes
@@ -48,7 +53,8 @@
 #   SOAK_N=50          failovers
 #   SOAK_SHAPE=A       README's shape A (group) or B (promotable clones)
 #   SOAK_KINDS=        only these triggers (space-separated, from kill-sb sigstop-sb
-#                      fence-off standby), round after round in that order, instead of
+#                      fence-off standby kill-nb kill-northd), round after round in that
+#                      order, instead of
 #                      the two orders above: e.g. SOAK_KINDS=kill-sb SOAK_N=40 for the
 #                      spread of one failover
 #   SOAK_LIMIT=120     seconds a failover may take
@@ -113,9 +119,16 @@ LOGS=${SOAK_LOGS:-$REPO/target/soak-logs}/$(date +%Y%m%dT%H%M%S)
 KINDS=(kill-sb sigstop-sb fence-off standby)   # the order of the summary
 ORDER1=(kill-sb fence-off sigstop-sb standby)  # the order of the rounds: see the top
 ORDER2=(sigstop-sb standby kill-sb fence-off)
-for k in "${ONLY[@]}"; do
-    case " ${KINDS[*]} " in *" $k "*) ;; *) echo "soak: SOAK_KINDS: $k: one of ${KINDS[*]}" >&2; exit 2 ;; esac
-done
+if [ ${#ONLY[@]} != 0 ]; then
+    for k in "${ONLY[@]}"; do
+        case " ${KINDS[*]} kill-nb kill-northd " in
+        *" $k "*) ;;
+        *) echo "soak: SOAK_KINDS: $k: one of ${KINDS[*]} kill-nb kill-northd" >&2; exit 2 ;;
+        esac
+    done
+    # The summary: the kinds run, once each, in their order.
+    read -ra KINDS <<<"$(printf '%s\n' "${ONLY[@]}" | awk '!seen[$0]++' | tr '\n' ' ')"
+fi
 T_START=$EPOCHREALTIME
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 # Visible from the client netns and the nodes (not /tmp: nodes have their own).
@@ -131,7 +144,7 @@ DONE=0          # failovers attempted
 LATE=0          # failovers that did not happen within the limit
 LOST_TOTAL=0    # lost acknowledged transactions (distinct names, over all checks)
 declare -A TIMES=() FA_N=() FA_EXP=() FA_ROUNDS=() LATE_K=() DONE_K=()
-# kill-sb and sigstop-sb times again, split: triggered within JOIN_WINDOW s after a node
+# kill-* and sigstop-sb times again, split: triggered within JOIN_WINDOW s after a node
 # powered on by a fence-off round was back (TIMES_J), or not (TIMES_O). Just after a node
 # joins, Pacemaker's DC holds back its scheduler while its own CIB updates of the join are
 # pending (a blocking 1 s sleep per retry before Pacemaker 3.0.2): a failure reported then
@@ -239,7 +252,7 @@ report() {
     rev=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
     bin=${OVN_OCF_BIN:-/usr/local/sbin/ovn-ocf}
     cycle="cycling four triggers, each on both nodes in turn"
-    [ ${#ONLY[@]} = 0 ] || cycle="only ${ONLY[*]} (SOAK_KINDS), round after round, of these four triggers"
+    [ ${#ONLY[@]} = 0 ] || cycle="only ${ONLY[*]} (SOAK_KINDS), round after round, of these triggers"
     cat <<EOF
 ## Soak$([ ${#ONLY[@]} = 0 ] || echo ": ${ONLY[*]} only")
 
@@ -247,11 +260,14 @@ $N failovers in a row in one namespace cluster (\`ocf-tests/cluster/\`, 2 nodes,
 on), README's shape $SHAPE verbatim, $cycle:
 \`kill -9\` of the serving SB ovsdb-server, SIGSTOP of it, power-off of the active node
 through the fence agent (then powered on again until it is back online), \`pcs node
-standby\` of the active node (then unstandby). A background writer inserts SB rows through
+standby\` of the active node (then unstandby)$(case " ${KINDS[*]} " in *" kill-nb "* | *" kill-northd "*)
+    echo "; kill -9 of the serving NB ovsdb-server (kill-nb), of the active ovn-northd
+(kill-northd)" ;; esac). A background writer inserts SB rows through
 the VIP all along; after every failover each acknowledged transaction must be in the SB.
 Failover time: trigger → an SB transaction through the VIP succeeds (as \`scenarios.sh\`
-measures it). Times are measured, not asserted; each failover had to happen within
-$FO_LIMIT s.
+measures it; kill-nb: an NB transaction; kill-northd: a logical switch created in the NB
+after the kill has its \`Datapath_Binding\` in the SB). Times are measured, not
+asserted; each failover had to happen within $FO_LIMIT s.
 
 | | |
 |---|---|
@@ -287,7 +303,7 @@ EOF
     fi
     echo "Failed actions (each cleared with \`pcs resource cleanup\` before the next failover):"
     echo
-    echo "| trigger | failed actions | rounds with any | expected (the killed SB's asyncmon, the stopped SB's monitor) |"
+    echo "| trigger | failed actions | rounds with any | expected (the killed daemon's asyncmon, the stopped SB's monitor) |"
     echo "|---|---:|---:|---:|"
     for k in "${KINDS[@]}"; do
         echo "| $k | ${FA_N[$k]:-0} | ${FA_ROUNDS[$k]:-0} of ${DONE_K[$k]:-0} | ${FA_EXP[$k]:-0} |"
@@ -344,7 +360,7 @@ clear_failures() {
         # How the failure reached Pacemaker: the killed SB's watcher (crm_resource --fail,
         # recorded as asyncmon), the stopped SB's monitor.
         case $kind in
-        kill-sb) [[ $line == ovn-sb_asyncmon_* ]] && exp=expected ;;
+        kill-sb | kill-nb | kill-northd) [[ $line == "ovn-${kind#kill-}_asyncmon_"* ]] && exp=expected ;;
         sigstop-sb) [[ $line == ovn-sb_monitor_* ]] && exp=expected ;;
         esac
         # "OP on NODE: REST": the node goes, the rest stays (exit status and reason).
@@ -397,7 +413,7 @@ round() {
     if [ $ok = 1 ]; then
         TIMES[$kind]+=" $FO"
         case $kind in
-        kill-sb | sigstop-sb)
+        kill-* | sigstop-sb)
             if [ -n "$LAST_JOIN" ] && awk -v a="$LAST_JOIN" -v b="$FO_T0" -v w="$JOIN_WINDOW" 'BEGIN { exit !(b - a <= w) }'; then
                 TIMES_J[$kind]+=" $FO"
                 after=" ($(secs "$LAST_JOIN" "$FO_T0") s after $LAST_JOINED was back online)"
