@@ -46,8 +46,9 @@
 #   --benchmarks PATH  after a soak that passed, put that section into PATH between the
 #                      lines <!-- BEGIN soak --> and <!-- END soak --> (replacing what is
 #                      there; both markers are appended at the end when absent); with
-#                      SOAK_KINDS, "soak-" and the kinds joined by "-" instead of "soak"
-#                      (e.g. soak-kill-sb), a section of its own
+#                      another SOAK_SHAPE than A or with SOAK_KINDS, a section of its
+#                      own: "soak", "-shape-b" for shape B, "-" and the kinds joined by
+#                      "-" (e.g. soak-shape-b-kill-sb)
 #   --from FILE        with --benchmarks: no soak, insert FILE (a --report of an earlier one)
 #
 #   SOAK_N=50          failovers
@@ -98,7 +99,8 @@ done
 ONLY=()   # SOAK_KINDS (checked below)
 read -ra ONLY <<<"${SOAK_KINDS:-}"
 SECTION=soak
-[ ${#ONLY[@]} = 0 ] || SECTION="soak-$(IFS=-; echo "${ONLY[*]}")"
+[ "${SOAK_SHAPE:-A}" = A ] || SECTION+="-shape-${SOAK_SHAPE,,}"
+[ ${#ONLY[@]} = 0 ] || SECTION+="-$(IFS=-; echo "${ONLY[*]}")"
 
 if [ -n "$FROM" ]; then
     [ -n "$BENCH" ] || usage
@@ -254,7 +256,7 @@ report() {
     cycle="cycling four triggers, each on both nodes in turn"
     [ ${#ONLY[@]} = 0 ] || cycle="only ${ONLY[*]} (SOAK_KINDS), round after round, of these triggers"
     cat <<EOF
-## Soak$([ ${#ONLY[@]} = 0 ] || echo ": ${ONLY[*]} only")
+## Soak$([ "$SHAPE" = A ] || echo ", shape $SHAPE")$([ ${#ONLY[@]} = 0 ] || echo ": ${ONLY[*]} only")
 
 $N failovers in a row in one namespace cluster (\`ocf-tests/cluster/\`, 2 nodes, stonith
 on), README's shape $SHAPE verbatim, $cycle:
