@@ -161,6 +161,8 @@ replication-guards: deps install
 # (README's shape SOAK_SHAPE, default A): kill -9 and SIGSTOP of the serving SB, power-off
 # through the fence agent, standby; a writer through the VIP all along. Its section goes
 # into BENCHMARKS.md between <!-- BEGIN soak --> and <!-- END soak --> (if it passed).
+# SOAK_KINDS picks triggers (also kill-nb, kill-northd), a section of its own, e.g.
+#   make soak SOAK_N=60 SOAK_KINDS="kill-sb kill-nb kill-northd"
 soak: deps install
 	ocf-tests/cluster/soak.sh --report target/soak.md --benchmarks BENCHMARKS.md
 
