@@ -55,9 +55,8 @@
 #   SOAK_SHAPE=A       README's shape A (group) or B (promotable clones)
 #   SOAK_KINDS=        only these triggers (space-separated, from kill-sb sigstop-sb
 #                      fence-off standby kill-nb kill-northd), round after round in that
-#                      order, instead of
-#                      the two orders above: e.g. SOAK_KINDS=kill-sb SOAK_N=40 for the
-#                      spread of one failover
+#                      order, instead of the two orders above: e.g. SOAK_KINDS=kill-sb
+#                      SOAK_N=40 for the spread of one failover
 #   SOAK_LIMIT=120     seconds a failover may take
 #   SOAK_LOGS=DIR      where logs go (default target/soak-logs): DIR/<timestamp> when the
 #                      soak fails (always with SOAK_KEEP_LOGS=1), with the writer's ack log
@@ -359,8 +358,8 @@ clear_failures() {
     while IFS= read -r line; do
         [ -n "$line" ] || continue
         exp=unexpected
-        # How the failure reached Pacemaker: the killed SB's watcher (crm_resource --fail,
-        # recorded as asyncmon), the stopped SB's monitor.
+        # How the failure reached Pacemaker: the killed daemon's watcher (crm_resource
+        # --fail, recorded as asyncmon), the stopped SB's monitor.
         case $kind in
         kill-sb | kill-nb | kill-northd) [[ $line == "ovn-${kind#kill-}_asyncmon_"* ]] && exp=expected ;;
         sigstop-sb) [[ $line == ovn-sb_monitor_* ]] && exp=expected ;;
