@@ -1,12 +1,13 @@
 #!/bin/sh
 # Installs what building and testing ovn-ocf needs on Debian 12, idempotently:
 # the real daemons and tools the tests run against, what builds and checks the packages
-# (debhelper, rpm, man-db, lintian: make package-test), and checks for a Rust toolchain.
+# (debhelper, rpm, man-db, lintian: make package-test), the malloc libraries the
+# allocator parameter is tested and measured with, and checks for a Rust toolchain.
 set -eu
 
 PKGS="ovn-central openvswitch-common pacemaker pacemaker-cli-utils corosync pcs
 resource-agents fence-agents libxml2-utils hyperfine strace iproute2 procps openssl kmod
-debhelper dpkg-dev rpm man-db groff-base lintian git"
+debhelper dpkg-dev rpm man-db groff-base lintian git libtcmalloc-minimal4 libjemalloc2"
 
 missing=""
 for p in $PKGS; do

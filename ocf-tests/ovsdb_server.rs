@@ -470,6 +470,55 @@ fn missing_binary_is_not_installed() {
     assert_eq!(r.probe().code, 7);
 }
 
+/// allocator: ovsdb-server runs with the library preloaded (mapped into the server, which
+/// serves), and only then; a missing library is not installed.
+#[test]
+fn allocator_is_preloaded_into_the_server() {
+    const LIB: &str = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
+    assert!(
+        std::path::Path::new(LIB).is_file(),
+        "{LIB} missing: ocf-tests/deps.sh installs libtcmalloc-minimal4"
+    );
+    let maps = |r: &Res| {
+        let pid = r.server_pid().expect("serving");
+        std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap()
+    };
+    let mut r = Res::new("sb");
+    r.set("OCF_RESKEY_allocator", LIB);
+    r.expect("validate-all", 0);
+    r.expect("start", 0);
+    assert!(
+        maps(&r).contains(LIB),
+        "{LIB} is not mapped into ovsdb-server"
+    );
+    r.client_transact(&write_ops("client-1"))
+        .expect("transact via TCP");
+    r.expect("monitor", 0);
+    r.expect("stop", 0);
+
+    let plain = Res::new("sb");
+    plain.expect("start", 0);
+    assert!(
+        !maps(&plain).contains("tcmalloc"),
+        "preloaded without allocator"
+    );
+    plain.expect("stop", 0);
+
+    let mut gone = Res::new("nb");
+    gone.set(
+        "OCF_RESKEY_allocator",
+        "/nonexistent/libtcmalloc_minimal.so.4",
+    );
+    let o = gone.expect("validate-all", 5);
+    let why = o.reason().unwrap();
+    assert!(
+        why.contains("allocator") && why.contains("/nonexistent/"),
+        "{why}"
+    );
+    gone.expect("start", 5);
+    assert_eq!(gone.probe().code, 7);
+}
+
 /// The promotion score and the role attribute are written when they change, not on
 /// every monitor (each write is a CIB update).
 #[test]

@@ -67,6 +67,8 @@ pub struct Config {
     pub inactivity_probe: Option<i64>,
     pub ovsdb_server: String,
     pub ovsdb_tool: String,
+    /// A malloc library ovsdb-server is started with (`LD_PRELOAD`).
+    pub allocator: Option<PathBuf>,
     pub repair_policy: repair::Policy,
     pub backup_dir: PathBuf,
     pub backup_keep: usize,
@@ -84,6 +86,20 @@ pub struct Config {
     /// Nodes and their replication addresses (`storage=replicate`).
     pub peers: Vec<(String, IpAddr)>,
     pub replication_port: u16,
+}
+
+/// A library to preload (an absolute path of plain characters): LD_PRELOAD splits its
+/// value at ':' and blanks, so a ':' would name other files than the one configured.
+fn preload(v: &Values, name: &str) -> Result<Option<PathBuf>, Failure> {
+    let p: Option<PathBuf> = v.opt(name)?;
+    if let Some(p) = p.as_ref().filter(|p| p.to_string_lossy().contains(':')) {
+        let shown: String = p.display().to_string().chars().take(64).collect();
+        return Err(Failure::configured(format!(
+            "parameter {name}: \"{}\" contains ':', which LD_PRELOAD takes as a separator",
+            shown.escape_debug()
+        )));
+    }
+    Ok(p)
 }
 
 /// A program parameter (an absolute path of plain characters) as the runner takes it.
@@ -128,6 +144,7 @@ impl Agent for Config {
             inactivity_probe: v.opt("inactivity_probe")?,
             ovsdb_server: program(v, "ovsdb_server")?,
             ovsdb_tool: program(v, "ovsdb_tool")?,
+            allocator: preload(v, "allocator")?,
             repair_policy: v.get("repair_policy")?,
             backup_dir: v.get("backup_dir")?,
             backup_keep: v.get::<i64>("backup_keep")? as usize,
@@ -218,6 +235,7 @@ impl Agent for Config {
         ];
         require_files(
             std::iter::once(("schema", self.schema.as_path()))
+                .chain(self.allocator.as_deref().map(|f| ("allocator", f)))
                 .chain(ssl.iter().filter_map(|(p, f)| Some((*p, f.as_deref()?)))),
         )
     }
@@ -411,6 +429,27 @@ mod tests {
         assert_eq!(sb.port, 6642);
         assert_eq!(sb.schema, Path::new("/usr/share/ovn/ovn-sb.ovsschema"));
         assert_eq!(sb.db_remote(), "db:OVN_Southbound,SB_Global,connections");
+    }
+    #[test]
+    fn allocator_is_one_absolute_path_without_a_separator() {
+        assert_eq!(cfg(&[("db", "nb")]).unwrap().allocator, None);
+        let lib = "/usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4";
+        let c = cfg(&[("db", "nb"), ("allocator", lib)]).unwrap();
+        assert_eq!(c.allocator.as_deref(), Some(Path::new(lib)));
+        for bad in [
+            "/a.so:/b.so",
+            "libtcmalloc_minimal.so.4",
+            "/a.so /b.so",
+            "/x/../a.so",
+        ] {
+            let e = cfg(&[("db", "nb"), ("allocator", bad)]).unwrap_err();
+            assert_eq!(
+                e.status,
+                ovn_ocf::ocf::OcfStatus::ErrConfigured,
+                "{bad}: {e:?}"
+            );
+            assert!(e.reason.contains("allocator"), "{bad}: {}", e.reason);
+        }
     }
     #[test]
     fn ipv6_is_bracketed_and_ssl_is_pssl() {

@@ -156,11 +156,13 @@ impl Server<'_> {
             self.write_anchor()?;
         }
         let args = self.cfg.server_args();
+        let preload = self.cfg.allocator.as_ref().map(|p| p.display().to_string());
+        let env: Vec<(&str, &str)> = preload.iter().map(|p| ("LD_PRELOAD", p.as_str())).collect();
         let d = Daemon {
             name: "ovsdb-server",
             program: &self.cfg.ovsdb_server,
             args: &args,
-            env: &[],
+            env: &env,
             log_file: &self.cfg.log_file,
         };
         let schema = self.cfg.db.schema_name();
