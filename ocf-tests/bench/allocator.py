@@ -185,7 +185,9 @@ def main(argv):
                     "indexed: what a takeover in shapes A and B waits for); \"whole-"
                     "database monitor\": a `monitor` of every table → its whole reply "
                     "(what the server is frozen for when a cold ovn-northd or a replica "
-                    "connects). Command:\n\n    %s\n\n"
+                    "connects). The files are the Southbound databases `make gendb` makes "
+                    "(the sizes of the scale section: `make gendb GENDB_SIZE=large "
+                    "GENDB_OUT=DIR`). Command:\n\n    %s\n\n"
                     % (time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                        os.cpu_count(), ver, runs, cmd))
             f.write("\n".join(lines) + "\n")

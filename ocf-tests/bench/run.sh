@@ -194,12 +194,13 @@ main() {
 
     cat "$DIR/header.md" "${SECTIONS[@]}" >"$report"
     # `make soak`'s and `make load`'s sections (ocf-tests/cluster/soak.sh and load.sh
-    # --benchmarks; soak.sh's SOAK_KINDS runs in soak-* sections of their own) are not
+    # --benchmarks; soak.sh's SOAK_KINDS runs in soak-* sections of their own) and the
+    # allocator's (ocf-tests/bench/allocator.py, on gendb's big databases) are not
     # measured here: carry them over from the current BENCHMARKS.md as they are, markers
     # included; the rebuild figure's too when it was not measured.
     local kept soaks=''
     [[ ! -f $OUT ]] || soaks=$(sed -n 's/^<!-- BEGIN \(soak-[a-z-]*\) -->$/\1/p' "$OUT")
-    for kept in $([[ $REBUILD_SIZES != none ]] || echo rebuild) $([[ $RAFT_SYSTEMS != none ]] || echo raft) $([[ $SCALE_SIZES != none ]] || echo scale) soak $soaks load; do
+    for kept in $([[ $REBUILD_SIZES != none ]] || echo rebuild) $([[ $RAFT_SYSTEMS != none ]] || echo raft) $([[ $SCALE_SIZES != none ]] || echo scale) soak $soaks load allocator; do
         if [[ -f $OUT ]] && grep -qxF "<!-- BEGIN $kept -->" "$OUT" && grep -qxF "<!-- END $kept -->" "$OUT"; then
             sed -n "/^<!-- BEGIN $kept -->\$/,/^<!-- END $kept -->\$/p" "$OUT" >>"$report"
         fi
