@@ -12,7 +12,8 @@
 # Per size (SCALE_SIZES): gendb.sh makes the NB and SB (cached in SCALE_DBS/SIZE: the
 # bigger sizes take minutes and up to 15 GB of RAM, once); then per agent (SCALE_AGENTS)
 # one failover.sh run with those files seeded where the agent keeps its databases
-# (FAILOVER_SEED_DIR), SCALE_RUNS repetitions of each trigger, FAILOVER_NB2SB=1, no loss
+# (FAILOVER_SEED_DIR; from medium up a copy with README's northd probe of 60 s set in
+# the NB, see probe_dir), SCALE_RUNS repetitions of each trigger, FAILOVER_NB2SB=1, no loss
 # rounds. An agent whose databases would not fit in memory at a size is skipped and the
 # section says so: its nodes hold the SB in memory SB_RSS_PER_MB (measured: about 10 MB of
 # RSS per MB of compacted SB file, see below) times the number of copies (shape A and B:
@@ -96,6 +97,32 @@ copies() {
     esac
 }
 
+# probe_dir SIZE DIR: where SIZE's databases are seeded from. From medium (101 MB) up,
+# README tells operators to set ovn-northd's probe of the databases to 60 s (`ovn-nbctl set
+# NB_Global . options:northd_probe_interval=60000`: an SB server sending a connecting
+# client the whole database is silent for longer than the default 5 s, and northd drops it
+# and asks again, in a loop, where it connects over TCP: shapes B and D). So the figure
+# does as README says, for every agent: a copy of DIR's files (cached in DIR-probe) with
+# that option in the NB's NB_Global; tiny and small as gendb made them.
+probe_dir() {
+    local size=$1 dir=$2 out=$2-probe
+    case $size in tiny | small) echo "$dir"; return ;; esac
+    if [[ ! -s $out/ovnnb_db.db || $out/ovnnb_db.db -ot $dir/ovnnb_db.db ||
+        ! -s $out/ovnsb_db.db || $out/ovnsb_db.db -ot $dir/ovnsb_db.db ]]; then
+        rm -rf "$out"
+        mkdir -p "$out"
+        cp "$dir/ovnnb_db.db" "$dir/ovnsb_db.db" "$out/"
+        ovsdb-tool transact "$out/ovnnb_db.db" '["OVN_Northbound",
+            {"op":"mutate","table":"NB_Global","where":[],"mutations":[["options","insert",
+            ["map",[["northd_probe_interval","60000"]]]]]}]' >/dev/null ||
+            die "could not set northd_probe_interval in $out/ovnnb_db.db"
+        rm -f "$out/.ovnnb_db.db.~lock~"
+    fi
+    grep -aq '"northd_probe_interval","60000"' "$out/ovnnb_db.db" ||
+        die "$out/ovnnb_db.db: no northd_probe_interval=60000 in NB_Global"
+    echo "$out"
+}
+
 declare -A SB_BYTES=() SKIPPED=() FAILED=()
 TSV=""
 FAILED_TSV=""
@@ -110,6 +137,7 @@ run_size() {
     sb=$(tr ' ' '\n' <<<"$line" | awk -F= '$1 == "sb_bytes" { print $2 }')
     [[ $sb =~ ^[0-9]+$ ]] || die "gendb.sh $size: no sb_bytes in: $line"
     SB_BYTES[$size]=$sb
+    dir=$(probe_dir "$size" "$dir")
     for a in $AGENTS; do
         need=$((sb * SB_RSS_PER_MB * $(copies "$a") / 1048576 + 1024))
         avail=$(awk '/^MemAvailable:/ { printf "%d", $2 / 1024 }' /proc/meminfo)
@@ -208,7 +236,9 @@ The databases are realistic ones made by the real tools (\`ocf-tests/bench/gendb
 Neutron-like NB written into a real ovsdb-server, the SB computed by the real
 ovn-northd, both compacted), seeded where each agent keeps its files before its resources
 were created: shapes A and B on the shared LUN (mounted \`sync\`), shape D and the
-incumbent in every node's own \`/var/lib/ovn\`. Then \`failover.sh\` as in the failover
+incumbent in every node's own \`/var/lib/ovn\`; from 101 MB up with ovn-northd's probe
+set as README says for such sizes (\`NB_Global options:northd_probe_interval=60000\`),
+for every agent. Then \`failover.sh\` as in the failover
 section (same cluster, client and triggers), ${RUNS} run(s) per trigger, size and agent:
 seconds from the trigger until an SB transaction through the VIP is acknowledged (after a
 power-off, by the other node), and, right after that, how long until a logical switch
