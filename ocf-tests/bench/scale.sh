@@ -26,7 +26,8 @@
 # SCALE_AGENTS ("ovn-ocf ovn-ocf-b ovn-ocf-d incumbent"), SCALE_RUNS (2, per trigger, size
 # and agent), SCALE_LIMIT (600: seconds any failover or setup may take, FAILOVER_LIMIT),
 # SCALE_DBS (/var/tmp/ovn-ocf-scale: gendb's outputs, one directory per size, kept),
-# OVN_OCF_BIN (/usr/local/sbin/ovn-ocf).
+# OVN_OCF_BIN (/usr/local/sbin/ovn-ocf), OVNOCF_ALLOCATOR (none; cluster.sh: every
+# ovsdb-server resource of ovn-ocf's shapes gets allocator=PATH, the section says so).
 # Options: --report FILE (append the section; default stdout), --raw DIR (target/bench),
 # --benchmarks PATH (also put the section into PATH between <!-- BEGIN scale --> and
 # <!-- END scale -->), --plot PATH (docs/takeover-vs-size.svg), --from-raw (measure
@@ -230,7 +231,7 @@ write_section() {
 ## Takeover time against database size
 
 $(when_measured) on this host ($(nproc) CPUs, $(awk '/^MemTotal:/ { printf "%.0f", $2 / 1048576 }' /proc/meminfo) GB of RAM); ovn-ocf \`$OVN_OCF_BIN\`,
-the tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?').
+the tree at $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?').$([[ -z ${OVNOCF_ALLOCATOR:-} ]] || printf '\n%s' "ovn-ocf's ovsdb-server resources with \`allocator=$OVNOCF_ALLOCATOR\` (\`OVNOCF_ALLOCATOR\`; the incumbent as it is).")
 
 The databases are realistic ones made by the real tools (\`ocf-tests/bench/gendb.sh\`: a
 Neutron-like NB written into a real ovsdb-server, the SB computed by the real

@@ -44,6 +44,8 @@
 # during a run changes nothing), README (where shape commands come from),
 # OVNOCF_LUN_SIZE (the shared LUN's size at `up`, truncate(1)'s syntax; default 256M),
 # OVNOCF_SHAPE_WAIT (seconds `shape` waits for the resources; default 120),
+# OVNOCF_ALLOCATOR (an absolute path: `shape` adds allocator=PATH to every ovsdb-server
+# resource README's lines create, the parameter README describes; default none),
 # OVNOCF_TOKEN (Corosync's totem token timeout in ms at `up`, default 1000: a lost node
 # is noticed after about the token plus consensus), OVNOCF_CONSENSUS (Corosync's consensus
 # timeout in ms at `up`; default unset: Corosync's 1.2 × the token. corosync.conf(5): on
@@ -67,6 +69,7 @@ BR=$ID-br
 CLI=$ID-cli
 LUN_SIZE=${OVNOCF_LUN_SIZE:-256M}
 SHAPE_WAIT=${OVNOCF_SHAPE_WAIT:-120}
+ALLOCATOR=${OVNOCF_ALLOCATOR:-}
 TOKEN=${OVNOCF_TOKEN:-1000}
 CONSENSUS=${OVNOCF_CONSENSUS:-}
 NODE_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -470,6 +473,13 @@ cmd_shape() {
     [[ $SHAPE_WAIT =~ ^[1-9][0-9]{0,4}$ ]] || die "OVNOCF_SHAPE_WAIT=$SHAPE_WAIT: whole seconds"
     cmds=$(shape_commands "$shape") || true
     [ -n "$cmds" ] || die "no shape $shape pcs commands found in README"
+    if [ -n "$ALLOCATOR" ]; then
+        [[ $ALLOCATOR == /* && -f $ALLOCATOR && $ALLOCATOR != *[[:space:]:\'\"\\\$]* ]] ||
+            die "OVNOCF_ALLOCATOR=$ALLOCATOR: an existing file's absolute path, no blanks, quotes or ':'"
+        cmds=$(awk -v a="$ALLOCATOR" '/^pcs resource create .* ocf:ovn-ocf:ovsdb-server / {
+            sub(/ ocf:ovn-ocf:ovsdb-server /, " ocf:ovn-ocf:ovsdb-server allocator=" a " ") } { print }' <<<"$cmds")
+        grep -qF " allocator=$ALLOCATOR " <<<"$cmds" || die "shape $shape: no ovsdb-server resource to give OVNOCF_ALLOCATOR"
+    fi
     node=$(live_node) || die "no live node"
     t0=$(now)
     while IFS= read -r c; do
