@@ -277,8 +277,8 @@ fn scaleplot_failed(tsv: &Path, svg: &Path, failed: Option<&Path>) -> String {
 
 /// The scale bench's plot (`ocf-tests/bench/scaleplot.py`): from scale.sh's raw data, an
 /// SVG that xmllint accepts, one line per agent in each panel that has its figures (a dot
-/// per size), nothing for an agent without data, and a panel that says "no data" when a
-/// column is empty.
+/// per size), nothing for an agent without data, a panel that says "no data" when a
+/// column is empty, and the takeover goal (2× shape A's smallest) in the power-off panel.
 #[test]
 fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
     let dir = tempfile::tempdir().unwrap();
@@ -314,6 +314,14 @@ fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
     assert!(text.contains("ovndb-servers.ocf") && text.contains("ovn-ocf, shape A"));
     // No legend for an agent without data.
     assert!(!text.contains("shape D"), "{text}");
+    // The goal in the power-off panel alone: twice shape A's median at the smallest size
+    // (1.1 and 1.2 s at 0.85 MB).
+    assert_eq!(
+        text.matches("goal: 2 × shape A at 0.8 MB = 2.30 s").count(),
+        1,
+        "{text}"
+    );
+    assert_eq!(text.matches("stroke-dasharray").count(), 1, "{text}");
     // An agent that did not recover at a size: a cross in each panel, and a legend line.
     let failed = dir.path().join("failed.tsv");
     std::fs::write(
@@ -337,4 +345,5 @@ fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
     let text = scaleplot(&tsv, &svg);
     assert_eq!(text.matches("no data").count(), 2, "{text}");
     assert_eq!(text.matches("<polyline").count(), 2, "{text}");
+    assert!(!text.contains("goal:"), "{text}");
 }

@@ -9,7 +9,9 @@ figure (SB answers again after kill -9 of the SB, after a power-off; an NB chang
 the SB after a power-off), x the SB file's size (log scale, MB), y seconds; one line per
 agent through the medians, a bar from min to max at each size. FAILED.TSV (scale.sh's
 scale-failed.tsv: size, agent, why) adds a cross at the top of every panel where an agent
-did not recover at a size, so that a line that stops is not read as "not measured".
+did not recover at a size, so that a line that stops is not read as "not measured". The
+power-off panel has the issue's goal as a dashed line: twice shape A's median at the
+smallest size in the data.
 """
 
 import math
@@ -57,7 +59,7 @@ def load(path):
     return rows
 
 
-def panel(out, x0, y0, rows, trigger, col, title, failed=()):
+def panel(out, x0, y0, rows, trigger, col, title, failed=(), goal=None):
     pts = defaultdict(lambda: defaultdict(list))   # agent -> mb -> [s]
     for r in rows:
         if r["trigger"] != trigger or not r.get(col):
@@ -81,7 +83,8 @@ def panel(out, x0, y0, rows, trigger, col, title, failed=()):
         lo, hi = lo - 0.5, hi + 0.5
     pad = (hi - lo) * 0.06
     lo, hi = lo - pad, hi + pad
-    ymax = nice_max(max((max(v) for a in pts.values() for v in a.values()), default=1) * 1.05)
+    ymax = nice_max(max([max(v) for a in pts.values() for v in a.values()] + [goal[0] if goal else 0],
+                        default=1) * 1.05)
 
     def X(mb):
         return ML + (math.log10(mb) - lo) / (hi - lo) * pw
@@ -104,6 +107,12 @@ def panel(out, x0, y0, rows, trigger, col, title, failed=()):
                'SB file (MB, log scale)</text>')
     out.append(f'<text x="14" y="{MT + ph / 2}" text-anchor="middle" font-size="11" '
                f'transform="rotate(-90 14 {MT + ph / 2})">seconds</text>')
+    if goal:
+        y = Y(goal[0])
+        out.append(f'<line x1="{ML}" y1="{y:.1f}" x2="{ML + pw}" y2="{y:.1f}" stroke="#444" '
+                   'stroke-width="1.2" stroke-dasharray="6,4"/>')
+        out.append(f'<text x="{ML + pw - 4}" y="{y - 5:.1f}" text-anchor="end" font-size="11" '
+                   f'fill="#444">{esc(goal[1])}</text>')
     for agent, mb in failed:
         k = next((i for i, (a, _, _) in enumerate(AGENTS) if a == agent), 0)
         color = AGENTS[k][2]
@@ -127,6 +136,18 @@ def panel(out, x0, y0, rows, trigger, col, title, failed=()):
     out.append("</g>")
 
 
+def power_goal(rows):
+    """The issue's goal for a power-off at any size: at most 2x shape A's own median at the
+    smallest size measured. (seconds, label), or None without shape A power-off rows."""
+    a = [r for r in rows if r["agent"] == "ovn-ocf" and r["trigger"] == "power"
+         and r.get("seconds") and r.get("sb_bytes", "").isdigit()]
+    if not a:
+        return None
+    small = min(int(r["sb_bytes"]) for r in a)
+    med = statistics.median(float(r["seconds"]) for r in a if int(r["sb_bytes"]) == small)
+    return 2 * med, f"goal: 2 \u00d7 shape A at {small / 1e6:.1f} MB = {2 * med:.2f} s"
+
+
 def main(argv):
     if len(argv) not in (3, 4):
         print(__doc__, file=sys.stderr)
@@ -142,8 +163,10 @@ def main(argv):
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" font-family="sans-serif">',
            f'<rect width="{width}" height="{height}" fill="white"/>']
+    goal = power_goal(rows)
     for i, (trigger, col, title) in enumerate(PANELS):
-        panel(out, (i % cols) * W, (i // cols) * H, rows, trigger, col, title, failed)
+        panel(out, (i % cols) * W, (i // cols) * H, rows, trigger, col, title, failed,
+              goal if (trigger, col) == ("power", "seconds") else None)
     # The legend: in the empty fourth cell.
     lx, ly = W + 60, H + 70
     present = {r["agent"] for r in rows} | {a for a, _ in failed}
