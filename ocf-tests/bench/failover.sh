@@ -507,6 +507,13 @@ kill_clean() {
 # Power-off of ACTIVE through the fence agent, run on the other node; then power it on.
 power_rep() {
     REP_AGENT=$1 REP_RUN=$2
+    # The other node must be online to take over: `ready` accepts a service with one node
+    # online (as after a power-off), so a standby Pacemaker fenced on the way (the
+    # incumbent's, at 253 MB: its monitor timed out while it loaded the database) would
+    # otherwise be measured as a takeover that never came.
+    local n
+    n=$(online_count 2>/dev/null) || n=0
+    ((n == 2)) || die "$1 power-off #$2: only $n of 2 nodes online before it, none to take over (fenced on the way, or not back: see the nodes' Pacemaker logs)"
     FO_TRIGGER=power_trigger FO_WAIT=power_wait FO_SETTLE=: FO_CHECK=power_check FO_ACKS=: \
         FO_CLEAN=: FO_BACK=power_back FO_FINAL=: failover fence-off "$ACTIVE"
 }
