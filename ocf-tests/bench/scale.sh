@@ -200,6 +200,14 @@ table() { # TRIGGER COLUMN
     done
 }
 
+# runs_per_cell: how many runs each measured trigger, size and agent has in the data ("2
+# runs", or "1 to 2 runs" when runs were put together: --from-raw).
+runs_per_cell() {
+    awk -F'\t' 'NR > 1 { n[$1 "," $3 "," $4]++ }
+        END { lo = 0; for (k in n) { if (!lo || n[k] < lo) lo = n[k]; if (n[k] > hi) hi = n[k] }
+              if (lo == hi) printf "%d run%s", lo, (lo == 1 ? "" : "s"); else printf "%d to %d runs", lo, hi }' "$TSV"
+}
+
 kvof() { tr ' ' '\n' <<<"${GENDB[$1]}" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 
 # ratio_at SIZE AGENT TRIGGER: AGENT's median at SIZE over its median at the smallest size.
@@ -240,7 +248,7 @@ were created: shapes A and B on the shared LUN (mounted \`sync\`), shape D and t
 incumbent in every node's own \`/var/lib/ovn\`; from 101 MB up with ovn-northd's probe
 set as README says for such sizes (\`NB_Global options:northd_probe_interval=60000\`),
 for every agent. Then \`failover.sh\` as in the failover
-section (same cluster, client and triggers), ${RUNS} run(s) per trigger, size and agent:
+section (same cluster, client and triggers), $(runs_per_cell) per trigger, size and agent:
 seconds from the trigger until an SB transaction through the VIP is acknowledged (after a
 power-off, by the other node), and, right after that, how long until a logical switch
 created through the VIP's NB has its \`Datapath_Binding\` in the SB (\`writer.py
