@@ -90,10 +90,14 @@ label() {
 # copies AGENT: how many SB-sized processes its two nodes hold while serving (the SB
 # server on each node that runs one, and ovn-northd, whose RSS is of the same order:
 # gendb.sh measured 5.8 GB for northd against 7.9 GB for the SB server at xlarge).
+# Shape D counts 6: its six processes (an SB server, an NB server and a northd per node)
+# peaked at 14.5 GB together at 253 MB (57 MB per MB of SB: SB servers 3.8 and 4.7 GB,
+# NB 0.6 and 0.8, northds 2.3 and 2.4; scale bench of 2026-12-02), more than the 4 copies
+# counted before, which let it start at 532 MB on this host's 23 GB.
 copies() {
     case $1 in
     ovn-ocf | ovn-ocf-b) echo 2 ;;   # the serving SB and northd (B's standbys hold nothing)
-    ovn-ocf-d) echo 4 ;;             # SB and a northd on both nodes
+    ovn-ocf-d) echo 6 ;;             # SB, NB and northd on both nodes, as measured above
     incumbent) echo 3 ;;             # SB on both, northd on the promoted one
     esac
 }
