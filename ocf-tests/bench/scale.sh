@@ -214,12 +214,42 @@ runs_per_cell() {
 
 kvof() { tr ' ' '\n' <<<"${GENDB[$1]}" | awk -F= -v k="$2" '$1 == k { print $2 }'; }
 
-# ratio_at SIZE AGENT TRIGGER: AGENT's median at SIZE over its median at the smallest size.
-growth() {
-    local first=${SIZES%% *} a=$2 t=$3 m0 m1
-    m0=$(stats "$(vals "$first" "$a" "$t" seconds)" | awk '{ print $2 }')
-    m1=$(stats "$(vals "$1" "$a" "$t" seconds)" | awk '{ print $2 }')
-    ratio "$m1" "$m0"
+# median SIZE AGENT TRIGGER: AGENT's median seconds at SIZE ("-" without runs).
+median() { stats "$(vals "$1" "$2" "$3" seconds)" | awk '{ print $2 }'; }
+
+# last_size AGENT: the largest size at which AGENT has power-off runs (none: nothing).
+last_size() {
+    local s last=""
+    for s in $SIZES; do [[ -z $(vals "$s" "$1" power seconds) ]] || last=$s; done
+    echo "$last"
+}
+
+# at_last AGENT BASE: AGENT's power-off median at its largest measured size over BASE,
+# with that size when it is not the largest of the figure.
+at_last() {
+    local s
+    s=$(last_size "$1")
+    if [[ -z $s ]]; then echo "-"; return; fi
+    printf '%s' "$(ratio "$(median "$s" "$1" power)" "$2")"
+    [[ $s == "${SIZES##* }" ]] || awk -v b="${SB_BYTES[$s]}" 'BEGIN { printf " (at %.0f MB, its largest)", b / 1e6 }'
+}
+
+# growth_line / goal_line: the sentences under the tables.
+growth_line() {
+    local a first=${SIZES%% *}
+    for a in $AGENTS; do printf '%s %s; ' "$(label "$a")" "$(at_last "$a" "$(median "$first" "$a" power)")"; done | sed 's/; $//'
+}
+goal_line() {
+    local a m0 goal first=${SIZES%% *}
+    m0=$(median "$first" ovn-ocf power)
+    [[ $m0 != - ]] || return 0
+    # Twice the unrounded median (3 decimals: the mean of two 2-decimal runs), as
+    # scaleplot.py draws it.
+    read -r m0 goal < <(tr ' ' '\n' <<<"$(vals "$first" ovn-ocf power seconds)" | sort -g | awk 'NF { v[n++] = $1 }
+        END { m = n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2; s = sprintf("%.3f", m)
+              sub(/0$/, "", s); printf "%s %.2f\n", s, 2 * m }')
+    printf 'Against the goal (a power-off at the largest size takes at most twice as long as shape\nA'"'"'s at the smallest, 2 × %s s = %s s: the dashed line in the plot), each agent'"'"'s\npower-off → SB answers at its largest size, over shape A'"'"'s at the smallest: ' "$m0" "$goal"
+    for a in $AGENTS; do printf '%s %s; ' "$(label "$a")" "$(at_last "$a" "$m0")"; done | sed 's/; $/./'
 }
 
 when_measured() {
@@ -278,14 +308,16 @@ $(table power nb_in_sb_s)
 $(table kill nb_in_sb_s)
 
 Growth from the smallest to the largest size measured, power-off → SB answers (ratio of
-medians): $(for a in $AGENTS; do s=${SIZES##* }; printf '%s %s; ' "$(label "$a")" "$(growth "$s" "$a" power)"; done | sed 's/; $//').
+medians): $(growth_line).
+
+$(goal_line)
 
 $([[ -z $failed ]] || echo "² A failover that did not happen within SCALE_LIMIT (${LIMIT} s in this run) ends that agent's runs at that size (the runs it finished before are in the table, a value with …): ${failed%; }.")
 
 $([[ -z $skipped ]] || echo "¹ Not run: ${skipped%; }. (Every node of the namespace cluster shares this host's memory; scale.sh skips an agent where its copies of the SB and ovn-northd would not fit, at ${SB_RSS_PER_MB} MB of RSS per MB of SB file and copy.)")
 
-Raw data: \`target/bench/scale.tsv\` (every run), each run's cluster data in
-\`target/bench/scale-SIZE-AGENT/\`. Reproduce:
+Raw data: \`$(realpath --relative-to="$REPO" "$TSV" 2>/dev/null || echo "$TSV")\` (every run), each run's cluster data in
+\`$(realpath --relative-to="$REPO" "$RAW" 2>/dev/null || echo "$RAW")/scale-SIZE-AGENT/\`. Reproduce:
 
     ocf-tests/bench/scale.sh --benchmarks BENCHMARKS.md    # this section alone
     SCALE_SIZES="small large" SCALE_AGENTS=ovn-ocf SCALE_RUNS=1 ocf-tests/bench/scale.sh
