@@ -474,8 +474,9 @@ cmd_shape() {
     cmds=$(shape_commands "$shape") || true
     [ -n "$cmds" ] || die "no shape $shape pcs commands found in README"
     if [ -n "$ALLOCATOR" ]; then
-        [[ $ALLOCATOR == /* && -f $ALLOCATOR && $ALLOCATOR != *[[:space:]:\'\"\\\$]* ]] ||
-            die "OVNOCF_ALLOCATOR=$ALLOCATOR: an existing file's absolute path, no blanks, quotes or ':'"
+        # No character that the pcs line (run by bash -c), awk's -v or sub()'s "&" would read.
+        [[ $ALLOCATOR == /* && -f $ALLOCATOR && $ALLOCATOR != *[[:space:]:\'\"\\\$\&\;\|\<\>\(\)\`\*\?]* ]] ||
+            die "OVNOCF_ALLOCATOR=$ALLOCATOR: an existing file's absolute path without blanks, ':' or shell characters"
         cmds=$(awk -v a="$ALLOCATOR" '/^pcs resource create .* ocf:ovn-ocf:ovsdb-server / {
             sub(/ ocf:ovn-ocf:ovsdb-server /, " ocf:ovn-ocf:ovsdb-server allocator=" a " ") } { print }' <<<"$cmds")
         grep -qF " allocator=$ALLOCATOR " <<<"$cmds" || die "shape $shape: no ovsdb-server resource to give OVNOCF_ALLOCATOR"
