@@ -10,8 +10,8 @@ the SB after a power-off), x the SB file's size (log scale, MB), y seconds; one 
 agent through the medians, a bar from min to max at each size. FAILED.TSV (scale.sh's
 scale-failed.tsv: size, agent, why) adds a cross at the top of every panel where an agent
 did not recover at a size, so that a line that stops is not read as "not measured". The
-power-off panel has the issue's goal as a dashed line: twice shape A's median at the
-smallest size in the data.
+power-off panel has the takeover goal as a dashed line (at any size, at most twice shape A's
+median at the smallest size in the data).
 """
 
 import math
@@ -137,7 +137,7 @@ def panel(out, x0, y0, rows, trigger, col, title, failed=(), goal=None):
 
 
 def power_goal(rows):
-    """The issue's goal for a power-off at any size: at most 2x shape A's own median at the
+    """The takeover goal for a power-off at any size: at most 2x shape A's own median at the
     smallest size measured. (seconds, label), or None without shape A power-off rows."""
     a = [r for r in rows if r["agent"] == "ovn-ocf" and r["trigger"] == "power"
          and r.get("seconds") and r.get("sb_bytes", "").isdigit()]
