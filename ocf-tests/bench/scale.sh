@@ -240,12 +240,12 @@ growth_line() {
     for a in $AGENTS; do printf '%s %s; ' "$(label "$a")" "$(at_last "$a" "$(median "$first" "$a" power)")"; done | sed 's/; $//'
 }
 goal_line() {
-    local a m0 goal first=${SIZES%% *}
-    m0=$(median "$first" ovn-ocf power)
-    [[ $m0 != - ]] || return 0
+    local a m0 goal vs first=${SIZES%% *}
+    vs=$(vals "$first" ovn-ocf power seconds)
+    [[ -n $vs ]] || return 0
     # Twice the unrounded median (3 decimals: the mean of two 2-decimal runs), as
     # scaleplot.py draws it.
-    read -r m0 goal < <(tr ' ' '\n' <<<"$(vals "$first" ovn-ocf power seconds)" | sort -g | awk 'NF { v[n++] = $1 }
+    read -r m0 goal < <(tr ' ' '\n' <<<"$vs" | sort -g | awk 'NF { v[n++] = $1 }
         END { m = n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2; s = sprintf("%.3f", m)
               sub(/0$/, "", s); printf "%s %.2f\n", s, 2 * m }')
     printf 'Against the goal (a power-off at the largest size takes at most twice as long as shape\nA'"'"'s at the smallest, 2 × %s s = %s s: the dashed line in the plot), each agent'"'"'s\npower-off → SB answers at its largest size, over shape A'"'"'s at the smallest: ' "$m0" "$goal"
