@@ -29,6 +29,13 @@ costs at most that much before the next remote or attempt.
         `ovn-nbctl --wait=sb --may-exist ls-add NAME` through the daemon on SOCKET,
         retried until it exits 0 (the barrier: northd has processed it into SB); prints
         "<s from T0 to the exit>". Exit 1 after SECS.
+    nbclient.py sbfirst SB_REMOTES T0 SECS [NOT_IP]
+        The SB side of scale.sh's RAFT figure, as failover.sh's client does it through a
+        VIP: attempts back to back (50 ms apart), each a fresh connection to the SB
+        leader inserting one Chassis with its Encap (names sf-<T0>-N, Encap ips in 12/8),
+        until one is acknowledged by a leader other than NOT_IP; prints "<s from T0 to
+        that ack> <the leader's ip> <attempts>", then deletes every such Chassis (its
+        Encap goes with it). Exit 1 after SECS.
     nbclient.py check REMOTES TAG LOG...
         Every name the LOGs hold (read before the query) is an Address_Set in NB; prints
         "<n acked> <n missing>" for each LOG on one line (the first missing names on
@@ -303,6 +310,44 @@ def cmd_sbvis_nbctl(sock, name, t0, secs):
     return 1
 
 
+def insert_chassis(name, ip):
+    return [{"op": "insert", "table": "Encap", "uuid-name": "e",
+             "row": {"type": "geneve", "ip": ip, "chassis_name": name}},
+            {"op": "insert", "table": "Chassis",
+             "row": {"name": name, "hostname": "sbfirst", "encaps": ["named-uuid", "e"]}}]
+
+
+def cmd_sbfirst(sb_remotes, t0, secs, not_ip=""):
+    remotes = parse_remotes(sb_remotes)
+    t0, deadline = float(t0), float(t0) + float(secs)
+    seq, why = 0, "no attempt"
+    while time.time() < deadline:
+        seq += 1
+        name = "sf-%d-%d" % (int(t0), seq)
+        ip = "12.%d.%d.%d" % (int(t0) & 255, seq >> 8 & 255, seq & 255)
+        try:
+            c = leader_conn(remotes, SB)
+            try:
+                by = c.sock.getpeername()[0]
+                c.transact(SB, insert_chassis(name, ip))
+            finally:
+                c.close()
+            if by != not_ip:
+                print("%.2f %s %d" % (time.time() - t0, by, seq))
+                try:  # the rows of this and earlier runs (their Encaps go with them)
+                    one_transact(remotes, SB, [{"op": "delete", "table": "Chassis",
+                                                "where": [["hostname", "==", "sbfirst"]]}])
+                except (OSError, RpcError, ValueError) as e:
+                    print("cleanup of the sbfirst Chassis rows failed: %s" % e, file=sys.stderr)
+                return 0
+            why = "acknowledged by %s" % by
+        except (OSError, RpcError, ValueError) as e:
+            why = str(e)
+        time.sleep(0.05)
+    print("no SB transaction acknowledged within %s s (the last attempt: %s)" % (secs, why))
+    return 1
+
+
 def cmd_check(remotes, tag, *logs):
     global TIMEOUT
     TIMEOUT = 10.0
@@ -362,7 +407,7 @@ def cmd_tput(remotes, secs):
 
 def main(argv):
     cmds = {"fresh": cmd_fresh, "nbctl": cmd_nbctl, "first": cmd_first, "sbvis": cmd_sbvis,
-            "sbvis-nbctl": cmd_sbvis_nbctl, "check": cmd_check, "tput": cmd_tput}
+            "sbvis-nbctl": cmd_sbvis_nbctl, "sbfirst": cmd_sbfirst, "check": cmd_check, "tput": cmd_tput}
     if len(argv) < 2 or argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2

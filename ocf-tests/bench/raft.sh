@@ -70,6 +70,21 @@
 # Options: --report FILE (append the markdown section; default stdout), --raw DIR (raw
 # data, default target/bench).
 #
+# Scale mode (scale.sh's RAFT column): --failover-tsv FILE. The Southbound instead: RAFT
+# alone (RAFT_SYSTEMS is ignored), one election timer (RAFT_TIMERS holds one), no writers
+# running; per trigger RAFT_RUNS runs of: the SB leader's ovsdb-server killed (-9) or its
+# node powered off, as above (whether that node also runs the active northd is logged),
+# then `nbclient.py sbfirst` (attempts back to back, 50 ms apart, each a fresh
+# connection to the SB leader inserting a Chassis, as failover.sh's client does through
+# the VIP: after a power-off only an ack by another node counts) and `nbclient.py sbvis`
+# right after it (a logical switch created in NB, until its Datapath_Binding is in SB:
+# ovn-northd's takeover); FILE gets failover.sh's raw-data rows (agent raft, seconds,
+# answered_by, nb_in_sb_s; the columns RAFT has no use for "-"). RAFT_SEED_DIR (none): a
+# directory with ovnnb_db.db and ovnsb_db.db (gendb.sh's standalone files) copied into
+# node1's /var/lib/ovn before its first start: ovn-ctl turns a standalone file into the
+# cluster's first member (`ovsdb-tool create-cluster` from it, as OVN documents for
+# moving to RAFT), node2 and node3 join and get it from the leader.
+#
 # Teardown on every exit path (EXIT/INT/TERM trap): the clients and ovn-nbctl daemons by
 # their pids, the cluster by `cluster.sh down`.
 # Markdown backticks inside single quotes are meant literally.
@@ -98,6 +113,8 @@ KEEP_LOGS=${RAFT_KEEP_LOGS:-0}
 SYSTEMS=${RAFT_SYSTEMS:-raft ovn-ocf ovn-ocf-b incumbent}
 IDL_DELAYS=${RAFT_IDL_DELAYS:-0.3 0.7 1.3 2 3.5}
 REPORT=/dev/stdout
+SCALE_TSV=""
+SEED=${RAFT_SEED_DIR:-}
 
 usage() { sed -n '2,/^# Markdown backticks/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
@@ -105,6 +122,7 @@ while (($#)); do
     case $1 in
     --report) REPORT=$2; shift 2 ;;
     --raw) RAW=$2; shift 2 ;;
+    --failover-tsv) SCALE_TSV=$2; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; exit 2 ;;
     esac
@@ -124,6 +142,14 @@ done
 for s in $SYSTEMS; do
     case $s in raft | ovn-ocf | ovn-ocf-b | incumbent | idl) ;; *) die "RAFT_SYSTEMS: raft, ovn-ocf, ovn-ocf-b, incumbent and/or idl, not $s" ;; esac
 done
+if [[ -n $SEED ]]; then
+    [[ $SEED == /* && -s $SEED/ovnnb_db.db && -s $SEED/ovnsb_db.db ]] ||
+        die "RAFT_SEED_DIR=$SEED: an absolute path to a directory with ovnnb_db.db and ovnsb_db.db"
+fi
+if [[ -n $SCALE_TSV ]]; then
+    SYSTEMS=raft
+    [[ $TIMERS =~ ^[0-9]+$ ]] || die "--failover-tsv: RAFT_TIMERS holds one timer, not \"$TIMERS\""
+fi
 
 CTL=/usr/share/ovn/scripts/ovn-ctl
 NB_CTL=/var/run/ovn/ovnnb_db.ctl
@@ -268,6 +294,31 @@ raft_start_dbs() { # NODE: ovn-ctl's clustered NB and SB (create on node1, join 
         start_ovsdb >/dev/null 2>&1 || die "$node: ovn-ctl start_ovsdb failed"
 }
 
+# seed_node1: RAFT_SEED_DIR's standalone files in node1's /var/lib/ovn (its own mount),
+# before ovn-ctl's first start there turns them into the cluster's first member.
+seed_node1() {
+    local f
+    [[ -n $SEED ]] || return 0
+    disks node1
+    say "seeding node1 with $SEED's ovnnb_db.db and ovnsb_db.db ($(du -cm "$SEED/ovnnb_db.db" "$SEED/ovnsb_db.db" | tail -1 | cut -f1) MB)"
+    for f in ovnnb_db.db ovnsb_db.db; do
+        cp "$SEED/$f" "$CLUSTER_RUN/node1/var-lib-ovn/$f.seed"
+        mv "$CLUSTER_RUN/node1/var-lib-ovn/$f.seed" "$CLUSTER_RUN/node1/var-lib-ovn/$f"
+    done
+    "$C" exec node1 ovsdb-tool db-is-standalone /var/lib/ovn/ovnsb_db.db ||
+        die "node1: the seeded /var/lib/ovn/ovnsb_db.db is not a standalone database"
+}
+
+raft_start_sb() { # NODE: only SB again (after its kill -9)
+    local node=$1 ip join=()
+    disks "$node"
+    ip=$(ip_of "$node")
+    [[ $node == node1 ]] || join=(--db-sb-cluster-remote-addr="$(ip_of node1)")
+    "$C" exec "$node" "$CTL" --db-sb-cluster-local-addr="$ip" "${join[@]}" \
+        --db-sb-create-insecure-remote=yes start_sb_ovsdb >/dev/null 2>&1 ||
+        die "$node: ovn-ctl start_sb_ovsdb failed"
+}
+
 raft_start_nb() { # NODE: only NB again (after its kill -9)
     local node=$1 ip join=()
     disks "$node"
@@ -321,7 +372,9 @@ raft_ready() {
                 st=$(raft_status "$n" "$db") || st=""
                 if ! grep -qx 'Status: cluster member' <<<"$st" || grep -qx 'Leader: unknown' <<<"$st" ||
                     ! grep -qx "Election timer: $TIMER" <<<"$st"; then
-                    ok=0 why="$n $db: $(grep -E '^(Status|Role|Leader|Election timer):' <<<"$st" | tr '\n' ' ')"
+                    # (An empty st: the server did not answer within 5 s, a big SB's
+                    # while it sends a client the whole database.)
+                    ok=0 why="$n $db: $({ grep -E '^(Status|Role|Leader|Election timer):' <<<"$st" || echo "no answer to cluster/status"; } | tr '\n' ' ')"
                     break 2
                 fi
             done
@@ -363,6 +416,7 @@ raft_up() {
     local n
     cluster_up --nodes 3
     "$C" exec node1 pcs property set stonith-enabled=false >/dev/null
+    seed_node1
     for n in "${RAFT_NODES[@]}"; do raft_start_dbs "$n"; done
     for n in "${RAFT_NODES[@]}"; do raft_start_northd "$n"; done
     NB_REMOTES=$(remotes 6641) SB_REMOTES=$(remotes 6642)
@@ -433,23 +487,25 @@ pcmk_up() {
 
 # ------------------------------------------------------------------ triggers
 
-# kill -9 of the NB ovsdb-server on SERVE; T0 taken inside the node after kill(2).
-VICTIM="" T0=""
+# kill -9 of the TDB (NB; scale mode: SB) ovsdb-server on SERVE; T0 taken inside the
+# node after kill(2).
+VICTIM="" T0="" TDB=NB
 trigger_kill() {
-    local pid comm cmd
+    local pid comm cmd f
+    f=ovn${TDB,,}_db
     VICTIM=$SERVE
-    pid=$("$C" exec "$VICTIM" cat /var/run/ovn/ovnnb_db.pid | tr -dc '0-9')
-    [[ -n $pid ]] || die "no pid in $VICTIM:/var/run/ovn/ovnnb_db.pid"
+    pid=$("$C" exec "$VICTIM" cat "/var/run/ovn/$f.pid" | tr -dc '0-9')
+    [[ -n $pid ]] || die "no pid in $VICTIM:/var/run/ovn/$f.pid"
     comm=$("$C" exec "$VICTIM" cat "/proc/$pid/comm" 2>/dev/null) || comm=""
     cmd=$("$C" exec "$VICTIM" cat "/proc/$pid/cmdline" 2>/dev/null | tr '\0' ' ') || cmd=""
-    [[ $comm == ovsdb-server && $cmd == *ovnnb_db.db* ]] ||
-        die "$VICTIM: pid $pid is not the NB ovsdb-server ($comm: ${cmd:0:120})"
+    [[ $comm == ovsdb-server && $cmd == *"$f.db"* ]] ||
+        die "$VICTIM: pid $pid is not the $TDB ovsdb-server ($comm: ${cmd:0:120})"
     if [[ $SYS == raft-* ]]; then
-        raft_status "$VICTIM" NB | grep -qx 'Role: leader' || die "$VICTIM: NB is no longer the leader"
+        raft_status "$VICTIM" "$TDB" | grep -qx 'Role: leader' || die "$VICTIM: $TDB is no longer the leader"
     fi
     T0=$("$C" exec "$VICTIM" sh -c 'kill -KILL "$1" && date +%s.%N' sh "$pid") || T0=""
     [[ $T0 =~ ^[0-9]+\.[0-9]+$ ]] || die "kill -KILL $pid on $VICTIM failed"
-    say "$SYS kill -9: NB ovsdb-server pid $pid on $VICTIM"
+    say "$SYS kill -9: $TDB ovsdb-server pid $pid on $VICTIM"
 }
 
 # Power-off of SERVE through the power switch (its port off the bridge, then SIGKILL of
@@ -488,7 +544,7 @@ restore() { # TRIGGER
     local n
     if [[ $SYS == raft-* ]]; then
         if [[ $1 == kill ]]; then
-            raft_start_nb "$VICTIM"
+            "raft_start_${TDB,,}" "$VICTIM"
         else
             "$C" power on "$VICTIM" >&2
             # Its disks first: until node-init has mounted them, /var/lib/ovn and
@@ -563,6 +619,61 @@ rep() { # TRIGGER RUN
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$SYS" "$trig" "$run" "$VICTIM" \
         "$f_first" "$n_first" "$sb_f" "$sb_n" "$acks_f" "$lost_f" "$acks_n" "$lost_n" "$northd" >>"$TSV"
     restore "$trig"
+}
+
+# One scale-mode repetition (--failover-tsv): the SB leader's server or node, SB and
+# NB-in-SB figures as failover.sh takes them, a row of its raw data.
+# sb_settled: raft_ready, and then the same SB leader in the same term for STABLE_SECS
+# (a big SB's leader that sends a client the whole database, a joining member's catch-up,
+# stalls for seconds and the others elect another one; the trigger must hit a leader that
+# is not already being replaced). Sets SERVE (the SB leader).
+STABLE_SECS=10
+sb_settled() {
+    local t0 t1 st term="" leader="" cur_l cur_t
+    t0=$(now)
+    while :; do
+        raft_ready
+        cur_l=$(raft_leader SB) || cur_l=""
+        cur_t=""
+        [[ -z $cur_l ]] || { st=$(raft_status "$cur_l" SB) && cur_t=$(sed -n 's/^Term: //p' <<<"$st"); } || cur_t=""
+        if [[ -n $cur_l && -n $cur_t && $cur_l == "$leader" && $cur_t == "$term" ]]; then
+            if past "$t1" "$STABLE_SECS"; then SERVE=$leader; return 0; fi
+        else
+            leader=$cur_l term=$cur_t t1=$(now)
+        fi
+        past "$t0" "$LIMIT" && die "no SB leader stable for $STABLE_SECS s within $LIMIT s (last: ${cur_l:-none}, term ${cur_t:-?})"
+        sleep 1
+    done
+}
+
+rep_sb() { # TRIGGER RUN
+    local trig=$1 run=$2 northd out secs by tries not="" n s_nb n2s
+    sb_settled
+    northd=$(northd_active)
+    "trigger_$trig"
+    [[ $trig != power ]] || not=$(ip_of "$VICTIM")
+    out=$("$C" client python3 "$NBC" sbfirst "$SB_REMOTES" "$T0" "$LIMIT" ${not:+"$not"} </dev/null) ||
+        die "$SYS $trig #$run: $out"
+    read -r secs by tries <<<"$out"
+    for n in "${RAFT_NODES[@]}"; do [[ $(ip_of "$n") != "$by" ]] || by=$n; done
+    out=$("$C" client python3 "$NBC" sbvis "$NB_REMOTES" "$SB_REMOTES" "sc_${trig}_${run}_${T0%.*}" "$T0" "$LIMIT" </dev/null) ||
+        die "$SYS $trig #$run: NB change not in SB: $out"
+    read -r s_nb n2s <<<"$out"
+    say "$SYS $trig #$run: SB leader on $VICTIM (active northd on $northd): SB answers (by $by) after $secs s, $tries attempts; NB change in SB after $n2s s (NB ack $s_nb s)"
+    printf 'raft\t%s\t%s\t%s\t%s\t-\t-\t-\t%s\n' "$trig" "$run" "$secs" "$by" "$n2s" >>"$SCALE_TSV"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$trig" "$run" "$VICTIM" "$northd" "$secs" "$n2s" >>"$RAW/raft-scale-runs.tsv"
+    restore "$trig"
+}
+
+run_scale() {
+    local r
+    SYS=raft-boot
+    raft_up
+    TIMER=$TIMERS SYS=raft-$TIMERS TDB=SB
+    raft_set_timer "$TIMER"
+    for ((r = 1; r <= RUNS; r++)); do rep_sb kill "$r"; done
+    for ((r = 1; r <= RUNS; r++)); do rep_sb power "$r"; done
+    cluster_down
 }
 
 measure_tput() {
@@ -811,6 +922,14 @@ main() {
     mkdir -p "$RAW"
     WORK=$(mktemp -d /var/tmp/ovn-ocf-raft.XXXXXX)
     chmod 0755 "$WORK"
+    if [[ -n $SCALE_TSV ]]; then
+        printf 'agent\ttrigger\trun\tseconds\tanswered_by\tdetect_s\tfence_s\tlast_start_s\tnb_in_sb_s\n' >"$SCALE_TSV"
+        printf 'trigger\trun\tsb_leader\tnorthd_active\tseconds\tnb_in_sb_s\n' >"$RAW/raft-scale-runs.tsv"
+        t0=$(now)
+        run_scale
+        say "done in $(since "$t0") s; rows in $SCALE_TSV"
+        return 0
+    fi
     TSV=$RAW/raft.tsv
     printf 'system\ttrigger\trun\tvictim\tfresh_s\tnbctl_s\tsb_fresh_s\tsb_nbctl_s\tfresh_acks\tfresh_lost\tnbctl_acks\tnbctl_lost\tnorthd_active\n' >"$TSV"
     LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
