@@ -291,7 +291,7 @@ fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
         ("large", 253_265_116),
     ];
     for (size, bytes) in sizes {
-        for agent in ["ovn-ocf", "incumbent"] {
+        for agent in ["ovn-ocf", "incumbent", "raft"] {
             for run in 1..=2 {
                 for trigger in ["kill", "power"] {
                     // The NB-in-SB column only for power-offs: the kill panel's is empty.
@@ -307,11 +307,12 @@ fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
     }
     std::fs::write(&tsv, &data).unwrap();
     let text = scaleplot(&tsv, &svg);
-    // 3 panels (kill, power, power's NB in SB) × 2 agents, a dot per size in each.
-    assert_eq!(text.matches("<polyline").count(), 6, "{text}");
-    assert_eq!(text.matches("<circle").count(), 6 * 3, "{text}");
+    // 3 panels (kill, power, power's NB in SB) × 3 agents, a dot per size in each.
+    assert_eq!(text.matches("<polyline").count(), 9, "{text}");
+    assert_eq!(text.matches("<circle").count(), 9 * 3, "{text}");
     assert_eq!(text.matches("no data").count(), 0, "{text}");
     assert!(text.contains("ovndb-servers.ocf") && text.contains("ovn-ocf, shape A"));
+    assert!(text.contains("OVN RAFT, 3 nodes"), "{text}");
     // No legend for an agent without data.
     assert!(!text.contains("shape D"), "{text}");
     // The goal in the power-off panel alone: twice shape A's median at the smallest size
@@ -344,6 +345,6 @@ fn scaleplot_draws_a_line_per_agent_and_a_dot_per_size() {
     std::fs::write(&tsv, kills).unwrap();
     let text = scaleplot(&tsv, &svg);
     assert_eq!(text.matches("no data").count(), 2, "{text}");
-    assert_eq!(text.matches("<polyline").count(), 2, "{text}");
+    assert_eq!(text.matches("<polyline").count(), 3, "{text}");
     assert!(!text.contains("goal:"), "{text}");
 }

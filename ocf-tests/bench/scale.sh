@@ -2,28 +2,30 @@
 # Takeover time against database size: failover.sh (kill -9 of the serving SB ovsdb-server,
 # power-off of the serving node) on realistic databases of growing size made by gendb.sh,
 # for ovn-ocf's shapes A, B, D and OVN's ovndb-servers.ocf (the incumbent), in the
-# namespace cluster; plus the time until an NB change shows in the SB (ovn-northd's
-# takeover: shape A starts a cold northd, B and D promote a paused hot one, the incumbent
-# starts one). A figure of `make bench` (run.sh calls it unless SCALE_SIZES=none); runs on
+# namespace cluster, and OVN's RAFT cluster the same way (raft.sh's scale mode: 3 nodes,
+# the SB leader's server killed or its node powered off); plus the time until an NB change
+# shows in the SB (ovn-northd's takeover: shape A starts a cold northd, B and D promote a
+# paused hot one, the incumbent starts one, RAFT's standby northds wait for the SB lock). A figure of `make bench` (run.sh calls it unless SCALE_SIZES=none); runs on
 # its own too, and then puts its section into BENCHMARKS.md itself:
 #
 #   ocf-tests/bench/scale.sh --benchmarks BENCHMARKS.md
 #
 # Per size (SCALE_SIZES): gendb.sh makes the NB and SB (cached in SCALE_DBS/SIZE: the
 # bigger sizes take minutes and up to 15 GB of RAM, once); then per agent (SCALE_AGENTS)
-# one failover.sh run with those files seeded where the agent keeps its databases
+# one failover.sh run (raft: raft.sh --failover-tsv, seeded through RAFT_SEED_DIR) with those files seeded where the agent keeps its databases
 # (FAILOVER_SEED_DIR; from medium up a copy with README's northd probe of 60 s set in
 # the NB, see probe_dir), SCALE_RUNS repetitions of each trigger, FAILOVER_NB2SB=1, no loss
 # rounds. An agent whose databases would not fit in memory at a size is skipped and the
 # section says so: SB_RSS_PER_MB (about 10 MB of RSS per MB of compacted SB file) times
 # the SB-sized processes its nodes hold (copies, below: the serving SB and northd for
 # shapes A and B; an SB on both nodes and northd for the incumbent; for shape D its SB, NB
-# and northd on both nodes, counted as 6 as measured) must stay under MemAvailable.
+# and northd on both nodes, counted as 6 as measured; RAFT's 3 nodes, as measured: see
+# copies) must stay under MemAvailable.
 # Output: the section (a table per figure, every run in the raw data), the plot
 # docs/takeover-vs-size.svg (scaleplot.py), raw data target/bench/scale.tsv.
 #
 # Knobs (env): SCALE_SIZES ("tiny small medium large xlarge"; "none" for run.sh: skip),
-# SCALE_AGENTS ("ovn-ocf ovn-ocf-b ovn-ocf-d incumbent"), SCALE_RUNS (2, per trigger, size
+# SCALE_AGENTS ("ovn-ocf ovn-ocf-b ovn-ocf-d incumbent raft"), SCALE_RUNS (2, per trigger, size
 # and agent), SCALE_LIMIT (600: seconds any failover or setup may take, FAILOVER_LIMIT),
 # SCALE_DBS (/var/tmp/ovn-ocf-scale: gendb's outputs, one directory per size, kept),
 # OVN_OCF_BIN (/usr/local/sbin/ovn-ocf), OVNOCF_ALLOCATOR (none; cluster.sh: every
@@ -43,7 +45,7 @@ SAY=scale
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 SIZES=${SCALE_SIZES:-tiny small medium large xlarge}
-AGENTS=${SCALE_AGENTS:-ovn-ocf ovn-ocf-b ovn-ocf-d incumbent}
+AGENTS=${SCALE_AGENTS:-ovn-ocf ovn-ocf-b ovn-ocf-d incumbent raft}
 RUNS=${SCALE_RUNS:-2}
 LIMIT=${SCALE_LIMIT:-600}
 DBS=${SCALE_DBS:-/var/tmp/ovn-ocf-scale}
@@ -72,7 +74,7 @@ for s in $SIZES; do
     case $s in tiny | small | medium | large | xlarge) ;; *) die "SCALE_SIZES: tiny, small, medium, large, xlarge, not $s" ;; esac
 done
 for a in $AGENTS; do
-    case $a in ovn-ocf | ovn-ocf-b | ovn-ocf-d | incumbent) ;; *) die "SCALE_AGENTS: ovn-ocf, ovn-ocf-b, ovn-ocf-d, incumbent, not $a" ;; esac
+    case $a in ovn-ocf | ovn-ocf-b | ovn-ocf-d | incumbent | raft) ;; *) die "SCALE_AGENTS: ovn-ocf, ovn-ocf-b, ovn-ocf-d, incumbent, raft, not $a" ;; esac
 done
 [[ $RUNS =~ ^[1-9][0-9]?$ ]] || die "SCALE_RUNS=$RUNS: 1-99"
 [[ $LIMIT =~ ^[1-9][0-9]{1,4}$ ]] || die "SCALE_LIMIT=$LIMIT: seconds, at least 10"
@@ -84,6 +86,7 @@ label() {
     ovn-ocf-b) echo "ovn-ocf, shape B" ;;
     ovn-ocf-d) echo "ovn-ocf, shape D" ;;
     incumbent) echo "ovndb-servers.ocf" ;;
+    raft) echo "OVN RAFT, 3 nodes" ;;
     esac
 }
 
@@ -94,11 +97,17 @@ label() {
 # peaked at 14.5 GB together at 253 MB (57 MB per MB of SB: SB servers 3.8 and 4.7 GB,
 # NB 0.6 and 0.8, northds 2.3 and 2.4; scale bench of 2026-12-02), more than the 4 copies
 # counted before, which let it start at 532 MB on this host's 23 GB.
+# RAFT: 7. Its nine processes (an SB server, an NB server and a northd on each of 3 nodes:
+# northd's standbys keep both databases in memory too) held 6.7 GB together at 101 MB of
+# SB once settled (per node: SB 1.07 GB, NB 0.21, northd 0.95) and peaked at 7.1 GB after
+# a kill -9 of the SB leader (70 MB per MB of SB; sampled every 2 s, 2026-12-02).
+RAFT_COPIES=7
 copies() {
     case $1 in
     ovn-ocf | ovn-ocf-b) echo 2 ;;   # the serving SB and northd (B's standbys hold nothing)
     ovn-ocf-d) echo 6 ;;             # SB, NB and northd on both nodes, as measured above
     incumbent) echo 3 ;;             # SB on both, northd on the promoted one
+    raft) echo "$RAFT_COPIES" ;;     # SB, NB and northd on each of 3 nodes, as measured below
     esac
 }
 
@@ -128,6 +137,22 @@ probe_dir() {
     echo "$out"
 }
 
+tool() { if [[ $1 == raft ]]; then echo "raft.sh --failover-tsv"; else echo failover.sh; fi; }
+
+# measure AGENT SEED_DIR RAW_DIR: AGENT's runs at one size, failover.sh's raw data in
+# RAW_DIR/failover.tsv.
+measure() {
+    local a=$1 seed=$2 raw=$3
+    if [[ $a == raft ]]; then
+        RAFT_SEED_DIR=$seed RAFT_RUNS=$RUNS RAFT_TIMERS=1000 RAFT_LIMIT=$LIMIT RAFT_CLUSTER=scale \
+            "$BENCH_DIR/raft.sh" --failover-tsv "$raw/failover.tsv" --raw "$raw"
+    else
+        FAILOVER_SEED_DIR=$seed FAILOVER_NB2SB=1 FAILOVER_LOSS_AGENTS="" FAILOVER_RUNS=$RUNS \
+            FAILOVER_LIMIT=$LIMIT FAILOVER_CLUSTER=scale \
+            "$BENCH_DIR/failover.sh" --agents "$a" --raw "$raw" --report "$raw/failover.md"
+    fi
+}
+
 declare -A SB_BYTES=() SKIPPED=() FAILED=()
 TSV=""
 FAILED_TSV=""
@@ -152,19 +177,16 @@ run_size() {
             say "$size, $a: skipped: ${SKIPPED[$size,$a]}"
             continue
         fi
-        say "=== $size, $a: failover.sh, $RUNS runs per trigger"
+        say "=== $size, $a: $(tool "$a"), $RUNS runs per trigger"
         mkdir -p "$RAW/scale-$size-$a"
-        if ! FAILOVER_SEED_DIR=$dir FAILOVER_NB2SB=1 FAILOVER_LOSS_AGENTS="" FAILOVER_RUNS=$RUNS \
-            FAILOVER_LIMIT=$LIMIT FAILOVER_CLUSTER=scale \
-            "$BENCH_DIR/failover.sh" --agents "$a" --raw "$RAW/scale-$size-$a" \
-            --report "$RAW/scale-$size-$a/failover.md" 2>&1 | tee "$RAW/scale-$size-$a/failover.log" >&2; then
+        if ! measure "$a" "$dir" "$RAW/scale-$size-$a" 2>&1 | tee "$RAW/scale-$size-$a/failover.log" >&2; then
             # Not the end of the figure: a size where an agent does not recover is a result.
             # Its error goes into the section; the runs it did finish stay in the data.
             why=$(grep -a " ERROR: " "$RAW/scale-$size-$a/failover.log" | tail -1 | sed 's/^.* ERROR: //') || why=""
             # A failed action the harness showed before that (a shape that did not start).
             why+=$(grep -a "^failed action " "$RAW/scale-$size-$a/failover.log" | head -1 | sed 's/^/; /') || true
             printf '%s\t%s\t%s\n' "$size" "$a" "${why:-failover.sh failed}" >>"$FAILED_TSV"
-            say "$size, $a: failed: ${why:-?} (logs in $RAW/scale-$size-$a/failover-logs-*)"
+            say "$size, $a: failed: ${why:-?} (logs in $RAW/scale-$size-$a/*-logs-*)"
         fi
         [[ ! -f $RAW/scale-$size-$a/failover.tsv ]] ||
             awk -F'\t' -v size="$size" -v sb="$sb" 'NR > 1 {
@@ -279,15 +301,22 @@ The databases are realistic ones made by the real tools (\`ocf-tests/bench/gendb
 Neutron-like NB written into a real ovsdb-server, the SB computed by the real
 ovn-northd, both compacted), seeded where each agent keeps its files before its resources
 were created: shapes A and B on the shared LUN (mounted \`sync\`), shape D and the
-incumbent in every node's own \`/var/lib/ovn\`; from 101 MB up with ovn-northd's probe
-set as README says for such sizes (\`NB_Global options:northd_probe_interval=60000\`),
-for every agent. Then \`failover.sh\` as in the failover
-section (same cluster, client and triggers), $(runs_per_cell) per trigger, size and agent:
-seconds from the trigger until an SB transaction through the VIP is acknowledged (after a
-power-off, by the other node), and, right after that, how long until a logical switch
-created through the VIP's NB has its \`Datapath_Binding\` in the SB (\`writer.py
-ls-datapath\`: ovn-northd is up against both databases and computing), seconds from the
-same trigger. **median** (min–max) over the runs.
+incumbent in every node's own \`/var/lib/ovn\`, RAFT in node1's, which ovn-ctl turned into
+the cluster's first member (node2 and node3 joined and got it from the leader); from 101 MB
+up with ovn-northd's probe set as README says for such sizes
+(\`NB_Global options:northd_probe_interval=60000\`), for every agent. Then \`failover.sh\` as
+in the failover section (same cluster, client and triggers), $(runs_per_cell) per trigger,
+size and agent: seconds from the trigger until an SB transaction through the VIP is
+acknowledged (after a power-off, by the other node), and, right after that, how long until
+a logical switch created through the VIP's NB has its \`Datapath_Binding\` in the SB
+(\`writer.py ls-datapath\`: ovn-northd is up against both databases and computing),
+seconds from the same trigger. RAFT (\`raft.sh --failover-tsv\`: 3 nodes set up by
+\`ovn-ctl\` as OVN documents, northd on each, OVN's default election timer of 1000 ms): the
+same figures, the trigger hitting the SB leader's server or node once the same leader had
+held its term for 10 s, the client the same transaction through a fresh connection to
+the leader among the three remotes each time (leader-only, as ovsdb-client; after a
+power-off only another node's ack counts), \`nbclient.py sbvis\` for the NB change.
+**median** (min–max) over the runs.
 
 ![Takeover time against SB size]($rel)
 

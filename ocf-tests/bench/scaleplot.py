@@ -24,10 +24,11 @@ AGENTS = [
     ("ovn-ocf-b", "ovn-ocf, shape B", "#2ca02c"),
     ("ovn-ocf-d", "ovn-ocf, shape D", "#9467bd"),
     ("incumbent", "ovndb-servers.ocf", "#d62728"),
+    ("raft", "OVN RAFT, 3 nodes", "#ff7f0e"),
 ]
 PANELS = [
-    ("kill", "seconds", "kill -9 of the SB ovsdb-server: SB answers again"),
-    ("power", "seconds", "power-off of the serving node: SB answers again"),
+    ("kill", "seconds", "kill -9 of the SB ovsdb-server (RAFT: leader): SB answers"),
+    ("power", "seconds", "power-off of the serving node (RAFT: SB leader's): SB answers"),
     ("power", "nb_in_sb_s", "power-off: a new NB change shows in the SB (northd)"),
 ]
 W, H = 460, 330           # one panel
