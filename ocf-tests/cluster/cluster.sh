@@ -229,13 +229,46 @@ start_power_switch() {
 
 # --------------------------------------------------------------------------- in a node
 
+# nsenter forks CMD into the node's PID namespace and, whenever CMD is stopped, stops
+# itself until something continues it (job control). The power switch stops every process
+# of a node before it kills it, so a CMD running then dies stopped, nsenter waits for ever
+# without reaping it, and the node's PID namespace cannot end: the power-off fails ("init
+# survived SIGKILL") and exec never returns (seen: a bench hung 18 min on `exec ...
+# ovn-appctl` while its node was being fenced). exec_watch NSENTER_PID continues nsenter
+# when it is stopped and its child is dead: nsenter then reaps CMD and returns its status
+# (killed). A CMD that is stopped and alive is left alone.
+exec_watch() {
+    local f line st pp _ alive
+    while sleep 0.5; do
+        read -r line 2>/dev/null <"/proc/$1/stat" || return 0
+        read -r st _ <<<"${line##*) }"
+        [ "$st" = T ] || continue
+        alive=0
+        for f in /proc/[0-9]*/stat; do
+            read -r line 2>/dev/null <"$f" || continue
+            read -r st pp _ <<<"${line##*) }"
+            if [ "$pp" = "$1" ] && [ "$st" != Z ] && [ "$st" != X ]; then alive=1; break; fi
+        done
+        [ "$alive" = 1 ] || kill -CONT "$1" 2>/dev/null || true
+    done
+}
+
 cmd_exec() {
     [ $# -ge 2 ] || die "usage: exec NODE CMD..."
-    local node=$1 pid
+    local node=$1 pid ns watch rc=0
     shift
     pid=$(node_pid "$node") || die "$node is not powered on"
+    # <&0: a background command's stdin would be /dev/null otherwise.
     nsenter -t "$pid" -m -u -i -n -p -w -- \
-        env -i PATH="$NODE_PATH" HOME=/root LC_ALL=C.UTF-8 TERM="${TERM:-dumb}" "$@"
+        env -i PATH="$NODE_PATH" HOME=/root LC_ALL=C.UTF-8 TERM="${TERM:-dumb}" "$@" <&0 &
+    ns=$!
+    # Its own stdout and stderr: it must not hold open a pipe the caller reads to EOF.
+    exec_watch "$ns" </dev/null >/dev/null 2>&1 &
+    watch=$!
+    wait "$ns" || rc=$?
+    kill "$watch" 2>/dev/null || true
+    wait "$watch" 2>/dev/null || true
+    return "$rc"
 }
 
 cmd_client() {
