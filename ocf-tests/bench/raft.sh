@@ -309,24 +309,14 @@ seed_node1() {
         die "node1: the seeded /var/lib/ovn/ovnsb_db.db is not a standalone database"
 }
 
-raft_start_sb() { # NODE: only SB again (after its kill -9)
-    local node=$1 ip join=()
+raft_start_one() { # NODE nb|sb: only that database's server again (after its kill -9)
+    local node=$1 d=$2 ip join=()
     disks "$node"
     ip=$(ip_of "$node")
-    [[ $node == node1 ]] || join=(--db-sb-cluster-remote-addr="$(ip_of node1)")
-    "$C" exec "$node" "$CTL" --db-sb-cluster-local-addr="$ip" "${join[@]}" \
-        --db-sb-create-insecure-remote=yes start_sb_ovsdb >/dev/null 2>&1 ||
-        die "$node: ovn-ctl start_sb_ovsdb failed"
-}
-
-raft_start_nb() { # NODE: only NB again (after its kill -9)
-    local node=$1 ip join=()
-    disks "$node"
-    ip=$(ip_of "$node")
-    [[ $node == node1 ]] || join=(--db-nb-cluster-remote-addr="$(ip_of node1)")
-    "$C" exec "$node" "$CTL" --db-nb-cluster-local-addr="$ip" "${join[@]}" \
-        --db-nb-create-insecure-remote=yes start_nb_ovsdb >/dev/null 2>&1 ||
-        die "$node: ovn-ctl start_nb_ovsdb failed"
+    [[ $node == node1 ]] || join=("--db-$d-cluster-remote-addr=$(ip_of node1)")
+    "$C" exec "$node" "$CTL" "--db-$d-cluster-local-addr=$ip" "${join[@]}" \
+        "--db-$d-create-insecure-remote=yes" "start_${d}_ovsdb" >/dev/null 2>&1 ||
+        die "$node: ovn-ctl start_${d}_ovsdb failed"
 }
 
 raft_start_northd() {
@@ -544,7 +534,7 @@ restore() { # TRIGGER
     local n
     if [[ $SYS == raft-* ]]; then
         if [[ $1 == kill ]]; then
-            "raft_start_${TDB,,}" "$VICTIM"
+            raft_start_one "$VICTIM" "${TDB,,}"
         else
             "$C" power on "$VICTIM" >&2
             # Its disks first: until node-init has mounted them, /var/lib/ovn and

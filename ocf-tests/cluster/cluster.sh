@@ -234,38 +234,42 @@ start_power_switch() {
 # of a node before it kills it, so a CMD running then dies stopped, nsenter waits for ever
 # without reaping it, and the node's PID namespace cannot end: the power-off fails ("init
 # survived SIGKILL") and exec never returns (seen: a bench hung 18 min on `exec ...
-# ovn-appctl` while its node was being fenced). exec_watch NSENTER_PID continues nsenter
-# when it is stopped and its child is dead: nsenter then reaps CMD and returns its status
-# (killed). A CMD that is stopped and alive is left alone.
+# ovn-appctl` while its node was being fenced). exec_watch SHELL_PID, beside every exec,
+# continues an nsenter child of SHELL_PID that is stopped while its own child is dead:
+# nsenter then reaps CMD and returns its status (killed). A CMD that is stopped and alive
+# is left alone. (nsenter stays in the foreground: Ctrl-C and the terminal reach CMD as
+# before.)
 exec_watch() {
-    local f line st pp _ alive
+    local f c line st pp comm _ ns alive
     while sleep 0.5; do
-        read -r line 2>/dev/null <"/proc/$1/stat" || return 0
-        read -r st _ <<<"${line##*) }"
-        [ "$st" = T ] || continue
-        alive=0
+        kill -0 "$1" 2>/dev/null || return 0
         for f in /proc/[0-9]*/stat; do
             read -r line 2>/dev/null <"$f" || continue
             read -r st pp _ <<<"${line##*) }"
-            if [ "$pp" = "$1" ] && [ "$st" != Z ] && [ "$st" != X ]; then alive=1; break; fi
+            comm=${line#*(} comm=${comm%)*}
+            if [ "$pp" != "$1" ] || [ "$st" != T ] || [ "$comm" != nsenter ]; then continue; fi
+            ns=${f#/proc/} ns=${ns%/stat} alive=0
+            for c in /proc/[0-9]*/stat; do
+                read -r line 2>/dev/null <"$c" || continue
+                read -r st pp _ <<<"${line##*) }"
+                if [ "$pp" = "$ns" ] && [ "$st" != Z ] && [ "$st" != X ]; then alive=1; break; fi
+            done
+            [ "$alive" = 1 ] || kill -CONT "$ns" 2>/dev/null || true
         done
-        [ "$alive" = 1 ] || kill -CONT "$1" 2>/dev/null || true
     done
 }
 
 cmd_exec() {
     [ $# -ge 2 ] || die "usage: exec NODE CMD..."
-    local node=$1 pid ns watch rc=0
+    local node=$1 pid watch rc=0 me=$BASHPID
     shift
     pid=$(node_pid "$node") || die "$node is not powered on"
-    # <&0: a background command's stdin would be /dev/null otherwise.
-    nsenter -t "$pid" -m -u -i -n -p -w -- \
-        env -i PATH="$NODE_PATH" HOME=/root LC_ALL=C.UTF-8 TERM="${TERM:-dumb}" "$@" <&0 &
-    ns=$!
+    # (me: a background command's words are expanded after the fork, $BASHPID the child's.)
     # Its own stdout and stderr: it must not hold open a pipe the caller reads to EOF.
-    exec_watch "$ns" </dev/null >/dev/null 2>&1 &
+    exec_watch "$me" </dev/null >/dev/null 2>&1 &
     watch=$!
-    wait "$ns" || rc=$?
+    nsenter -t "$pid" -m -u -i -n -p -w -- \
+        env -i PATH="$NODE_PATH" HOME=/root LC_ALL=C.UTF-8 TERM="${TERM:-dumb}" "$@" || rc=$?
     kill "$watch" 2>/dev/null || true
     wait "$watch" 2>/dev/null || true
     return "$rc"
