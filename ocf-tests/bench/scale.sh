@@ -5,18 +5,19 @@
 # namespace cluster, and OVN's RAFT cluster the same way (raft.sh's scale mode: 3 nodes,
 # the SB leader's server killed or its node powered off); plus the time until an NB change
 # shows in the SB (ovn-northd's takeover: shape A starts a cold northd, B and D promote a
-# paused hot one, the incumbent starts one, RAFT's standby northds wait for the SB lock). A figure of `make bench` (run.sh calls it unless SCALE_SIZES=none); runs on
-# its own too, and then puts its section into BENCHMARKS.md itself:
+# paused hot one, the incumbent starts one, RAFT's standby northds wait for the SB lock).
+# A figure of `make bench` (run.sh calls it unless SCALE_SIZES=none); runs on its own too,
+# and then puts its section into BENCHMARKS.md itself:
 #
 #   ocf-tests/bench/scale.sh --benchmarks BENCHMARKS.md
 #
 # Per size (SCALE_SIZES): gendb.sh makes the NB and SB (cached in SCALE_DBS/SIZE: the
 # bigger sizes take minutes and up to 15 GB of RAM, once); then per agent (SCALE_AGENTS)
-# one failover.sh run (raft: raft.sh --failover-tsv, seeded through RAFT_SEED_DIR) with those files seeded where the agent keeps its databases
-# (FAILOVER_SEED_DIR; from medium up a copy with README's northd probe of 60 s set in
-# the NB, see probe_dir), SCALE_RUNS repetitions of each trigger, FAILOVER_NB2SB=1, no loss
-# rounds. An agent whose databases would not fit in memory at a size is skipped and the
-# section says so: SB_RSS_PER_MB (about 10 MB of RSS per MB of compacted SB file) times
+# one failover.sh run (raft: raft.sh --failover-tsv) with those files seeded where the
+# agent keeps its databases (FAILOVER_SEED_DIR, RAFT_SEED_DIR; from medium up a copy with
+# README's northd probe of 60 s set in the NB, see probe_dir), SCALE_RUNS repetitions of
+# each trigger, FAILOVER_NB2SB=1, no loss rounds. An agent whose databases would not fit
+# in memory at a size is skipped and the section says so: SB_RSS_PER_MB (about 10 MB of RSS per MB of compacted SB file) times
 # the SB-sized processes its nodes hold (copies, below: the serving SB and northd for
 # shapes A and B; an SB on both nodes and northd for the incumbent; for shape D its SB, NB
 # and northd on both nodes, counted as 6 as measured; RAFT's 3 nodes, as measured: see
@@ -25,8 +26,9 @@
 # docs/takeover-vs-size.svg (scaleplot.py), raw data target/bench/scale.tsv.
 #
 # Knobs (env): SCALE_SIZES ("tiny small medium large xlarge"; "none" for run.sh: skip),
-# SCALE_AGENTS ("ovn-ocf ovn-ocf-b ovn-ocf-d incumbent raft"), SCALE_RUNS (2, per trigger, size
-# and agent), SCALE_LIMIT (600: seconds any failover or setup may take, FAILOVER_LIMIT),
+# SCALE_AGENTS ("ovn-ocf ovn-ocf-b ovn-ocf-d incumbent raft"), SCALE_RUNS (2, per
+# trigger, size and agent), SCALE_LIMIT (600: seconds any failover or setup may take,
+# FAILOVER_LIMIT),
 # SCALE_DBS (/var/tmp/ovn-ocf-scale: gendb's outputs, one directory per size, kept),
 # OVN_OCF_BIN (/usr/local/sbin/ovn-ocf), OVNOCF_ALLOCATOR (none; cluster.sh: every
 # ovsdb-server resource of ovn-ocf's shapes gets allocator=PATH, the section says so).
@@ -100,14 +102,15 @@ label() {
 # RAFT: 7. Its nine processes (an SB server, an NB server and a northd on each of 3 nodes:
 # northd's standbys keep both databases in memory too) held 6.7 GB together at 101 MB of
 # SB once settled (per node: SB 1.07 GB, NB 0.21, northd 0.95) and peaked at 7.1 GB after
-# a kill -9 of the SB leader (70 MB per MB of SB; sampled every 2 s, 2026-12-02).
+# a kill -9 of the SB leader (70 MB per MB of SB; sampled every 2 s, 2026-12-02); 16.4 GB
+# at its peak at 253 MB in the scale run of that day (65 MB per MB).
 RAFT_COPIES=7
 copies() {
     case $1 in
     ovn-ocf | ovn-ocf-b) echo 2 ;;   # the serving SB and northd (B's standbys hold nothing)
     ovn-ocf-d) echo 6 ;;             # SB, NB and northd on both nodes, as measured above
     incumbent) echo 3 ;;             # SB on both, northd on the promoted one
-    raft) echo "$RAFT_COPIES" ;;     # SB, NB and northd on each of 3 nodes, as measured below
+    raft) echo "$RAFT_COPIES" ;;     # SB, NB and northd on each of 3 nodes, as measured above
     esac
 }
 
