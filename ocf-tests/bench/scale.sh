@@ -17,11 +17,11 @@
 # agent keeps its databases (FAILOVER_SEED_DIR, RAFT_SEED_DIR; from medium up a copy with
 # README's northd probe of 60 s set in the NB, see probe_dir), SCALE_RUNS repetitions of
 # each trigger, FAILOVER_NB2SB=1, no loss rounds. An agent whose databases would not fit
-# in memory at a size is skipped and the section says so: SB_RSS_PER_MB (about 10 MB of RSS per MB of compacted SB file) times
-# the SB-sized processes its nodes hold (copies, below: the serving SB and northd for
-# shapes A and B; an SB on both nodes and northd for the incumbent; for shape D its SB, NB
-# and northd on both nodes, counted as 6 as measured; RAFT's 3 nodes, as measured: see
-# copies) must stay under MemAvailable.
+# in memory at a size is skipped and the section says so: SB_RSS_PER_MB (about 10 MB of
+# RSS per MB of compacted SB file) times the SB-sized processes its nodes hold (copies,
+# below: the serving SB and northd for shapes A and B; an SB on both nodes and northd for
+# the incumbent; for shape D its SB, NB and northd on both nodes, counted as 6 as
+# measured; RAFT's 3 nodes, as measured: see copies) must stay under MemAvailable.
 # Output: the section (a table per figure, every run in the raw data), the plot
 # docs/takeover-vs-size.svg (scaleplot.py), raw data target/bench/scale.tsv.
 #
