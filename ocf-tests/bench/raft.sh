@@ -611,8 +611,6 @@ rep() { # TRIGGER RUN
     restore "$trig"
 }
 
-# One scale-mode repetition (--failover-tsv): the SB leader's server or node, SB and
-# NB-in-SB figures as failover.sh takes them, a row of its raw data.
 # sb_settled: raft_ready, and then the same SB leader in the same term for STABLE_SECS
 # (a big SB's leader that sends a client the whole database, a joining member's catch-up,
 # stalls for seconds and the others elect another one; the trigger must hit a leader that
@@ -636,6 +634,10 @@ sb_settled() {
     done
 }
 
+# One scale-mode repetition (--failover-tsv): the SB leader's server or node, SB and
+# NB-in-SB figures as failover.sh takes them, a row of its raw data. The active northd
+# logged is "-" when no northd answered `ovn-appctl status` as active within 5 s (a big
+# database's northd computing).
 rep_sb() { # TRIGGER RUN
     local trig=$1 run=$2 northd out secs by tries not="" n s_nb n2s
     sb_settled
