@@ -18,7 +18,8 @@
 #                connection every 50 ms and an ovn-nbctl daemon), plus write throughput,
 #                in the namespace cluster (RAFT_SYSTEMS);
 #   scale.sh     takeover time against the databases' size (gendb.sh's realistic NB and SB,
-#                up to a 532 MB SB), ovn-ocf's shapes A, B, D and the incumbent, with a plot
+#                up to a 532 MB SB), ovn-ocf's shapes A, B, D, the incumbent and OVN's
+#                RAFT cluster (raft.sh's scale mode), with a plot
 #                (docs/takeover-vs-size.svg), in the namespace cluster (SCALE_SIZES).
 # Each runs on its own too (`make build` first); see its header for what it starts and stops.
 #
