@@ -22,8 +22,14 @@ W=$CLUSTER_DIR/writer.py
 INC_SCRIPT=/usr/share/ovn/scripts/ovndb-servers.ocf
 INC_LINK=/usr/lib/ocf/resource.d/ovn/ovndb-servers
 OVN_CTL=/usr/share/ovn/scripts/ovn-ctl
+# INC_OP_TIMEOUT (env, e.g. 300s; empty: the agent's defaults, start 30 s, monitor 20 s):
+# the timeout of the incumbent's start, promote, demote and monitors, what an operator
+# raises for databases of hundreds of MB (bench/scale.sh: at the defaults its standby's
+# start timed out at 532 MB of SB and its monitor at 253 MB, while loading the database).
+inc_t=${INC_OP_TIMEOUT:+ timeout=$INC_OP_TIMEOUT}
+inc_ops=${INC_OP_TIMEOUT:+ op start timeout=$INC_OP_TIMEOUT op promote timeout=$INC_OP_TIMEOUT op demote timeout=$INC_OP_TIMEOUT}
 INC_CMDS=(
-    "pcs resource create ovndb_servers ocf:ovn:ovndb-servers manage_northd=yes master_ip=$VIP nb_master_port=$NB_PORT sb_master_port=$SB_PORT ovn_ctl=$OVN_CTL op monitor interval=11s op monitor role=Promoted interval=10s promotable notify=true"
+    "pcs resource create ovndb_servers ocf:ovn:ovndb-servers manage_northd=yes master_ip=$VIP nb_master_port=$NB_PORT sb_master_port=$SB_PORT ovn_ctl=$OVN_CTL op monitor interval=11s$inc_t op monitor role=Promoted interval=10s$inc_t$inc_ops promotable notify=true"
     "pcs resource create VirtualIP ocf:heartbeat:IPaddr2 ip=$VIP op monitor interval=30s"
     "pcs constraint order promote ovndb_servers-clone then VirtualIP"
     "pcs constraint colocation add VirtualIP with Promoted ovndb_servers-clone score=INFINITY"
