@@ -240,22 +240,30 @@ start_power_switch() {
 # is left alone. (nsenter stays in the foreground: Ctrl-C and the terminal reach CMD as
 # before.)
 exec_watch() {
-    local f c line st pp comm _ ns alive
+    local f c line st pp comm _ ns="" alive
     while sleep 0.5; do
         kill -0 "$1" 2>/dev/null || return 0
-        for f in /proc/[0-9]*/stat; do
-            read -r line 2>/dev/null <"$f" || continue
-            read -r st pp _ <<<"${line##*) }"
-            comm=${line#*(} comm=${comm%)*}
-            if [ "$pp" != "$1" ] || [ "$st" != T ] || [ "$comm" != nsenter ]; then continue; fi
-            ns=${f#/proc/} ns=${ns%/stat} alive=0
-            for c in /proc/[0-9]*/stat; do
-                read -r line 2>/dev/null <"$c" || continue
+        # The nsenter: found once (the first tick), then only its own stat is read.
+        if [ -z "$ns" ]; then
+            for f in /proc/[0-9]*/stat; do
+                read -r line 2>/dev/null <"$f" || continue
                 read -r st pp _ <<<"${line##*) }"
-                if [ "$pp" = "$ns" ] && [ "$st" != Z ] && [ "$st" != X ]; then alive=1; break; fi
+                comm=${line#*(} comm=${comm%)*}
+                if [ "$pp" = "$1" ] && [ "$comm" = nsenter ]; then ns=${f#/proc/} ns=${ns%/stat}; break; fi
             done
-            [ "$alive" = 1 ] || kill -CONT "$ns" 2>/dev/null || true
+            [ -n "$ns" ] || continue
+        fi
+        read -r line 2>/dev/null <"/proc/$ns/stat" || return 0
+        read -r st pp _ <<<"${line##*) }"
+        [ "$pp" = "$1" ] || return 0   # gone, its pid taken by another process
+        [ "$st" = T ] || continue
+        alive=0
+        for c in /proc/[0-9]*/stat; do
+            read -r line 2>/dev/null <"$c" || continue
+            read -r st pp _ <<<"${line##*) }"
+            if [ "$pp" = "$ns" ] && [ "$st" != Z ] && [ "$st" != X ]; then alive=1; break; fi
         done
+        [ "$alive" = 1 ] || kill -CONT "$ns" 2>/dev/null || true
     done
 }
 
