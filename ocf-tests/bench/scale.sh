@@ -215,7 +215,8 @@ vals() {
 cell() { # SIZE AGENT TRIGGER COLUMN
     if [[ -n ${SKIPPED[$1,$2]:-} ]]; then echo "skipped¹"; return; fi
     if [[ -n ${FAILED[$1,$2]:-} ]]; then
-        echo "$(stats "$(vals "$@")" | awk '{ if ($2 != "-") printf "%s… ", $2 }')**did not recover**²"
+        # The runs it finished before the error (a failover, or the rejoin after one).
+        stats "$(vals "$@")" | awk '{ if ($2 == "-") print "**did not recover**²"; else printf "%s²", $2 }'
         return
     fi
     stats "$(vals "$@")" | awk '{ if ($2 == "-") print "-"; else if ($1 == $3) printf "%s", $2; else printf "**%s** (%s–%s)", $2, $1, $3 }'
@@ -313,7 +314,7 @@ incumbent in every node's own \`/var/lib/ovn\`, RAFT in node1's, which ovn-ctl t
 the cluster's first member (node2 and node3 joined and got it from the leader); from 101 MB
 up with ovn-northd's probe set as README says for such sizes
 (\`NB_Global options:northd_probe_interval=60000\`), for every agent; the incumbent with its
-start, promote, demote and monitor timeouts raised to ${INC_TIMEOUT} (\`INC_OP_TIMEOUT\`), as an
+start, promote, demote and monitor timeouts raised to \`timeout=${INC_TIMEOUT}\` (\`INC_OP_TIMEOUT\`), as an
 operator would: at its defaults (start 30 s, monitor 20 s) its standby, still loading the
 database, failed its monitor at 253 MB and its start at 532 MB. Then \`failover.sh\` as
 in the failover section (same cluster, client and triggers), $(runs_per_cell) per trigger,
@@ -352,7 +353,7 @@ medians): $(growth_line).
 
 $(goal_line)
 
-$([[ -z $failed ]] || echo "² A failover that did not happen within SCALE_LIMIT (${LIMIT} s in this run) ends that agent's runs at that size (the runs it finished before are in the table, a value with …): ${failed%; }.")
+$([[ -z $failed ]] || echo "² An error ends that agent's runs at that size (a failover, a setup or a rejoin not done within SCALE_LIMIT, ${LIMIT} s in this run); the runs it finished before are in the table, marked ², **did not recover** where there are none: ${failed%; }.")
 
 $([[ -z $skipped ]] || echo "¹ Not run: ${skipped%; }. (Every node of the namespace cluster shares this host's memory; scale.sh skips an agent where its copies of the SB and ovn-northd would not fit, at ${SB_RSS_PER_MB} MB of RSS per MB of SB file and copy.)")
 
