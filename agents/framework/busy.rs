@@ -136,6 +136,18 @@ impl Patience {
                 return Err(Late::Failed(self.hung(a, &timeout)));
             }
             if dl.expired() {
+                // An exchange begun with less than PATIENCE left says nothing about the
+                // daemon: silent that briefly, it is neither busy nor hung. (A promote
+                // polling ovn-northd's status to its deadline starts its last ask there:
+                // read as busy, a northd that had just answered "standby" was promoted.)
+                if self.elapsed() < PATIENCE {
+                    return Err(Late::Failed(format!(
+                        "{} pid {}: {timeout}, with only {:.2} s left before the deadline",
+                        self.what,
+                        self.pid,
+                        self.elapsed().as_secs_f64()
+                    )));
+                }
                 let a = self
                     .progress
                     .as_ref()
@@ -166,6 +178,46 @@ impl Patience {
                 "{what} pid {pid} is hung: {timeout}, not running meanwhile (state {st}, no CPU time in {secs:.1} s)"
             ),
             Activity::Busy { .. } => format!("{what} pid {pid}: {timeout}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeout() -> Error {
+        Error::Timeout {
+            endpoint: "unix:test.ctl".into(),
+        }
+    }
+
+    #[test]
+    fn exchange_begun_at_the_deadline_is_not_busy() {
+        // This process runs (it is the one asking): sampled alone at the deadline it would
+        // look busy. Begun with no time left, the silence says nothing.
+        let mut p = Patience::new(std::process::id() as i32, "test");
+        let r: Result<(), Late> = p.wait(Deadline::after(Duration::ZERO), |_| Err(timeout()));
+        match r {
+            Err(Late::Failed(why)) => assert!(why.contains("left before the deadline"), "{why}"),
+            other => panic!("want Failed, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn running_through_a_whole_deadline_is_busy() {
+        // Silent for longer than PATIENCE while running (each slice spent spinning): busy.
+        let mut p = Patience::new(std::process::id() as i32, "test");
+        let dl = Deadline::after(PATIENCE * 3);
+        let r: Result<(), Late> = p.wait(dl, |slice| {
+            while !slice.expired() {
+                std::hint::spin_loop();
+            }
+            Err(timeout())
+        });
+        match r {
+            Err(Late::Busy(why)) => assert!(why.contains("not hung"), "{why}"),
+            other => panic!("want Busy, got {other:?}"),
         }
     }
 }
