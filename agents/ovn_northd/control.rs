@@ -143,22 +143,28 @@ impl Northd<'_> {
     ) -> Waited {
         // The last status it answered, and a failure after it: the last ask may only have
         // run out of time, which must not hide a status such as Standby.
-        let (mut status, mut failed) = (None, None);
+        let (mut status, mut failed, mut asked) = (None, None, false);
         let done = until.poll(Duration::from_millis(1), || {
+            // After the first ask, none begun with less than PATIENCE left: too short a
+            // silence to tell a busy northd from one that is not there yet.
+            if asked && until.remaining() < busy::PATIENCE {
+                return Some(None);
+            }
+            asked = true;
             match self.ask_patiently(pid, "status", until) {
                 Ok(s) => {
                     let st = parse_status(&s);
                     if want(&st) {
-                        return Some(Waited::Reached);
+                        return Some(Some(Waited::Reached));
                     }
                     (status, failed) = (Some(format!("{st:?}")), None);
                 }
-                Err(Late::Busy(why)) => return Some(Waited::Busy(why)),
+                Err(Late::Busy(why)) => return Some(Some(Waited::Busy(why))),
                 Err(Late::Failed(why)) => failed = Some(why),
             }
             None
         });
-        done.unwrap_or_else(|| {
+        done.flatten().unwrap_or_else(|| {
             Waited::Not(match (status, failed) {
                 (Some(st), Some(why)) => format!("{st}, then {why}"),
                 (Some(st), None) => st,

@@ -11,7 +11,7 @@ use ovn_ocf::state::Role;
 
 use super::Northd;
 use super::control::{NorthdStatus, parse_status};
-use crate::framework::busy::Late;
+use crate::framework::busy::{Late, PATIENCE};
 
 impl Northd<'_> {
     /// The monitor action.
@@ -119,7 +119,20 @@ impl Northd<'_> {
             log::warn!("{why}");
             Some(Ok(()))
         };
+        let not_holding = || {
+            format!(
+                "promoted ovn-northd pid {} is connected to the Southbound database but does not hold its lock (another ovn-northd does?)",
+                d.pid
+            )
+        };
+        let mut asked = false;
         let mut step = || -> Option<Result<(), String>> {
+            // After the first round, none begun with less than PATIENCE left: it could only
+            // time out, which says nothing about the lock.
+            if asked && until.remaining() < PATIENCE {
+                return Some(Err(not_holding()));
+            }
+            asked = true;
             let sb = match self.ask_patiently(d.pid, "sb-connection-status", until) {
                 Ok(s) => s,
                 Err(Late::Busy(why)) => return busy(why),
@@ -148,11 +161,8 @@ impl Northd<'_> {
                 Err(Late::Failed(why)) => Some(Err(why)),
             }
         };
-        until.poll(Duration::from_millis(100), &mut step).unwrap_or_else(|| {
-            Err(format!(
-                "promoted ovn-northd pid {} is connected to the Southbound database but does not hold its lock (another ovn-northd does?)",
-                d.pid
-            ))
-        })
+        until
+            .poll(Duration::from_millis(100), &mut step)
+            .unwrap_or_else(|| Err(not_holding()))
     }
 }
