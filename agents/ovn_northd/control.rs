@@ -145,8 +145,8 @@ impl Northd<'_> {
         // run out of time, which must not hide a status such as Standby.
         let (mut status, mut failed, mut asked) = (None, None, false);
         let done = until.poll(Duration::from_millis(1), || {
-            // After the first ask, none begun with less than PATIENCE left: too short a
-            // silence to tell a busy northd from one that is not there yet.
+            // After the first ask, none begun with less than PATIENCE left: it could only
+            // time out, too short a silence to tell anything by (not busy, not hung).
             if asked && until.remaining() < busy::PATIENCE {
                 return Some(None);
             }
