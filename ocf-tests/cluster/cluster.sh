@@ -239,28 +239,33 @@ start_power_switch() {
 # nsenter then reaps CMD and returns its status (killed). A CMD that is stopped and alive
 # is left alone. (nsenter stays in the foreground: Ctrl-C and the terminal reach CMD as
 # before.)
+# proc_stat FILE (a /proc/PID/stat): sets the caller's st, pp and comm (state, parent pid,
+# command name) without a fork; fails when the process is gone.
+proc_stat() {
+    local line _
+    read -r line 2>/dev/null <"$1" || return 1
+    read -r st pp _ <<<"${line##*) }"
+    comm=${line#*(} comm=${comm%)*}
+}
+
 exec_watch() {
-    local f c line st pp comm _ ns="" alive
+    local f st pp comm ns="" alive
     while sleep 0.5; do
         kill -0 "$1" 2>/dev/null || return 0
         # The nsenter: found once (the first tick), then only its own stat is read.
         if [ -z "$ns" ]; then
             for f in /proc/[0-9]*/stat; do
-                read -r line 2>/dev/null <"$f" || continue
-                read -r st pp _ <<<"${line##*) }"
-                comm=${line#*(} comm=${comm%)*}
+                proc_stat "$f" || continue
                 if [ "$pp" = "$1" ] && [ "$comm" = nsenter ]; then ns=${f#/proc/} ns=${ns%/stat}; break; fi
             done
             [ -n "$ns" ] || continue
         fi
-        read -r line 2>/dev/null <"/proc/$ns/stat" || return 0
-        read -r st pp _ <<<"${line##*) }"
+        proc_stat "/proc/$ns/stat" || return 0
         [ "$pp" = "$1" ] || return 0   # gone, its pid taken by another process
         [ "$st" = T ] || continue
         alive=0
-        for c in /proc/[0-9]*/stat; do
-            read -r line 2>/dev/null <"$c" || continue
-            read -r st pp _ <<<"${line##*) }"
+        for f in /proc/[0-9]*/stat; do
+            proc_stat "$f" || continue
             if [ "$pp" = "$ns" ] && [ "$st" != Z ] && [ "$st" != X ]; then alive=1; break; fi
         done
         [ "$alive" = 1 ] || kill -CONT "$ns" 2>/dev/null || true
